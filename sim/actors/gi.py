@@ -1,0 +1,72 @@
+"""Gecertificeerde instelling (GI): executes the measure; each jeugdbeschermer carries a caseload.
+
+A measure joins the GI's wachtlijst (children without a vaste jeugdbeschermer: ~1,500 nationally in Jan 2024,
+domain.md 1c) until caseload places are free for every child of the family; first contact follows after
+``durations.gi_first_contact`` (old norm 5 werkdagen), which is the start of help under the measure. The
+places are held for the whole measure: terms of ``measures.<kind>.term_days`` (OTS: max 1 year, extendable),
+each extended with ``extension_probability`` (derived from the CBS mean OTS duration of ~2.3 years).
+
+Caseload: ``staffing.gi.caseload`` measures (children) per FTE: 12 agreed in 2023-24 (FNV/GIs principeakkoord),
+15 the old norm, 22 observed in 2022 (domain.md 1d).
+"""
+
+from __future__ import annotations
+
+from sim.actors.base import Actor, Then
+from sim.entities import Family
+
+
+class GI(Actor):
+    org = "gi"
+
+    def __init__(self, wf) -> None:
+        super().__init__(wf)
+        st = self.model.staffing[self.org]
+        slots = st.slots()
+        self.jeugdbeschermers = self.engine.pool("gi", self.org, slots, st.reserve(slots))
+        self.first_contact = self.streams.sampler("duration.gi_first_contact", self.model.durations["gi_first_contact"])
+
+    def toewijzen(self, fam: Family, then: Then) -> None:
+        """Assign a jeugdbeschermer; ``then(fam, 'started')`` at first contact. Places stay held until
+        :meth:`afsluiten`."""
+        fam.involve(self.org)
+        fam.gi_request = self.engine.now
+        self.log(fam, "jeugdbeschermer", "schedule")
+
+        def assigned(f: Family, wait: float) -> None:
+            f.add_wait(self.org, wait)
+            f.gi_assigned = self.engine.now
+            self.log(f, "jeugdbeschermer", "start")
+            self.engine.at(self.first_contact.next(), contact, f)
+
+        def contact(f: Family) -> None:
+            if not self.jeugdbeschermers.is_holding(f):  # the measure ended before the first contact
+                return
+            f.gi_first_contact = self.engine.now
+            if f.help_start != f.help_start:
+                f.help_start = self.engine.now
+            self.log(f, "eerste_contact", "complete")
+            then(f, "started")
+
+        self.jeugdbeschermers.request(fam, fam.n_children, fam.crisis, assigned)
+
+    def uitvoeren(self, fam: Family, measure: str, then: Then) -> None:
+        """Run the measure term by term, asking the court for each extension; ``then(fam, 'ended')``."""
+        term = self.model.measures[measure].term_days
+        court = self.wf.actors["kinderrechter"]
+        self.log(fam, f"maatregel_{measure}", "start")
+
+        def term_end(f: Family) -> None:
+            if court.verlenging(f, measure):
+                self.engine.at(term, term_end, f)
+            else:
+                self.afsluiten(f)
+                self.log(f, f"maatregel_{measure}", "complete")
+                then(f, "ended")
+
+        self.engine.at(term, term_end, fam)
+
+    def afsluiten(self, fam: Family) -> None:
+        """The measure ends: free the family's places."""
+        self.jeugdbeschermers.release_case(fam)
+        fam.measure_end = self.engine.now

@@ -1,0 +1,63 @@
+"""Kinderrechter (juvenile court): decides on the Raad's verzoekschrift and on spoedverzoeken.
+
+The court is modelled as a delay without a capacity limit: its lead time is not published (domain.md 1c,
+"Court: verzoekschrift -> beschikking NOT FOUND"), so ``durations.court_decision`` is an assumption, and no
+staffing key exists for it. A spoedverzoek gives a voorlopige OTS within ``durations.court_spoed`` (about one
+day: domain.md 1c). Granting is ``routing.court_grants`` (assumption); the kind of measure follows the NJi
+split of requested measures (OTS 67 %, OTS + machtiging uithuisplaatsing 23 %, other incl. voogdij 10 %).
+"""
+
+from __future__ import annotations
+
+from sim.actors.base import Actor, Then
+from sim.entities import Family
+
+
+class Kinderrechter(Actor):
+    org = "kinderrechter"
+
+    def __init__(self, wf) -> None:
+        super().__init__(wf)
+        d = self.model.durations
+        self.decision_time = self.streams.sampler("duration.court_decision", d["court_decision"])
+        self.spoed_time = self.streams.sampler("duration.court_spoed", d["court_spoed"])
+        self.grants = self.streams.bernoulli("route.court_grants")
+        mt = self.model.routing["measure_type"]
+        self.measure_type = self.streams.chooser("route.measure_type", tuple(mt), tuple(mt.values()))
+        self.extension = self.streams.bernoulli("route.extension")
+
+    def verzoekschrift(self, fam: Family, then: Then) -> None:
+        """Hearing and beschikking: ``then(fam, measure)`` with measure ``ots``, ``ots_uhp``, ``voogdij`` or
+        ``afgewezen`` (request refused)."""
+        fam.involve(self.org)
+        fam.court_request = self.engine.now
+        fam.court_hearings += 1
+        self.log(fam, "zitting", "start")
+
+        def decide(f: Family) -> None:
+            f.court_decision = self.engine.now
+            self.log(f, "zitting", "complete")
+            then(f, self.measure_type.next() if self.grants.chance(self.model.court_grants) else "afgewezen")
+
+        self.engine.at(self.decision_time.next(), decide, fam)
+
+    def spoedmachtiging(self, fam: Family, then: Then) -> None:
+        """Voorlopige OTS on a spoedverzoek: ``then(fam, 'vots')``."""
+        fam.involve(self.org)
+        fam.court_request = self.engine.now
+        self.log(fam, "spoedzitting", "start")
+
+        def decide(f: Family) -> None:
+            f.court_decision = self.engine.now
+            f.court_hearings += 1  # the hearing of parents and child follows within two weeks
+            self.log(f, "spoedzitting", "complete")
+            then(f, "vots")
+
+        self.engine.at(self.spoed_time.next(), decide, fam)
+
+    def verlenging(self, fam: Family, measure: str) -> bool:
+        """Yearly extension of a measure; returns True if the measure continues."""
+        p = self.model.measures[measure].extension_probability
+        fam.extensions += 1
+        fam.court_hearings += 1
+        return self.extension.chance(p)

@@ -1,0 +1,83 @@
+"""Veilig Thuis (VT): advies- en meldpunt huiselijk geweld en kindermishandeling.
+
+Models, per melding: the veiligheidsbeoordeling (triage; legal term 5 werkdagen, Uitvoeringsbesluit Wmo 2015
+art. 4.1.7), and for the families VT keeps: its own onderzoek (legal term 10 weeks) or 'voorwaarden en vervolg'
+(monitoring). Acute (rood) meldingen are assessed first and may use a crisis reserve.
+
+Capacity: two caseload pools split from ``staffing.veilig_thuis``: the front desk (``triage_share`` of the FTE,
+``triage_caseload`` open meldingen per FTE) and the case teams (the rest, ``caseload`` open cases per FTE).
+VT FTE are published nowhere (domain.md 1d): the region files say "assumption" and calibration fits them.
+While a family waits for the Raad, VT keeps responsibility and so keeps the caseload place
+(domain.md 1c, NRC 2019: "responsibility while waiting stays with the melder").
+"""
+
+from __future__ import annotations
+
+from sim.actors.base import Actor, Then
+from sim.entities import Family
+
+
+class VeiligThuis(Actor):
+    org = "veilig_thuis"
+
+    def __init__(self, wf) -> None:
+        super().__init__(wf)
+        st = self.model.staffing[self.org]
+        triage_slots = st.slots(st.triage_share, st.triage_caseload)
+        case_slots = st.slots(1.0 - st.triage_share)
+        self.front_desk = self.engine.pool("veilig_thuis.triage", self.org, triage_slots, st.reserve(triage_slots))
+        self.case_teams = self.engine.pool("veilig_thuis.casus", self.org, case_slots, st.reserve(case_slots))
+        d = self.model.durations
+        self.triage_time = self.streams.sampler("duration.vt_triage", d["vt_triage"])
+        self.onderzoek_time = self.streams.sampler("duration.vt_onderzoek", d["vt_onderzoek"])
+        self.vervolg_time = self.streams.sampler("duration.vt_vervolg", d["vt_vervolg"])
+
+    # ---------------------------------------------------------------- veiligheidsbeoordeling
+    def veiligheidsbeoordeling(self, fam: Family, then: Then) -> None:
+        """Triage of a melding; ``then(fam, 'assessed')`` when the decision is taken."""
+        fam.involve(self.org)
+        self.log(fam, "veiligheidsbeoordeling", "schedule")
+
+        def start(f: Family, wait: float) -> None:
+            f.add_wait(self.org, wait)
+            f.triage_start = self.engine.now
+            self.log(f, "veiligheidsbeoordeling", "start")
+            self.engine.at(self.triage_time.next(), done, f)
+
+        def done(f: Family) -> None:
+            self.front_desk.release_case(f)
+            f.triage_end = self.engine.now
+            self.log(f, "veiligheidsbeoordeling", "complete")
+            then(f, "assessed")
+
+        self.front_desk.request(fam, 1, fam.crisis, start)
+
+    # ---------------------------------------------------------------- onderzoek and vervolg
+    def onderzoek(self, fam: Family, then: Then) -> None:
+        """VT's own investigation; the case place is kept until the workflow calls :meth:`discharge`."""
+        self._casework(fam, "vt_onderzoek", self.onderzoek_time, then)
+
+    def vervolg(self, fam: Family, then: Then) -> None:
+        """'Voorwaarden en vervolg': VT sets conditions and monitors; the place is kept until discharge."""
+        self._casework(fam, "vt_vervolg", self.vervolg_time, then)
+
+    def _casework(self, fam: Family, activity: str, duration, then: Then) -> None:
+        fam.involve(self.org)
+        self.log(fam, activity, "schedule")
+
+        def start(f: Family, wait: float) -> None:
+            f.add_wait(self.org, wait)
+            setattr(f, f"{activity}_start", self.engine.now)
+            self.log(f, activity, "start")
+            self.engine.at(duration.next(), done, f)
+
+        def done(f: Family) -> None:
+            setattr(f, f"{activity}_end", self.engine.now)
+            self.log(f, activity, "complete")
+            then(f, "done")
+
+        self.case_teams.request(fam, 1, fam.crisis, start)
+
+    def discharge(self, fam: Family) -> None:
+        """VT's responsibility ends (closed, handed over, or the Raad has started): free the case place."""
+        self.case_teams.release_case(fam)

@@ -1,0 +1,226 @@
+"""Command line: ``python -m sim [overrides]`` runs one scenario for one region and writes its tables.
+
+Before Hydra starts, :func:`preflight` composes the configuration the same way Hydra will (for a multirun,
+every point of the sweep) and validates it. Whatever is wrong (an unknown scenario or region, a value of the
+wrong type, a probability set that does not sum to one) is reported as one line naming the field, the value
+and what is allowed, with exit status 2, before any simulated time is spent and without a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from sim import config as config_mod
+from sim import metrics, output, provenance, runner
+from sim.config import ConfigError, Model, validate
+
+CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+PASS_THROUGH = ("--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc",
+                "--version", "--resolve", "-p", "--package")
+
+config_mod.register()
+
+
+def fail(message: str) -> "SystemExit":
+    print(f"ketensim: error: {message}", file=sys.stderr)
+    return SystemExit(2)
+
+
+# ====================================================================== preflight
+
+
+def _group_options(group: str) -> list[str]:
+    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+
+
+def _check_group_choice(override: str) -> None:
+    """``scenario=foo``: the option must be a file in ``conf/scenario/``."""
+    key, _, value = override.lstrip("+~").partition("=")
+    if "." in key or "/" in key or not (CONF_DIR / key).is_dir():
+        return
+    for choice in value.strip("[]").split(","):
+        choice = choice.strip()
+        if choice.startswith(("range(", "choice(", "glob(", "interval(")):
+            continue
+        if choice and not (CONF_DIR / key / f"{choice}.yaml").is_file():
+            raise ConfigError(f"{key} = {choice!r} (allowed: {', '.join(_group_options(key))})")
+
+
+def _describe_compose_error(err: BaseException) -> str:
+    cause: BaseException | None = err
+    while cause is not None:
+        key = getattr(cause, "full_key", None)
+        if key:
+            value = getattr(cause, "value", None)
+            first = str(cause).splitlines()[0]
+            return f"{key} = {value!r} ({first})" if value is not None else f"{key}: {first}"
+        cause = cause.__cause__ or cause.__context__
+    text = " ".join(str(err).split())
+    return text[:300]
+
+
+def _points(overrides: list[str], multirun: bool, sweep_params: dict[str, str]) -> list[list[str]]:
+    if not multirun:
+        return [overrides]
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    params = [f"{k}={v}" for k, v in sweep_params.items() if not any(o.split("=")[0].lstrip("+") == k for o in overrides)]
+    parsed = OverridesParser.create().parse_overrides(overrides + params)
+    batches = BasicSweeper.split_arguments(parsed, max_batch_size=None)
+    return [list(point) for batch in batches for point in batch]
+
+
+def preflight(argv: list[str]) -> list[Model]:
+    """Compose and validate every configuration the command would run. Raises ConfigError."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    multirun = any(a in ("-m", "--multirun") for a in argv)
+    overrides = [a for a in argv if not a.startswith("-")]
+    for o in overrides:
+        if "=" not in o:
+            raise ConfigError(f"{o!r} is not an override (write key=value, e.g. region=national)")
+        _check_group_choice(o)
+    model_overrides = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
+    GlobalHydra.instance().clear()
+    models = []
+    try:
+        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+            try:
+                base = compose("config", overrides=model_overrides, return_hydra_config=True)
+            except Exception as err:  # noqa: BLE001 - every composition error becomes one line
+                raise ConfigError(_describe_compose_error(err)) from None
+            sweep = OmegaConf.to_container(base.hydra.sweeper.get("params") or {}) if multirun else {}
+            for point in _points(model_overrides, multirun, sweep or {}):
+                for o in point:
+                    _check_group_choice(o)
+                try:
+                    cfg = compose("config", overrides=point)
+                except Exception as err:  # noqa: BLE001
+                    raise ConfigError(_describe_compose_error(err)) from None
+                models.append(validate(cfg))
+    finally:
+        GlobalHydra.instance().clear()
+    return models
+
+
+# ====================================================================== the run
+
+
+def assumptions_table(cfg: DictConfig, model: Model):
+    """Every value in force whose provenance says 'assumption', with its current value."""
+    import pandas as pd
+
+    rows = []
+    files = [CONF_DIR / "process" / f"{HydraConfig.get().runtime.choices.get('process', 'nl_2023')}.yaml"
+             if HydraConfig.initialized() else CONF_DIR / "process" / "nl_2023.yaml",
+             CONF_DIR / "region" / f"{model.region_name}.yaml"]
+    for path in files:
+        if not path.is_file():
+            continue
+        for p in provenance.read_file(path)[0]:
+            if p.kind == "assumption":
+                value = OmegaConf.select(cfg, p.key, default=None)
+                if isinstance(value, DictConfig) or OmegaConf.is_list(value):
+                    value = OmegaConf.to_container(value)
+                rows.append((p.key, str(value), p.text, path.name))
+    for key, value, why in model.scenario.assumptions:
+        rows.append((key, str(value), why, f"scenario/{model.scenario.name}"))
+    return pd.DataFrame(rows, columns=["parameter", "value", "why", "file"])
+
+
+HEADLINE = ("lead_time_help_mean", "lead_time_help_p90", "lead_time_measure_mean", "share_triage_within_norm",
+            "share_rvdk_wait_within_norm", "rvdk_wait_mean", "gi_wait_mean", "share_chain_within_norm",
+            "handoffs_per_family", "stories_told_per_family", "vt_meldingen_per_year", "rvdk_onderzoeken_per_year",
+            "new_measures_per_year")
+
+
+def format_summary(summary, model: Model) -> str:
+    import pandas as pd
+
+    def fmt(v: float) -> str:
+        return "-" if pd.isna(v) else (f"{v:,.2f}" if abs(v) < 10 else f"{v:,.0f}")
+
+    lines = []
+    s = summary.set_index("kpi")
+    for kpi in HEADLINE + tuple(k for k in s.index if k.startswith(("waiting_list_mean.", "utilisation."))):
+        if kpi not in s.index:
+            continue
+        r = s.loc[kpi]
+        lines.append((kpi, fmt(r["mean"]), f"[{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]", r["unit"]))
+    width = max(len(x[0]) for x in lines)
+    out = [f"{'KPI':<{width}}  {'mean':>10}  {'95% CI':>22}  unit"]
+    out += [f"{k:<{width}}  {m:>10}  {ci:>22}  {u}" for k, m, ci, u in lines]
+    return "\n".join(out)
+
+
+def stability_warnings(summary, model: Model) -> list[str]:
+    s = summary.set_index("kpi")
+    warnings = []
+    for kpi in s.index:
+        if kpi.startswith("unstable.") and s.loc[kpi, "mean"] >= 0.5:
+            pool = kpi.split(".", 1)[1]
+            offered = s.loc.get(f"offered_load.{pool}") if hasattr(s.loc, "get") else None
+            offered = s.loc[f"offered_load.{pool}", "mean"] if f"offered_load.{pool}" in s.index else float("nan")
+            cap = s.loc[f"capacity.{pool}", "mean"]
+            wl = s.loc[f"waiting_list_end.{pool}", "mean"]
+            warnings.append(f"UNSTABLE: {pool}: offered load ~{offered:,.0f} cases vs capacity {cap:,.0f} places; "
+                            f"its waiting list grows without bound ({wl:,.0f} waiting at the end). Lead times that "
+                            f"pass through {pool} are not meaningful: add staff (staffing.*.fte) or lower demand.scale.")
+    return warnings
+
+
+def execute(cfg: DictConfig, out_dir: Path) -> Path:
+    model = validate(cfg)
+    config_yaml = OmegaConf.to_yaml(cfg)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    output.write_text(out_dir / "config_resolved.yaml", config_yaml)  # snapshot first
+    quiet = model.run.quiet
+    if not quiet:
+        print(f"ketensim: scenario={model.scenario.name} region={model.region_name} "
+              f"replications={model.run.replications} years={model.run.years:g} (+{model.run.warmup_years:g} warm-up)",
+              file=sys.stderr)
+    started = time.perf_counter()
+    try:
+        results = runner.run(model)
+        tables = results.tables()
+        tables["assumptions"] = assumptions_table(cfg, model)
+        marker = output.write_results(out_dir, tables, list(model.run.formats), config_yaml,
+                                      extra={"scenario": model.scenario.name, "region": model.region_name,
+                                             "replications": model.run.replications,
+                                             "wall_seconds": round(time.perf_counter() - started, 3)})
+    except Exception as err:
+        output.write_text(out_dir / "error.txt", f"{type(err).__name__}: {err}\n")
+        raise
+    summary = tables["summary"]
+    if not quiet:
+        print(format_summary(summary, model))
+        for w in stability_warnings(summary, model):
+            print(w)
+        if model.run.replications < 2:
+            print("NOTE: one replication has no confidence interval and is not a finding; use run.replications >= 2.")
+        print(f"{len(tables['assumptions'])} values in this run are assumptions: see {out_dir / 'assumptions.csv'}")
+        print(f"results: {out_dir}  ({time.perf_counter() - started:.1f}s)")
+    return marker
+
+
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
+def hydra_main(cfg: DictConfig) -> None:
+    execute(cfg, Path(HydraConfig.get().runtime.output_dir))
+
+
+def entry(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if not any(a.split("=")[0] in PASS_THROUGH for a in argv):
+        try:
+            preflight(argv)
+        except ConfigError as err:
+            raise fail(str(err)) from None
+    hydra_main()

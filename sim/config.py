@@ -1,0 +1,485 @@
+"""Typed configuration: Hydra structured-config schema, and its validation into the objects the model uses.
+
+The schema (dataclasses registered in Hydra's ConfigStore as ``ketensim_schema``) fixes the names and types
+policy advisers type on the command line (``staffing.gi.fte=340``, ``demand.scale=1.2``, ``run.replications=20``).
+It deliberately holds no domain numbers: every chain-wide value lives in ``conf/process/*.yaml`` and every
+regional value in ``conf/region/*.yaml``, each with its source beside it (one home per default). Run settings
+have their defaults here, because they are settings, not facts.
+
+:func:`validate` is the single gate: it checks every value once, before any simulated time is spent, and
+returns frozen :class:`Model` objects with :class:`~sim.distributions.Distribution` instances. A bad value
+raises :class:`ConfigError` whose message is one line: the dotted field, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, DictConfig, OmegaConf
+
+from sim import distributions as dists
+from sim.distributions import Distribution, DistributionError
+
+
+class ConfigError(ValueError):
+    """An invalid configuration value. ``str(err)`` is the one-line message shown to the user."""
+
+
+# ====================================================================== schema (what Hydra composes)
+
+
+@dataclass
+class DistSpec:
+    """A duration (days) or count distribution: ``{dist: gamma, mean: 90, cv: 0.5}`` and similar."""
+
+    dist: str = MISSING
+    mean: Optional[float] = None
+    cv: Optional[float] = None
+    median: Optional[float] = None
+    sigma: Optional[float] = None
+    shape: Optional[float] = None
+    scale: Optional[float] = None
+    value: Optional[float] = None
+    low: Optional[float] = None
+    mode: Optional[float] = None
+    high: Optional[float] = None
+    values: Optional[List[float]] = None
+    probs: Optional[List[float]] = None
+
+
+@dataclass
+class RunSchema:
+    years: float = 3.0  # observation window after warm-up (years)
+    warmup_years: float = 5.0  # run-in from an empty chain; GI measures last years, so the warm-up is long
+    replications: int = 10
+    seed: int = 20231
+    jobs: int = 1  # processes for replications (1 = serial)
+    start: str = "empty"  # 'empty': start empty and warm up
+    event_log: bool = True  # write the per-event table (switch off for large sweeps)
+    timeseries_step_days: float = 7.0
+    start_date: str = "2024-01-01"  # calendar date of the start of the observation window (event timestamps)
+    formats: List[str] = field(default_factory=lambda: ["parquet", "csv"])
+    quiet: bool = False
+
+
+@dataclass
+class OrgStaffingSchema:
+    fte: float = MISSING  # FTE on paper
+    caseload: float = MISSING  # cases one available FTE carries at once (organisation's own unit)
+    productive_share: float = MISSING  # share of paper FTE present (leave, sickness)
+    vacancy_rate: float = MISSING  # share of FTE positions unfilled
+    crisis_reserve_share: float = MISSING  # share of slots kept free for crisis (rood) cases
+
+
+@dataclass
+class VTStaffingSchema(OrgStaffingSchema):
+    triage_share: float = MISSING  # share of VT FTE on veiligheidsbeoordeling (front desk)
+    triage_caseload: float = MISSING  # meldingen one triage FTE has open at once
+
+
+@dataclass
+class StaffingSchema:
+    buurtteam: OrgStaffingSchema = field(default_factory=OrgStaffingSchema)
+    veilig_thuis: VTStaffingSchema = field(default_factory=VTStaffingSchema)
+    rvdk: OrgStaffingSchema = field(default_factory=OrgStaffingSchema)
+    gi: OrgStaffingSchema = field(default_factory=OrgStaffingSchema)
+
+
+@dataclass
+class DemandSchema:
+    scale: float = 1.0  # multiplies every external arrival rate; 1.0 = the region's demand
+    vt_meldingen_per_year: float = MISSING  # external (non-hermelding) meldingen that start an episode
+    buurtteam_direct_per_year: float = MISSING  # safety-related families entering at the buurtteam directly
+    monthly_profile: Optional[List[float]] = None  # 12 relative weights (Jan..Dec), mean 1; None = flat
+
+
+@dataclass
+class RegionSchema:
+    name: str = MISSING
+    description: str = ""
+    population: float = MISSING
+
+
+@dataclass
+class FamiliesSchema:
+    colour: Dict[str, float] = field(default_factory=dict)  # crisismeter groen/oranje/rood shares
+    children: DistSpec = field(default_factory=DistSpec)
+    voluntary_suffices: float = MISSING  # P(voluntary help is enough), non-rood families
+    reentry_probability: float = MISSING  # P(a closed episode returns as a hermelding)
+    time_to_return: DistSpec = field(default_factory=DistSpec)
+    max_episodes: int = MISSING
+
+
+@dataclass
+class RoutingSchema:
+    vt_triage: Dict[str, float] = field(default_factory=dict)
+    vt_onderzoek: Dict[str, float] = field(default_factory=dict)
+    vt_vervolg: Dict[str, float] = field(default_factory=dict)
+    rood_spoed: float = MISSING
+    buurtteam_escalation: Dict[str, float] = field(default_factory=dict)
+    rvdk_outcome: Dict[str, float] = field(default_factory=dict)
+    court_grants: float = MISSING
+    measure_type: Dict[str, float] = field(default_factory=dict)
+    vots_to_ots: float = MISSING
+
+
+@dataclass
+class DurationsSchema:
+    vt_triage: DistSpec = field(default_factory=DistSpec)
+    vt_onderzoek: DistSpec = field(default_factory=DistSpec)
+    vt_vervolg: DistSpec = field(default_factory=DistSpec)
+    buurtteam_help: DistSpec = field(default_factory=DistSpec)
+    buurtteam_escalation_after: DistSpec = field(default_factory=DistSpec)
+    rvdk_onderzoek: DistSpec = field(default_factory=DistSpec)
+    court_decision: DistSpec = field(default_factory=DistSpec)
+    court_spoed: DistSpec = field(default_factory=DistSpec)
+    gi_first_contact: DistSpec = field(default_factory=DistSpec)
+    transfer: DistSpec = field(default_factory=DistSpec)
+
+
+@dataclass
+class MeasureSchema:
+    term_days: float = MISSING
+    extension_probability: float = MISSING
+
+
+@dataclass
+class MeasuresSchema:
+    ots: MeasureSchema = field(default_factory=MeasureSchema)
+    ots_uhp: MeasureSchema = field(default_factory=MeasureSchema)
+    voogdij: MeasureSchema = field(default_factory=MeasureSchema)
+    vots_max_days: float = MISSING
+
+
+@dataclass
+class NormsSchema:
+    vt_triage_days: float = MISSING
+    vt_onderzoek_days: float = MISSING
+    rvdk_wait_days: float = MISSING
+    gi_first_contact_days: float = MISSING
+    chain_days: float = MISSING
+
+
+@dataclass
+class HandoffSchema:
+    intake_hours: Dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class ScenarioSchema:
+    name: str = MISSING
+    description: str = ""
+
+
+@dataclass
+class KetensimSchema:
+    run: RunSchema = field(default_factory=RunSchema)
+    scenario: ScenarioSchema = field(default_factory=ScenarioSchema)
+    region: RegionSchema = field(default_factory=RegionSchema)
+    demand: DemandSchema = field(default_factory=DemandSchema)
+    staffing: StaffingSchema = field(default_factory=StaffingSchema)
+    families: FamiliesSchema = field(default_factory=FamiliesSchema)
+    routing: RoutingSchema = field(default_factory=RoutingSchema)
+    durations: DurationsSchema = field(default_factory=DurationsSchema)
+    measures: MeasuresSchema = field(default_factory=MeasuresSchema)
+    norms: NormsSchema = field(default_factory=NormsSchema)
+    handoff: HandoffSchema = field(default_factory=HandoffSchema)
+
+
+def register() -> None:
+    """Register the schema so ``conf/config.yaml`` can put ``ketensim_schema`` first in its defaults list."""
+    ConfigStore.instance().store(name="ketensim_schema", node=KetensimSchema)
+
+
+# ====================================================================== validated model objects
+
+ROUTING_OPTIONS: dict[str, tuple[str, ...]] = {
+    "vt_triage": ("close", "buurtteam", "vt_onderzoek", "vt_vervolg", "rvdk"),
+    "vt_onderzoek": ("close", "buurtteam", "rvdk"),
+    "vt_vervolg": ("close", "buurtteam", "rvdk"),
+    "buurtteam_escalation": ("veilig_thuis", "rvdk"),
+    "rvdk_outcome": ("verzoek", "buurtteam", "close"),
+    "measure_type": ("ots", "ots_uhp", "voogdij"),
+}
+COLOURS: tuple[str, ...] = ("groen", "oranje", "rood")
+STAFFED_ORGS: tuple[str, ...] = ("buurtteam", "veilig_thuis", "rvdk", "gi")
+START_MODES: tuple[str, ...] = ("empty",)
+FORMATS: tuple[str, ...] = ("parquet", "csv")
+
+
+@dataclass(frozen=True)
+class Staffing:
+    fte: float
+    caseload: float
+    productive_share: float
+    vacancy_rate: float
+    crisis_reserve_share: float
+    triage_share: float = 0.0
+    triage_caseload: float = 0.0
+
+    @property
+    def available_fte(self) -> float:
+        return self.fte * self.productive_share * (1.0 - self.vacancy_rate)
+
+    def slots(self, fte_share: float = 1.0, caseload: float | None = None) -> int:
+        """Caseload places: available FTE x caseload norm, rounded to whole cases."""
+        return int(round(self.available_fte * fte_share * (caseload if caseload is not None else self.caseload)))
+
+    def reserve(self, slots: int) -> int:
+        return int(round(slots * self.crisis_reserve_share))
+
+
+@dataclass(frozen=True)
+class Measure:
+    term_days: float
+    extension_probability: float
+
+    @property
+    def mean_days(self) -> float:
+        """Mean total duration: terms are extended independently, so the number of terms is geometric."""
+        return self.term_days / (1.0 - self.extension_probability)
+
+
+@dataclass(frozen=True)
+class Model:
+    """Everything one run needs, validated. The model receives this, never a raw dict."""
+
+    run: RunSchema
+    scenario: Any  # the validated scenario object (see sim.scenarios)
+    region_name: str
+    demand_scale: float
+    vt_meldingen_per_year: float
+    buurtteam_direct_per_year: float
+    monthly_profile: tuple[float, ...] | None
+    staffing: Mapping[str, Staffing]
+    colour_probs: Mapping[str, float]
+    children: Distribution
+    voluntary_suffices: float
+    reentry_probability: float
+    time_to_return: Distribution
+    max_episodes: int
+    routing: Mapping[str, Mapping[str, float]]
+    rood_spoed: float
+    court_grants: float
+    vots_to_ots: float
+    durations: Mapping[str, Distribution]
+    measures: Mapping[str, Measure]
+    vots_max_days: float
+    norms: Mapping[str, float]
+    intake_hours: Mapping[str, float]
+
+    @property
+    def horizon_days(self) -> float:
+        return (self.run.warmup_years + self.run.years) * 365.0
+
+    @property
+    def warmup_days(self) -> float:
+        return self.run.warmup_years * 365.0
+
+
+# ====================================================================== validation helpers
+
+
+def _number(field_name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{field_name} = {value!r} (must be a number)")
+    if not math.isfinite(value):
+        raise ConfigError(f"{field_name} = {value!r} (must be a finite number)")
+    return float(value)
+
+
+def positive(field_name: str, value: Any) -> float:
+    v = _number(field_name, value)
+    if v <= 0:
+        raise ConfigError(f"{field_name} = {value!r} (must be > 0)")
+    return v
+
+
+def non_negative(field_name: str, value: Any) -> float:
+    v = _number(field_name, value)
+    if v < 0:
+        raise ConfigError(f"{field_name} = {value!r} (must be >= 0)")
+    return v
+
+
+def probability(field_name: str, value: Any, *, below_one: bool = False) -> float:
+    v = _number(field_name, value)
+    if not 0.0 <= v <= 1.0 or (below_one and v >= 1.0):
+        allowed = "0 <= p < 1" if below_one else "0 <= p <= 1"
+        raise ConfigError(f"{field_name} = {value!r} (must be a probability, {allowed})")
+    return v
+
+
+def integer(field_name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{field_name} = {value!r} (must be a whole number >= {minimum})")
+    return int(value)
+
+
+def choice(field_name: str, value: Any, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ConfigError(f"{field_name} = {value!r} (allowed: {', '.join(allowed)})")
+    return str(value)
+
+
+def shares(field_name: str, values: Mapping[str, Any], options: tuple[str, ...]) -> dict[str, float]:
+    """Probabilities of one decision: exactly the named options, each in [0, 1], summing to 1."""
+    got = dict(values)
+    unknown = sorted(set(got) - set(options))
+    if unknown:
+        raise ConfigError(f"{field_name}.{unknown[0]} is not an option (allowed: {', '.join(options)})")
+    missing = [o for o in options if o not in got]
+    if missing:
+        raise ConfigError(f"{field_name}.{missing[0]} is missing (every option needs a probability: {', '.join(options)})")
+    probs = {o: probability(f"{field_name}.{o}", got[o]) for o in options}
+    total = sum(probs.values())
+    if abs(total - 1.0) > dists.PROB_TOLERANCE:
+        listed = ", ".join(f"{o}={p:g}" for o, p in probs.items())
+        raise ConfigError(f"{field_name} sums to {total:.6g} (must sum to 1): {listed}")
+    return probs
+
+
+def distribution(field_name: str, spec: Any) -> Distribution:
+    data = OmegaConf.to_container(spec) if isinstance(spec, DictConfig) else (
+        spec.__dict__ if isinstance(spec, DistSpec) else dict(spec))
+    for key, val in data.items():
+        if key in ("dist", "values", "probs") or val is None:
+            continue
+        _number(f"{field_name}.{key}", val)
+    try:
+        return dists.build(field_name, data.get("dist"), **{k: v for k, v in data.items() if k != "dist"})
+    except DistributionError as err:
+        raise ConfigError(str(err)) from None
+
+
+def staffing(field_name: str, s: Any, *, vt: bool = False) -> Staffing:
+    fte = positive(f"{field_name}.fte", s.fte)
+    caseload = positive(f"{field_name}.caseload", s.caseload)
+    productive = probability(f"{field_name}.productive_share", s.productive_share)
+    if productive == 0:
+        raise ConfigError(f"{field_name}.productive_share = 0 (must be > 0: nobody would be at work)")
+    vacancy = probability(f"{field_name}.vacancy_rate", s.vacancy_rate, below_one=True)
+    reserve = probability(f"{field_name}.crisis_reserve_share", s.crisis_reserve_share, below_one=True)
+    extra: dict[str, float] = {}
+    if vt:
+        extra["triage_share"] = probability(f"{field_name}.triage_share", s.triage_share, below_one=True)
+        if extra["triage_share"] == 0:
+            raise ConfigError(f"{field_name}.triage_share = 0 (must be > 0: nobody would assess meldingen)")
+        extra["triage_caseload"] = positive(f"{field_name}.triage_caseload", s.triage_caseload)
+    st = Staffing(fte, caseload, productive, vacancy, reserve, **extra)
+    if st.slots(1.0 - st.triage_share) < 1 or (vt and st.slots(st.triage_share, st.triage_caseload) < 1):
+        raise ConfigError(f"{field_name}.fte = {fte:g} (gives less than one caseload place; raise fte or caseload)")
+    return st
+
+
+# ====================================================================== the gate
+
+
+def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> Model:
+    """Check every value once and return the immutable :class:`Model`. Raises :class:`ConfigError`."""
+    if isinstance(cfg, DictConfig):
+        missing = sorted(_missing_keys(cfg))
+        if missing:
+            raise ConfigError(f"{missing[0]} is missing (every value must be set by the region, process or scenario file)")
+        try:
+            obj: KetensimSchema = OmegaConf.to_object(cfg)  # type: ignore[assignment]
+        except Exception as err:  # omegaconf raises several types; all mean a wrong value
+            raise ConfigError(_omegaconf_message(err)) from None
+    else:
+        obj = cfg
+
+    run = obj.run
+    positive("run.years", run.years)
+    non_negative("run.warmup_years", run.warmup_years)
+    integer("run.replications", run.replications, 1)
+    integer("run.seed", run.seed, 0)
+    integer("run.jobs", run.jobs, 1)
+    choice("run.start", run.start, START_MODES)
+    positive("run.timeseries_step_days", run.timeseries_step_days)
+    for i, fmt in enumerate(run.formats):
+        choice(f"run.formats[{i}]", fmt, FORMATS)
+    if not run.formats:
+        raise ConfigError("run.formats = [] (need at least one of: parquet, csv)")
+
+    d = obj.demand
+    scale = non_negative("demand.scale", d.scale)
+    profile = None
+    if d.monthly_profile is not None:
+        if len(d.monthly_profile) != 12:
+            raise ConfigError(f"demand.monthly_profile has {len(d.monthly_profile)} values (needs 12, January to December)")
+        profile = tuple(non_negative(f"demand.monthly_profile[{i}]", v) for i, v in enumerate(d.monthly_profile))
+        if abs(sum(profile) / 12.0 - 1.0) > 1e-3:
+            raise ConfigError(f"demand.monthly_profile has mean {sum(profile) / 12:.4g} (must average 1 so the yearly rate is kept)")
+
+    fam = obj.families
+    colours = shares("families.colour", fam.colour, COLOURS)
+    routing = {name: shares(f"routing.{name}", getattr(obj.routing, name), opts) for name, opts in ROUTING_OPTIONS.items()}
+    durations = {name: distribution(f"durations.{name}", getattr(obj.durations, name))
+                 for name in DurationsSchema.__dataclass_fields__}
+    children = distribution("families.children", fam.children)
+    if any(v < 1 or v != int(v) for v in getattr(children, "values", (1.0,))) or children.kind != "empirical":
+        raise ConfigError("families.children must be an empirical distribution over whole numbers >= 1")
+    measures = {name: Measure(positive(f"measures.{name}.term_days", getattr(obj.measures, name).term_days),
+                              probability(f"measures.{name}.extension_probability",
+                                          getattr(obj.measures, name).extension_probability, below_one=True))
+                for name in ("ots", "ots_uhp", "voogdij")}
+    norms = {name: positive(f"norms.{name}", getattr(obj.norms, name)) for name in NormsSchema.__dataclass_fields__}
+    intake = {}
+    for org, hours in obj.handoff.intake_hours.items():
+        choice("handoff.intake_hours key", org, STAFFED_ORGS + ("kinderrechter",))
+        intake[org] = non_negative(f"handoff.intake_hours.{org}", hours)
+    staff = {org: staffing(f"staffing.{org}", getattr(obj.staffing, org), vt=(org == "veilig_thuis"))
+             for org in STAFFED_ORGS}
+
+    from sim.scenarios import build_scenario  # late import: scenarios import this module
+
+    scenario = build_scenario(obj.scenario) if scenario_builder is None else scenario_builder(obj.scenario)
+
+    return Model(
+        run=run,
+        scenario=scenario,
+        region_name=str(obj.region.name),
+        demand_scale=scale,
+        vt_meldingen_per_year=non_negative("demand.vt_meldingen_per_year", d.vt_meldingen_per_year),
+        buurtteam_direct_per_year=non_negative("demand.buurtteam_direct_per_year", d.buurtteam_direct_per_year),
+        monthly_profile=profile,
+        staffing=staff,
+        colour_probs=colours,
+        children=children,
+        voluntary_suffices=probability("families.voluntary_suffices", fam.voluntary_suffices),
+        reentry_probability=probability("families.reentry_probability", fam.reentry_probability, below_one=True),
+        time_to_return=distribution("families.time_to_return", fam.time_to_return),
+        max_episodes=integer("families.max_episodes", fam.max_episodes, 1),
+        routing=routing,
+        rood_spoed=probability("routing.rood_spoed", obj.routing.rood_spoed),
+        court_grants=probability("routing.court_grants", obj.routing.court_grants),
+        vots_to_ots=probability("routing.vots_to_ots", obj.routing.vots_to_ots),
+        durations=durations,
+        measures=measures,
+        vots_max_days=positive("measures.vots_max_days", obj.measures.vots_max_days),
+        norms=norms,
+        intake_hours=intake,
+    )
+
+
+def _missing_keys(cfg: DictConfig, prefix: str = "") -> list[str]:
+    out: list[str] = []
+    for key in cfg.keys():
+        dotted = f"{prefix}{key}"
+        if OmegaConf.is_missing(cfg, key):
+            out.append(dotted)
+            continue
+        node = cfg._get_node(key)
+        if isinstance(node, DictConfig):
+            out.extend(_missing_keys(node, dotted + "."))
+    return out
+
+
+def _omegaconf_message(err: Exception) -> str:
+    key = getattr(err, "full_key", None) or "config"
+    value = getattr(err, "value", None)
+    msg = str(err).splitlines()[0] if str(err) else type(err).__name__
+    return f"{key} = {value!r} ({msg})" if value is not None else f"{key}: {msg}"

@@ -1,0 +1,98 @@
+"""The family (case) record: plain data whose milestone times start as NaN and are filled as they happen.
+
+One record is one *episode* of one family in the chain: a first melding, a direct request for help at the
+buurtteam, or a later hermelding (re-entry after closure) of the same family. ``family_id`` links the episodes
+of one family; ``case_id`` is unique per replication.
+
+The milestone list is shared by every workflow, so the families table has the same columns whatever the
+scenario; a workflow leaves the milestones it has no use for at NaN.
+"""
+
+from __future__ import annotations
+
+import math
+
+NAN = math.nan
+
+ORGS: tuple[str, ...] = ("buurtteam", "veilig_thuis", "rvdk", "kinderrechter", "gi")
+"""Organisations in the order a family meets them in today's chain; fixes the wait_* columns."""
+
+MILESTONES: tuple[str, ...] = (
+    "triage_start",  # veiligheidsbeoordeling (or the joint triage) starts
+    "triage_end",  # decision on the melding
+    "vt_onderzoek_start",
+    "vt_onderzoek_end",
+    "vt_vervolg_start",  # 'voorwaarden en vervolg' / monitoring by Veilig Thuis
+    "vt_vervolg_end",
+    "buurtteam_request",
+    "buurtteam_start",  # voluntary help starts
+    "buurtteam_end",
+    "team_start",  # integrated workflows: the fixed duo takes the family on
+    "team_end",
+    "rvdk_request",  # verzoek tot onderzoek reaches the Raad
+    "rvdk_start",  # beschermingsonderzoek starts (wait = start - request)
+    "rvdk_end",
+    "court_request",  # verzoekschrift reaches the kinderrechter
+    "court_decision",
+    "gi_request",  # the measure reaches the GI (child on the wachtlijst until a jeugdbeschermer is assigned)
+    "gi_assigned",
+    "gi_first_contact",  # start of help under the measure
+    "help_start",  # first start of help of any kind (buurtteam, team or GI)
+    "measure_end",
+    "closed",
+)
+
+COUNTERS: tuple[str, ...] = (
+    "handoffs",  # transfers between organisations
+    "stories_told",  # times the family tells its story to a new professional or organisation
+    "intakes",
+    "intake_hours",  # staff hours of (repeated) intakes
+    "meeting_hours",  # staff hours in joint meetings (MDO, tafels)
+    "consult_hours",  # staff hours of expert consults
+    "court_hearings",
+    "extensions",  # yearly verlengingen of a measure
+    "escalations",  # voluntary help that failed and was escalated
+)
+
+
+class Family:
+    """One episode of one family. Attributes are fixed at arrival; milestones are filled as they happen."""
+
+    __slots__ = ("case_id", "family_id", "episode", "route", "arrival", "colour", "n_children",
+                 "voluntary_u", "reentry_u", "return_after", "preexisting", "outcome", "measure",
+                 "orgs", "waits", "holds", *MILESTONES, *COUNTERS)
+
+    def __init__(self, case_id: int, family_id: int, episode: int, route: str, arrival: float, colour: str,
+                 n_children: int, voluntary_u: float, reentry_u: float, return_after: float,
+                 preexisting: bool = False) -> None:
+        self.case_id = case_id
+        self.family_id = family_id
+        self.episode = episode
+        self.route = route  # 'melding' (Veilig Thuis), 'direct' (buurtteam) or 'hermelding'
+        self.arrival = arrival
+        self.colour = colour  # crisismeter: groen / oranje / rood
+        self.n_children = n_children
+        self.voluntary_u = voluntary_u  # uniform: voluntary help suffices if below the scenario's probability
+        self.reentry_u = reentry_u  # uniform: re-enters after closure if below the scenario's probability
+        self.return_after = return_after  # days from closure to the hermelding, if it re-enters
+        self.preexisting = preexisting
+        self.outcome = ""
+        self.measure = ""
+        self.orgs: list[str] = []
+        self.waits: dict[str, float] = {}
+        self.holds: dict[str, tuple[int, float]] = {}  # pool name -> (units, since): caseload places held now
+        for name in MILESTONES:
+            setattr(self, name, NAN)
+        for name in COUNTERS:
+            setattr(self, name, 0)
+
+    @property
+    def crisis(self) -> bool:
+        return self.colour == "rood"
+
+    def involve(self, org: str) -> None:
+        if not self.orgs or self.orgs[-1] != org:
+            self.orgs.append(org)
+
+    def add_wait(self, org: str, days: float) -> None:
+        self.waits[org] = self.waits.get(org, 0.0) + days

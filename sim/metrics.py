@@ -1,0 +1,231 @@
+"""Tidy tables from one replication, KPIs per replication, and summaries with confidence intervals.
+
+Tables (every row carries its scenario and replication):
+- ``families``: one row per family episode that arrived in the observation window (after warm-up);
+  times are days since the start of the window; ``censored`` when the episode was still open at the end.
+- ``events``: one row per event (case, activity, organisation, lifecycle, time): readable by pm4py.
+- ``timeseries``: per pool and time step, the time-weighted waiting list and caseload in use.
+- ``runs``: one row per replication with every KPI; ``summary`` aggregates it over replications
+  (mean, 95 % t-interval, sd). A single replication is never a finding: its CI is NaN and the run warns.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.entities import COUNTERS, MILESTONES, ORGS, Family
+
+FAMILY_COLUMNS: tuple[str, ...] = (
+    "scenario", "replication", "case_id", "family_id", "episode", "route", "colour", "n_children",
+    "preexisting", "arrival", *MILESTONES, *(f"wait_{o}" for o in ORGS), *COUNTERS, "staff_hours",
+    "orgs_involved", "n_orgs", "outcome", "measure", "lead_time_help", "lead_time_measure", "censored",
+)
+EVENT_COLUMNS = ("scenario", "replication", "case_id", "activity", "organisation", "lifecycle", "time", "timestamp")
+TIMESERIES_COLUMNS = ("scenario", "replication", "pool", "organisation", "t_start", "length_days", "waiting",
+                      "in_care", "capacity", "arrivals", "starts")
+
+
+@dataclass(frozen=True)
+class KPI:
+    name: str
+    unit: str
+    description: str
+
+
+def families_table(families: list[Family], scenario: str, replication: int, t0: float) -> pd.DataFrame:
+    """Families that arrived at or after ``t0`` (end of warm-up); times shifted so that t0 = 0."""
+    rows = []
+    for f in families:
+        if f.arrival < t0 and not f.preexisting:
+            continue
+        miles = [getattr(f, m) - t0 for m in MILESTONES]
+        counters = [getattr(f, c) for c in COUNTERS]
+        waits = [f.waits.get(o, 0.0) for o in ORGS]
+        arrival = f.arrival - t0
+        help_start, first_contact = f.help_start - t0, f.gi_first_contact - t0
+        rows.append((scenario, replication, f.case_id, f.family_id, f.episode, f.route, f.colour, f.n_children,
+                     f.preexisting, arrival, *miles, *waits, *counters,
+                     f.intake_hours + f.meeting_hours + f.consult_hours,
+                     ">".join(f.orgs), len(set(f.orgs)), f.outcome or "open", f.measure,
+                     help_start - arrival, first_contact - arrival, math.isnan(f.closed)))
+    df = pd.DataFrame.from_records(rows, columns=list(FAMILY_COLUMNS))
+    for col in ("scenario", "route", "colour", "outcome", "measure"):
+        df[col] = df[col].astype("category")
+    return df
+
+
+def events_table(events: list[tuple] | None, scenario: str, replication: int, t0: float,
+                 start_date: str) -> pd.DataFrame:
+    if not events:
+        return pd.DataFrame(columns=list(EVENT_COLUMNS))
+    df = pd.DataFrame.from_records(events, columns=["case_id", "activity", "organisation", "lifecycle", "time"])
+    df = df[df["time"] >= t0].copy()
+    df["time"] -= t0
+    df.insert(0, "replication", replication)
+    df.insert(0, "scenario", scenario)
+    df["timestamp"] = pd.Timestamp(start_date) + pd.to_timedelta(df["time"], unit="D")
+    for col in ("scenario", "activity", "organisation", "lifecycle"):
+        df[col] = df[col].astype("category")
+    return df.reset_index(drop=True)
+
+
+def timeseries_table(pools: dict, scenario: str, replication: int) -> pd.DataFrame:
+    rows = [(scenario, replication, p.name, p.org, *b) for p in pools.values() for b in p.stats.buckets]
+    return pd.DataFrame.from_records(rows, columns=list(TIMESERIES_COLUMNS))
+
+
+# ====================================================================== KPIs of one replication
+
+
+def _share_within(values: pd.Series, norm: float) -> float:
+    v = values.dropna()
+    return float((v <= norm).mean()) if len(v) else math.nan
+
+
+def _q(values: pd.Series, q: float) -> float:
+    v = values.dropna()
+    return float(np.quantile(v, q)) if len(v) else math.nan
+
+
+def _mean(values: pd.Series) -> float:
+    v = values.dropna()
+    return float(v.mean()) if len(v) else math.nan
+
+
+def pool_kpis(pools: dict, window_days: float) -> dict[str, float]:
+    """Per pool: time-weighted waiting list and caseload in use, utilisation, flows, mean wait, stability."""
+    out: dict[str, float] = {}
+    years = window_days / 365.0
+    for p in pools.values():
+        b = np.asarray([x[1:5] for x in p.stats.buckets], dtype=float).reshape(-1, 4)
+        length = b[:, 0]
+        total = length.sum()
+        waiting = float((b[:, 1] * length).sum() / total) if total else math.nan
+        in_care = float((b[:, 2] * length).sum() / total) if total else math.nan
+        capacity = float((b[:, 3] * length).sum() / total) if total else math.nan
+        key = p.name
+        out[f"waiting_list_mean.{key}"] = waiting
+        out[f"waiting_list_end.{key}"] = float(p.queued)
+        out[f"in_care_mean.{key}"] = in_care
+        out[f"capacity.{key}"] = capacity
+        out[f"utilisation.{key}"] = in_care / capacity if capacity else math.nan
+        out[f"arrivals_per_year.{key}"] = p.stats.arrivals / years
+        out[f"starts_per_year.{key}"] = p.stats.starts / years
+        out[f"wait_mean.{key}"] = p.stats.wait_sum / p.stats.starts if p.stats.starts else math.nan
+        mean_hold = p.stats.hold_sum / p.stats.holds if p.stats.holds else math.nan
+        out[f"offered_load.{key}"] = p.stats.arrivals / window_days * mean_hold
+        out[f"unstable.{key}"] = float(is_unstable(b, capacity, in_care))
+    return out
+
+
+def is_unstable(buckets: np.ndarray, capacity: float, in_care: float) -> bool:
+    """Demand above capacity shows as a full caseload and a waiting list that keeps growing through the
+    window: the last quarter's mean waiting list is well above the first quarter's."""
+    if len(buckets) < 8 or not capacity:
+        return False
+    quarter = len(buckets) // 4
+    first, last = buckets[:quarter, 1].mean(), buckets[-quarter:, 1].mean()
+    return in_care / capacity > 0.95 and last - first > max(5.0, 0.25 * first)
+
+
+def replication_kpis(fam: pd.DataFrame, pools: dict, norms: dict[str, float], window_days: float) -> dict[str, float]:
+    years = window_days / 365.0
+    k: dict[str, float] = {}
+    helped = fam["lead_time_help"]
+    k["families_per_year"] = len(fam) / years
+    k["lead_time_help_mean"] = _mean(helped)
+    k["lead_time_help_median"] = _q(helped, 0.5)
+    k["lead_time_help_p90"] = _q(helped, 0.9)
+    k["lead_time_measure_mean"] = _mean(fam["lead_time_measure"])
+    k["lead_time_measure_p90"] = _q(fam["lead_time_measure"], 0.9)
+    k["share_reached_help"] = float(helped.notna().mean()) if len(fam) else math.nan
+    k["share_censored"] = float(fam["censored"].mean()) if len(fam) else math.nan
+    k["share_triage_within_norm"] = _share_within(fam["triage_end"] - fam["arrival"], norms["vt_triage_days"])
+    k["share_vt_onderzoek_within_norm"] = _share_within(fam["vt_onderzoek_end"] - fam["triage_end"],
+                                                        norms["vt_onderzoek_days"])
+    rvdk_wait = fam["rvdk_start"] - fam["rvdk_request"]
+    k["rvdk_wait_mean"] = _mean(rvdk_wait)
+    k["share_rvdk_wait_within_norm"] = _share_within(rvdk_wait, norms["rvdk_wait_days"])
+    gi_wait = fam["gi_first_contact"] - fam["gi_request"]
+    k["gi_wait_mean"] = _mean(gi_wait)
+    k["share_gi_within_norm"] = _share_within(gi_wait, norms["gi_first_contact_days"])
+    regular = fam["measure"].isin(["ots", "ots_uhp", "voogdij"]) & (fam["colour"] != "rood")
+    k["share_chain_within_norm"] = _share_within(fam.loc[regular, "lead_time_measure"], norms["chain_days"])
+    for col in ("handoffs", "stories_told", "intakes", "intake_hours", "meeting_hours", "consult_hours", "staff_hours"):
+        k[f"{col}_per_family"] = float(fam[col].mean()) if len(fam) else math.nan
+    children = fam["n_children"]
+    k["vt_meldingen_per_year"] = float(fam["triage_start"].notna().sum()) / years
+    k["vt_onderzoeken_per_year"] = float(fam["vt_onderzoek_start"].notna().sum()) / years
+    k["rvdk_onderzoeken_per_year"] = float(children[fam["rvdk_start"].notna()].sum()) / years
+    k["verzoeken_per_year"] = float(children[fam["court_request"].notna()].sum()) / years
+    k["new_measures_per_year"] = float(children[fam["gi_request"].notna()].sum()) / years
+    k.update(pool_kpis(pools, window_days))
+    return k
+
+
+KPI_INFO: dict[str, KPI] = {
+    "lead_time_help_mean": KPI("lead_time_help_mean", "days", "melding -> start of help (buurtteam, team or GI), mean"),
+    "lead_time_help_median": KPI("lead_time_help_median", "days", "melding -> start of help, median"),
+    "lead_time_help_p90": KPI("lead_time_help_p90", "days", "melding -> start of help, 90th percentile"),
+    "lead_time_measure_mean": KPI("lead_time_measure_mean", "days", "melding -> first contact with the jeugdbeschermer, mean"),
+    "lead_time_measure_p90": KPI("lead_time_measure_p90", "days", "melding -> first contact with the jeugdbeschermer, p90"),
+    "share_triage_within_norm": KPI("share_triage_within_norm", "share", "veiligheidsbeoordeling within 5 werkdagen (7 days)"),
+    "share_vt_onderzoek_within_norm": KPI("share_vt_onderzoek_within_norm", "share", "VT onderzoek within 10 weeks"),
+    "share_rvdk_wait_within_norm": KPI("share_rvdk_wait_within_norm", "share", "Raad starts within 10 days"),
+    "share_gi_within_norm": KPI("share_gi_within_norm", "share", "GI first contact within the norm after the measure"),
+    "share_chain_within_norm": KPI("share_chain_within_norm", "share", "melding -> jeugdbeschermer within the sum of norms (152 days)"),
+    "rvdk_wait_mean": KPI("rvdk_wait_mean", "days", "wait for the Raad to start, mean"),
+    "gi_wait_mean": KPI("gi_wait_mean", "days", "measure -> first contact at the GI, mean"),
+    "handoffs_per_family": KPI("handoffs_per_family", "count", "hand-offs between organisations per episode"),
+    "stories_told_per_family": KPI("stories_told_per_family", "count", "times the family tells its story, per episode"),
+    "staff_hours_per_family": KPI("staff_hours_per_family", "hours", "intake, meeting and consult hours per episode"),
+    "vt_meldingen_per_year": KPI("vt_meldingen_per_year", "per year", "meldingen assessed by Veilig Thuis (episodes)"),
+    "rvdk_onderzoeken_per_year": KPI("rvdk_onderzoeken_per_year", "children/year", "beschermingsonderzoeken started"),
+    "verzoeken_per_year": KPI("verzoeken_per_year", "children/year", "requests to the kinderrechter"),
+    "new_measures_per_year": KPI("new_measures_per_year", "children/year", "measures reaching the GI"),
+}
+
+
+def unit_of(kpi: str) -> str:
+    if kpi in KPI_INFO:
+        return KPI_INFO[kpi].unit
+    head = kpi.split(".", 1)[0]
+    return {"waiting_list_mean": "cases", "waiting_list_end": "cases", "in_care_mean": "cases", "capacity": "places",
+            "utilisation": "share", "arrivals_per_year": "cases/year", "starts_per_year": "cases/year",
+            "wait_mean": "days", "offered_load": "cases", "unstable": "flag"}.get(head, "")
+
+
+# ====================================================================== over replications
+
+
+def confidence_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float, float]:
+    """(mean, low, high, sd) with a Student-t interval; NaN interval for fewer than two finite values."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if len(v) == 0:
+        return math.nan, math.nan, math.nan, math.nan
+    mean = float(v.mean())
+    if len(v) < 2:
+        return mean, math.nan, math.nan, math.nan
+    sd = float(v.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + level / 2, len(v) - 1)) * sd / math.sqrt(len(v))
+    return mean, mean - half, mean + half, sd
+
+
+def summarise(runs: pd.DataFrame, keys: tuple[str, ...] = ("scenario",)) -> pd.DataFrame:
+    """One row per KPI (and per key, e.g. scenario): mean, 95 % CI and sd over replications."""
+    kpi_cols = [c for c in runs.columns if c not in keys and c != "replication"]
+    rows = []
+    for key_vals, group in runs.groupby(list(keys), observed=True, sort=False):
+        key_vals = key_vals if isinstance(key_vals, tuple) else (key_vals,)
+        for kpi in kpi_cols:
+            mean, lo, hi, sd = confidence_interval(group[kpi].to_numpy())
+            rows.append((*key_vals, kpi, unit_of(kpi), mean, lo, hi, sd, int(group[kpi].notna().sum()),
+                         KPI_INFO[kpi].description if kpi in KPI_INFO else ""))
+    return pd.DataFrame.from_records(rows, columns=[*keys, "kpi", "unit", "mean", "ci_low", "ci_high", "sd",
+                                                    "n_replications", "description"])

@@ -1,0 +1,71 @@
+"""Writing results safely: config snapshot first, every table atomically, a completion marker last.
+
+A table is written under a temporary name in the same directory and renamed into place, so a crash leaves
+either the old file or the new one, never half of one. ``_COMPLETE.json`` is written last; a directory without
+it is incomplete and no later step (collect, report, resume) trusts it. An error during a run is written to
+``error.txt`` beside the tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+MARKER = "_COMPLETE.json"
+
+
+def model_version() -> str:
+    try:
+        return metadata.version("ketensim")
+    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
+        return "0+unknown"
+
+
+def config_hash(config_yaml: str) -> str:
+    return hashlib.sha256(config_yaml.encode("utf-8")).hexdigest()[:16]
+
+
+def _atomic(path: Path, write) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def write_text(path: Path, text: str) -> None:
+    _atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def write_table(directory: Path, name: str, df: pd.DataFrame, formats: list[str]) -> list[str]:
+    written = []
+    if "parquet" in formats:
+        _atomic(directory / f"{name}.parquet", lambda p: df.to_parquet(p, index=False))
+        written.append(f"{name}.parquet")
+    if "csv" in formats:
+        _atomic(directory / f"{name}.csv", lambda p: df.to_csv(p, index=False))
+        written.append(f"{name}.csv")
+    return written
+
+
+def write_results(directory: Path, tables: dict[str, pd.DataFrame], formats: list[str], config_yaml: str,
+                  extra: dict | None = None) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    marker = directory / MARKER
+    if marker.exists():
+        marker.unlink()  # the directory is being rewritten: incomplete until the new marker lands
+    files = []
+    for name, df in tables.items():
+        files += write_table(directory, name, df, formats)
+    info = {"model_version": model_version(), "config_hash": config_hash(config_yaml), "files": files,
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%S"), **(extra or {})}
+    write_text(marker, json.dumps(info, indent=2))
+    return marker
+
+
+def is_complete(directory: Path) -> bool:
+    return (directory / MARKER).is_file()

@@ -1,0 +1,76 @@
+"""Where each default comes from: read from the comments beside the values in ``conf/``.
+
+Every value in ``conf/process/`` and ``conf/region/`` carries an inline comment that starts with
+``source:``, ``derived:`` or ``assumption:`` (see README, "Where the numbers come from"). The YAML line is the
+one home of the value and of its provenance; this module reads those comments so that every run can list the
+assumptions in force (``assumptions.csv``) and a test can check that no value lacks a provenance.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+KINDS = ("source", "derived", "assumption", "calibrated")
+_LINE = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z0-9_]+):(?P<rest>.*)$")
+_TAG = re.compile(r"#\s*(?P<kind>source|derived|assumption|calibrated)\s*:?\s*(?P<text>.*)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    key: str  # dotted config name, e.g. durations.rvdk_onderzoek
+    kind: str  # source | derived | assumption | calibrated
+    text: str  # the citation, formula or reason
+    file: str
+
+
+def _strip_comment(rest: str) -> tuple[str, str]:
+    """Split 'value  # comment' outside quotes and flow brackets."""
+    quote = None
+    for i, ch in enumerate(rest):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#" and (i == 0 or rest[i - 1] in " \t"):
+            return rest[:i].strip(), rest[i + 1:].strip()
+    return rest.strip(), ""
+
+
+def read_file(path: Path, package: str = "") -> tuple[list[Provenance], list[str]]:
+    """Return (provenances, dotted keys of leaf values that have none) for one YAML file."""
+    found: list[Provenance] = []
+    missing: list[str] = []
+    stack: list[tuple[int, str]] = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        if raw.lstrip().startswith("#") or not raw.strip() or raw.strip() == "defaults:":
+            continue
+        m = _LINE.match(raw)
+        if not m:
+            continue
+        indent = len(m.group("indent"))
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        key = m.group("key")
+        value, comment = _strip_comment(m.group("rest"))
+        dotted = ".".join([p for p in [package] if p] + [k for _, k in stack] + [key])
+        if value == "":
+            stack.append((indent, key))
+            continue
+        tag = _TAG.search("#" + comment) if comment else None
+        if tag:
+            found.append(Provenance(dotted, tag.group("kind").lower(), tag.group("text").strip(), path.name))
+        else:
+            missing.append(dotted)
+    return found, missing
+
+
+def read_tree(conf_dir: Path, groups: tuple[str, ...] = ("process", "region")) -> dict[str, list[Provenance]]:
+    """Provenance of every value per config file (key: 'group/name')."""
+    out: dict[str, list[Provenance]] = {}
+    for group in groups:
+        for path in sorted((conf_dir / group).glob("*.yaml")):
+            out[f"{group}/{path.stem}"] = read_file(path)[0]
+    return out

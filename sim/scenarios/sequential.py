@@ -1,0 +1,168 @@
+"""Today's sequential chain ("huidige keten"): four waiting lists in one chain.
+
+Read beside seed 000 (Ketenversnelling: "vier wachtlijsten in één keten"), seed 003 (families bouncing
+VT -> lokaal team -> GI -> lokaal team -> RvdK) and domain.md section 2a. Every hand-off between organisations
+costs a transfer delay, a new intake and one more story told (``Workflow.handoff``).
+
+    melding -> Veilig Thuis veiligheidsbeoordeling (norm 5 werkdagen)
+        -> einde bemoeienis | overdracht buurtteam | VT onderzoek (norm 10 weken) | voorwaarden en vervolg
+           | verzoek tot onderzoek bij de Raad
+        rood (acute onveiligheid) -> spoed: voorlopige OTS within a day, GI at once, Raad investigates meanwhile
+    buurtteam: vrijwillige hulp -> done | escalation (Raad or back to Veilig Thuis)
+    Raad (wachtlijst, norm: start within 10 days) -> beschermingsonderzoek
+        -> verzoekschrift | back to voluntary help | closed
+    kinderrechter -> OTS / OTS + uithuisplaatsing / voogdij | afgewezen (back to voluntary help)
+    GI (wachtlijst for a jeugdbeschermer) -> first contact = start of help -> measure, extended yearly
+    closure -> the family may come back as a hermelding
+"""
+
+from __future__ import annotations
+
+from sim.actors.buurtteam import Buurtteam
+from sim.actors.gi import GI
+from sim.actors.kinderrechter import Kinderrechter
+from sim.actors.rvdk import RvdK
+from sim.actors.veilig_thuis import VeiligThuis
+from sim.entities import Family
+from sim.scenarios.base import Workflow
+
+
+class Sequential(Workflow):
+    name = "sequential"
+
+    def build(self) -> None:
+        self.vt = self.add(VeiligThuis(self))
+        self.buurtteam = self.add(Buurtteam(self))
+        self.rvdk = self.add(RvdK(self))
+        self.court = self.add(Kinderrechter(self))
+        self.gi = self.add(GI(self))
+        r, s = self.model.routing, self.streams
+        self.triage_route = s.chooser("route.vt_triage", tuple(r["vt_triage"]), tuple(r["vt_triage"].values()))
+        self.onderzoek_route = s.chooser("route.vt_onderzoek", tuple(r["vt_onderzoek"]), tuple(r["vt_onderzoek"].values()))
+        self.vervolg_route = s.chooser("route.vt_vervolg", tuple(r["vt_vervolg"]), tuple(r["vt_vervolg"].values()))
+        esc = r["buurtteam_escalation"]
+        self.escalation_route = s.chooser("route.buurtteam_escalation", tuple(esc), tuple(esc.values()))
+        self.spoed = s.bernoulli("route.rood_spoed")
+        self.vots_to_ots = s.bernoulli("route.vots_to_ots")
+
+    # ------------------------------------------------------------------ entry
+    def arrive(self, fam: Family) -> None:
+        if fam.route == "direct":
+            self.intake(fam, "buurtteam")
+            self.vrijwillige_hulp(fam)
+        else:
+            self.intake(fam, "veilig_thuis")
+            self.vt.veiligheidsbeoordeling(fam, self.after_veiligheidsbeoordeling)
+
+    # ------------------------------------------------------------------ Veilig Thuis
+    def after_veiligheidsbeoordeling(self, fam: Family, _: str) -> None:
+        if fam.crisis and self.spoed.chance(self.model.rood_spoed):
+            self.spoedprocedure(fam)
+            return
+        route = self.triage_route.next()
+        if route == "close":
+            self.close(fam, "einde_bemoeienis_vt")
+        elif route == "buurtteam":
+            self.handoff(fam, "buurtteam", self.vrijwillige_hulp)
+        elif route == "vt_onderzoek":
+            fam.stories_told += 1  # a new VT professional investigates (domain.md 2a: 'VT ... (1-2x)')
+            self.vt.onderzoek(fam, self.after_vt_onderzoek)
+        elif route == "vt_vervolg":
+            self.vt.vervolg(fam, self.after_vt_vervolg)
+        else:  # verzoek tot onderzoek straight after triage
+            self.naar_raad(fam, melder=None)
+
+    def after_vt_onderzoek(self, fam: Family, _: str) -> None:
+        self._after_vt_casework(fam, self.onderzoek_route.next())
+
+    def after_vt_vervolg(self, fam: Family, _: str) -> None:
+        self._after_vt_casework(fam, self.vervolg_route.next())
+
+    def _after_vt_casework(self, fam: Family, route: str) -> None:
+        if route == "rvdk":
+            self.naar_raad(fam, melder=self.vt.discharge)  # VT keeps the family until the Raad starts
+            return
+        self.vt.discharge(fam)
+        if route == "buurtteam":
+            self.handoff(fam, "buurtteam", self.vrijwillige_hulp)
+        else:
+            self.close(fam, "afgesloten_door_vt")
+
+    # ------------------------------------------------------------------ buurtteam
+    def vrijwillige_hulp(self, fam: Family) -> None:
+        self.buurtteam.vrijwillige_hulp(fam, self.suffices(fam), self.after_vrijwillige_hulp)
+
+    def after_vrijwillige_hulp(self, fam: Family, outcome: str) -> None:
+        if outcome == "done":
+            self.close(fam, "vrijwillige_hulp_afgerond")
+            return
+        fam.escalations += 1
+        if self.escalation_route.next() == "rvdk":
+            self.naar_raad(fam, melder=self.buurtteam.discharge)
+        else:
+            self.buurtteam.discharge(fam)
+            self.handoff(fam, "veilig_thuis", lambda f: self.vt.onderzoek(f, self.after_vt_onderzoek))
+
+    # ------------------------------------------------------------------ Raad voor de Kinderbescherming
+    def naar_raad(self, fam: Family, melder) -> None:
+        """Verzoek tot onderzoek; ``melder`` (if any) keeps the family on its caseload until the Raad starts."""
+        self.handoff(fam, "rvdk", lambda f: self.rvdk.beschermingsonderzoek(f, self.after_raadsonderzoek, on_start=melder))
+
+    def after_raadsonderzoek(self, fam: Family, outcome: str) -> None:
+        if outcome == "verzoek":
+            self.handoff(fam, "kinderrechter", lambda f: self.court.verzoekschrift(f, self.after_beschikking))
+        elif outcome == "buurtteam":
+            self.handoff(fam, "buurtteam", self.vrijwillige_hulp)
+        else:
+            self.close(fam, "afgesloten_door_raad")
+
+    # ------------------------------------------------------------------ kinderrechter and GI
+    def after_beschikking(self, fam: Family, measure: str) -> None:
+        if measure == "afgewezen":
+            fam.escalations += 1  # the court judged voluntary help enough
+            self.handoff(fam, "buurtteam", self.vrijwillige_hulp)
+            return
+        fam.measure = measure
+        self.handoff(fam, "gi", lambda f: self.gi.toewijzen(f, self.maatregel_gestart))
+
+    def maatregel_gestart(self, fam: Family, _: str) -> None:
+        self.gi.uitvoeren(fam, fam.measure, self.maatregel_beeindigd)
+
+    def maatregel_beeindigd(self, fam: Family, _: str) -> None:
+        self.close(fam, "maatregel_beeindigd")
+
+    # ------------------------------------------------------------------ crisis (spoed) path
+    def spoedprocedure(self, fam: Family) -> None:
+        """Rood: spoedverzoek via the Raad, voorlopige OTS within a day, the GI starts at once, and the Raad
+        investigates during the vOTS (domain.md 2a step 8). No transfer delays on this path."""
+        self.handoff(fam, "kinderrechter", lambda f: self.court.spoedmachtiging(f, self.voorlopige_ots), urgent=True)
+
+    def voorlopige_ots(self, fam: Family, _: str) -> None:
+        fam.measure = "vots"
+        self.handoff(fam, "gi", lambda f: self.gi.toewijzen(f, self.vots_contact), urgent=True)
+        self.handoff(fam, "rvdk", lambda f: self.rvdk.beschermingsonderzoek(f, self.after_vots_onderzoek), urgent=True)
+
+    def vots_contact(self, fam: Family, _: str) -> None:
+        if fam.measure in self.model.measures:  # the regular measure was decided while the GI was still assigning
+            self.gi.uitvoeren(fam, fam.measure, self.maatregel_beeindigd)
+
+    def after_vots_onderzoek(self, fam: Family, _: str) -> None:
+        if self.vots_to_ots.chance(self.model.vots_to_ots):
+            self.handoff(fam, "kinderrechter", lambda f: self.court.verzoekschrift(f, self.after_vots_beschikking))
+        else:
+            self.einde_vots(fam)
+
+    def after_vots_beschikking(self, fam: Family, measure: str) -> None:
+        if measure == "afgewezen":
+            self.einde_vots(fam)
+            return
+        fam.measure = measure
+        if fam.gi_first_contact == fam.gi_first_contact:  # not NaN: the jeugdbeschermer is already there
+            self.gi.uitvoeren(fam, measure, self.maatregel_beeindigd)
+
+    def einde_vots(self, fam: Family) -> None:
+        fam.measure = "vots_beeindigd"
+        fam.escalations += 1
+        if not self.gi.jeugdbeschermers.cancel(fam):
+            self.gi.afsluiten(fam)
+        self.handoff(fam, "buurtteam", self.vrijwillige_hulp)

@@ -1,0 +1,259 @@
+"""Tests for sim.analytic against references computed independently of it."""
+
+from __future__ import annotations
+
+import math
+import time
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from sim import analytic as an
+
+
+# --- independent references -------------------------------------------------
+
+def exact_erlang_c(c: int, a: Fraction) -> Fraction:
+    """Textbook factorial formula, in exact rational arithmetic."""
+    rho = a / c
+    tail = a**c / math.factorial(c) / (1 - rho)
+    head = sum(a**k / math.factorial(k) for k in range(c))
+    return tail / (head + tail)
+
+
+def lgamma_erlang_c(c: int, a: float) -> float:
+    """Erlang C via a log-sum-exp of the Poisson terms, using only math.lgamma.
+
+    Deliberately a different route from the module (which uses scipy's
+    incomplete gamma): every term a^k/k! is summed explicitly.
+    """
+    log_terms = [k * math.log(a) - math.lgamma(k + 1) for k in range(c + 1)]
+    top = max(log_terms)
+    log_sum = top + math.log(math.fsum(math.exp(t - top) for t in log_terms))
+    erlang_b = math.exp(log_terms[c] - log_sum)
+    return c * erlang_b / (c - a * (1 - erlang_b))
+
+
+def recursion_erlang_c(c: int, a: float) -> float:
+    """Erlang C via the classic stable Erlang B recursion."""
+    b = 1.0
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)
+    return c * b / (c - a * (1 - b))
+
+
+# --- erlang_c -----------------------------------------------------------------
+
+@pytest.mark.parametrize("a", [0.0, 0.1, 0.5, 0.9, 0.999])
+def test_erlang_c_single_server_is_rho(a: float) -> None:
+    assert an.erlang_c(1, a) == pytest.approx(a, rel=1e-12, abs=1e-15)
+
+
+def test_erlang_c_two_servers_one_erlang_is_one_third() -> None:
+    assert an.erlang_c(2, 1.0) == pytest.approx(1 / 3, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("c", "a"),
+    [(5, Fraction(4)), (3, Fraction(5, 2)), (10, Fraction(37, 4)), (30, Fraction(24))],
+)
+def test_erlang_c_matches_exact_factorial_formula(c: int, a: Fraction) -> None:
+    assert an.erlang_c(c, float(a)) == pytest.approx(float(exact_erlang_c(c, a)), rel=1e-12)
+
+
+def test_erlang_c_zero_load_never_waits() -> None:
+    assert an.erlang_c(7, 0.0) == 0.0
+
+
+def test_erlang_c_large_c_close_to_saturation() -> None:
+    c, a = 20_000, 19_800.0
+    got = an.erlang_c(c, a)
+    assert math.isfinite(got)
+    assert 0.0 < got < 1.0
+    assert got == pytest.approx(lgamma_erlang_c(c, a), rel=1e-8)
+    assert got == pytest.approx(recursion_erlang_c(c, a), rel=1e-8)
+
+
+def test_erlang_c_fifty_thousand_servers() -> None:
+    c, a = 50_000, 49_950.0
+    got = an.erlang_c(c, a)
+    assert 0.0 < got < 1.0
+    assert got == pytest.approx(recursion_erlang_c(c, a), rel=1e-8)
+
+
+def test_erlang_c_vectorised_equals_elementwise() -> None:
+    rng = np.random.default_rng(1)
+    c = rng.integers(1, 400, size=200)
+    a = c * rng.uniform(0.0, 0.999, size=200)
+    got = an.erlang_c(c, a)
+    assert isinstance(got, np.ndarray) and got.shape == (200,)
+    expected = [an.erlang_c(int(ci), float(ai)) for ci, ai in zip(c, a)]
+    np.testing.assert_allclose(got, expected, rtol=0, atol=0)
+    np.testing.assert_allclose(
+        got, [recursion_erlang_c(int(ci), float(ai)) for ci, ai in zip(c, a)], rtol=1e-10
+    )
+
+
+def test_erlang_c_broadcasts() -> None:
+    got = an.erlang_c(np.array([[2], [5]]), np.array([1.0, 1.5]))
+    assert got.shape == (2, 2)
+    assert got[0, 0] == pytest.approx(1 / 3, rel=1e-12)
+    assert got[1, 0] == pytest.approx(float(exact_erlang_c(5, Fraction(1))), rel=1e-12)
+
+
+def test_erlang_c_vectorised_is_fast() -> None:
+    rng = np.random.default_rng(2)
+    c = rng.integers(290, 310, size=10_000)
+    a = rng.uniform(275.0, 285.0, size=10_000)
+    an.erlang_c(c[:10], a[:10])  # import / first-call overhead is not the point
+    start = time.perf_counter()
+    got = an.erlang_c(c, a)
+    elapsed = time.perf_counter() - start
+    assert np.all(np.isfinite(got))
+    assert elapsed < 0.5
+
+
+def test_erlang_c_unstable_is_nan() -> None:
+    got = an.erlang_c([3, 3, 3], [2.9, 3.0, 4.5])
+    assert math.isfinite(got[0])
+    assert np.isnan(got[1]) and np.isnan(got[2])
+    assert math.isnan(an.erlang_c(1, 1.0))
+
+
+# --- M/M/c waiting time ---------------------------------------------------
+
+@pytest.mark.parametrize(("lam", "mu"), [(0.5, 1.0), (3.0, 4.0), (0.99, 1.0)])
+def test_mm1_mean_wait(lam: float, mu: float) -> None:
+    rho = lam / mu
+    assert an.mmc_wait_mean(lam, 1 / mu, 1) == pytest.approx(rho / (mu - lam), rel=1e-12)
+
+
+def test_mmc_mean_wait_matches_exact_formula() -> None:
+    lam, s, c = 2.0, 2.25, 5  # a = 4.5 Erlangs
+    expected = float(exact_erlang_c(c, Fraction(9, 2))) / (c / s - lam)
+    assert an.mmc_wait_mean(lam, s, c) == pytest.approx(expected, rel=1e-12)
+
+
+def test_mmc_mean_wait_vectorised_and_unstable() -> None:
+    lam = np.array([1.0, 2.0, 5.0])
+    got = an.mmc_wait_mean(lam, 1.0, 4)
+    for i, value in enumerate(lam[:2]):
+        assert got[i] == an.mmc_wait_mean(float(value), 1.0, 4)
+    assert np.isnan(got[2])
+
+
+def test_mmc_mean_wait_zero_service_time() -> None:
+    assert an.mmc_wait_mean(3.0, 0.0, 2) == 0.0
+
+
+# --- quantile ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("lam", "s", "c"), [(0.8, 1.0, 1), (9.0, 1.0, 10), (280.0, 1.0, 300)])
+@pytest.mark.parametrize("q", [0.5, 0.9, 0.95, 0.999])
+def test_quantile_inverts_closed_form_cdf(lam: float, s: float, c: int, q: float) -> None:
+    prob_wait = an.erlang_c(c, lam * s)
+    t = an.mmc_wait_quantile(lam, s, c, q)
+    cdf = 1.0 - prob_wait * math.exp(-(c / s - lam) * t)
+    if q <= 1.0 - prob_wait:
+        assert t == 0.0
+    else:
+        assert t > 0.0
+        assert cdf == pytest.approx(q, rel=1e-12)
+
+
+def test_quantile_zero_below_no_wait_mass() -> None:
+    lam, s, c = 2.0, 1.0, 5
+    prob_wait = an.erlang_c(c, lam * s)
+    assert 0.0 < prob_wait < 0.5
+    q = (1.0 - prob_wait) * 0.9
+    assert an.mmc_wait_quantile(lam, s, c, q) == 0.0
+    assert an.mmc_wait_quantile(lam, s, c, 1.0 - prob_wait * 0.5) > 0.0
+
+
+def test_quantile_mm1_median() -> None:
+    lam, mu = 0.9, 1.0
+    # P(W > t) = rho exp(-(mu-lam) t) = 0.5  =>  t = ln(2 rho) / (mu - lam)
+    expected = math.log(2 * 0.9) / (mu - lam)
+    assert an.mmc_wait_quantile(lam, 1 / mu, 1, 0.5) == pytest.approx(expected, rel=1e-12)
+
+
+def test_quantile_vectorised_and_unstable() -> None:
+    q = np.array([0.1, 0.5, 0.9, 0.99])
+    got = an.mmc_wait_quantile(0.9, 1.0, 1, q)
+    expected = [an.mmc_wait_quantile(0.9, 1.0, 1, float(qi)) for qi in q]
+    np.testing.assert_array_equal(got, expected)
+    assert np.all(np.diff(got) >= 0)
+    assert math.isnan(an.mmc_wait_quantile(2.0, 1.0, 2, 0.9))
+
+
+# --- Allen-Cunneen --------------------------------------------------------------
+
+def test_allen_cunneen_exponential_equals_mmc() -> None:
+    lam = np.array([0.5, 4.0, 9.5, 290.0])
+    c = np.array([1, 5, 10, 300])
+    np.testing.assert_array_equal(
+        an.allen_cunneen_wait_mean(lam, 1.0, c, 1.0, 1.0), an.mmc_wait_mean(lam, 1.0, c)
+    )
+
+
+def test_allen_cunneen_deterministic_service_halves() -> None:
+    wq = an.mmc_wait_mean(4.0, 1.0, 5)
+    assert an.allen_cunneen_wait_mean(4.0, 1.0, 5, 1.0, 0.0) == pytest.approx(wq / 2, rel=1e-15)
+
+
+def test_allen_cunneen_md1_is_pollaczek_khinchine() -> None:
+    lam, s = 0.7, 1.0
+    rho = lam * s
+    pk = rho * s / (2 * (1 - rho))
+    assert an.allen_cunneen_wait_mean(lam, s, 1, 1.0, 0.0) == pytest.approx(pk, rel=1e-12)
+
+
+def test_allen_cunneen_unstable_is_nan() -> None:
+    assert math.isnan(an.allen_cunneen_wait_mean(3.0, 1.0, 3, 0.5, 0.5))
+
+
+# --- utilisation, stability, Little ------------------------------------------------
+
+def test_utilisation_and_stability() -> None:
+    assert an.utilisation(6.0, 0.5, 4) == pytest.approx(0.75)
+    assert an.is_stable(6.0, 0.5, 4) is True
+    assert an.is_stable(8.0, 0.5, 4) is False
+    np.testing.assert_array_equal(
+        an.is_stable(np.array([1.0, 2.0, 3.0]), 1.0, 2), [True, False, False]
+    )
+
+
+def test_littles_law() -> None:
+    assert an.littles_law_L(3.0, 2.5) == pytest.approx(7.5)
+    np.testing.assert_allclose(an.littles_law_L([1.0, 2.0], [4.0, 0.5]), [4.0, 1.0])
+
+
+# --- validation -----------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("call", "name", "value"),
+    [
+        (lambda: an.erlang_c(0, 1.0), "servers", "0"),
+        (lambda: an.erlang_c(-3, 1.0), "servers", "-3"),
+        (lambda: an.erlang_c(2.5, 1.0), "servers", "2.5"),
+        (lambda: an.erlang_c(2, -0.5), "offered_load", "-0.5"),
+        (lambda: an.mmc_wait_mean(-1.0, 1.0, 2), "arrival_rate", "-1"),
+        (lambda: an.mmc_wait_mean(1.0, -2.0, 2), "mean_service", "-2"),
+        (lambda: an.mmc_wait_mean([1.0, -4.0], 1.0, 2), "arrival_rate", "-4"),
+        (lambda: an.mmc_wait_quantile(1.0, 1.0, 2, 0.0), "q", "0"),
+        (lambda: an.mmc_wait_quantile(1.0, 1.0, 2, 1.0), "q", "1"),
+        (lambda: an.mmc_wait_quantile(1.0, 1.0, 2, 1.5), "q", "1.5"),
+        (lambda: an.allen_cunneen_wait_mean(1.0, 1.0, 2, -0.1, 1.0), "ca2", "-0.1"),
+        (lambda: an.allen_cunneen_wait_mean(1.0, 1.0, 2, 1.0, -1.0), "cs2", "-1"),
+        (lambda: an.utilisation(1.0, 1.0, 0), "servers", "0"),
+        (lambda: an.littles_law_L(1.0, -1.0), "mean_time", "-1"),
+    ],
+)
+def test_bad_inputs_raise_value_error_naming_argument(call, name: str, value: str) -> None:
+    with pytest.raises(ValueError) as info:
+        call()
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(name + " ")
+    assert value in message
