@@ -162,18 +162,24 @@ def format_summary(summary, model: Model) -> str:
 
 
 def stability_warnings(summary, model: Model) -> list[str]:
-    s = summary.set_index("kpi")
+    """Say which organisation cannot carry its demand: offered load (arrivals x mean holding time) at or above
+    its capacity, or a full caseload with a waiting list that grew through the whole window."""
+    s = summary.set_index("kpi")["mean"]
     warnings = []
     for kpi in s.index:
-        if kpi.startswith("unstable.") and s.loc[kpi, "mean"] >= 0.5:
-            pool = kpi.split(".", 1)[1]
-            offered = s.loc.get(f"offered_load.{pool}") if hasattr(s.loc, "get") else None
-            offered = s.loc[f"offered_load.{pool}", "mean"] if f"offered_load.{pool}" in s.index else float("nan")
-            cap = s.loc[f"capacity.{pool}", "mean"]
-            wl = s.loc[f"waiting_list_end.{pool}", "mean"]
-            warnings.append(f"UNSTABLE: {pool}: offered load ~{offered:,.0f} cases vs capacity {cap:,.0f} places; "
-                            f"its waiting list grows without bound ({wl:,.0f} waiting at the end). Lead times that "
-                            f"pass through {pool} are not meaningful: add staff (staffing.*.fte) or lower demand.scale.")
+        if not kpi.startswith("unstable."):
+            continue
+        pool = kpi.split(".", 1)[1]
+        offered, cap = s.get(f"offered_load.{pool}", float("nan")), s.get(f"capacity.{pool}", float("nan"))
+        end, util = s.get(f"waiting_list_end.{pool}", float("nan")), s.get(f"utilisation.{pool}", float("nan"))
+        if offered >= cap:
+            warnings.append(f"UNSTABLE: {pool}: offered load ~{offered:,.0f} cases exceeds its capacity of {cap:,.0f} "
+                            f"places; its waiting list grows without bound ({end:,.0f} waiting at the end). Lead "
+                            f"times through {pool} are not meaningful: raise staffing, caseload or lower demand.scale.")
+        elif s[kpi] >= 0.5:
+            warnings.append(f"SATURATED: {pool}: {util:.0%} of its {cap:,.0f} places in use and its waiting list grew "
+                            f"through the window ({end:,.0f} waiting at the end): lead times through {pool} still "
+                            f"depend on the run length.")
     return warnings
 
 
