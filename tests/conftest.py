@@ -1,0 +1,50 @@
+"""Shared helpers: compose a configuration exactly as the command line does, validate it, run it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+
+from sim import config as config_mod
+from sim.config import Model, validate
+
+ROOT = Path(__file__).resolve().parent.parent
+CONF = ROOT / "conf"
+
+config_mod.register()
+
+# Everything a test of one queue must switch off so that the chain reduces to that queue.
+PLAIN = [
+    "families.colour.groen=1.0", "families.colour.oranje=0.0", "families.colour.rood=0.0",
+    "families.children={dist:empirical,values:[1],probs:[1.0]}",
+    "families.reentry_probability=0.0", "families.max_episodes=1",
+    "durations.transfer={dist:deterministic,value:0}",
+    "run.event_log=false", "run.quiet=true",
+]
+
+
+def compose_cfg(overrides: list[str] | tuple[str, ...] = ()):
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return compose("config", overrides=list(overrides))
+
+
+def make_model(overrides: list[str] | tuple[str, ...] = ()) -> Model:
+    return validate(compose_cfg(overrides))
+
+
+def staff(org: str, fte: float, caseload: float = 1.0, **extra: float) -> list[str]:
+    """Overrides giving ``org`` exactly fte x caseload places (no leave, no vacancies, no crisis reserve)."""
+    out = [f"staffing.{org}.fte={fte}", f"staffing.{org}.caseload={caseload}",
+           f"staffing.{org}.productive_share=1.0", f"staffing.{org}.vacancy_rate=0.0",
+           f"staffing.{org}.crisis_reserve_share=0.0"]
+    out += [f"staffing.{org}.{k}={v}" for k, v in extra.items()]
+    return out
+
+
+@pytest.fixture
+def tiny_overrides() -> list[str]:
+    return ["region=demo", "run.years=1", "run.warmup_years=0.5", "run.replications=2", "run.quiet=true"]
