@@ -8,16 +8,19 @@ and what is allowed, with exit status 2, before any simulated time is spent and 
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim import config as config_mod
 from sim import metrics, output, provenance, runner
+from sim import sweep as sweep_mod
 from sim.config import ConfigError, Model, validate
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
@@ -68,13 +71,15 @@ def _describe_compose_error(err: BaseException) -> str:
 def _points(overrides: list[str], multirun: bool, sweep_params: dict[str, str]) -> list[list[str]]:
     if not multirun:
         return [overrides]
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    return sweep_mod.expand_points(overrides, sweep_params)  # exactly as Hydra's BasicSweeper expands them
+
+
+def _not_sweeps(overrides: list[str]) -> list[str]:
+    """The overrides Hydra applies to a multirun's own configuration (it skips sweeps there, see defaults_list)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    params = [f"{k}={v}" for k, v in sweep_params.items() if not any(o.split("=")[0].lstrip("+") == k for o in overrides)]
-    parsed = OverridesParser.create().parse_overrides(overrides + params)
-    batches = BasicSweeper.split_arguments(parsed, max_batch_size=None)
-    return [list(point) for batch in batches for point in batch]
+    parser = OverridesParser.create()
+    return [o for o in overrides if not parser.parse_override(o).is_sweep_override()]
 
 
 def preflight(argv: list[str]) -> list[Model]:
@@ -94,11 +99,15 @@ def preflight(argv: list[str]) -> list[Model]:
     try:
         with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
             try:
-                base = compose("config", overrides=model_overrides, return_hydra_config=True)
+                base = compose("config", overrides=_not_sweeps(overrides) if multirun else model_overrides,
+                               return_hydra_config=True)
             except Exception as err:  # noqa: BLE001 - every composition error becomes one line
                 raise ConfigError(_describe_compose_error(err)) from None
-            sweep = OmegaConf.to_container(base.hydra.sweeper.get("params") or {}) if multirun else {}
-            for point in _points(model_overrides, multirun, sweep or {}):
+            sweep = sweep_mod.sweeper_params(base.hydra) if multirun else {}  # an experiment's grid
+            points = _points(model_overrides, multirun, sweep or {})
+            if multirun:
+                sweep_mod.check_point_names(points, base.hydra)
+            for point in points:
                 for o in point:
                     _check_group_choice(o)
                 try:
@@ -106,6 +115,10 @@ def preflight(argv: list[str]) -> list[Model]:
                 except Exception as err:  # noqa: BLE001
                     raise ConfigError(_describe_compose_error(err)) from None
                 models.append(validate(cfg))
+                if cfg.compare.enabled:  # every workflow of a comparison is checked before any simulated time
+                    from sim import compare
+
+                    models.extend(model for _, _, model in compare.plan(cfg))
     finally:
         GlobalHydra.instance().clear()
     return models
@@ -114,23 +127,30 @@ def preflight(argv: list[str]) -> list[Model]:
 # ====================================================================== the run
 
 
-def assumptions_table(cfg: DictConfig, model: Model):
-    """Every value in force whose provenance says 'assumption', with its current value."""
+def assumptions_table(cfg: DictConfig, model: Model, scenario_file: str | None = None):
+    """Every value in force whose provenance says 'assumption', with its current value: the process and region
+    files, the chosen ``conf/scenario/<scenario_file>.yaml`` (its assumed effects) and the workflow's structural
+    assumptions."""
     import pandas as pd
 
     rows = []
+    if scenario_file is None:
+        chosen = HydraConfig.get().runtime.choices.get("scenario") if HydraConfig.initialized() else None
+        scenario_file = chosen or model.scenario.name
     files = [CONF_DIR / "process" / f"{HydraConfig.get().runtime.choices.get('process', 'nl_2023')}.yaml"
              if HydraConfig.initialized() else CONF_DIR / "process" / "nl_2023.yaml",
-             CONF_DIR / "region" / f"{model.region_name}.yaml"]
+             CONF_DIR / "region" / f"{model.region_name}.yaml",
+             CONF_DIR / "scenario" / f"{scenario_file}.yaml"]
     for path in files:
         if not path.is_file():
             continue
-        for p in provenance.read_file(path)[0]:
+        package = "scenario" if path.parent.name == "scenario" else ""  # conf/scenario files are @package scenario
+        for p in provenance.read_file(path, package)[0]:
             if p.kind == "assumption":
                 value = OmegaConf.select(cfg, p.key, default=None)
                 if isinstance(value, DictConfig) or OmegaConf.is_list(value):
                     value = OmegaConf.to_container(value)
-                rows.append((p.key, str(value), p.text, path.name))
+                rows.append((p.key, str(value), p.text, f"{path.parent.name}/{path.name}" if package else path.name))
     for key, value, why in model.scenario.assumptions:
         rows.append((key, str(value), why, f"scenario/{model.scenario.name}"))
     return pd.DataFrame(rows, columns=["parameter", "value", "why", "file"])
@@ -184,6 +204,10 @@ def stability_warnings(summary, model: Model) -> list[str]:
 
 
 def execute(cfg: DictConfig, out_dir: Path) -> Path:
+    if cfg.compare.enabled:  # +experiment=compare_workflows: several workflows on the same families
+        from sim import compare
+
+        return compare.execute(cfg, out_dir)
     model = validate(cfg)
     config_yaml = OmegaConf.to_yaml(cfg)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -201,7 +225,9 @@ def execute(cfg: DictConfig, out_dir: Path) -> Path:
         marker = output.write_results(out_dir, tables, list(model.run.formats), config_yaml,
                                       extra={"scenario": model.scenario.name, "region": model.region_name,
                                              "replications": model.run.replications,
-                                             "wall_seconds": round(time.perf_counter() - started, 3)})
+                                             "wall_seconds": round(time.perf_counter() - started, 3),
+                                             "pid": os.getpid()},
+                                      identity=sweep_mod.identity_yaml(cfg))
     except Exception as err:
         output.write_text(out_dir / "error.txt", f"{type(err).__name__}: {err}\n")
         raise
@@ -219,7 +245,11 @@ def execute(cfg: DictConfig, out_dir: Path) -> Path:
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
 def hydra_main(cfg: DictConfig) -> None:
-    execute(cfg, Path(HydraConfig.get().runtime.output_dir))
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    if HydraConfig.get().mode == RunMode.MULTIRUN:
+        sweep_mod.run_point(cfg, out_dir, execute)  # resume: skip a complete point, set aside stale results
+    else:
+        execute(cfg, out_dir)
 
 
 def entry(argv: list[str] | None = None) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from dataclasses import replace as dataclass_replace
 from typing import Any, Dict, List, Mapping, Optional
 
 from hydra.core.config_store import ConfigStore
@@ -57,7 +58,7 @@ class RunSchema:
     replications: int = 10
     seed: int = 20231
     jobs: int = 1  # processes for replications (1 = serial)
-    start: str = "empty"  # 'empty': start empty and warm up
+    start: str = "empty"  # 'empty': start empty and warm up; 'today': start from region.initial_state (warm-up 0)
     event_log: bool = True  # write the per-event table (switch off for large sweeps)
     timeseries_step_days: float = 7.0
     start_date: str = "2024-01-01"  # calendar date of the start of the observation window (event timestamps)
@@ -97,10 +98,65 @@ class DemandSchema:
 
 
 @dataclass
+class VTStateSchema:
+    triage_waiting: int = MISSING  # meldingen waiting for the veiligheidsbeoordeling
+    triage_waited: DistSpec = field(default_factory=DistSpec)  # days they have waited so far
+    triage_in_progress: int = MISSING  # meldingen being assessed (front-desk places in use)
+    onderzoek: int = MISSING  # families in a VT onderzoek
+    vervolg: int = MISSING  # families under 'voorwaarden en vervolg'
+
+
+@dataclass
+class BuurtteamStateSchema:
+    in_care: int = MISSING  # families in voluntary help
+
+
+@dataclass
+class RvdKStateSchema:
+    waiting: int = MISSING  # children waiting for a beschermingsonderzoek
+    waited: DistSpec = field(default_factory=DistSpec)  # days they have waited so far
+    in_care: int = MISSING  # children in a beschermingsonderzoek
+
+
+@dataclass
+class CourtStateSchema:
+    pending: int = MISSING  # children whose verzoekschrift awaits the beschikking
+
+
+@dataclass
+class MeasureStockSchema:
+    ots: int = MISSING  # children under an OTS without uithuisplaatsing
+    ots_uhp: int = MISSING  # children under an OTS with machtiging uithuisplaatsing
+    voogdij: int = MISSING  # children under voogdij
+
+
+@dataclass
+class GIStateSchema:
+    waiting: int = MISSING  # children with a measure and no jeugdbeschermer
+    waited: DistSpec = field(default_factory=DistSpec)  # days they have waited so far
+    in_care: MeasureStockSchema = field(default_factory=MeasureStockSchema)  # running measures (children)
+    remaining_term: DistSpec = field(default_factory=DistSpec)  # days left in a running measure's current term
+
+
+@dataclass
+class InitialStateSchema:
+    """Open cases on ``date`` (``run.start=today`` starts from them; see sim/initial_state.py)."""
+
+    date: str = MISSING  # ISO date of the state; a run from today starts on it (run.start_date)
+    veilig_thuis: VTStateSchema = field(default_factory=VTStateSchema)
+    buurtteam: BuurtteamStateSchema = field(default_factory=BuurtteamStateSchema)
+    rvdk: RvdKStateSchema = field(default_factory=RvdKStateSchema)
+    kinderrechter: CourtStateSchema = field(default_factory=CourtStateSchema)
+    gi: GIStateSchema = field(default_factory=GIStateSchema)
+    hermeldingen_per_year: float = MISSING  # returns, per year at the date, of families closed before it
+
+
+@dataclass
 class RegionSchema:
     name: str = MISSING
     description: str = ""
     population: float = MISSING
+    initial_state: Optional[InitialStateSchema] = None  # today's open cases; None = this region has none
 
 
 @dataclass
@@ -169,9 +225,86 @@ class HandoffSchema:
 
 
 @dataclass
+class ExpertSchema:
+    """Experts on consult and meeting duty (``scenario.experts.<name>``), taken from one partner's FTE."""
+
+    org: str = MISSING  # partner whose staff they are: buurtteam, veilig_thuis, rvdk or gi
+    share: float = MISSING  # share of that partner's paper FTE on expert duty (moved out of its caseload)
+
+
+@dataclass
+class ConsultSchema:
+    """A short expert consult during the integrated team's joint assessment (``scenario.consults.<name>``)."""
+
+    expert: str = MISSING  # a key of scenario.experts
+    hours: float = MISSING  # expert hours per consult
+    need: Dict[str, float] = field(default_factory=dict)  # P(a family needs it), per crisismeter colour
+
+
+@dataclass
+class MeetingSchema:
+    """A joint meeting (MDO, tafel) that needs one person of every participant at the same time."""
+
+    enabled: bool = MISSING
+    participants: List[str] = MISSING  # keys of scenario.experts
+    colours: List[str] = MISSING  # crisismeter colours of the families that go to this meeting
+    base_hours: float = MISSING  # length of the meeting without participants (hours)
+    hours_per_participant: float = MISSING  # each participant makes it longer (hours)
+    planning: DistSpec = field(default_factory=DistSpec)  # days from the request to the earliest start (agenda)
+
+
+@dataclass
+class TeamSchema:
+    """The integrated team (Veiligheidsteam / regionaal veiligheidsteam), formed from the partners' FTE."""
+
+    enabled: bool = MISSING  # false: no team is formed and the workflow is today's chain
+    coverage: float = MISSING  # share of the region's families the team serves (1 = the whole region)
+    share: Dict[str, float] = field(default_factory=dict)  # share of each partner's paper FTE moved into the team
+    caseload: float = MISSING  # places per available team FTE (a place = one family on one professional's caseload)
+    crisis_reserve_share: float = MISSING  # share of team places kept free for rood families
+    duo_size: int = MISSING  # team places one family holds (2: a fixed duo)
+    voluntary_places: int = MISSING  # team places of a family the team holds for voluntary help only (1 or duo_size)
+    vast_gezicht: bool = MISSING  # true: one of the duo is the lokaal team's vast gezicht (a buurtteam place)
+    holds_voluntary: List[str] = MISSING  # voluntary-help entries the team holds itself: direct, overdracht
+    gi_mandate: str = MISSING  # after a measure: 'duo' continues under the GI mandate, or 'gi' takes over
+    intake_hours: float = MISSING  # staff hours of the one joint intake
+    coordination_hours_per_month: float = MISSING  # team hours per family per month held (casusoverleg, afstemming)
+
+
+@dataclass
+class EffectsSchema:
+    """Assumed effect sizes of a workflow. None: the effect is not part of the chosen workflow. No pilot has
+    published an effect size (domain.md 1e): every value set in conf/scenario/ is an assumption."""
+
+    assessment_factor: Optional[float] = None  # joint assessment length / the VT stage it replaces
+    rvdk_duration_factor: Optional[float] = None  # RvdK judgement length with shared information / today's
+    resolved_without_measure: Optional[float] = None  # P(the team resolves a case that would go to the Raad)
+    spoed_averted: Optional[float] = None  # P(the joint crisis MDO makes a voorlopige OTS unnecessary)
+    vt_onderzoek_averted: Optional[float] = None  # P(the early table replaces a VT onderzoek by voluntary help)
+    rvdk_averted: Optional[float] = None  # P(the early table replaces a verzoek tot onderzoek by voluntary help)
+    reentry_reduction: Optional[float] = None  # relative reduction of re-entry after help in the neighbourhood team
+    help_duration_factor: Optional[float] = None  # voluntary help episode length / today's
+
+
+@dataclass
 class ScenarioSchema:
     name: str = MISSING
     description: str = ""
+    work_hours_per_day: Optional[float] = None  # hours a person on duty works per calendar day (meetings, consults)
+    team: Optional[TeamSchema] = None
+    experts: Dict[str, ExpertSchema] = field(default_factory=dict)
+    consults: Dict[str, ConsultSchema] = field(default_factory=dict)
+    meetings: Dict[str, MeetingSchema] = field(default_factory=dict)
+    effects: EffectsSchema = field(default_factory=EffectsSchema)
+
+
+@dataclass
+class CompareSchema:
+    """``+experiment=compare_workflows``: run the baseline and each workflow on the same families."""
+
+    enabled: bool = False
+    baseline: str = "sequential"  # scenario file of the reference workflow (conf/scenario/<name>.yaml)
+    workflows: List[str] = field(default_factory=list)  # scenario files compared with the baseline
 
 
 @dataclass
@@ -187,6 +320,7 @@ class KetensimSchema:
     measures: MeasuresSchema = field(default_factory=MeasuresSchema)
     norms: NormsSchema = field(default_factory=NormsSchema)
     handoff: HandoffSchema = field(default_factory=HandoffSchema)
+    compare: CompareSchema = field(default_factory=CompareSchema)
 
 
 def register() -> None:
@@ -206,7 +340,7 @@ ROUTING_OPTIONS: dict[str, tuple[str, ...]] = {
 }
 COLOURS: tuple[str, ...] = ("groen", "oranje", "rood")
 STAFFED_ORGS: tuple[str, ...] = ("buurtteam", "veilig_thuis", "rvdk", "gi")
-START_MODES: tuple[str, ...] = ("empty",)
+START_MODES: tuple[str, ...] = ("empty", "today")  # today: from region.initial_state, no warm-up
 FORMATS: tuple[str, ...] = ("parquet", "csv")
 
 
@@ -270,6 +404,7 @@ class Model:
     vots_max_days: float
     norms: Mapping[str, float]
     intake_hours: Mapping[str, float]
+    initial_state: Any = None  # sim.initial_state.InitialState of the region, or None (run.start=empty only)
 
     @property
     def horizon_days(self) -> float:
@@ -398,6 +533,8 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
     integer("run.seed", run.seed, 0)
     integer("run.jobs", run.jobs, 1)
     choice("run.start", run.start, START_MODES)
+    if run.start == "today":  # the run starts from today's open cases: there is nothing to warm up
+        run = dataclass_replace(run, warmup_years=0.0)
     positive("run.timeseries_step_days", run.timeseries_step_days)
     for i, fmt in enumerate(run.formats):
         choice(f"run.formats[{i}]", fmt, FORMATS)
@@ -433,10 +570,14 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
         intake[org] = non_negative(f"handoff.intake_hours.{org}", hours)
     staff = {org: staffing(f"staffing.{org}", getattr(obj.staffing, org), vt=(org == "veilig_thuis"))
              for org in STAFFED_ORGS}
+    from sim import initial_state as initial_state_mod  # late import: it uses this module's helpers
+
+    initial = initial_state_mod.validate(obj.region.initial_state, start=run.start, start_date=run.start_date,
+                                         measures=measures)
 
     from sim.scenarios import build_scenario  # late import: scenarios import this module
 
-    scenario = build_scenario(obj.scenario) if scenario_builder is None else scenario_builder(obj.scenario)
+    scenario = build_scenario(obj.scenario, staff) if scenario_builder is None else scenario_builder(obj.scenario)
 
     return Model(
         run=run,
@@ -462,6 +603,7 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
         vots_max_days=positive("measures.vots_max_days", obj.measures.vots_max_days),
         norms=norms,
         intake_hours=intake,
+        initial_state=initial,
     )
 
 

@@ -16,30 +16,63 @@ first, then regular; a share of slots may be reserved for crisis cases.
 
 from __future__ import annotations
 
+import gc
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from heapq import heappop, heappush
+from typing import Any, Callable, Iterator
 
 import simpy
-from simpy.core import NORMAL
+from simpy.core import NORMAL, URGENT
 from simpy.events import Event
 
 
-class _Call(Event):
-    """A SimPy event whose only job is to call ``fn(arg)`` when it is processed."""
+class _Call:
+    """A scheduled callback: calls ``fn(arg)`` when SimPy's clock reaches it.
 
-    def __init__(self, env: simpy.Environment, fn: Callable[[Any], None], arg: Any) -> None:
-        # Inlined Event.__init__ plus immediate success, as simpy.Timeout does, for speed.
-        self.env = env
-        self.callbacks = [_fire]
-        self._value = None
-        self._ok = True
+    It sits in SimPy's event heap like any event and quacks like one for ``env.step()`` (``callbacks``,
+    ``_ok``), but has no ``__dict__``: three slots instead of an Event's attribute dict, which halves the
+    cost of scheduling (one of these is made for every event of a run). :meth:`Engine.run` calls ``fn(arg)``
+    directly; ``env.step()`` would do the same through ``_fire``.
+    """
+
+    __slots__ = ("fn", "arg", "callbacks")
+    _ok = True  # read by env.step(): a _Call never fails
+    _value = None
+
+    def __init__(self, fn: Callable[[Any], None], arg: Any) -> None:
         self.fn = fn
         self.arg = arg
+        self.callbacks = _FIRE
 
 
 def _fire(event: _Call) -> None:
     event.fn(event.arg)
+
+
+_FIRE = (_fire,)  # shared and immutable: env.step() only replaces an event's callbacks, never appends to them
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Switch Python's cyclic garbage collector off for the duration of a replication.
+
+    Why: a replication keeps every family record alive until its tables are built (a national 5-year run:
+    ~1.5 million tracked objects). The collector's full passes rescan all of them, ever more often as the
+    heap grows, and took two thirds of a national run's CPU (docs/performance.md). The model itself makes
+    almost no reference cycles (reference counting frees nearly everything: a national 5-year run leaves
+    ~100,000 cyclic objects, a few MB, mostly closures that refer to themselves), so they simply wait until
+    the collector is switched back on. Re-entrant: an inner pause leaves an outer one in charge.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class Engine:
@@ -60,11 +93,13 @@ class Engine:
 
     @property
     def now(self) -> float:
-        return self.env.now
+        return self.env._now  # simpy's Environment.now, without a second property call (read per event)
 
     def at(self, delay: float, fn: Callable[[Any], None], arg: Any = None) -> None:
         """Call ``fn(arg)`` after ``delay`` days (``delay`` >= 0)."""
-        self.env.schedule(_Call(self.env, fn, arg), NORMAL, delay)
+        env = self.env
+        # exactly env.schedule(event, NORMAL, delay) (same key, same eid sequence), without two calls
+        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), _Call(fn, arg)))
 
     def pool(self, name: str, org: str, slots: int, crisis_reserve: int = 0) -> "CaseloadPool":
         if name in self.pools:
@@ -74,9 +109,36 @@ class Engine:
         return pool
 
     def run(self) -> None:
+        """Process events until the horizon, as ``env.run(until=horizon)`` does, in the same order.
+
+        The loop is SimPy's own ``Environment.run``/``step`` unrolled: the stop event is scheduled exactly as
+        ``run(until=...)`` schedules it (URGENT, so events at the horizon itself are not processed), a
+        :class:`_Call` is fired directly, and any other SimPy event (a process, a timeout) goes through
+        ``env.step()`` with its full semantics. Python's cyclic GC is paused meanwhile (:func:`cyclic_gc_paused`).
+        """
         if not self.pools:
             raise ValueError("the workflow defined no pools: nothing to simulate")
-        self.env.run(until=self.horizon)
+        env = self.env
+        if self.horizon <= env._now:
+            raise ValueError(f"until ({self.horizon}) must be greater than the current simulation time")
+        stop = Event(env)
+        stop._ok, stop._value = True, None
+        env.schedule(stop, URGENT, self.horizon - env._now)
+        queue, call, step = env._queue, _Call, env.step
+        with cyclic_gc_paused():
+            while True:
+                entry = queue[0]  # never empty: the stop event is in it
+                event = entry[3]
+                if event.__class__ is call:
+                    heappop(queue)
+                    env._now = entry[0]
+                    event.fn(event.arg)
+                elif event is stop:
+                    heappop(queue)
+                    env._now = entry[0]
+                    break
+                else:
+                    step()
         for pool in self.pools.values():
             pool.finish()
 
@@ -218,6 +280,17 @@ class CaseloadPool:
         if held is not None:
             self.release(held[0], held[1])
 
+    def preload(self, case: Any, units: int) -> None:
+        """Put a case that is already in care when the run starts (``run.start=today``) on its places.
+
+        It takes ``units`` slots without joining the waiting list and is not counted as an arrival or a start,
+        so the window's flows count only what happens after the start. It may take the pool over its capacity
+        (caseloads above the norm today): no new case is then granted until enough places are given back.
+        """
+        self._touch()
+        self.busy += units
+        case.holds[self.name] = (units, self.env.now)
+
     def cancel(self, case: Any) -> bool:
         """Take ``case`` off the waiting list (e.g. a voorlopige OTS ends before a place was free)."""
         for queue in (self._crisis, self._regular):
@@ -232,6 +305,10 @@ class CaseloadPool:
 
     def is_holding(self, case: Any) -> bool:
         return self.name in case.holds
+
+    def waiting(self) -> list[tuple[Any, int, float]]:
+        """(case, units, since) of every case still on the waiting list, crisis class first."""
+        return [(e[0], e[1], e[2]) for q in (self._crisis, self._regular) for e in q]
 
     @property
     def waiting_cases(self) -> int:

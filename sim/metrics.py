@@ -53,10 +53,9 @@ def families_table(families: list[Family], scenario: str, replication: int, t0: 
                      f.intake_hours + f.meeting_hours + f.consult_hours,
                      ">".join(f.orgs), len(set(f.orgs)), f.outcome or "open", f.measure,
                      help_start - arrival, first_contact - arrival, math.isnan(f.closed)))
-    df = pd.DataFrame.from_records(rows, columns=list(FAMILY_COLUMNS))
-    for col in ("scenario", "route", "colour", "outcome", "measure"):
-        df[col] = df[col].astype("category")
-    return df
+    # plain strings, not categoricals: a categorical's dtype depends on the values present, so the table's
+    # schema would depend on which replications ran together
+    return pd.DataFrame.from_records(rows, columns=list(FAMILY_COLUMNS))
 
 
 def events_table(events: list[tuple] | None, scenario: str, replication: int, t0: float,
@@ -136,6 +135,16 @@ def is_unstable(buckets: np.ndarray, capacity: float, in_care: float) -> bool:
 def replication_kpis(fam: pd.DataFrame, pools: dict, norms: dict[str, float], window_days: float) -> dict[str, float]:
     years = window_days / 365.0
     k: dict[str, float] = {}
+    # Lead times and per-family counts describe the families that arrived in the window. Stage waits, norms and
+    # flows count what happened in the window (a milestone at time >= 0), including the cases that were already
+    # open when a run starts from today (preexisting rows, whose history before the start is negative).
+    # Without preexisting rows both selections are the whole table, as they always were.
+    everyone = fam
+    if fam["preexisting"].any():
+        fam = fam[~fam["preexisting"].astype(bool)]
+    in_window = {col: everyone[col] >= 0 for col in ("triage_start", "triage_end", "vt_onderzoek_start",
+                                                       "vt_onderzoek_end", "rvdk_start", "court_request",
+                                                       "gi_request", "gi_first_contact")}
     helped = fam["lead_time_help"]
     k["families_per_year"] = len(fam) / years
     k["lead_time_help_mean"] = _mean(helped)
@@ -145,25 +154,26 @@ def replication_kpis(fam: pd.DataFrame, pools: dict, norms: dict[str, float], wi
     k["lead_time_measure_p90"] = _q(fam["lead_time_measure"], 0.9)
     k["share_reached_help"] = float(helped.notna().mean()) if len(fam) else math.nan
     k["share_censored"] = float(fam["censored"].mean()) if len(fam) else math.nan
-    k["share_triage_within_norm"] = _share_within(fam["triage_end"] - fam["arrival"], norms["vt_triage_days"])
-    k["share_vt_onderzoek_within_norm"] = _share_within(fam["vt_onderzoek_end"] - fam["triage_end"],
-                                                        norms["vt_onderzoek_days"])
-    rvdk_wait = fam["rvdk_start"] - fam["rvdk_request"]
+    triage = (everyone["triage_end"] - everyone["arrival"])[in_window["triage_end"]]
+    k["share_triage_within_norm"] = _share_within(triage, norms["vt_triage_days"])
+    vt_onderzoek = (everyone["vt_onderzoek_end"] - everyone["triage_end"])[in_window["vt_onderzoek_end"]]
+    k["share_vt_onderzoek_within_norm"] = _share_within(vt_onderzoek, norms["vt_onderzoek_days"])
+    rvdk_wait = (everyone["rvdk_start"] - everyone["rvdk_request"])[in_window["rvdk_start"]]
     k["rvdk_wait_mean"] = _mean(rvdk_wait)
     k["share_rvdk_wait_within_norm"] = _share_within(rvdk_wait, norms["rvdk_wait_days"])
-    gi_wait = fam["gi_first_contact"] - fam["gi_request"]
+    gi_wait = (everyone["gi_first_contact"] - everyone["gi_request"])[in_window["gi_first_contact"]]
     k["gi_wait_mean"] = _mean(gi_wait)
     k["share_gi_within_norm"] = _share_within(gi_wait, norms["gi_first_contact_days"])
     regular = fam["measure"].isin(["ots", "ots_uhp", "voogdij"]) & (fam["colour"] != "rood")
     k["share_chain_within_norm"] = _share_within(fam.loc[regular, "lead_time_measure"], norms["chain_days"])
     for col in ("handoffs", "stories_told", "intakes", "intake_hours", "meeting_hours", "consult_hours", "staff_hours"):
         k[f"{col}_per_family"] = float(fam[col].mean()) if len(fam) else math.nan
-    children = fam["n_children"]
-    k["vt_meldingen_per_year"] = float(fam["triage_start"].notna().sum()) / years
-    k["vt_onderzoeken_per_year"] = float(fam["vt_onderzoek_start"].notna().sum()) / years
-    k["rvdk_onderzoeken_per_year"] = float(children[fam["rvdk_start"].notna()].sum()) / years
-    k["verzoeken_per_year"] = float(children[fam["court_request"].notna()].sum()) / years
-    k["new_measures_per_year"] = float(children[fam["gi_request"].notna()].sum()) / years
+    children = everyone["n_children"]
+    k["vt_meldingen_per_year"] = float(in_window["triage_start"].sum()) / years
+    k["vt_onderzoeken_per_year"] = float(in_window["vt_onderzoek_start"].sum()) / years
+    k["rvdk_onderzoeken_per_year"] = float(children[in_window["rvdk_start"]].sum()) / years
+    k["verzoeken_per_year"] = float(children[in_window["court_request"]].sum()) / years
+    k["new_measures_per_year"] = float(children[in_window["gi_request"]].sum()) / years
     k.update(pool_kpis(pools, window_days))
     return k
 

@@ -8,6 +8,7 @@ it is incomplete and no later step (collect, report, resume) trusts it. An error
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -20,15 +21,34 @@ import pandas as pd
 MARKER = "_COMPLETE.json"
 
 
+@functools.lru_cache(maxsize=1)
 def model_version() -> str:
+    """Package version plus a digest of the model's source files (``sim/**/*.py``), computed once per process.
+
+    Resuming a sweep must never mix results of different code; the digest catches a changed model even when
+    nobody bumped the version number.
+    """
     try:
-        return metadata.version("ketensim")
+        version = metadata.version("ketensim")
     except metadata.PackageNotFoundError:  # running from a source tree that is not installed
-        return "0+unknown"
+        version = "0+unknown"
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0" + path.read_bytes())
+    return f"{version}+src.{digest.hexdigest()[:12]}"
 
 
 def config_hash(config_yaml: str) -> str:
     return hashlib.sha256(config_yaml.encode("utf-8")).hexdigest()[:16]
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _atomic(path: Path, write) -> None:
@@ -53,7 +73,10 @@ def write_table(directory: Path, name: str, df: pd.DataFrame, formats: list[str]
 
 
 def write_results(directory: Path, tables: dict[str, pd.DataFrame], formats: list[str], config_yaml: str,
-                  extra: dict | None = None) -> Path:
+                  extra: dict | None = None, identity: str | None = None) -> Path:
+    """Write every table, then the marker. ``config_hash`` in the marker hashes ``identity`` when given (the
+    configuration minus settings that cannot change a number, see sim.sweep.identity_yaml), else ``config_yaml``;
+    ``checksums`` lets a later reader detect a truncated or altered file."""
     directory.mkdir(parents=True, exist_ok=True)
     marker = directory / MARKER
     if marker.exists():
@@ -61,8 +84,11 @@ def write_results(directory: Path, tables: dict[str, pd.DataFrame], formats: lis
     files = []
     for name, df in tables.items():
         files += write_table(directory, name, df, formats)
-    info = {"model_version": model_version(), "config_hash": config_hash(config_yaml), "files": files,
-            "finished": time.strftime("%Y-%m-%dT%H:%M:%S"), **(extra or {})}
+    checksums = {name: {"bytes": (directory / name).stat().st_size, "sha256": file_digest(directory / name)}
+                 for name in files}
+    info = {"model_version": model_version(),
+            "config_hash": config_hash(identity if identity is not None else config_yaml), "files": files,
+            "checksums": checksums, "finished": time.strftime("%Y-%m-%dT%H:%M:%S"), **(extra or {})}
     write_text(marker, json.dumps(info, indent=2))
     return marker
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 KINDS = ("source", "derived", "assumption", "calibrated")
+LABELS = ("name", "description")  # text that names a thing, not a number that needs a source
 _LINE = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z0-9_]+):(?P<rest>.*)$")
 _TAG = re.compile(r"#\s*(?P<kind>source|derived|assumption|calibrated)\s*:?\s*(?P<text>.*)$", re.IGNORECASE)
 
@@ -60,6 +61,8 @@ def read_file(path: Path, package: str = "") -> tuple[list[Provenance], list[str
             stack.append((indent, key))
             continue
         tag = _TAG.search("#" + comment) if comment else None
+        if key in LABELS and not tag:
+            continue
         if tag:
             found.append(Provenance(dotted, tag.group("kind").lower(), tag.group("text").strip(), path.name))
         else:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from sim import metrics
 from sim.config import Model
+from sim.engine import cyclic_gc_paused
 
 
 @dataclass
@@ -36,6 +37,11 @@ class Results:
 
 def run_replication(model: Model, replication: int) -> dict[str, pd.DataFrame | dict]:
     """Simulate one replication and return its tables and KPIs."""
+    with cyclic_gc_paused():  # building the tables allocates as much as the run: same reason (sim/engine.py)
+        return _replication(model, replication)
+
+
+def _replication(model: Model, replication: int) -> dict[str, pd.DataFrame | dict]:
     wf = model.scenario.workflow(model, replication).run()
     t0 = model.warmup_days
     name = model.scenario.name

@@ -27,14 +27,17 @@ class Buurtteam(Actor):
         self.escalate_after = self.streams.sampler("duration.buurtteam_escalation_after",
                                                    self.model.durations["buurtteam_escalation_after"])
 
-    def vrijwillige_hulp(self, fam: Family, voluntary_suffices: bool, then: Then) -> None:
+    def vrijwillige_hulp(self, fam: Family, voluntary_suffices: bool, then: Then,
+                         remaining: float | None = None) -> None:
         """Voluntary help: ``then(fam, 'done')`` after the episode, or ``then(fam, 'escalate')`` when it
-        fails (the place is then kept until :meth:`discharge`)."""
+        fails (the place is then kept until :meth:`discharge`). ``remaining``: help already under way when the
+        run starts (run.start=today); it ends, or is escalated, after that many days."""
         fam.involve(self.org)
         fam.buurtteam_request = self.engine.now
-        self.log(fam, "vrijwillige_hulp", "schedule")
-        length = self.help_time.next()
-        escalate_at = None if voluntary_suffices else min(self.escalate_after.next(), length)
+        self.log(fam, "vrijwillige_hulp", "schedule" if remaining is None else "resume")
+        if remaining is None:
+            length = self.help_time.next()
+            escalate_at = None if voluntary_suffices else min(self.escalate_after.next(), length)
 
         def start(f: Family, wait: float) -> None:
             f.add_wait(self.org, wait)
@@ -59,7 +62,11 @@ class Buurtteam(Actor):
             self.log(f, "vrijwillige_hulp", "suspend")
             then(f, "escalate")
 
-        self.team.request(fam, 1, fam.crisis, start)
+        if remaining is None:
+            self.team.request(fam, 1, fam.crisis, start)
+        else:
+            self.team.preload(fam, 1)
+            self.engine.at(remaining, done if voluntary_suffices else escalate, fam)
 
     def discharge(self, fam: Family) -> None:
         if self.team.is_holding(fam):

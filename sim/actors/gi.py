@@ -50,11 +50,12 @@ class GI(Actor):
 
         self.jeugdbeschermers.request(fam, fam.n_children, fam.crisis, assigned)
 
-    def uitvoeren(self, fam: Family, measure: str, then: Then) -> None:
-        """Run the measure term by term, asking the court for each extension; ``then(fam, 'ended')``."""
+    def uitvoeren(self, fam: Family, measure: str, then: Then, first_term: float | None = None) -> None:
+        """Run the measure term by term, asking the court for each extension; ``then(fam, 'ended')``.
+        ``first_term``: days left of the current term of a measure already running (run.start=today)."""
         term = self.model.measures[measure].term_days
         court = self.wf.actors["kinderrechter"]
-        self.log(fam, f"maatregel_{measure}", "start")
+        self.log(fam, f"maatregel_{measure}", "start" if first_term is None else "resume")
 
         def term_end(f: Family) -> None:
             if court.verlenging(f, measure):
@@ -64,7 +65,14 @@ class GI(Actor):
                 self.log(f, f"maatregel_{measure}", "complete")
                 then(f, "ended")
 
-        self.engine.at(term, term_end, fam)
+        self.engine.at(term if first_term is None else first_term, term_end, fam)
+
+    def lopende_maatregel(self, fam: Family, measure: str, remaining_term: float, then: Then) -> None:
+        """A measure already running when the run starts (run.start=today): the jeugdbeschermer's places are
+        taken at once and the current term ends after ``remaining_term`` days; then as :meth:`uitvoeren`."""
+        fam.involve(self.org)
+        self.jeugdbeschermers.preload(fam, fam.n_children)
+        self.uitvoeren(fam, measure, then, first_term=remaining_term)
 
     def afsluiten(self, fam: Family) -> None:
         """The measure ends: free the family's places."""

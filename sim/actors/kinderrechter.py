@@ -26,9 +26,10 @@ class Kinderrechter(Actor):
         self.measure_type = self.streams.chooser("route.measure_type", tuple(mt), tuple(mt.values()))
         self.extension = self.streams.bernoulli("route.extension")
 
-    def verzoekschrift(self, fam: Family, then: Then) -> None:
+    def verzoekschrift(self, fam: Family, then: Then, remaining: float | None = None) -> None:
         """Hearing and beschikking: ``then(fam, measure)`` with measure ``ots``, ``ots_uhp``, ``voogdij`` or
-        ``afgewezen`` (request refused)."""
+        ``afgewezen`` (request refused). ``remaining``: the request is already pending when the run starts
+        (run.start=today); the decision follows after that many days."""
         fam.involve(self.org)
         fam.court_request = self.engine.now
         fam.court_hearings += 1
@@ -39,7 +40,7 @@ class Kinderrechter(Actor):
             self.log(f, "zitting", "complete")
             then(f, self.measure_type.next() if self.grants.chance(self.model.court_grants) else "afgewezen")
 
-        self.engine.at(self.decision_time.next(), decide, fam)
+        self.engine.at(self.decision_time.next() if remaining is None else remaining, decide, fam)
 
     def spoedmachtiging(self, fam: Family, then: Then) -> None:
         """Voorlopige OTS on a spoedverzoek: ``then(fam, 'vots')``."""

@@ -30,12 +30,13 @@ class RvdK(Actor):
         self.outcome = self.streams.chooser("route.rvdk_outcome", tuple(r), tuple(r.values()))
 
     def beschermingsonderzoek(self, fam: Family, then: Then, on_start: Callable[[Family], None] | None = None,
-                              duration_factor: float = 1.0) -> None:
+                              duration_factor: float = 1.0, remaining: float | None = None) -> None:
         """Investigate; ``on_start(fam)`` when the onderzoek starts (the melder's responsibility ends),
-        ``then(fam, outcome)`` at the end with outcome ``verzoek``, ``buurtteam`` or ``close``."""
+        ``then(fam, outcome)`` at the end with outcome ``verzoek``, ``buurtteam`` or ``close``.
+        ``remaining``: the onderzoek is already under way when the run starts (run.start=today)."""
         fam.involve(self.org)
         fam.rvdk_request = self.engine.now
-        self.log(fam, "beschermingsonderzoek", "schedule")
+        self.log(fam, "beschermingsonderzoek", "schedule" if remaining is None else "resume")
 
         def start(f: Family, wait: float) -> None:
             f.add_wait(self.org, wait)
@@ -51,4 +52,8 @@ class RvdK(Actor):
             self.log(f, "beschermingsonderzoek", "complete")
             then(f, self.outcome.next())
 
-        self.raadsonderzoekers.request(fam, fam.n_children, fam.crisis, start)
+        if remaining is None:
+            self.raadsonderzoekers.request(fam, fam.n_children, fam.crisis, start)
+        else:
+            self.raadsonderzoekers.preload(fam, fam.n_children)
+            self.engine.at(remaining, done, fam)

@@ -33,10 +33,11 @@ class VeiligThuis(Actor):
         self.vervolg_time = self.streams.sampler("duration.vt_vervolg", d["vt_vervolg"])
 
     # ---------------------------------------------------------------- veiligheidsbeoordeling
-    def veiligheidsbeoordeling(self, fam: Family, then: Then) -> None:
-        """Triage of a melding; ``then(fam, 'assessed')`` when the decision is taken."""
+    def veiligheidsbeoordeling(self, fam: Family, then: Then, remaining: float | None = None) -> None:
+        """Triage of a melding; ``then(fam, 'assessed')`` when the decision is taken. ``remaining``: the
+        assessment is already under way when the run starts (run.start=today) and ends after that many days."""
         fam.involve(self.org)
-        self.log(fam, "veiligheidsbeoordeling", "schedule")
+        self.log(fam, "veiligheidsbeoordeling", "schedule" if remaining is None else "resume")
 
         def start(f: Family, wait: float) -> None:
             f.add_wait(self.org, wait)
@@ -50,20 +51,25 @@ class VeiligThuis(Actor):
             self.log(f, "veiligheidsbeoordeling", "complete")
             then(f, "assessed")
 
-        self.front_desk.request(fam, 1, fam.crisis, start)
+        if remaining is None:
+            self.front_desk.request(fam, 1, fam.crisis, start)
+        else:
+            self.front_desk.preload(fam, 1)
+            self.engine.at(remaining, done, fam)
 
     # ---------------------------------------------------------------- onderzoek and vervolg
-    def onderzoek(self, fam: Family, then: Then) -> None:
-        """VT's own investigation; the case place is kept until the workflow calls :meth:`discharge`."""
-        self._casework(fam, "vt_onderzoek", self.onderzoek_time, then)
+    def onderzoek(self, fam: Family, then: Then, remaining: float | None = None) -> None:
+        """VT's own investigation; the case place is kept until the workflow calls :meth:`discharge`.
+        ``remaining``: already under way at the start of the run (run.start=today), ends after that many days."""
+        self._casework(fam, "vt_onderzoek", self.onderzoek_time, then, remaining)
 
-    def vervolg(self, fam: Family, then: Then) -> None:
+    def vervolg(self, fam: Family, then: Then, remaining: float | None = None) -> None:
         """'Voorwaarden en vervolg': VT sets conditions and monitors; the place is kept until discharge."""
-        self._casework(fam, "vt_vervolg", self.vervolg_time, then)
+        self._casework(fam, "vt_vervolg", self.vervolg_time, then, remaining)
 
-    def _casework(self, fam: Family, activity: str, duration, then: Then) -> None:
+    def _casework(self, fam: Family, activity: str, duration, then: Then, remaining: float | None = None) -> None:
         fam.involve(self.org)
-        self.log(fam, activity, "schedule")
+        self.log(fam, activity, "schedule" if remaining is None else "resume")
 
         def start(f: Family, wait: float) -> None:
             f.add_wait(self.org, wait)
@@ -76,7 +82,11 @@ class VeiligThuis(Actor):
             self.log(f, activity, "complete")
             then(f, "done")
 
-        self.case_teams.request(fam, 1, fam.crisis, start)
+        if remaining is None:
+            self.case_teams.request(fam, 1, fam.crisis, start)
+        else:
+            self.case_teams.preload(fam, 1)
+            self.engine.at(remaining, done, fam)
 
     def discharge(self, fam: Family) -> None:
         """VT's responsibility ends (closed, handed over, or the Raad has started): free the case place."""

@@ -32,6 +32,7 @@ class Workflow:
                              step_days=model.run.timeseries_step_days)
         self.events: list[tuple] | None = [] if model.run.event_log else None
         self.families: list[Family] = []
+        self.preexisting: demand.Arrivals | None = None  # run.start=today: attributes of the families known before
         self.actors: dict[str, Actor] = {}
         self.transfer_time = self.streams.sampler("duration.transfer", model.durations["transfer"])
         self.reentry_probability = model.reentry_probability
@@ -54,10 +55,55 @@ class Workflow:
         return actor
 
     def run(self) -> "Workflow":
+        if self.model.run.start == "today":
+            self.seed_initial_state()
         if len(self.arrivals):
             self.engine.at(float(self.arrivals.time[0]), self._arrival, 0)
         self.engine.run()
+        now = self.engine.now
+        for pool in self.engine.pools.values():  # right-censored waits: what was waited until the end
+            for fam, _, since in pool.waiting():
+                fam.add_wait(pool.org, now - since)
         return self
+
+    # ------------------------------------------------------------------ run.start=today
+    def seed_initial_state(self) -> None:
+        """Put the region's open cases in place at time zero (``run.start=today``, sim/initial_state.py).
+
+        Cases in care take their places at once and finish their current activity after their remaining time;
+        waiting cases join the waiting lists, longest waiting first; families closed before the start come back
+        as hermeldingen. Each case enters through the workflow's ``resume_<stage>(fam, case)`` method, so a
+        workflow states where today's cases stand in its own process (``Sequential`` defines them for the
+        stages of today's chain). Pre-existing families get ids after the run's own arrivals and are marked
+        ``preexisting`` in the families table; their history before the start is the case's ``milestones``.
+        """
+        from sim import initial_state
+
+        plan = initial_state.plan(self.model, self.streams)
+        self.preexisting = plan.attributes
+        offset = len(self.arrivals)
+        for case in plan.cases:
+            resume = getattr(self, f"resume_{case.stage}", None)
+            if resume is None:
+                raise NotImplementedError(f"workflow {self.name!r} cannot start from today's state: it has no "
+                                          f"resume_{case.stage}() for cases in that stage (use run.start=empty)")
+            fam = self._open_family(offset + case.family, case)
+            resume(fam, case)
+            for name, t in case.milestones.items():  # the history before the start (request times included)
+                setattr(fam, name, t)
+        for t, k in plan.returns:
+            self.engine.at(t, self._reentry, (offset + k, 1))
+
+    def _open_family(self, i: int, case: Any) -> Family:
+        """The record of a case already open at the start (episode 0 of pre-existing family ``i``)."""
+        a, j = self.preexisting, i - len(self.arrivals)
+        fam = Family(case_id=i * self.model.max_episodes, family_id=i, episode=0, route=case.route,
+                     arrival=case.entered, colour=COLOURS[a.colour[j, 0]], n_children=int(a.n_children[j]),
+                     voluntary_u=float(a.voluntary_u[j, 0]), reentry_u=float(a.reentry_u[j, 0]),
+                     return_after=float(a.return_after[j, 0]), preexisting=True)
+        fam.waits.update(case.waits)
+        self.families.append(fam)
+        return fam
 
     def _arrival(self, i: int) -> None:
         a = self.arrivals
@@ -68,11 +114,13 @@ class Workflow:
         self.arrive(fam)
 
     def _family(self, i: int, episode: int, route: str) -> Family:
-        a = self.arrivals
+        a, j = self.arrivals, i
+        if j >= len(a):  # a family known before the start (run.start=today): its row in the pre-existing block
+            a, j = self.preexisting, j - len(a)
         fam = Family(case_id=i * self.model.max_episodes + episode, family_id=i, episode=episode, route=route,
-                     arrival=self.engine.now, colour=COLOURS[a.colour[i, episode]],
-                     n_children=int(a.n_children[i]), voluntary_u=float(a.voluntary_u[i, episode]),
-                     reentry_u=float(a.reentry_u[i, episode]), return_after=float(a.return_after[i, episode]))
+                     arrival=self.engine.now, colour=COLOURS[a.colour[j, episode]],
+                     n_children=int(a.n_children[j]), voluntary_u=float(a.voluntary_u[j, episode]),
+                     reentry_u=float(a.reentry_u[j, episode]), return_after=float(a.return_after[j, episode]))
         self.families.append(fam)
         self.log(fam, "melding" if route != "direct" else "hulpvraag", "", "complete")
         return fam

@@ -59,7 +59,10 @@ class Sequential(Workflow):
         if fam.crisis and self.spoed.chance(self.model.rood_spoed):
             self.spoedprocedure(fam)
             return
-        route = self.triage_route.next()
+        self.route_after_triage(fam, self.triage_route.next())
+
+    def route_after_triage(self, fam: Family, route: str) -> None:
+        """Carry out the triage decision ``route`` (an option of ``routing.vt_triage``)."""
         if route == "close":
             self.close(fam, "einde_bemoeienis_vt")
         elif route == "buurtteam":
@@ -166,3 +169,42 @@ class Sequential(Workflow):
         if not self.gi.jeugdbeschermers.cancel(fam):
             self.gi.afsluiten(fam)
         self.handoff(fam, "buurtteam", self.vrijwillige_hulp)
+
+    # ------------------------------------------------------------------ run.start=today: cases already open
+    # Where each case of the region's initial state (sim/initial_state.py) stands in this chain. Waiting cases
+    # join the waiting list as a new request would (oldest first); cases in care hold their places and finish
+    # their current step after ``case.remaining`` days, then follow the chain as any other family.
+    # Simplification: a family waiting for the Raad on the start date holds no place at its melder (VT or
+    # buurtteam); the melders' own open caseloads are in their counts (veilig_thuis.*, buurtteam.in_care).
+    def resume_triage_waiting(self, fam: Family, case) -> None:
+        self.vt.veiligheidsbeoordeling(fam, self.after_veiligheidsbeoordeling)
+
+    def resume_triage_in_progress(self, fam: Family, case) -> None:
+        self.vt.veiligheidsbeoordeling(fam, self.after_veiligheidsbeoordeling, remaining=case.remaining)
+
+    def resume_vt_onderzoek(self, fam: Family, case) -> None:
+        self.vt.onderzoek(fam, self.after_vt_onderzoek, remaining=case.remaining)
+
+    def resume_vt_vervolg(self, fam: Family, case) -> None:
+        self.vt.vervolg(fam, self.after_vt_vervolg, remaining=case.remaining)
+
+    def resume_buurtteam(self, fam: Family, case) -> None:
+        self.buurtteam.vrijwillige_hulp(fam, case.suffices, self.after_vrijwillige_hulp, remaining=case.remaining)
+
+    def resume_rvdk_waiting(self, fam: Family, case) -> None:
+        self.rvdk.beschermingsonderzoek(fam, self.after_raadsonderzoek)
+
+    def resume_rvdk_in_care(self, fam: Family, case) -> None:
+        self.rvdk.beschermingsonderzoek(fam, self.after_raadsonderzoek, remaining=case.remaining)
+
+    def resume_court_pending(self, fam: Family, case) -> None:
+        self.court.verzoekschrift(fam, self.after_beschikking, remaining=case.remaining)
+
+    def resume_gi_waiting(self, fam: Family, case) -> None:
+        fam.measure = case.measure
+        self.gi.toewijzen(fam, self.maatregel_gestart)
+
+    def resume_gi_in_care(self, fam: Family, case) -> None:
+        fam.measure = case.measure
+        fam.extensions = case.completed_terms
+        self.gi.lopende_maatregel(fam, case.measure, case.remaining, self.maatregel_beeindigd)

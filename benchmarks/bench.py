@@ -1,0 +1,427 @@
+"""``make bench``: is ketensim fast enough for national sweeps? Every figure printed beside its target.
+
+Sections (each writes its figures into ``results/bench/latest.json``; the table at the end says pass/fail):
+
+1. **Tandem**: a four-station M/M/c tandem in idiomatic SimPy, in a plain heapq loop and on ketensim's engine
+   (``benchmarks/tandem.py``): station visits per CPU second, ``vs_simpy`` and ``vs_heapq``, and a check that all
+   three give the same waits and match Erlang C.
+2. **Replications**: CPU seconds (``time.process_time``) of one replication, tables and KPIs included, for every
+   workflow registered in ``sim.scenarios.WORKFLOWS`` when the bench runs, Gelderland and national, each in a
+   fresh process: (a) one simulated year from an empty chain (``run.years=1 run.warmup_years=0``) and (b) a
+   steady-state year, the CPU of a 4 + 1-year replication divided by its 5 simulated years (the chain is full,
+   so a year costs more than the first one).
+3. **Parallel**: 20 Gelderland replications with ``run.jobs=1`` and ``run.jobs=2`` (wall time, speed-up) and a
+   check that the tables are identical.
+4. **Analytic grid**: a 10,000-point staffing grid (10 FTE levels for each of the 4 staffed organisations) of
+   Allen-Cunneen mean waits per caseload pool with ``sim.analytic``: arrival rates from section 3's runs,
+   service mean and cv2 from the validated model's distributions.
+5. **Scaling**: wall time of a Gelderland replication (1 warm-up + 1 observed year) at demand.scale 0.5, 1, 2, 4
+   with every organisation's FTE scaled alike (a region k times as large, same utilisation: measures the cost
+   per family, not a queue exploding); the log-log slope.
+6. **Memory**: peak RSS (``getrusage`` maxrss) of a fresh process running a national replication of 5 observed
+   years after the default 5-year warm-up, with ``run.event_log=false``.
+
+Usage: ``.venv/bin/python benchmarks/bench.py [--quick] [--only tandem,replications,...]``. ``--quick`` is for
+development (smaller sizes; its figures are not comparable with the targets).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+OUT = ROOT / "results" / "bench" / "latest.json"
+
+TARGETS = {  # name -> (comparison, bound, unit); from issue 6
+    "vs_simpy": (">=", 2.0, "x"),
+    "vs_heapq": (">=", 0.3, "x"),
+    "gelderland_year_cpu": ("<=", 1.0, "s"),
+    "national_year_cpu": ("<=", 10.0, "s"),
+    "speedup_2_cores": (">=", 1.8, "x"),
+    "grid_10000_seconds": ("<=", 10.0, "s"),
+    "scaling_exponent": ("<=", 1.05, ""),
+    "national_5y_peak_gb": ("<=", 2.0, "GB"),
+}
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"{one:.2f}/{five:.2f}"
+
+
+# ====================================================================== configuration helpers
+
+
+def compose(overrides: list[str]):
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from sim import config as config_mod
+
+    config_mod.register()
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+            return hydra_compose("config", overrides=list(overrides))
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def model_for(overrides: list[str], fte_scale: float = 1.0):
+    from sim.config import STAFFED_ORGS, validate
+
+    cfg = compose(overrides)
+    if fte_scale != 1.0:
+        for org in STAFFED_ORGS:
+            cfg.staffing[org].fte = float(cfg.staffing[org].fte) * fte_scale
+    return validate(cfg)
+
+
+# ====================================================================== worker (runs in a fresh process)
+
+
+def worker(spec: dict) -> dict:
+    """One replication in this (fresh) process: CPU, wall, sizes and peak memory."""
+    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    from sim import runner
+
+    model = model_for(spec["overrides"], spec.get("fte_scale", 1.0))
+    imported_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    part = runner.run_replication(model, 0)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    return {"cpu": cpu, "wall": wall, "families": int(len(part["families"])), "events": int(len(part["events"])),
+            "horizon_years": model.horizon_days / 365.0,
+            "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+            "rss_before_run_mb": imported_rss / 1024.0, "rss_interpreter_mb": base_rss / 1024.0}
+
+
+def in_fresh_process(spec: dict) -> dict:
+    proc = subprocess.run([sys.executable, __file__, "--worker", json.dumps(spec)], capture_output=True, text=True,
+                          cwd=ROOT)
+    if proc.returncode != 0:
+        tail = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"
+        return {"error": tail}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# ====================================================================== 1. tandem
+
+
+def bench_tandem(quick: bool) -> dict:
+    import tandem
+
+    customers = 5_000 if quick else 50_000
+    repeats = 1 if quick else 3
+    inputs = tandem.draw_inputs(customers)
+    best = {name: math.inf for name in tandem.IMPLEMENTATIONS}
+    waits = {}
+    for _ in range(repeats):  # interleaved, so load from other processes hits all three alike; best of n
+        for name, fn in tandem.IMPLEMENTATIONS.items():
+            t0 = time.process_time()
+            waits[name] = fn(inputs)
+            best[name] = min(best[name], time.process_time() - t0)
+    visits = customers * len(tandem.SERVERS)
+    rate = {name: visits / best[name] for name in best}
+    check = tandem.check_waits(waits)
+    return {"customers": customers, "stations": len(tandem.SERVERS), "servers": tandem.SERVERS, "rho": tandem.RHO,
+            "repeats": repeats, "cpu_seconds": best, "visits_per_second": rate,
+            "vs_simpy": rate["ketensim"] / rate["simpy"], "vs_heapq": rate["ketensim"] / rate["heapq"],
+            "waits_consistent": check["ok"], "waits": check["stations"]}
+
+
+# ====================================================================== 2. replications per workflow
+
+
+def bench_replications(quick: bool) -> dict:
+    from sim.scenarios import WORKFLOWS
+
+    regions = ("gelderland",) if quick else ("gelderland", "national")
+    out: dict = {}
+    for scenario in sorted(WORKFLOWS):
+        for region in regions:
+            common = [f"scenario={scenario}", f"region={region}", "run.replications=1", "run.quiet=true"]
+            first = in_fresh_process({"overrides": common + ["run.years=1", "run.warmup_years=0"]})
+            steady = in_fresh_process({"overrides": common + ["run.years=1", "run.warmup_years=4"]})
+            if "cpu" in steady:
+                steady["cpu_per_year"] = steady["cpu"] / steady["horizon_years"]
+            out[f"{scenario}.{region}"] = {"first_year": first, "steady_year": steady}
+            print(f"  {scenario:>12} {region:>10}: first year {first.get('cpu', float('nan')):6.2f} s CPU, "
+                  f"steady-state year {steady.get('cpu_per_year', float('nan')):6.2f} s CPU  "
+                  f"{first.get('error', '')}{steady.get('error', '')}", flush=True)
+    return out
+
+
+# ====================================================================== 3. parallel replications
+
+
+def bench_parallel(quick: bool) -> dict:
+    import pandas as pd
+
+    from sim import runner
+
+    reps = 4 if quick else 20
+    model = model_for(["region=gelderland", f"run.replications={reps}", "run.years=1", "run.warmup_years=1",
+                       "run.quiet=true"])
+    timings, results = {}, {}
+    for jobs in (1, 2):
+        before = load()
+        t0 = time.perf_counter()
+        results[jobs] = runner.run(model, jobs=jobs, progress=False)
+        timings[jobs] = {"wall": time.perf_counter() - t0, "load_before": before, "load_after": load()}
+        print(f"  {reps} Gelderland replications, jobs={jobs}: {timings[jobs]['wall']:.1f} s wall "
+              f"(load {before} -> {timings[jobs]['load_after']})", flush=True)
+    identical = {name: bool(getattr(results[1], name).equals(getattr(results[2], name)))
+                 for name in ("families", "events", "timeseries", "runs")}
+    runs: pd.DataFrame = results[1].runs
+    return {"replications": reps, "overrides": "region=gelderland run.years=1 run.warmup_years=1",
+            "wall_jobs1": timings[1]["wall"], "wall_jobs2": timings[2]["wall"], "timings": timings,
+            "speedup": timings[1]["wall"] / timings[2]["wall"], "identical": identical,
+            "runs_mean": runs.drop(columns=["scenario", "replication"]).mean().to_dict(), "model": model}
+
+
+# ====================================================================== 4. analytic staffing grid
+
+
+def _service_moments(model) -> dict[str, tuple[float, float]]:
+    """Per caseload pool of the sequential chain: (mean hold in days, cv2) from the validated distributions.
+
+    A pool missing here (e.g. a new workflow's team pool) falls back to its measured mean hold and cv2 = 1."""
+    d, r = model.durations, model.routing
+    # VT case teams: onderzoek or vervolg, in the proportion the triage sends them
+    w_o, w_v = r["vt_triage"]["vt_onderzoek"], r["vt_triage"]["vt_vervolg"]
+    o, v = d["vt_onderzoek"], d["vt_vervolg"]
+    mix_mean = (w_o * o.mean + w_v * v.mean) / (w_o + w_v)
+    mix_m2 = (w_o * (o.variance + o.mean**2) + w_v * (v.variance + v.mean**2)) / (w_o + w_v)
+    # GI: a measure lasts a geometric number of fixed terms: mean term/(1-p), cv2 = p
+    mt = r["measure_type"]
+    gi_mean = sum(p * model.measures[m].mean_days for m, p in mt.items())
+    gi_m2 = sum(p * (model.measures[m].mean_days**2 * (1 + model.measures[m].extension_probability))
+                for m, p in mt.items())
+    return {
+        "veilig_thuis.triage": (d["vt_triage"].mean, d["vt_triage"].cv2),
+        "veilig_thuis.casus": (mix_mean, mix_m2 / mix_mean**2 - 1.0),
+        "buurtteam": (d["buurtteam_help"].mean, d["buurtteam_help"].cv2),
+        "rvdk": (d["rvdk_onderzoek"].mean, d["rvdk_onderzoek"].cv2),
+        "gi": (gi_mean, gi_m2 / gi_mean**2 - 1.0),
+    }
+
+
+def bench_grid(parallel: dict, quick: bool) -> dict:
+    from sim import analytic
+    from sim.config import STAFFED_ORGS
+    from sim.scenarios.sequential import Sequential
+
+    model, runs = parallel["model"], parallel["runs_mean"]
+    wf = Sequential(model, 0)  # only to read each pool's organisation and slots per FTE
+    moments = _service_moments(model)
+    levels = 10
+    grid = np.meshgrid(*[np.linspace(0.6, 1.5, levels) * model.staffing[o].fte for o in STAFFED_ORGS],
+                       indexing="ij")
+    fte = {o: g.ravel() for o, g in zip(STAFFED_ORGS, grid)}
+    points = len(next(iter(fte.values())))
+    window = model.run.years * 365.0
+    pools = []
+    for name, pool in wf.engine.pools.items():
+        lam = runs[f"arrivals_per_year.{name}"] / 365.0  # units per day
+        measured_hold = runs[f"offered_load.{name}"] * window / (runs[f"arrivals_per_year.{name}"] * model.run.years)
+        mean, cv2 = moments.get(name, (measured_hold, 1.0))
+        pools.append((name, pool.org, pool.capacity / model.staffing[pool.org].fte, lam, mean, cv2))
+
+    def screen() -> np.ndarray:
+        waits = np.empty((len(pools), points))
+        for j, (_, org, slots_per_fte, lam, mean, cv2) in enumerate(pools):
+            slots = np.maximum(np.round(fte[org] * slots_per_fte), 1.0)
+            waits[j] = analytic.allen_cunneen_wait_mean(lam, mean, slots, 1.0, cv2)
+        return waits
+
+    best = math.inf
+    for _ in range(3):
+        t0 = time.process_time()
+        waits = screen()
+        best = min(best, time.process_time() - t0)
+    stable = np.isfinite(waits).all(axis=0)
+    return {"points": points, "pools": [p[0] for p in pools], "seconds": best,
+            "share_points_stable": float(stable.mean()),
+            "what": "Allen-Cunneen mean wait of every caseload pool at 10 FTE levels (0.6-1.5 x region) for each "
+                    "of the 4 organisations; arrival rates from 20 simulated Gelderland replications, service "
+                    "mean/cv2 from the model's distributions",
+            "pool_inputs": [{"pool": p[0], "slots_per_fte": p[2], "arrivals_per_day": p[3], "mean_hold_days": p[4],
+                             "cv2": p[5]} for p in pools]}
+
+
+# ====================================================================== 5. scaling
+
+
+def bench_scaling(quick: bool) -> dict:
+    scales = (0.5, 1.0, 2.0) if quick else (0.5, 1.0, 2.0, 4.0)
+    walls, rows = [], []
+    for k in scales:
+        spec = {"overrides": ["region=gelderland", f"demand.scale={k}", "run.replications=1", "run.years=1",
+                              "run.warmup_years=1", "run.quiet=true"], "fte_scale": k}
+        tries = [in_fresh_process(spec) for _ in range(1 if quick else 2)]
+        best = min(tries, key=lambda r: r.get("wall", math.inf))
+        walls.append(best.get("wall", math.nan))
+        rows.append({"scale": k, **best})
+        print(f"  demand.scale={k:<4} wall {walls[-1]:6.2f} s  families {best.get('families')}", flush=True)
+    slope = float(np.polyfit(np.log(scales), np.log(walls), 1)[0]) if all(np.isfinite(walls)) else math.nan
+    return {"runs": rows, "exponent": slope}
+
+
+# ====================================================================== 6. memory
+
+
+def bench_memory(quick: bool) -> dict:
+    region = "gelderland" if quick else "national"
+    spec = {"overrides": [f"region={region}", "run.replications=1", "run.years=5", "run.warmup_years=5",
+                          "run.event_log=false", "run.quiet=true"]}
+    res = in_fresh_process(spec)
+    print(f"  {region} 5 years (+5 warm-up), no event log: peak {res.get('maxrss_mb', math.nan):,.0f} MB, "
+          f"{res.get('cpu', math.nan):.1f} s CPU {res.get('error', '')}", flush=True)
+    return {"region": region, **res}
+
+
+# ====================================================================== report
+
+
+def verdict(name: str, value: float) -> str:
+    op, bound, _ = TARGETS[name]
+    if value is None or not math.isfinite(value):
+        return "FAIL (no value)"
+    ok = value >= bound if op == ">=" else value <= bound
+    return "pass" if ok else "FAIL"
+
+
+def table(res: dict) -> list[tuple[str, str, str, str, str]]:
+    rows: list[tuple[str, str, str, str, str]] = []
+
+    def add(label: str, value: float | None, fmt: str, target: str | None = None, note: str = "") -> None:
+        shown = "-" if value is None or (isinstance(value, float) and not math.isfinite(value)) else format(value, fmt)
+        if target:
+            op, bound, unit = TARGETS[target]
+            rows.append((label, shown, f"{op} {bound:g} {unit}".strip(), verdict(target, value), note))
+        else:
+            rows.append((label, shown, "", "", note))
+
+    if "tandem" in res:
+        t = res["tandem"]
+        for name, v in t["visits_per_second"].items():
+            add(f"tandem visits/s: {name}", v, ",.0f")
+        add("tandem vs_simpy", t["vs_simpy"], ".2f", "vs_simpy")
+        add("tandem vs_heapq", t["vs_heapq"], ".2f", "vs_heapq")
+        rows.append(("tandem mean waits consistent", "yes" if t["waits_consistent"] else "NO", "3 agree, = Erlang C",
+                     "pass" if t["waits_consistent"] else "FAIL", ""))
+    for key, r in res.get("replications", {}).items():
+        scenario, region = key.split(".")
+        target = "gelderland_year_cpu" if region == "gelderland" else "national_year_cpu"
+        f, s = r["first_year"], r["steady_year"]
+        add(f"{region} year CPU, {scenario}, from empty", f.get("cpu"), ".2f", target,
+            f.get("error", f"{f.get('families', 0):,} families, {f.get('events', 0):,} events"))
+        add(f"{region} year CPU, {scenario}, steady state", s.get("cpu_per_year"), ".2f", target,
+            s.get("error", "4+1-year replication / 5"))
+    if "parallel" in res:
+        p = res["parallel"]
+        add(f"{p['replications']} Gelderland reps, jobs=1 wall s", p["wall_jobs1"], ".1f")
+        add(f"{p['replications']} Gelderland reps, jobs=2 wall s", p["wall_jobs2"], ".1f")
+        add("2-core speed-up", p["speedup"], ".2f", "speedup_2_cores",
+            f"load {p['timings'][1]['load_before']} / {p['timings'][2]['load_before']}")
+        same = all(p["identical"].values())
+        rows.append(("jobs=2 tables identical to jobs=1", "yes" if same else "NO", "identical",
+                     "pass" if same else "FAIL", ", ".join(k for k, v in p["identical"].items() if not v)))
+    if "grid" in res:
+        g = res["grid"]
+        add(f"analytic grid, {g['points']:,} points s", g["seconds"], ".3f", "grid_10000_seconds",
+            f"Allen-Cunneen wait of {len(g['pools'])} pools per point")
+    if "scaling" in res:
+        add(f"scaling exponent (scale {res['scaling']['runs'][0]['scale']:g}-{res['scaling']['runs'][-1]['scale']:g})", res["scaling"]["exponent"], ".2f", "scaling_exponent",
+            "wall ~ scale^b, staff scaled alike")
+    if "memory" in res:
+        m = res["memory"]
+        gb = m.get("maxrss_mb", math.nan) / 1024.0
+        add(f"{m['region']} 5-year peak memory GB", gb, ".2f", "national_5y_peak_gb",
+            m.get("error", f"+5 warm-up, no event log, {m.get('cpu', math.nan):.0f} s CPU"))
+    return rows
+
+
+def print_table(rows) -> str:
+    w = [max(len(r[i]) for r in rows + [("measure", "value", "target", "result", "note")]) for i in range(5)]
+    head = ("measure", "value", "target", "result", "note")
+    lines = ["  ".join([head[0].ljust(w[0]), head[1].rjust(w[1]), head[2].ljust(w[2]), head[3].ljust(w[3]), head[4]])]
+    lines.append("-" * len(lines[0]))
+    for r in rows:
+        lines.append("  ".join([r[0].ljust(w[0]), r[1].rjust(w[1]), r[2].ljust(w[2]), r[3].ljust(w[3]), r[4]]))
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes for development (not comparable)")
+    parser.add_argument("--only", default="", help="comma list: tandem,replications,parallel,grid,scaling,memory")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--out", default=str(OUT))
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(json.loads(args.worker))))
+        return 0
+    only = set(filter(None, args.only.split(","))) or {"tandem", "replications", "parallel", "grid", "scaling",
+                                                        "memory"}
+    started = time.perf_counter()
+    res: dict = {}
+    print(f"ketensim bench {dt.datetime.now():%Y-%m-%d %H:%M}  python {platform.python_version()}  "
+          f"cpus {os.cpu_count()}  load {load()}", flush=True)
+    if "tandem" in only:
+        print("tandem ...", flush=True)
+        res["tandem"] = bench_tandem(args.quick)
+    if "replications" in only:
+        print("replications ...", flush=True)
+        res["replications"] = bench_replications(args.quick)
+    if "parallel" in only or "grid" in only:
+        print("parallel ...", flush=True)
+        res["parallel"] = bench_parallel(args.quick)
+        if "grid" in only:
+            res["grid"] = bench_grid(res["parallel"], args.quick)
+        if "parallel" not in only:
+            del res["parallel"]
+    if "scaling" in only:
+        print("scaling ...", flush=True)
+        res["scaling"] = bench_scaling(args.quick)
+    if "memory" in only:
+        print("memory ...", flush=True)
+        res["memory"] = bench_memory(args.quick)
+    res.get("parallel", {}).pop("model", None)
+    rows = table(res)
+    text = print_table(rows)
+    print()
+    print(text)
+    total = time.perf_counter() - started
+    failed = [r[0] for r in rows if r[3].startswith("FAIL")]
+    print(f"\n{len(rows)} figures, {sum(r[3] == 'pass' for r in rows)} targets met, {len(failed)} not met; "
+          f"bench took {total:.0f} s (load now {load()}){' [--quick: not comparable]' if args.quick else ''}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    meta = {"date": dt.datetime.now().isoformat(timespec="seconds"), "command": " ".join(sys.argv),
+            "quick": args.quick, "python": platform.python_version(), "cpus": os.cpu_count(),
+            "machine": platform.machine(), "bench_seconds": total, "load_at_end": load()}
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"meta": meta, "table": rows, "results": res}, indent=1, default=str) + "\n")
+    tmp.replace(out)
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,647 @@
+"""Calibrate the as-is chain to published Dutch figures and write ``docs/calibration.md``.
+
+What is fitted, and only that (issue 3): the capacities nobody publishes -- Veilig Thuis FTE and its
+front-desk share, raadsonderzoeker FTE -- and the routing shares no source gives: the share of families for whom
+voluntary help suffices (the lokaal-team route to the Raad closes the Raad's total, as domain_params.yaml
+``lokaal_team_to_rvdk`` prescribes), the share of acute meldingen that become a voorlopige OTS, and the share of
+verzoeken the court grants. Everything else keeps its source, derivation or assumption.
+
+How (repeatable, no hand tuning):
+
+1. *Analytic screening* gives each unknown a starting value and a search interval: Little's law for the places a
+   pool needs (``sim.analytic.littles_law_L``), the observed volumes for the routing shares.
+2. *Coordinate search with common random numbers*: every evaluation is the as-is run from today's state
+   (``run.start=today``, one year) with the same seed and replications, so two evaluations differ only by the
+   unknowns. Each unknown in chain order is set by a bounded Brent search (scipy ``minimize_scalar``) on the
+   total loss; sweeps repeat until no unknown moves more than 1 %. The loss is the sum over the region's figures
+   of ((model - observed) / (0.15 x observed))^2 -- a figure 15 % off costs 1 -- plus a weak pull (weight 0.01)
+   of unknowns that no figure pins towards their documented prior.
+3. *Today's stocks without a published count* (families in a VT onderzoek or under vervolg, in voluntary help)
+   are set to the fixed point where the stock on the start date equals the model's mean stock over the year.
+4. *Verification*: the fitted model runs with more replications; the table reports every figure with its 95 %
+   confidence interval and whether the mean is within +-15 % of the observation.
+
+National first (it fits the chain-wide shares, written to ``conf/process/nl_2023.yaml``), then Gelderland with
+those shares (its own capacities and its own share of voluntary help that suffices). Fitted values are written
+into the YAML files with ``# calibrated: ... see docs/calibration.md``; the report is ``docs/calibration.md`` and
+``docs/calibration.csv``.
+
+    .venv/bin/python experiments/calibrate.py               # fit national and Gelderland, write conf/ and docs/
+    .venv/bin/python experiments/calibrate.py --dry-run     # fit and print, write nothing
+    .venv/bin/python experiments/calibrate.py --verify-only # no fit: report the values now in conf/
+    .venv/bin/python experiments/calibrate.py --tiny        # the whole procedure in miniature (tests)
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime as dt
+import math
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+from scipy import optimize
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sim import analytic, runner  # noqa: E402
+from sim import config as config_mod  # noqa: E402
+from sim.config import Model  # noqa: E402
+from sim.metrics import confidence_interval  # noqa: E402
+
+CONF = ROOT / "conf"
+DOCS = ROOT / "docs"
+TOLERANCE = 0.15  # a figure is reproduced when the model mean is within +-15 % of the observation
+PRIOR_WEIGHT = 0.01  # pull of an unknown towards its prior where no figure pins it (a tie-breaker only)
+MOVE_TOLERANCE = 0.01  # stop the sweeps when no unknown moved more than 1 %
+
+# published figures used throughout (domain.md; each figure's source is in FIGURES below)
+NL_MELDINGEN = 127_340  # VT meldingen 2023 (CBS 84849NED)
+GLD_MELDINGEN = 8_565  # Gelderland VT meldingen 2023 (CBS 84852NED)
+EPISODE_SHARE = 0.319 + 0.381 + 0.014  # first + hermelding + unclassified (CBS 85361NED): meldingen that start an episode
+GLD_SCALE = 0.12  # Gelderland population share 2,149,057 / 17,947,684 (CBS 70072ned), domain.md caveat 3
+BESCHERMING_SHARE = 1_577 / 3_273  # beschermingsonderzoeken among onderzoeken started, RvdK March 2019
+
+
+# ====================================================================== figures and unknowns
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A published figure the as-is model should reproduce, and how the model's value is measured."""
+
+    key: str
+    label: str
+    observed: float
+    unit: str
+    source: str
+    kpi: str  # a column of the runs table, or one of the extra figures computed in extra_figures()
+    transform: str = "value"  # 'value' or 'one_minus' (a share late from a share within the norm)
+    fitted: bool = True  # in the loss; every figure is in the +-15 % check unless ``checked`` is False
+    checked: bool = True
+    note: str = ""
+
+
+def national_figures() -> list[Figure]:
+    return [
+        Figure("vt_meldingen", "VT meldingen assessed (episodes)", NL_MELDINGEN * EPISODE_SHARE, "per year",
+               "CBS 84849NED, 2023: 127,340 meldingen x 0.714 first+hermelding+unclassified (CBS 85361NED)",
+               "vt_meldingen_per_year",
+               note="vervolgmeldingen (28.5 %) arrive during an open VT case and start no episode in the model"),
+        Figure("triage_late", "veiligheidsbeoordeling later than 5 werkdagen", 0.40, "share",
+               "IGJ 2023 via NH Nieuws: ~4,200 late per month x 12 / 127,340", "share_triage_within_norm",
+               transform="one_minus"),
+        Figure("vt_onderzoek_10wk", "VT onderzoek within 10 weeks", 0.74, "share",
+               "VT Haaglanden 2019 (vlietnieuws.nl): 74 %", "share_vt_onderzoek_within_norm"),
+        Figure("rvdk_onderzoeken", "RvdK beschermingsonderzoeken started", 13_380, "children/year",
+               "NJi, Jaarbericht RvdK 2023", "rvdk_onderzoeken_per_year"),
+        Figure("rvdk_waiting", "children waiting for the Raad (mean)", 2_800 * BESCHERMING_SHARE, "children",
+               "skipr 2023: ~2,800 waiting, all onderzoek types, x bescherming share 1,577/3,273 (RvdK 2019)",
+               "waiting_list_mean.rvdk"),
+        Figure("rvdk_wait", "mean wait for the Raad", 28.0, "days",
+               "Inspectie JenV 2019 / RvdK 2019: mean 21-35 days (midpoint)", "rvdk_wait_mean"),
+        Figure("verzoeken", "verzoeken to the kinderrechter", 8_201, "children/year",
+               "NJi, Jaarbericht RvdK 2023: gevraagde beschermingsmaatregelen", "verzoeken_per_year"),
+        Figure("instroom", "new child-protection measures (CBS instroom)", 9_064, "children/year",
+               "CBS jeugdbescherming 2022, table 1.1.1 (incl. 1,370 voorlopige OTS)", "instroom_per_year",
+               note="CBS counts a voorlopige OTS and the OTS that follows it as two measures; so does this figure"),
+        Figure("vots", "voorlopige OTS", 1_370, "children/year", "CBS jeugdbescherming 2022, table 1.0.1",
+               "vots_per_year"),
+        Figure("gi_waiting", "children without a jeugdbeschermer (mean)", 1_500, "children",
+               "schulinck, January 2024", "waiting_list_mean.gi", fitted=False,
+               note="not fitted: GI places are derived from today's measures stock; a check of the flows into and out of the GI"),
+    ]
+
+
+def gelderland_figures() -> list[Figure]:
+    """Veilig Thuis: Gelderland's own CBS figures; Raad, court and GI: national x 0.12 (none published)."""
+    out = []
+    for f in national_figures():
+        if f.key == "vt_meldingen":
+            f = Figure(f.key, f.label, GLD_MELDINGEN * EPISODE_SHARE, f.unit,
+                       "CBS 84852NED, 2023: 8,565 Gelderland meldingen x 0.714 (CBS 85361NED shares)", f.kpi,
+                       note=f.note)
+        elif f.key in ("triage_late", "vt_onderzoek_10wk", "rvdk_wait"):
+            f = Figure(f.key, f.label, f.observed, f.unit, f.source + " (national, no Gelderland figure)", f.kpi,
+                       f.transform, f.fitted, f.checked, f.note)
+        elif f.key == "vots":
+            f = Figure(f.key, f.label, f.observed * GLD_SCALE, f.unit, f.source + " x 0.12", f.kpi, fitted=False,
+                       checked=False,
+                       note="not a Gelderland target: the model derives voorlopige OTS from acute VT meldingen, and "
+                            "Gelderland registers 6.7 % of the national meldingen but has 12 % of the population")
+        else:
+            f = Figure(f.key, f.label, f.observed * GLD_SCALE, f.unit, f.source + " x 0.12 (population share)", f.kpi,
+                       f.transform, f.fitted, f.checked, f.note)
+        out.append(f)
+    return out
+
+
+@dataclass
+class Unknown:
+    """A value no source gives, fitted within [low, high]; ``prior`` is where it stays when no figure pins it."""
+
+    name: str  # label in the report
+    low: float
+    high: float
+    start: float
+    prior: float | None = None
+    prior_halfwidth: float | None = None
+    decimals: int = 3
+
+
+@dataclass
+class Region:
+    name: str
+    figures: list[Figure]
+    overrides: list[str]  # composing the as-is run of this region
+    process_unknowns: bool  # fit the chain-wide shares (national only)
+    file: Path
+    replications: int  # per evaluation of the search (common random numbers: the same seeds every time)
+    verify_replications: int  # for the reported table
+
+
+@dataclass
+class Settings:
+    seed: int = 20231
+    years: float = 1.0  # each evaluation is the first year from today's state (2024)
+    sweeps: int = 3
+    brent_maxiter: int = 8
+    jobs: int = 1
+    replications: int | None = None  # overrides the regions' own numbers
+    verify_replications: int | None = None
+
+
+# ====================================================================== configuration and one evaluation
+
+
+def compose(overrides: list[str]) -> DictConfig:
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    config_mod.register()
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+            return hydra_compose("config", overrides=overrides)
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def places(cfg: DictConfig, org: str, share: float = 1.0, caseload: float | None = None) -> int:
+    """Caseload places of ``staffing.<org>`` exactly as sim.config.Staffing.slots computes them."""
+    s = cfg.staffing[org]
+    load = s.caseload if caseload is None else caseload
+    return int(round(s.fte * s.productive_share * (1.0 - s.vacancy_rate) * share * load))
+
+
+def available(cfg: DictConfig, org: str) -> float:
+    s = cfg.staffing[org]
+    return s.productive_share * (1.0 - s.vacancy_rate)
+
+
+class Problem:
+    """The unknowns of one region as a vector, and the mapping vector -> configuration -> figures."""
+
+    def __init__(self, region: Region, settings: Settings, base: DictConfig) -> None:
+        self.region = region
+        self.settings = settings
+        self.base = base
+        self.stocks: dict[str, int] = {}  # today's unpublished stocks (fixed point)
+        vt = base.staffing.veilig_thuis
+        avail_vt = available(base, "veilig_thuis")
+        self.unknowns: list[Unknown] = []
+        # analytic screening: Little's law for the places a pool needs at the observed volume
+        fig = {f.key: f for f in region.figures}
+        per_day = fig["vt_meldingen"].observed / 365.0
+        triage_mean = float(analytic.littles_law_L(per_day, _dist_mean(base.durations.vt_triage)))
+        front_fte = triage_mean / (avail_vt * vt.triage_caseload) / (1.0 - vt.crisis_reserve_share)
+        case_fte = vt.fte * (1.0 - vt.triage_share)
+        prior_case = front_fte * (1.0 - 0.15) / 0.15  # the assumed front-desk share 0.15 (range 0.1-0.3)
+        self.unknowns.append(Unknown("VT front-desk FTE", 0.8 * front_fte, 1.25 * front_fte, front_fte, decimals=1))
+        self.unknowns.append(Unknown("VT case-team FTE", 0.3 * case_fte, 2.5 * case_fte, case_fte,
+                                     prior=prior_case, prior_halfwidth=prior_case * 0.5, decimals=1))
+        rvdk = base.staffing.rvdk
+        onderzoek_children = float(analytic.littles_law_L(fig["rvdk_onderzoeken"].observed / 365.0,
+                                                          _dist_mean(base.durations.rvdk_onderzoek)))
+        rvdk_fte = onderzoek_children / (available(base, "rvdk") * rvdk.caseload) / (1.0 - rvdk.crisis_reserve_share)
+        self.unknowns.append(Unknown("voluntary help suffices", 0.90, 0.999, float(base.families.voluntary_suffices)
+                                     if 0.90 <= base.families.voluntary_suffices <= 0.999 else 0.98, decimals=4))
+        self.unknowns.append(Unknown("RvdK FTE", 0.85 * rvdk_fte, 1.2 * rvdk_fte, rvdk_fte, decimals=1))
+        if region.process_unknowns:
+            self.unknowns.insert(2, Unknown("acute meldingen -> voorlopige OTS", 0.05, 0.9,
+                                            float(base.routing.rood_spoed), decimals=3))
+            self.unknowns.append(Unknown("court grants the requested measure", 0.7, 1.0,
+                                         float(base.routing.court_grants), decimals=3))
+        self.keys = [u.name for u in self.unknowns]
+        self.cache: dict[tuple, dict] = {}
+        self.evaluations = 0
+
+    # ---------------------------------------------------------------- vector -> configuration
+    def config(self, x: dict[str, float]) -> DictConfig:
+        x = {k: float(v) for k, v in x.items()}  # the optimiser hands numpy floats; OmegaConf wants Python ones
+        cfg = copy.deepcopy(self.base)
+        vt = cfg.staffing.veilig_thuis
+        front, case = x["VT front-desk FTE"], x["VT case-team FTE"]
+        vt.fte = round(front + case, 1)
+        vt.triage_share = round(front / (front + case), 4)
+        cfg.staffing.rvdk.fte = round(x["RvdK FTE"], 1)
+        cfg.families.voluntary_suffices = round(x["voluntary help suffices"], 4)
+        if "acute meldingen -> voorlopige OTS" in x:
+            cfg.routing.rood_spoed = round(x["acute meldingen -> voorlopige OTS"], 3)
+        if "court grants the requested measure" in x:
+            cfg.routing.court_grants = round(x["court grants the requested measure"], 3)
+        init = cfg.region.initial_state
+        # pools with a waiting list today are full: the stock in care is their places
+        init.veilig_thuis.triage_in_progress = places(cfg, "veilig_thuis", vt.triage_share, float(vt.triage_caseload))
+        init.rvdk.in_care = places(cfg, "rvdk")
+        for key, value in self.stocks.items():
+            OmegaConf.update(cfg, key, int(value), merge=False)
+        cfg.run.replications = self.settings.replications or self.region.replications
+        cfg.run.seed = self.settings.seed
+        cfg.run.years = self.settings.years
+        cfg.run.start = "today"
+        cfg.run.event_log = False
+        cfg.run.quiet = True
+        return cfg
+
+    def rounded(self, x: dict[str, float]) -> tuple:
+        return tuple(round(x[u.name], u.decimals) for u in self.unknowns) + tuple(sorted(self.stocks.items()))
+
+    # ---------------------------------------------------------------- one evaluation (cached)
+    def evaluate(self, x: dict[str, float], replications: int | None = None) -> dict:
+        key = self.rounded(x) + (replications,)
+        if key in self.cache:
+            return self.cache[key]
+        cfg = self.config(x)
+        if replications is not None:
+            cfg.run.replications = replications
+        model = config_mod.validate(cfg)
+        results = runner.run(model, jobs=self.settings.jobs, progress=False)
+        per_rep = figure_values(results, self.region.figures, model)
+        out = {"per_rep": per_rep, "results": results, "model": model, "cfg": cfg}
+        out["loss"] = self.loss(x, per_rep)
+        self.cache[key] = out
+        self.evaluations += 1
+        return out
+
+    def loss(self, x: dict[str, float], per_rep: pd.DataFrame) -> float:
+        total = 0.0
+        for f in self.region.figures:
+            if not f.fitted:
+                continue
+            m = float(per_rep[f.key].mean())
+            total += ((m - f.observed) / (TOLERANCE * f.observed)) ** 2 if math.isfinite(m) else 1e6
+        for u in self.unknowns:
+            if u.prior is not None:
+                total += PRIOR_WEIGHT * ((x[u.name] - u.prior) / u.prior_halfwidth) ** 2
+        return total
+
+
+def _dist_mean(spec: DictConfig) -> float:
+    return config_mod.distribution("spec", spec).mean
+
+
+# ====================================================================== measuring the figures
+
+
+def extra_figures(results: runner.Results, years: float) -> pd.DataFrame:
+    """Figures per replication that the runs table does not hold, from the families table (children).
+
+    A voorlopige OTS is a measure that reached the GI no later than the Raad was asked (the spoed path asks
+    both at once; on the regular path the Raad comes first). CBS instroom counts voorlopige OTS plus the regular
+    measures the court granted (also those following a voorlopige OTS).
+    """
+    fam = results.families
+    rows = []
+    for rep, f in fam.groupby("replication", sort=True):
+        kids = f["n_children"]
+        vots = (f["gi_request"] >= 0) & (f["rvdk_request"] >= f["gi_request"])
+        granted = f["measure"].isin(["ots", "ots_uhp", "voogdij"]) & (f["court_decision"] >= 0)
+        rows.append({"replication": rep, "vots_per_year": float(kids[vots].sum()) / years,
+                     "instroom_per_year": float(kids[vots].sum() + kids[granted].sum()) / years})
+    return pd.DataFrame(rows)
+
+
+def figure_values(results: runner.Results, figures: list[Figure], model: Model) -> pd.DataFrame:
+    """One row per replication, one column per figure (in the figure's own unit)."""
+    runs = results.runs.merge(extra_figures(results, model.run.years), on="replication")
+    out = pd.DataFrame({"replication": runs["replication"]})
+    for f in figures:
+        v = runs[f.kpi].astype(float)
+        out[f.key] = 1.0 - v if f.transform == "one_minus" else v
+    return out
+
+
+def stationary_stocks(results: runner.Results, years: float) -> dict[str, int]:
+    """Mean stocks over the year of the stages whose count today is not published (fixed-point update)."""
+    fam = results.families
+    horizon = years * 365.0
+    reps = fam["replication"].nunique()
+
+    def mean_in(start: str, end: str) -> float:
+        s = fam[start].to_numpy(dtype=float)
+        e = fam[end].to_numpy(dtype=float)
+        ok = ~np.isnan(s)
+        lo = np.clip(s[ok], 0.0, horizon)
+        hi = np.clip(np.where(np.isnan(e[ok]), horizon, e[ok]), 0.0, horizon)
+        return float(np.clip(hi - lo, 0.0, None).sum()) / horizon / reps
+
+    bt = results.runs["in_care_mean.buurtteam"].mean()
+    return {"region.initial_state.veilig_thuis.onderzoek": int(round(mean_in("vt_onderzoek_start", "vt_onderzoek_end"))),
+            "region.initial_state.veilig_thuis.vervolg": int(round(mean_in("vt_vervolg_start", "vt_vervolg_end"))),
+            "region.initial_state.buurtteam.in_care": int(round(bt))}
+
+
+# ====================================================================== the search
+
+
+def coordinate_search(problem: Problem, log: Callable[[str], None]) -> dict[str, float]:
+    """Sweeps of bounded Brent searches, one unknown at a time in chain order, on the total loss.
+
+    Before each sweep, today's unpublished stocks are set to the model's mean stocks over the year at the
+    current unknowns (a fixed-point iteration that converges with the sweeps)."""
+    x = {u.name: u.start for u in problem.unknowns}
+    s = problem.settings
+    for sweep in range(s.sweeps):
+        stocks = stationary_stocks(problem.evaluate(x)["results"], s.years)
+        stock_moved = max((abs(v - problem.stocks.get(k, 0)) / max(v, 1) for k, v in stocks.items()), default=0.0)
+        problem.stocks = stocks
+        log(f"  sweep {sweep + 1}: today's stocks " + ", ".join(f"{k.split('.', 2)[2]}={v:,}" for k, v in stocks.items()))
+        moved = 0.0
+        for u in problem.unknowns:
+            before = x[u.name]
+
+            def f(v: float, name: str = u.name) -> float:
+                return problem.evaluate({**x, name: v})["loss"]
+
+            res = optimize.minimize_scalar(f, bounds=(u.low, u.high), method="bounded",
+                                           options={"xatol": max(abs(before) * 0.002, 10.0 ** -u.decimals),
+                                                    "maxiter": s.brent_maxiter})
+            best = min((round(float(res.x), u.decimals), before), key=f)
+            x[u.name] = best
+            moved = max(moved, abs(best - before) / max(abs(before), 1e-9))
+            log(f"  sweep {sweep + 1}: {u.name:38s} {before:10.5g} -> {best:10.5g}   loss {f(best):8.4f}"
+                f"   ({problem.evaluations} runs)")
+        if moved < MOVE_TOLERANCE and stock_moved < 0.02:
+            break
+    problem.stocks = stationary_stocks(problem.evaluate(x)["results"], s.years)
+    return x
+
+
+# ====================================================================== report
+
+
+@dataclass
+class Verified:
+    region: Region
+    problem: Problem
+    x: dict[str, float]
+    table: pd.DataFrame
+    cfg: DictConfig
+    runs: pd.DataFrame
+
+
+def verify(problem: Problem, x: dict[str, float], log: Callable[[str], None]) -> Verified:
+    ev = problem.evaluate(x, replications=problem.settings.verify_replications or problem.region.verify_replications)
+    per_rep = ev["per_rep"]
+    rows = []
+    for f in problem.region.figures:
+        mean, lo, hi, _ = confidence_interval(per_rep[f.key].to_numpy())
+        within = abs(mean - f.observed) <= TOLERANCE * f.observed
+        rows.append({"figure": f.label, "key": f.key, "observed": f.observed, "unit": f.unit, "source": f.source,
+                     "model_mean": mean, "ci_low": lo, "ci_high": hi,
+                     "deviation": (mean - f.observed) / f.observed, "within_15pct": bool(within),
+                     "fitted": f.fitted, "checked": f.checked, "note": f.note})
+    table = pd.DataFrame(rows)
+    log(format_table(table))
+    return Verified(problem.region, problem, x, table, ev["cfg"], ev["results"].runs)
+
+
+def _fmt(v: float, unit: str) -> str:
+    if not math.isfinite(v):
+        return "-"
+    if unit == "share":
+        return f"{v:.1%}"
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.1f}"
+
+
+def format_table(table: pd.DataFrame) -> str:
+    lines = [f"{'figure':48s} {'observed':>10s} {'model mean (95% CI)':>30s}  within 15%"]
+    for r in table.itertuples():
+        ci = f"{_fmt(r.model_mean, r.unit)} ({_fmt(r.ci_low, r.unit)} - {_fmt(r.ci_high, r.unit)})"
+        mark = "yes" if r.within_15pct else ("NO" if r.checked else "n/a (reported)")
+        lines.append(f"{r.figure:48s} {_fmt(r.observed, r.unit):>10s} {ci:>30s}  {mark}")
+    return "\n".join(lines)
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    out = ["| figure | observed (source, year) | model mean (95% CI) | within ±15% |", "|---|---|---|---|"]
+    for r in table.itertuples():
+        mark = "yes" if r.within_15pct else ("**no**" if r.checked else "not a target (see below)")
+        dev = f"{r.deviation:+.1%}" if math.isfinite(r.deviation) else "-"
+        out.append(f"| {r.figure} ({r.unit}) | {_fmt(r.observed, r.unit)} ({r.source}) | "
+                   f"{_fmt(r.model_mean, r.unit)} ({_fmt(r.ci_low, r.unit)} – {_fmt(r.ci_high, r.unit)}); {dev} | {mark} |")
+    return "\n".join(out)
+
+
+# ====================================================================== writing values into the YAML files
+
+_LINE = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z0-9_]+):(?P<rest>.*)$")
+
+
+def set_yaml_value(path: Path, dotted: str, value: str, comment: str, package_global: bool = True) -> None:
+    """Replace the value and the provenance comment of ``dotted`` in ``path``; every other byte stays.
+
+    The file is re-read just before writing (other people may edit other lines of a shared file) and written
+    atomically. Raises KeyError if the key is not in the file.
+    """
+    lines = path.read_text(encoding="utf-8").split("\n")
+    stack: list[tuple[int, str]] = []
+    for i, raw in enumerate(lines):
+        if raw.lstrip().startswith("#") or not raw.strip():
+            continue
+        m = _LINE.match(raw)
+        if not m:
+            continue
+        indent = len(m.group("indent"))
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        key = m.group("key")
+        here = ".".join([k for _, k in stack] + [key])
+        rest = m.group("rest")
+        if here == dotted:
+            lines[i] = f"{m.group('indent')}{key}: {value}  # {comment}"
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text("\n".join(lines), encoding="utf-8")
+            tmp.replace(path)
+            return
+        if rest.split("#", 1)[0].strip() == "":
+            stack.append((indent, key))
+    raise KeyError(f"{dotted} not found in {path}")
+
+
+def write_region(v: Verified, log: Callable[[str], None]) -> None:
+    cfg, x, path = v.cfg, v.x, v.region.file
+    note = "see docs/calibration.md"
+    vt = cfg.staffing.veilig_thuis
+    writes = [
+        ("staffing.veilig_thuis.fte", f"{vt.fte:g}",
+         f"calibrated: VT FTE NOT FOUND (domain.md 1d); front desk {x['VT front-desk FTE']:g} + case teams "
+         f"{x['VT case-team FTE']:g} FTE fitted to meldingen assessed, the share assessed late and onderzoeken within 10 weeks; {note}"),
+        ("staffing.veilig_thuis.triage_share", f"{vt.triage_share:g}",
+         f"calibrated: front-desk share NOT FOUND; fitted with the FTE (prior 0.15, range 0.1-0.3); {note}"),
+        ("staffing.rvdk.fte", f"{cfg.staffing.rvdk.fte:g}",
+         f"calibrated: raadsonderzoeker FTE NOT FOUND (domain.md 1d); fitted to onderzoeken per year, the waiting list and the wait; {note}"),
+        ("region.initial_state.veilig_thuis.triage_in_progress", f"{cfg.region.initial_state.veilig_thuis.triage_in_progress}",
+         f"calibrated: every front-desk place taken while meldingen wait (places of the fitted front desk); {note}"),
+        ("region.initial_state.rvdk.in_care", f"{cfg.region.initial_state.rvdk.in_care}",
+         f"calibrated: every place at the Raad taken while children wait (places of the fitted RvdK FTE; Little's law gives "
+         f"{v.region.figures[3].observed * 90 / 365:,.0f}); {note}"),
+    ]
+    for key, value in v.problem.stocks.items():
+        writes.append((key, str(value), f"calibrated: stationary stock of the calibrated model (mean over the year = "
+                                        f"stock on the start date); no published count; {note}"))
+    if not v.region.process_unknowns:
+        writes.append(("families.voluntary_suffices", f"{cfg.families.voluntary_suffices:g}",
+                       f"calibrated: Gelderland's own share (the Raad's volume is national x 0.12 while Gelderland "
+                       f"registers 6.7 % of the meldingen); national value in conf/process/nl_2023.yaml; {note}"))
+    for key, value, comment in writes:
+        try:
+            set_yaml_value(path, key, value, comment)
+        except KeyError:
+            if key == "families.voluntary_suffices":
+                _append_block(path, "families", "voluntary_suffices", value, comment)
+            else:
+                raise
+    log(f"  wrote {len(writes)} values into {path.relative_to(ROOT)}")
+
+
+def _append_block(path: Path, section: str, key: str, value: str, comment: str) -> None:
+    text = path.read_text(encoding="utf-8").rstrip("\n")
+    text += f"\n\n{section}:\n  {key}: {value}  # {comment}\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def write_process(v: Verified, log: Callable[[str], None]) -> None:
+    path = CONF / "process" / "nl_2023.yaml"
+    cfg = v.cfg
+    note = "see docs/calibration.md"
+    writes = [
+        ("families.voluntary_suffices", f"{cfg.families.voluntary_suffices:g}",
+         f"calibrated: share of non-rood families for whom voluntary help is enough NOT FOUND; the lokaal-team route "
+         f"closes the Raad's national total (domain_params lokaal_team_to_rvdk); prior range 0.75-0.95; {note}"),
+        ("routing.rood_spoed", f"{cfg.routing.rood_spoed:g}",
+         f"calibrated: share of acute (rood) episodes that become a voorlopige OTS NOT FOUND; fitted to 1,370 "
+         f"voorlopige OTS (CBS 2022, children); {note}"),
+        ("routing.court_grants", f"{cfg.routing.court_grants:g}",
+         f"calibrated: court_grants_requested_measure NOT FOUND; fitted to 9,064 new measures (CBS 2022); {note}"),
+    ]
+    for key, value, comment in writes:
+        set_yaml_value(path, key, value, comment)
+    log(f"  wrote {len(writes)} values into {path.relative_to(ROOT)}")
+
+
+# ====================================================================== main
+
+
+def regions(tiny: bool) -> list[Region]:
+    if tiny:
+        scale = 200_000 / 2_149_057  # the demo region against Gelderland's figures scaled by population
+        figs = [Figure(f.key, f.label, f.observed * (1.0 if f.unit in ("share", "days") else scale), f.unit, f.source,
+                       f.kpi, f.transform, f.fitted, f.checked, f.note) for f in gelderland_figures()]
+        return [Region("demo", figs, ["region=demo", "run.start=today"], False, CONF / "region" / "demo.yaml", 1, 2)]
+    # national: one replication per evaluation already holds ~90,000 episodes (its sampling error is ~1 %)
+    return [Region("national", national_figures(), ["region=national"], True, CONF / "region" / "national.yaml", 1, 6),
+            Region("gelderland", gelderland_figures(), ["region=gelderland"], False,
+                   CONF / "region" / "gelderland.yaml", 4, 20)]
+
+
+def calibrate(settings: Settings, tiny: bool = False, fit: bool = True, log: Callable[[str], None] = print,
+              only: list[str] | None = None) -> list[Verified]:
+    """Fit every region (national first) and return the verified results; writes nothing."""
+    done: list[Verified] = []
+    process_overrides: list[str] = []
+    for region in regions(tiny):
+        if only and region.name not in only:
+            continue
+        started = time.perf_counter()
+        log(f"== {region.name}")
+        base = compose(region.overrides + process_overrides)
+        problem = Problem(region, settings, base)
+        if fit:
+            x = coordinate_search(problem, log)
+        else:
+            x = current_values(problem)
+            problem.stocks = {}
+        verified = verify(problem, x, log)
+        log(f"  {problem.evaluations} runs, {time.perf_counter() - started:,.0f} s")
+        done.append(verified)
+        if region.process_unknowns:  # the chain-wide shares found nationally hold for every region
+            c = verified.cfg
+            process_overrides = [f"families.voluntary_suffices={c.families.voluntary_suffices}",
+                                 f"routing.rood_spoed={c.routing.rood_spoed}", f"routing.court_grants={c.routing.court_grants}"]
+    return done
+
+
+def current_values(problem: Problem) -> dict[str, float]:
+    """The unknowns as they stand in conf/ (for --verify-only)."""
+    b = problem.base
+    vt = b.staffing.veilig_thuis
+    x = {"VT front-desk FTE": vt.fte * vt.triage_share, "VT case-team FTE": vt.fte * (1 - vt.triage_share),
+         "RvdK FTE": float(b.staffing.rvdk.fte), "voluntary help suffices": float(b.families.voluntary_suffices)}
+    if problem.region.process_unknowns:
+        x["acute meldingen -> voorlopige OTS"] = float(b.routing.rood_spoed)
+        x["court grants the requested measure"] = float(b.routing.court_grants)
+    init = b.region.initial_state
+    problem.stocks = {"region.initial_state.veilig_thuis.onderzoek": int(init.veilig_thuis.onderzoek),
+                      "region.initial_state.veilig_thuis.vervolg": int(init.veilig_thuis.vervolg),
+                      "region.initial_state.buurtteam.in_care": int(init.buurtteam.in_care)}
+    return x
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--dry-run", action="store_true", help="fit and report, write nothing")
+    p.add_argument("--verify-only", action="store_true", help="no fit: verify the values now in conf/ and write docs/")
+    p.add_argument("--tiny", action="store_true", help="the procedure in miniature on the demo region (tests)")
+    p.add_argument("--region", action="append", help="only this region (national must come first for Gelderland)")
+    p.add_argument("--replications", type=int, default=None)
+    p.add_argument("--verify-replications", type=int, default=None)
+    p.add_argument("--seed", type=int, default=20231)
+    p.add_argument("--jobs", type=int, default=1)
+    args = p.parse_args(argv)
+    settings = tiny_settings(args.seed) if args.tiny else Settings(seed=args.seed, jobs=args.jobs)
+    settings.replications = args.replications
+    settings.verify_replications = args.verify_replications
+    started = time.perf_counter()
+    verified = calibrate(settings, tiny=args.tiny, fit=not args.verify_only, only=args.region)
+    if args.dry_run or args.tiny:
+        return 0
+    if not args.verify_only:
+        for v in verified:
+            if v.region.process_unknowns:
+                write_process(v, print)
+            write_region(v, print)
+    import report_calibration
+
+    report_calibration.write(verified, settings, time.perf_counter() - started)
+    return 0
+
+
+def tiny_settings(seed: int = 20231) -> Settings:
+    return Settings(seed=seed, years=0.5, sweeps=1, brent_maxiter=3, jobs=1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,285 @@
+"""Expertise on call: short consults by one expert, and joint meetings (MDO, tafel) that need several at once.
+
+Models the parts of the pilots where partners lend their expertise instead of taking the family over:
+- *consults* in the integrated team's joint assessment (seed 000, Ketenversnelling: "Is er specifieke expertise
+  nodig? Dan is die via de nauwe samenwerking binnen het Veiligheidsteam snel beschikbaar"): a Veilig Thuis
+  specialist, a GI safety assessment, the RvdK's legal view, the vertrouwensarts;
+- *joint meetings* that need one person of every participant at the same time: the Samen in Crisis overleg
+  (seed 001: Veilig Thuis, JBRR, RvdK "inclusief een vertrouwensarts") and the early assessment table of
+  Utrecht-West (seed 003).
+
+Capacity: each kind of expert is a pool of persons on duty, ``round(available FTE)`` with at least one (a
+region too small for one full expert still has one on call; the FTE plan counts only the share taken). The
+FTE are a share of one partner's paper FTE (``scenario.experts.<name>.share``), taken out of that partner's
+caseload capacity, so the total FTE of the chain does not change. A consult or meeting occupies its persons for
+``hours / scenario.work_hours_per_day`` calendar days: hours are work hours, and a person on duty works
+36 h per week (CAO Jeugdzorg, domain.md 1d) = 5.14 h per calendar day.
+
+Scheduling: one waiting line for all jobs, rood families first, then first come first served. A job starts only
+when *every* person it needs is free at the same moment. A job that cannot start yet keeps the experts it needs
+from later jobs (no overtaking), so a meeting that needs four people is not starved by a stream of one-person
+consults; the price is that a free expert may wait for the others of an earlier meeting, as agendas do.
+The time a job waits is counted in its pools' waiting list and wait statistics like any caseload queue.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from sim.actors.base import Actor
+from sim.config import COLOURS, STAFFED_ORGS, ConfigError, Staffing, choice, distribution, non_negative, positive, probability
+from sim.distributions import Distribution
+from sim.engine import CaseloadPool, Engine
+from sim.entities import Family
+
+# ====================================================================== validated specifications
+
+
+@dataclass(frozen=True)
+class ExpertSpec:
+    name: str
+    org: str  # partner the FTE are taken from
+    share: float  # share of the partner's paper FTE
+    fte: float  # paper FTE on expert duty
+    persons: int  # persons on duty at once
+
+    @property
+    def pool_name(self) -> str:
+        return f"expertise.{self.name}"
+
+
+@dataclass(frozen=True)
+class ConsultSpec:
+    name: str
+    expert: str
+    hours: float
+    need: Mapping[str, float]  # P(needed) per crisismeter colour
+
+
+@dataclass(frozen=True)
+class MeetingSpec:
+    name: str
+    enabled: bool
+    participants: tuple[str, ...]
+    colours: tuple[str, ...]
+    base_hours: float
+    hours_per_participant: float
+    planning: Distribution
+
+    @property
+    def hours(self) -> float:
+        """Length of one meeting (hours): longer with every participant."""
+        return self.base_hours + self.hours_per_participant * len(self.participants)
+
+
+def parse_experts(schema: Any, staffing: Mapping[str, Staffing]) -> dict[str, ExpertSpec]:
+    out = {}
+    for name, e in (schema.experts or {}).items():
+        field = f"scenario.experts.{name}"
+        org = choice(f"{field}.org", e.org, STAFFED_ORGS)
+        share = probability(f"{field}.share", e.share, below_one=True)
+        if share == 0:
+            raise ConfigError(f"{field}.share = 0 (must be > 0: an expert without FTE cannot be consulted)")
+        st = staffing[org]
+        fte = share * st.fte
+        out[name] = ExpertSpec(name, org, share, fte, max(1, int(round(fte * st.productive_share * (1 - st.vacancy_rate)))))
+    return out
+
+
+def parse_consults(schema: Any, experts: Mapping[str, ExpertSpec]) -> dict[str, ConsultSpec]:
+    out = {}
+    for name, c in (schema.consults or {}).items():
+        field = f"scenario.consults.{name}"
+        expert = choice(f"{field}.expert", c.expert, tuple(experts))
+        hours = positive(f"{field}.hours", c.hours)
+        need = dict(c.need)
+        for colour in need:
+            choice(f"{field}.need key", colour, COLOURS)
+        for colour in COLOURS:
+            if colour not in need:
+                raise ConfigError(f"{field}.need.{colour} is missing (give P(needed) for every colour: {', '.join(COLOURS)})")
+        out[name] = ConsultSpec(name, expert, hours, {k: probability(f"{field}.need.{k}", v) for k, v in need.items()})
+    return out
+
+
+def parse_meetings(schema: Any, experts: Mapping[str, ExpertSpec]) -> dict[str, MeetingSpec]:
+    out = {}
+    for name, m in (schema.meetings or {}).items():
+        field = f"scenario.meetings.{name}"
+        if not isinstance(m.enabled, bool):
+            raise ConfigError(f"{field}.enabled = {m.enabled!r} (must be true or false)")
+        participants = tuple(choice(f"{field}.participants[{i}]", p, tuple(experts)) for i, p in enumerate(m.participants))
+        if not participants:
+            raise ConfigError(f"{field}.participants = [] (a meeting needs at least one participant)")
+        if len(set(participants)) != len(participants):
+            raise ConfigError(f"{field}.participants = {list(participants)} (each expert once)")
+        colours = tuple(choice(f"{field}.colours[{i}]", c, COLOURS) for i, c in enumerate(m.colours))
+        base = non_negative(f"{field}.base_hours", m.base_hours)
+        per = non_negative(f"{field}.hours_per_participant", m.hours_per_participant)
+        if base + per * len(participants) <= 0:
+            raise ConfigError(f"{field}.base_hours = {base:g} (with hours_per_participant {per:g} the meeting takes no time)")
+        out[name] = MeetingSpec(name, m.enabled, participants, colours, base, per, distribution(f"{field}.planning", m.planning))
+    return out
+
+
+def parse_work_hours(schema: Any) -> float:
+    if schema.work_hours_per_day is None:
+        raise ConfigError("scenario.work_hours_per_day is missing (hours a person on duty works per calendar day)")
+    v = positive("scenario.work_hours_per_day", schema.work_hours_per_day)
+    if v > 24:
+        raise ConfigError(f"scenario.work_hours_per_day = {v:g} (must be <= 24)")
+    return v
+
+
+# ====================================================================== the pools and the scheduler
+
+
+class ExpertPool(CaseloadPool):
+    """Persons on duty. Jobs wait in :class:`Expertise`'s own line (a job may need several pools at once), so
+    this pool is told when a job joins (:meth:`join`) and when it takes a person (:meth:`seize`); its waiting
+    list, waits and time-weighted levels then mean what they mean for every other pool."""
+
+    def join(self) -> None:
+        self._touch()
+        self.queued += 1
+        self._bucket_arrivals += 1
+        self.stats.arrivals += 1
+
+    def seize(self, job: "Job", since: float) -> None:
+        self._touch()
+        now = self.env.now
+        self.queued -= 1
+        self.busy += 1
+        self._bucket_starts += 1
+        self.stats.starts += 1
+        self.stats.wait_sum += now - since
+        job.holds[self.name] = (1, now)
+
+    @property
+    def free(self) -> int:
+        return self.capacity - self.busy
+
+
+class Job:
+    """One consult or meeting: the family it is for, the experts it needs, its length and what comes next."""
+
+    __slots__ = ("fam", "name", "kind", "experts", "hours", "since", "then", "on_start", "holds")
+
+    def __init__(self, fam: Family, name: str, kind: str, experts: tuple[str, ...], hours: float,
+                 then: Callable[[Family, str], None], on_start: Callable[[Family], None] | None = None) -> None:
+        self.fam, self.name, self.kind, self.experts, self.hours, self.then = fam, name, kind, experts, hours, then
+        self.on_start = on_start
+        self.since = 0.0
+        self.holds: dict[str, tuple[int, float]] = {}
+
+
+class Expertise(Actor):
+    """Expert pools and the one waiting line for consults and joint meetings."""
+
+    org = "expertise"
+
+    def __init__(self, wf, experts: Mapping[str, ExpertSpec], work_hours_per_day: float,
+                 meetings: Mapping[str, MeetingSpec] | None = None) -> None:
+        super().__init__(wf)
+        engine: Engine = self.engine
+        self.specs = dict(experts)
+        self.pools: dict[str, ExpertPool] = {}
+        for name, spec in self.specs.items():
+            if spec.pool_name in engine.pools:
+                raise ValueError(f"pool {spec.pool_name!r} defined twice")
+            pool = ExpertPool(engine, spec.pool_name, spec.org, spec.persons)
+            engine.pools[spec.pool_name] = pool
+            self.pools[name] = pool
+        self.days_per_hour = 1.0 / work_hours_per_day
+        self.planning = {name: self.streams.sampler(f"duration.meeting_planning.{name}", m.planning)
+                         for name, m in (meetings or {}).items()}
+        self._crisis: deque[Job] = deque()
+        self._regular: deque[Job] = deque()
+
+    # ------------------------------------------------------------------ requests
+    def consult(self, fam: Family, spec: ConsultSpec, then: Callable[[Family, str], None]) -> None:
+        """One expert's consult; ``then(fam, consult name)`` when it is done. The hours count as consult hours."""
+        self._submit(Job(fam, spec.name, "consult", (spec.expert,), spec.hours, then))
+
+    def meeting(self, fam: Family, spec: MeetingSpec, then: Callable[[Family, str], None],
+                on_start: Callable[[Family], None] | None = None) -> None:
+        """A joint meeting about ``fam``; it can start after the planning delay and only when one person of
+        every participant is free. ``on_start(fam)`` when it starts, ``then(fam, meeting name)`` when it ends;
+        every participant's hours count as meeting hours."""
+        job = Job(fam, spec.name, "meeting", spec.participants, spec.hours, then, on_start)
+        self.wf.log(fam, spec.name, self.org, "schedule")
+        self.engine.at(self.planning[spec.name].next(), self._submit, job)
+
+    # ------------------------------------------------------------------ the waiting line
+    def _submit(self, job: Job) -> None:
+        job.since = self.engine.now
+        if job.kind == "consult":
+            self.wf.log(job.fam, f"consult_{job.name}", self.specs[job.experts[0]].org, "schedule")
+        for e in job.experts:
+            self.pools[e].join()
+        (self._crisis if job.fam.crisis else self._regular).append(job)
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        free = {name: pool.free for name, pool in self.pools.items()}
+        for queue in (self._crisis, self._regular):
+            i = 0
+            while i < len(queue):
+                job = queue[i]
+                if all(free[e] >= 1 for e in job.experts):
+                    del queue[i]
+                    for e in job.experts:
+                        free[e] -= 1
+                    self._start(job)
+                else:
+                    for e in job.experts:  # kept for this earlier job: later jobs may not overtake it
+                        free[e] -= 1
+                    i += 1
+                if all(v <= 0 for v in free.values()):
+                    return
+
+    def _start(self, job: Job) -> None:
+        for e in job.experts:
+            self.pools[e].seize(job, job.since)
+        fam = job.fam
+        org = self.specs[job.experts[0]].org if job.kind == "consult" else self.org
+        activity = f"consult_{job.name}" if job.kind == "consult" else job.name
+        self.wf.log(fam, activity, org, "start")
+        if job.on_start is not None:
+            job.on_start(fam)
+        self.engine.at(job.hours * self.days_per_hour, self._end, job)
+
+    def _end(self, job: Job) -> None:
+        for e in job.experts:
+            self.pools[e].release_case(job)
+        fam = job.fam
+        if job.kind == "consult":
+            fam.consult_hours += job.hours
+            self.wf.log(fam, f"consult_{job.name}", self.specs[job.experts[0]].org, "complete")
+        else:
+            fam.meeting_hours += job.hours * len(job.experts)
+            self.wf.log(fam, job.name, self.org, "complete")
+        self._dispatch()
+        job.then(fam, job.name)
+
+
+def take_fte(staffing: Mapping[str, Staffing], taken: Mapping[str, float], field_of: Mapping[str, str]) -> dict[str, Staffing]:
+    """The partners' staffing after ``taken[org]`` paper FTE moved out (to a team or to expert duty).
+
+    ``field_of[org]`` names the config field to blame when more than the partner has is taken."""
+    from dataclasses import replace
+
+    out = {}
+    for org, st in staffing.items():
+        t = taken.get(org, 0.0)
+        if t <= 0:
+            out[org] = st
+            continue
+        left = st.fte - t
+        if left < -1e-9:
+            raise ConfigError(f"{field_of[org]} = {t / st.fte:.4g} of staffing.{org}.fte (together the team and the "
+                              f"experts take {t:g} of its {st.fte:g} FTE; at most all of it)")
+        out[org] = replace(st, fte=max(left, 0.0))
+    return out

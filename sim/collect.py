@@ -1,0 +1,227 @@
+"""``python -m sim.collect DIR``: one table for a whole sweep, rebuilt from its point directories.
+
+A sweep directory (``hydra.sweep.dir``) holds one directory per point, each with its own ``runs`` table (one row
+per replication, every KPI a column; see sim/metrics.py) and a completion marker. This module reads the points
+of the sweep and writes, atomically, into the sweep directory:
+
+- ``sweep.parquet`` and ``sweep.csv``: one row per point x replication: ``point`` (the directory name), the
+  point's overrides as columns (``staffing.gi.fte``, ``scenario``, ...; typed from the point's resolved
+  configuration), then the runs table (``scenario``, ``replication``, the KPIs);
+- ``sweep_summary.csv``: one row per point: its overrides, ``n_replications`` and for every KPI
+  ``<kpi>.mean``, ``<kpi>.ci_low``, ``<kpi>.ci_high`` (95 % Student-t interval over replications,
+  :func:`sim.metrics.confidence_interval`).
+
+Which points: those of the last command run into the directory (Hydra's ``multirun.yaml``: experiment
+``hydra.sweep.params`` and command-line overrides, expanded as Hydra does); point directories left from an
+earlier, different grid are listed as ignored. Without ``multirun.yaml``, every point directory is used.
+A missing, incomplete or corrupt point is an error naming its directory: a sweep table never silently lacks
+points. The sweep callback (sim/sweep.py) calls :func:`collect` when a multirun ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from sim import output
+from sim.sweep import check_point, expand_points, read_point_overrides, read_runs, runs_table_name, sweeper_params
+
+TABLES = ("sweep.parquet", "sweep.csv", "sweep_summary.csv")
+NOT_KPIS = ("scenario", "replication")
+
+
+class CollectError(Exception):
+    """A sweep directory that cannot be aggregated; ``str(err)`` is one line naming the directory."""
+
+
+@dataclass
+class Point:
+    name: str
+    directory: Path
+    overrides: list[str]
+    runs_file: str
+
+
+@dataclass
+class Collected:
+    sweep_dir: Path
+    points: int
+    rows: int
+    written: list[Path]
+    ignored: list[str] = field(default_factory=list)
+
+
+# ====================================================================== finding the points
+
+
+def _is_point_dir(d: Path) -> bool:
+    return d.is_dir() and not d.name.startswith((".", "_")) and any(
+        (d / name).exists() for name in (".hydra/overrides.yaml", output.MARKER, "config_resolved.yaml"))
+
+
+def _sweep_points(sweep_dir: Path) -> list[list[str]] | None:
+    """The points of the last multirun into ``sweep_dir``, from Hydra's ``multirun.yaml``; None without it."""
+    path = sweep_dir / "multirun.yaml"
+    if not path.is_file():
+        return None
+    try:
+        cfg = OmegaConf.load(path)
+        task = OmegaConf.to_container(cfg.hydra.overrides.task, resolve=False)
+        return expand_points(task, sweeper_params(cfg.hydra))
+    except Exception as err:  # noqa: BLE001 - any failure means the file cannot be trusted
+        raise CollectError(f"{path}: unreadable sweep description ({type(err).__name__}); "
+                           f"move it away to collect every point directory") from None
+
+
+def find_points(sweep_dir: Path) -> tuple[list[Point], list[str]]:
+    """The complete points of the sweep, in Hydra's job order, and the names of ignored point directories."""
+    if not sweep_dir.is_dir():
+        raise CollectError(f"{sweep_dir}: not a directory")
+    candidates = sorted((d for d in sweep_dir.iterdir() if _is_point_dir(d)), key=lambda d: d.name)
+    if not candidates:
+        if (sweep_dir / output.MARKER).exists() or (sweep_dir / "config_resolved.yaml").exists():
+            raise CollectError(f"{sweep_dir}: a single run, not a sweep directory (it holds no point directories)")
+        raise CollectError(f"{sweep_dir}: no point directories (a sweep directory is written by python -m sim -m ...)")
+    expected = _sweep_points(sweep_dir)
+    ignored: list[str] = []
+    if expected is None:
+        chosen = candidates
+    else:
+        by_overrides: dict[frozenset[str], Path] = {}
+        for d in candidates:
+            key = read_point_overrides(d)
+            if key is None or key not in {frozenset(p) for p in expected}:
+                ignored.append(d.name)
+                continue
+            if key in by_overrides:
+                raise CollectError(f"{d}: same overrides as {by_overrides[key].name}; one point, two directories")
+            by_overrides[key] = d
+        chosen = []
+        for point in expected:
+            d = by_overrides.get(frozenset(point))
+            if d is None:
+                raise CollectError(f"{sweep_dir}: point {','.join(sorted(point))} is missing (not run yet: run the "
+                                   f"same sweep command again into this directory)")
+            chosen.append(d)
+    points = []
+    for d in chosen:
+        status = check_point(d)
+        if status.state != "complete":
+            state = "incomplete" if status.state == "absent" else status.state
+            raise CollectError(f"{d}: {state}: {status.reason} (run the same sweep command again to redo it)")
+        overrides = sorted(read_point_overrides(d) or ())
+        points.append(Point(d.name, d, overrides, runs_table_name(status.marker["files"])))
+    return points, ignored
+
+
+# ====================================================================== building the tables
+
+
+def _override_values(point: Point) -> dict[str, Any]:
+    """``key -> value`` for each override of the point; numbers typed from its resolved configuration,
+    config-group choices (``scenario=integrated``, ``+experiment=...``) as the chosen name."""
+    try:
+        cfg = OmegaConf.load(point.directory / "config_resolved.yaml")
+    except Exception:  # noqa: BLE001 - the snapshot is optional for typing; fall back to the override text
+        cfg = None
+    values: dict[str, Any] = {}
+    for line in point.overrides:
+        key, _, text = line.partition("=")
+        key = key.lstrip("+~")
+        value: Any = text
+        if cfg is not None:
+            try:
+                selected = OmegaConf.select(cfg, key, default=None)
+            except Exception:  # noqa: BLE001 - unresolvable interpolation: keep the text
+                selected = None
+            if selected is not None and not isinstance(selected, (DictConfig, ListConfig)):
+                value = selected
+        values[key] = value
+    return values
+
+
+def build(points: Sequence[Point]) -> tuple[Any, Any]:
+    """(sweep table: one row per point x replication, summary: one row per point with mean and 95 % CI)."""
+    import pandas as pd
+
+    from sim.metrics import confidence_interval
+
+    rows, summaries, keys, point_values = [], [], [], []
+    for p in points:
+        try:
+            runs = read_runs(p.directory / p.runs_file)
+        except Exception as err:  # noqa: BLE001 - reported as one line naming the file
+            raise CollectError(f"{p.directory / p.runs_file}: unreadable ({type(err).__name__})") from None
+        values = _override_values(p)
+        point_values.append(values)
+        keys += [k for k in values if k not in keys]
+        own = {k: v for k, v in values.items() if k not in runs.columns}
+        table = runs.copy()
+        for i, (k, v) in enumerate(own.items()):
+            table.insert(i, k, v)
+        table.insert(0, "point", p.name)
+        rows.append(table)
+        summary: dict[str, Any] = {"point": p.name, **values, "n_replications": len(runs)}
+        if "scenario" in runs.columns and "scenario" not in summary:
+            summary["scenario"] = runs["scenario"].iloc[0] if len(runs) else math.nan
+        for kpi in runs.columns:
+            if kpi in NOT_KPIS or not pd.api.types.is_numeric_dtype(runs[kpi]):
+                continue
+            mean, low, high, _ = confidence_interval(runs[kpi].to_numpy(dtype=float))
+            summary.update({f"{kpi}.mean": mean, f"{kpi}.ci_low": low, f"{kpi}.ci_high": high})
+        summaries.append(summary)
+    # the swept keys (values differ between points) first, then overrides every point shares
+    swept = [k for k in keys if len({repr(v.get(k)) for v in point_values}) > 1]
+    keys = swept + [k for k in keys if k not in swept]
+    sweep = pd.concat(rows, ignore_index=True)
+    lead = ["point"] + [k for k in keys if k in sweep.columns]
+    sweep = sweep[lead + [c for c in sweep.columns if c not in lead]]
+    summary = pd.DataFrame(summaries)
+    lead = ["point"] + [k for k in keys if k in summary.columns]
+    return sweep, summary[lead + [c for c in summary.columns if c not in lead]]
+
+
+def collect(sweep_dir: Path) -> Collected:
+    """Find the points, build the tables, write them atomically into ``sweep_dir``. Raises CollectError."""
+    sweep_dir = Path(sweep_dir)
+    points, ignored = find_points(sweep_dir)
+    sweep, summary = build(points)
+    for col in sweep.columns:  # parquet needs one type per column: a key typed in some points only
+        if sweep[col].dtype == object:
+            sweep[col] = sweep[col].map(lambda v: v if v is None or isinstance(v, str) else str(v))
+    output.write_table(sweep_dir, "sweep", sweep, ["parquet", "csv"])
+    output.write_table(sweep_dir, "sweep_summary", summary, ["csv"])
+    return Collected(sweep_dir, len(points), len(sweep), [sweep_dir / t for t in TABLES], ignored)
+
+
+def describe(c: Collected) -> str:
+    text = (f"ketensim: sweep tables from {c.points} points ({c.rows} rows, one per point x replication): "
+            + ", ".join(str(p) for p in c.written))
+    if c.ignored:
+        text += f"\nketensim: ignored {len(c.ignored)} point directories not in this sweep: {', '.join(c.ignored)}"
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sim.collect",
+                                     description="Rebuild sweep.parquet, sweep.csv and sweep_summary.csv of a sweep "
+                                                 "directory from its point directories.")
+    parser.add_argument("sweep_dir", type=Path, help="the sweep directory (hydra.sweep.dir)")
+    args = parser.parse_args(argv)
+    try:
+        result = collect(args.sweep_dir)
+    except CollectError as err:
+        print(f"ketensim: error: {err}", file=sys.stderr)
+        return 2
+    print(describe(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

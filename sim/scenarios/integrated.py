@@ -1,0 +1,474 @@
+"""The integrated workflow: one team (Veiligheidsteam / regionaal veiligheidsteam) instead of four waiting lists.
+
+Read beside seed 000 (Ketenversnelling, Utrecht Overvecht: the Veiligheidsteam of Lokalis, Veilig Thuis, SAVE,
+William Schrikker Stichting and the RvdK; "twee medewerkers uit het team zijn en blijven betrokken bij het
+gezin"; "je deelt je hele verhaal maar één keer"), seed 002 (Toekomstscenario kind- en gezinsbescherming:
+"rechtsbeschermend": the court's protection stays) and domain.md 2b. What the team changes, per family it serves
+(``scenario.team.coverage`` of the region's families; the others follow today's chain):
+
+    melding -> joint triage at the team's desk (one intake form, the crisismeter): the family tells its story once
+        rood -> the joint crisis MDO (scenario.meetings.crisis: VT, GI, RvdK and vertrouwensarts at once) decides
+        close -> closed
+        overdracht -> the duo gives the voluntary help (holds_voluntary: overdracht), else the lokaal team as today
+        VT onderzoek / voorwaarden en vervolg -> the duo's joint assessment: the VT stage's length x
+            effects.assessment_factor, with expert consults in parallel (scenario.consults); then the same decision
+            as today's VT stage: close | voluntary help by the duo | the RvdK's judgement
+        verzoek tot onderzoek -> the RvdK's judgement
+    direct request -> the duo (holds_voluntary: direct), else the lokaal team; failed voluntary help comes to the team
+    the RvdK's judgement: legal protection stays outside the team, so a measure still needs the Raad: no new intake,
+        no transfer, its own waiting list, length x effects.rvdk_duration_factor; before it, the team resolves
+        effects.resolved_without_measure of these cases with voluntary help
+    kinderrechter: unchanged (hand-off, hearing, same decision)
+    measure -> the duo continues under the GI mandate (gi_mandate: duo; no GI waiting list, no new intake)
+        or the GI takes over as today (gi_mandate: gi)
+    spoed (rood) -> the duo is assigned and the spoedverzoek goes to the court; the RvdK investigates during the vOTS
+
+The same decision streams as today's chain are used (``route.vt_triage``, ``route.vt_onderzoek``, ...), and the
+joint assessment and the duo's help draw from the streams of the stages they replace (``duration.vt_onderzoek``,
+``duration.buurtteam_help``), so paired differences with today's chain are tight. The costs of the team are
+modelled: two places per family for the whole trajectory (``sim/actors/veiligheidsteam.py``), joint meetings and
+consults that need experts' time (``sim/actors/expertise.py``), coordination hours per family. Staff: the team,
+the experts and the partners together have exactly the partners' FTE of today's chain.
+
+Every effect is an assumption (``conf/scenario/integrated.yaml``: default, range, why): no pilot has published an
+effect size (domain.md 1e). With ``scenario.team.enabled=false`` the workflow is today's chain, bit for bit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Mapping
+
+from sim.actors.expertise import (ConsultSpec, ExpertSpec, Expertise, MeetingSpec, parse_consults, parse_experts,
+                                  parse_meetings, parse_work_hours, take_fte)
+from sim.actors.veiligheidsteam import TeamSpec, Veiligheidsteam, parse_team
+from sim.config import ConfigError, Staffing, positive, probability
+from sim.entities import Family
+from sim.scenarios.sequential import Sequential
+
+MEETINGS = ("crisis",)
+
+
+@dataclass(frozen=True)
+class IntegratedParams:
+    team: TeamSpec
+    experts: Mapping[str, ExpertSpec]
+    consults: Mapping[str, ConsultSpec]
+    meetings: Mapping[str, MeetingSpec]
+    work_hours_per_day: float
+    assessment_factor: float
+    rvdk_duration_factor: float
+    resolved_without_measure: float
+    staffing: Mapping[str, Staffing]  # the partners after the team and the experts took their FTE
+    fte_plan: Mapping[str, float]  # paper FTE per partner, team and expert pool
+
+
+def effect(schema: Any, name: str, kind: str) -> float:
+    """An effect size the workflow needs: ``factor`` (> 0, 1 = no effect) or ``share`` (0..1, 0 = no effect)."""
+    value = getattr(schema.effects, name)
+    field = f"scenario.effects.{name}"
+    if value is None:
+        raise ConfigError(f"{field} is missing (workflow {schema.name!r} needs it; 1 = no effect)" if kind == "factor"
+                          else f"{field} is missing (workflow {schema.name!r} needs it; 0 = no effect)")
+    return positive(field, value) if kind == "factor" else probability(field, value)
+
+
+def check_places(staffing: Mapping[str, Staffing], org: str, field: str, why: str) -> None:
+    """A partner that still has work in this workflow keeps at least one caseload place."""
+    st = staffing[org]
+    pools = [st.slots(1.0 - st.triage_share), st.slots(st.triage_share, st.triage_caseload)] if org == "veilig_thuis" \
+        else [st.slots()]
+    if min(pools) < 1:
+        raise ConfigError(f"{field} leaves staffing.{org} less than one caseload place ({why})")
+
+
+class Integrated(Sequential):
+    name = "integrated"
+    uses = ("work_hours_per_day", "team", "experts", "consults", "meetings", "effects.assessment_factor",
+            "effects.rvdk_duration_factor", "effects.resolved_without_measure")
+    structural_assumptions = (
+        ("structure.help_start", "end of the joint assessment",
+         "assumption: the duo's help counts as started when the joint assessment ends (voluntary-help entries: when "
+         "the duo takes the family on); the duo works with the family before that, so lead times are conservative"),
+        ("structure.rvdk_judgement", "no intake, no transfer, own waiting list",
+         "assumption: the Raad works from the team's file (one intake form) but keeps its own capacity and queue"),
+        ("structure.moved_staff", "partner's productive share and vacancy",
+         "assumption: staff moved into the team are present and filled as in their own organisation"),
+        ("structure.spoed", "duo first, then the spoedverzoek",
+         "assumption: a rood family gets its duo (crisis priority and reserve) before the court's spoedmachtiging"),
+        ("structure.escalation", "routing.buurtteam_escalation",
+         "assumption: failed voluntary help inside the team follows today's split: veilig_thuis -> a new joint "
+         "assessment, rvdk -> the RvdK's judgement"),
+    )
+
+    # ------------------------------------------------------------------ configuration
+    @classmethod
+    def configure(cls, schema: Any, staffing: Mapping[str, Staffing]) -> IntegratedParams:
+        team = parse_team(schema, staffing)
+        experts = parse_experts(schema, staffing)
+        consults = parse_consults(schema, experts)
+        meetings = parse_meetings(schema, experts)
+        for name in meetings:
+            if name not in MEETINGS:
+                raise ConfigError(f"scenario.meetings.{name} is not a meeting of workflow {schema.name!r} "
+                                  f"(allowed: {', '.join(MEETINGS)})")
+        work_hours = parse_work_hours(schema)
+        factors = {"assessment_factor": effect(schema, "assessment_factor", "factor"),
+                   "rvdk_duration_factor": effect(schema, "rvdk_duration_factor", "factor"),
+                   "resolved_without_measure": effect(schema, "resolved_without_measure", "share")}
+        if not team.enabled or team.coverage == 0:
+            plan = {org: st.fte for org, st in staffing.items()}
+            return IntegratedParams(team, experts, consults, meetings, work_hours, **factors, staffing=staffing,
+                                    fte_plan=plan)
+        taken = team.taken(staffing)
+        for e in experts.values():
+            taken[e.org] = taken.get(e.org, 0.0) + e.fte
+        left = take_fte(staffing, taken, {org: f"scenario.team.share.{org}" for org in staffing})
+        field = "scenario.team.share"
+        check_places(left, "rvdk", f"{field}.rvdk = {team.share['rvdk']:g}", "the RvdK's judgement stays outside the team")
+        if team.gi_mandate == "gi" or team.coverage < 1:
+            check_places(left, "gi", f"{field}.gi = {team.share['gi']:g}", "the GI still executes measures")
+        if team.coverage < 1 or team.vast_gezicht or team.holds_voluntary != {"direct", "overdracht"}:
+            check_places(left, "buurtteam", f"{field}.buurtteam = {team.share['buurtteam']:g}",
+                         "the lokaal team still gives voluntary help")
+        if team.coverage < 1:
+            check_places(left, "veilig_thuis", f"{field}.veilig_thuis = {team.share['veilig_thuis']:g}",
+                         "Veilig Thuis still serves the families outside the team's area")
+        plan = {org: st.fte for org, st in left.items()}
+        plan["veiligheidsteam"] = team.fte
+        for name, e in experts.items():
+            plan[f"expertise.{name}"] = e.fte
+        return IntegratedParams(team, experts, consults, meetings, work_hours, **factors, staffing=left, fte_plan=plan)
+
+    # ------------------------------------------------------------------ composition
+    def build(self) -> None:
+        p: IntegratedParams = self.model.scenario.params
+        self.params = p
+        self.team_on = p.team.enabled and p.team.coverage > 0
+        if self.team_on:
+            self.model = replace(self.model, staffing=p.staffing)  # the partners' actors get what is left
+        super().build()
+        if not self.team_on:
+            return
+        self.team = self.add(Veiligheidsteam(self, p.team, self.vt.triage_time, self.buurtteam.team))
+        self.expertise = self.add(Expertise(self, p.experts, p.work_hours_per_day, p.meetings))
+        self.consult_needed = {name: self.streams.bernoulli(f"route.consult.{name}") for name in p.consults}
+        self.team_resolves = self.streams.bernoulli("route.team_resolves")
+        crisis = p.meetings.get("crisis")
+        self.crisis_meeting = crisis if crisis is not None and crisis.enabled else None
+        self.help_time = self.buurtteam.help_time  # the duo's help draws from the lokaal team's streams
+        self.escalate_after = self.buurtteam.escalate_after
+        self._covered = None
+
+    def covered(self, fam: Family) -> bool:
+        """Does the family live where the team works? Drawn once per family (stream ``team.coverage``)."""
+        if self._covered is None:  # the run's families, then those known before the start (run.start=today)
+            n = len(self.arrivals) + (len(self.preexisting.n_children) if self.preexisting is not None else 0)
+            u = self.streams.generator("team.coverage").random(n)
+            self._covered = u < self.params.team.coverage
+        return bool(self._covered[fam.family_id])
+
+    def in_team(self, fam: Family) -> bool:
+        return self.team_on and self.covered(fam)
+
+    # ------------------------------------------------------------------ entry
+    def arrive(self, fam: Family) -> None:
+        if not self.in_team(fam):
+            super().arrive(fam)
+            return
+        spec = self.params.team
+        if fam.route == "direct":
+            if "direct" in spec.holds_voluntary:
+                self.team_intake(fam)
+                self.team.take_on(fam, lambda f, _: self.duo_help(f), places=spec.voluntary_places)
+            else:
+                super().arrive(fam)  # the lokaal team, as today; a failed help comes to the team
+            return
+        self.team_intake(fam)
+        if self.crisis_meeting is not None and fam.colour in self.crisis_meeting.colours:
+            self.expertise.meeting(fam, self.crisis_meeting, self.after_crisis_meeting, on_start=self._meeting_starts)
+        else:
+            self.team.joint_triage(fam, self.after_joint_triage)
+
+    def team_intake(self, fam: Family) -> None:
+        """The one joint intake: the family tells its story once, whichever partners become involved."""
+        fam.intakes += 1
+        fam.stories_told += 1
+        fam.intake_hours += self.params.team.intake_hours
+
+    def handoff_to_team(self, fam: Family, then) -> None:
+        """The lokaal team hands a family over to the team: transfer delay, the team's intake, one more story."""
+        fam.handoffs += 1
+        self.team_intake(fam)
+        self.log(fam, "overdracht", self.team.org, "complete")
+        self.engine.at(self.transfer_time.next(), then, fam)
+
+    def _meeting_starts(self, fam: Family) -> None:
+        fam.involve(self.team.org)
+        fam.triage_start = self.engine.now  # the crisis MDO is this family's veiligheidsbeoordeling
+
+    def after_crisis_meeting(self, fam: Family, _: str) -> None:
+        fam.triage_end = self.engine.now
+        self.after_joint_triage(fam, _)
+
+    def after_joint_triage(self, fam: Family, _: str) -> None:
+        if fam.crisis and self.spoed.chance(self.model.rood_spoed):
+            self.team.take_on(fam, lambda f, _: self.team_spoed(f))
+            return
+        route = self.triage_route.next()
+        if route == "close":
+            self.close(fam, "einde_bemoeienis_team")
+        elif route == "buurtteam":
+            if "overdracht" in self.params.team.holds_voluntary:
+                self.team.take_on(fam, lambda f, _: self.duo_help(f), places=self.params.team.voluntary_places)
+            else:
+                self.handoff(fam, "buurtteam", self.vrijwillige_hulp)  # the lokaal team, as today
+        elif route in ("vt_onderzoek", "vt_vervolg"):
+            self.team.take_on(fam, lambda f, _, path=route: self.joint_assessment(f, path))
+        else:
+            self.team.take_on(fam, lambda f, _: self.naar_raad_team(f))
+
+    # ------------------------------------------------------------------ the lokaal team's families
+    def after_vrijwillige_hulp(self, fam: Family, outcome: str) -> None:
+        if outcome == "done" or not self.in_team(fam):
+            super().after_vrijwillige_hulp(fam, outcome)
+            return
+        fam.escalations += 1
+        route = self.escalation_route.next()
+        if self.params.team.vast_gezicht:  # the vast gezicht brings a team professional in: no hand-off
+            self.team.take_on(fam, lambda f, _: self.after_team_escalation(f, route))
+        else:
+            def taken_on(f: Family, _: str) -> None:
+                self.buurtteam.discharge(f)  # the lokaal team keeps the family until the duo has it
+                self.after_team_escalation(f, route)
+
+            self.handoff_to_team(fam, lambda f: self.team.take_on(f, taken_on))
+
+    def after_team_escalation(self, fam: Family, route: str) -> None:
+        if route == "rvdk":
+            self.naar_raad_team(fam)
+        else:
+            self.joint_assessment(fam, "vt_onderzoek")
+
+    # ------------------------------------------------------------------ the duo
+    def joint_assessment(self, fam: Family, path: str) -> None:
+        """The duo assesses with the partners' expertise in parallel instead of in sequence; the assessment ends
+        when its own work and every consult are done. ``path`` is the VT stage it replaces."""
+        p = self.params
+        sampler = self.vt.onderzoek_time if path == "vt_onderzoek" else self.vt.vervolg_time
+        length = sampler.next() * p.assessment_factor
+        setattr(fam, f"{path}_start", self.engine.now)
+        self.log(fam, f"gezamenlijke_{path}", self.team.org, "start")
+        needed = [c for name, c in p.consults.items() if self.consult_needed[name].chance(c.need[fam.colour])]
+        pending = [1 + len(needed)]
+
+        def one_done(f: Family, *_: Any) -> None:
+            pending[0] -= 1
+            if pending[0] == 0:
+                setattr(f, f"{path}_end", self.engine.now)
+                self.log(f, f"gezamenlijke_{path}", self.team.org, "complete")
+                self.after_assessment(f, path)
+
+        self.engine.at(length, one_done, fam)
+        for c in needed:
+            self.expertise.consult(fam, c, one_done)
+
+    def after_assessment(self, fam: Family, path: str) -> None:
+        route = (self.onderzoek_route if path == "vt_onderzoek" else self.vervolg_route).next()
+        if route == "close":
+            self.team_close(fam, "afgesloten_door_team")
+        elif route == "buurtteam":
+            self.duo_help(fam)
+        else:
+            self.naar_raad_team(fam)
+
+    def duo_help(self, fam: Family, suffices: bool | None = None) -> None:
+        """Voluntary help by the duo (with vast gezicht: by the vast gezicht, the team professional steps back).
+        Same draws, in the same order, as the lokaal team's help; failed help is escalated inside the team."""
+        spec = self.params.team
+        if spec.vast_gezicht:
+            self.team.step_back(fam)
+        length = self.help_time.next()
+        ok = self.suffices(fam) if suffices is None else suffices
+        escalate_at = None if ok else min(self.escalate_after.next(), length)
+        if fam.help_start != fam.help_start:
+            fam.help_start = self.engine.now
+        org = "buurtteam" if spec.vast_gezicht else self.team.org
+        self.log(fam, "vrijwillige_hulp", org, "start")
+        if escalate_at is None:
+            self.engine.at(length, self._duo_help_done, fam)
+        else:
+            self.engine.at(escalate_at, self._duo_help_failed, fam)
+
+    def _duo_help_done(self, fam: Family) -> None:
+        self.log(fam, "vrijwillige_hulp", "buurtteam" if self.params.team.vast_gezicht else self.team.org, "complete")
+        self.team_close(fam, "vrijwillige_hulp_afgerond")
+
+    def _duo_help_failed(self, fam: Family) -> None:
+        fam.escalations += 1
+        route = self.escalation_route.next()
+        if self.params.team.vast_gezicht:  # the team professional rejoins the vast gezicht
+            self.team.take_on(fam, lambda f, _: self.after_team_escalation(f, route))
+        else:  # safety is at stake: a family held by one professional gets its full duo
+            self.team.complete_duo(fam, lambda f, _: self.after_team_escalation(f, route))
+
+    def team_close(self, fam: Family, outcome: str) -> None:
+        self.team.release(fam)
+        self.close(fam, outcome)
+
+    # ------------------------------------------------------------------ the RvdK's judgement and the court
+    def naar_raad_team(self, fam: Family) -> None:
+        """A measure may be needed: the team resolves some cases itself; the others go to the RvdK's judgement,
+        without a new intake (the Raad reads the team's file) and without a transfer delay."""
+        p = self.params
+        if self.team_resolves.chance(p.resolved_without_measure):
+            self.log(fam, "opgelost_zonder_maatregel", self.team.org, "complete")
+            self.duo_help(fam, suffices=True)
+            return
+        self.rvdk.beschermingsonderzoek(fam, self.after_team_raadsonderzoek, duration_factor=p.rvdk_duration_factor)
+
+    def after_team_raadsonderzoek(self, fam: Family, outcome: str) -> None:
+        if outcome == "verzoek":
+            self.handoff(fam, "kinderrechter", lambda f: self.court.verzoekschrift(f, self.after_team_beschikking))
+        elif outcome == "buurtteam":
+            self.duo_help(fam)
+        else:
+            self.team_close(fam, "afgesloten_door_raad")
+
+    def after_team_beschikking(self, fam: Family, measure: str) -> None:
+        if measure == "afgewezen":
+            fam.escalations += 1  # the court judged voluntary help enough
+            self.duo_help(fam)
+            return
+        fam.measure = measure
+        if self.params.team.gi_mandate == "duo":
+            self.duo_mandate(fam)
+            self.gi.uitvoeren(fam, measure, self._team_measure_ended)
+        else:
+            self.handoff(fam, "gi", lambda f: self.gi.toewijzen(f, self._gi_took_over))
+
+    def duo_mandate(self, fam: Family) -> None:
+        """The duo holds the GI mandate: the measure starts at once, without a waiting list or a new intake."""
+        now = self.engine.now
+        for milestone in ("gi_request", "gi_assigned", "gi_first_contact", "help_start"):
+            if getattr(fam, milestone) != getattr(fam, milestone):  # NaN: not yet reached
+                setattr(fam, milestone, now)
+        self.log(fam, "mandaat_gi_duo", self.team.org, "start")
+
+    def _team_measure_ended(self, fam: Family, _: str) -> None:
+        self.team_close(fam, "maatregel_beeindigd")
+
+    def _gi_took_over(self, fam: Family, outcome: str) -> None:
+        self.team.release(fam)  # the duo stays until the jeugdbeschermer has met the family
+        self.maatregel_gestart(fam, outcome)
+
+    # ------------------------------------------------------------------ crisis (spoed)
+    def team_spoed(self, fam: Family) -> None:
+        self.handoff(fam, "kinderrechter", lambda f: self.court.spoedmachtiging(f, self.team_vots), urgent=True)
+
+    def team_vots(self, fam: Family, outcome: str) -> None:
+        if self.params.team.gi_mandate == "gi":
+            self.team.release(fam)
+            self.voorlopige_ots(fam, outcome)  # the GI takes over: today's crisis path from here
+            return
+        fam.measure = "vots"
+        self.duo_mandate(fam)
+        self.rvdk.beschermingsonderzoek(fam, self.after_team_vots_onderzoek,
+                                        duration_factor=self.params.rvdk_duration_factor)
+
+    def after_team_vots_onderzoek(self, fam: Family, _: str) -> None:
+        if self.vots_to_ots.chance(self.model.vots_to_ots):
+            self.handoff(fam, "kinderrechter", lambda f: self.court.verzoekschrift(f, self.after_team_vots_beschikking))
+        else:
+            self.team_einde_vots(fam)
+
+    def after_team_vots_beschikking(self, fam: Family, measure: str) -> None:
+        if measure == "afgewezen":
+            self.team_einde_vots(fam)
+            return
+        fam.measure = measure
+        self.gi.uitvoeren(fam, measure, self._team_measure_ended)
+
+    def team_einde_vots(self, fam: Family) -> None:
+        fam.measure = "vots_beeindigd"
+        fam.escalations += 1
+        fam.measure_end = self.engine.now
+        self.duo_help(fam)
+
+    # ------------------------------------------------------------------ run.start=today: cases already open
+    # The team takes over the open cases of the partners whose staff moved in (cases in care keep their
+    # remaining time, waiting cases queue for the team's places); cases outside the team's area, and stages the
+    # team does not take over (the lokaal team's help when it keeps voluntary help, the GI's measures when the
+    # GI keeps them), start in today's chain as Sequential puts them. The Raad and the court keep their cases.
+    def resume_triage_waiting(self, fam: Family, case) -> None:
+        if not self.in_team(fam):
+            return super().resume_triage_waiting(fam, case)
+        self.team.joint_triage(fam, self.after_joint_triage)
+
+    def resume_triage_in_progress(self, fam: Family, case) -> None:
+        if not self.in_team(fam):
+            return super().resume_triage_in_progress(fam, case)
+        self.team.joint_triage(fam, self.after_joint_triage, remaining=case.remaining)
+
+    def resume_vt_onderzoek(self, fam: Family, case) -> None:
+        if not self.in_team(fam):
+            return super().resume_vt_onderzoek(fam, case)
+        self._resume_assessment(fam, case, "vt_onderzoek")
+
+    def resume_vt_vervolg(self, fam: Family, case) -> None:
+        if not self.in_team(fam):
+            return super().resume_vt_vervolg(fam, case)
+        self._resume_assessment(fam, case, "vt_vervolg")
+
+    def _resume_assessment(self, fam: Family, case, path: str) -> None:
+        self.team.take_over(fam)
+
+        def done(f: Family) -> None:
+            setattr(f, f"{path}_end", self.engine.now)
+            self.after_assessment(f, path)
+
+        self.engine.at(case.remaining, done, fam)
+
+    def resume_buurtteam(self, fam: Family, case) -> None:
+        entry = "direct" if fam.route == "direct" else "overdracht"
+        if not self.in_team(fam) or entry not in self.params.team.holds_voluntary:
+            return super().resume_buurtteam(fam, case)
+        self.team.take_over(fam, places=self.params.team.voluntary_places)
+        self.engine.at(case.remaining, self._duo_help_done if case.suffices else self._duo_help_failed, fam)
+
+    def resume_rvdk_waiting(self, fam: Family, case) -> None:
+        if not self.in_team(fam):
+            return super().resume_rvdk_waiting(fam, case)
+        self.team.take_over(fam)
+        self.rvdk.beschermingsonderzoek(fam, self.after_team_raadsonderzoek)
+
+    def resume_rvdk_in_care(self, fam: Family, case) -> None:
+        if not self.in_team(fam):
+            return super().resume_rvdk_in_care(fam, case)
+        self.team.take_over(fam)
+        self.rvdk.beschermingsonderzoek(fam, self.after_team_raadsonderzoek, remaining=case.remaining)
+
+    def resume_court_pending(self, fam: Family, case) -> None:
+        if not self.in_team(fam):
+            return super().resume_court_pending(fam, case)
+        self.team.take_over(fam)
+        self.court.verzoekschrift(fam, self.after_team_beschikking, remaining=case.remaining)
+
+    def resume_gi_waiting(self, fam: Family, case) -> None:
+        if not self.in_team(fam) or self.params.team.gi_mandate != "duo":
+            return super().resume_gi_waiting(fam, case)
+        fam.measure = case.measure
+
+        def assigned(f: Family, _: str) -> None:
+            self.duo_mandate(f)
+            self.gi.uitvoeren(f, f.measure, self._team_measure_ended)
+
+        self.team.take_on(fam, assigned)
+
+    def resume_gi_in_care(self, fam: Family, case) -> None:
+        if not self.in_team(fam) or self.params.team.gi_mandate != "duo":
+            return super().resume_gi_in_care(fam, case)
+        fam.measure = case.measure
+        fam.extensions = case.completed_terms
+        self.team.take_over(fam)
+        self.gi.uitvoeren(fam, case.measure, self._team_measure_ended, first_term=case.remaining)

@@ -1,0 +1,137 @@
+"""Pilot Samen in Crisis (Rotterdam): rood meldingen go to one joint crisis MDO instead of three crisis teams.
+
+Read beside seed 001 ("nu stuurt elke ketenpartner een eigen crisisteam"; "één overdraagbaar intakeformulier";
+a crisismeter as a traffic light; "elke melding die bij binnenkomst op rood wordt ingedeeld, wordt direct
+doorgezet naar het Samen in Crisis overleg ... inclusief een vertrouwensarts"; "wachten op elkaar is verleden
+tijd"). Everything else is today's chain (``sequential.py``).
+
+    rood melding -> (no veiligheidsbeoordeling at the Veilig Thuis front desk) the joint crisis MDO
+        (scenario.meetings.crisis): one person each of Veilig Thuis, the GI, the RvdK and the vertrouwensarts at the
+        same time; it starts after the agenda delay and only when all of them are free; it lasts longer with more
+        participants. It is the family's veiligheidsbeoordeling (triage milestones), on one shared intake form.
+        -> spoed (the same routing.rood_spoed decision as today), unless the joint plan makes the voorlopige OTS
+           unnecessary (effects.spoed_averted): kinderrechter as today; the GI and the RvdK sat at the table, so
+           they take the family on without a new intake or story (still a hand-off of responsibility), and the
+           RvdK's investigation during the vOTS uses the shared information (effects.rvdk_duration_factor)
+        -> otherwise: today's triage decision (routing.vt_triage) and today's chain
+
+What replaces the three sequential crisis teams: the front-desk triage for rood families, the GI's and the RvdK's
+own crisis intakes. Staff: the MDO's persons on duty are a share of their partners' FTE
+(``scenario.experts``), taken out of the partners' caseload capacity; total FTE equals today's chain.
+Every effect is an assumption (``conf/scenario/samen_in_crisis.yaml``): seed 001 reports no numbers and
+domain.md 1e found none. With ``scenario.meetings.crisis.enabled=false`` this is today's chain, bit for bit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Mapping
+
+from sim.actors.expertise import ExpertSpec, Expertise, MeetingSpec, parse_experts, parse_meetings, parse_work_hours, take_fte
+from sim.config import ConfigError, Staffing
+from sim.entities import Family
+from sim.scenarios.integrated import check_places, effect
+from sim.scenarios.sequential import Sequential
+
+
+@dataclass(frozen=True)
+class SamenInCrisisParams:
+    experts: Mapping[str, ExpertSpec]
+    meetings: Mapping[str, MeetingSpec]
+    work_hours_per_day: float
+    spoed_averted: float
+    rvdk_duration_factor: float
+    staffing: Mapping[str, Staffing]
+    fte_plan: Mapping[str, float]
+
+
+def experts_from_partners(schema: Any, staffing: Mapping[str, Staffing], experts: Mapping[str, ExpertSpec],
+                          active: bool) -> tuple[dict[str, Staffing], dict[str, float]]:
+    """Take the experts' FTE out of their partners (when the joint structure is active) and list the FTE plan."""
+    if not active:
+        return dict(staffing), {org: st.fte for org, st in staffing.items()}
+    taken: dict[str, float] = {}
+    for e in experts.values():
+        taken[e.org] = taken.get(e.org, 0.0) + e.fte
+    fields = {org: "scenario.experts (shares of " + org + ")" for org in staffing}
+    left = take_fte(staffing, taken, fields)
+    for org in taken:
+        check_places(left, org, f"scenario.experts (shares of {org}) = {taken[org] / staffing[org].fte:g}",
+                     f"{org} keeps its own work")
+    plan = {org: st.fte for org, st in left.items()}
+    for name, e in experts.items():
+        plan[f"expertise.{name}"] = e.fte
+    return left, plan
+
+
+def shared_handoff(wf: Sequential, fam: Family, to_org: str, then: Callable[[Family], None], urgent: bool) -> None:
+    """A hand-off to an organisation that already knows the family from a joint meeting and the shared intake
+    form: responsibility moves (a hand-off, a transfer delay unless urgent) but there is no new intake and the
+    family does not tell its story again."""
+    fam.handoffs += 1
+    wf.log(fam, "overdracht", to_org, "complete")
+    wf.engine.at(0.0 if urgent else wf.transfer_time.next(), then, fam)
+
+
+class SamenInCrisis(Sequential):
+    name = "samen_in_crisis"
+    uses = ("work_hours_per_day", "experts", "meetings", "effects.spoed_averted", "effects.rvdk_duration_factor")
+    structural_assumptions = (
+        ("structure.crisis_entry", "rood at entry -> MDO",
+         "seed 001: rood meldingen skip the front-desk triage and go straight to the joint overleg"),
+        ("structure.shared_form", "no new intake at GI and RvdK on the crisis path",
+         "seed 001: one intake form for the three partners; responsibility still moves (hand-offs are counted)"),
+    )
+
+    @classmethod
+    def configure(cls, schema: Any, staffing: Mapping[str, Staffing]) -> SamenInCrisisParams:
+        experts = parse_experts(schema, staffing)
+        meetings = parse_meetings(schema, experts)
+        if set(meetings) != {"crisis"}:
+            raise ConfigError(f"scenario.meetings has {sorted(meetings)} (workflow {schema.name!r} needs exactly: crisis)")
+        if schema.consults:
+            raise ConfigError(f"scenario.consults is set, but workflow {schema.name!r} has no consults")
+        active = meetings["crisis"].enabled
+        left, plan = experts_from_partners(schema, staffing, experts, active)
+        return SamenInCrisisParams(experts, meetings, parse_work_hours(schema), effect(schema, "spoed_averted", "share"),
+                                   effect(schema, "rvdk_duration_factor", "factor"), left, plan)
+
+    def build(self) -> None:
+        p: SamenInCrisisParams = self.model.scenario.params
+        self.params = p
+        self.mdo = p.meetings["crisis"] if p.meetings["crisis"].enabled else None
+        if self.mdo is not None:
+            self.model = replace(self.model, staffing=p.staffing)
+        super().build()
+        if self.mdo is None:
+            return
+        self.expertise = self.add(Expertise(self, p.experts, p.work_hours_per_day, p.meetings))
+        self.averted = self.streams.bernoulli("route.crisis_mdo_averts_spoed")
+
+    def arrive(self, fam: Family) -> None:
+        if self.mdo is None or fam.route == "direct" or fam.colour not in self.mdo.colours:
+            super().arrive(fam)
+            return
+        self.intake(fam, "veilig_thuis")  # the one intake form, at the meldpunt
+        fam.involve("veilig_thuis")
+        self.expertise.meeting(fam, self.mdo, self.after_crisis_mdo, on_start=self._mdo_starts)
+
+    def _mdo_starts(self, fam: Family) -> None:
+        fam.triage_start = self.engine.now
+
+    def after_crisis_mdo(self, fam: Family, _: str) -> None:
+        fam.triage_end = self.engine.now
+        if fam.crisis and self.spoed.chance(self.model.rood_spoed) and not self.averted.chance(self.params.spoed_averted):
+            self.spoedprocedure(fam)
+            return
+        self.route_after_triage(fam, self.triage_route.next())
+
+    def voorlopige_ots(self, fam: Family, _: str) -> None:
+        if self.mdo is None or fam.route == "direct" or fam.colour not in self.mdo.colours:  # no MDO was held
+            super().voorlopige_ots(fam, _)
+            return
+        # the GI and the RvdK were at the MDO: they take over on the shared form
+        fam.measure = "vots"
+        shared_handoff(self, fam, "gi", lambda f: self.gi.toewijzen(f, self.vots_contact), urgent=True)
+        shared_handoff(self, fam, "rvdk", lambda f: self.rvdk.beschermingsonderzoek(
+            f, self.after_vots_onderzoek, duration_factor=self.params.rvdk_duration_factor), urgent=True)
