@@ -68,12 +68,20 @@ def run(model: Model, replications: list[int] | None = None, jobs: int | None = 
     started = time.perf_counter()
     parts: dict[int, dict] = {}
 
+    tty = sys.stderr.isatty()
+    last_line = [0.0]
+
     def report(done: int) -> None:
-        if progress:
-            elapsed = time.perf_counter() - started
-            eta = elapsed / done * (len(reps) - done)
-            print(f"\r  replications {done}/{len(reps)}  elapsed {elapsed:5.1f}s  eta {eta:5.1f}s",
-                  end="" if done < len(reps) else "\n", file=sys.stderr, flush=True)
+        if not progress:
+            return
+        elapsed = time.perf_counter() - started
+        eta = elapsed / done * (len(reps) - done)
+        line = f"  replications {done}/{len(reps)}  elapsed {elapsed:5.1f}s  eta {eta:5.1f}s"
+        if tty:  # redraw one line on a terminal; in a log, a line every 10 s and at the end
+            print("\r" + line, end="" if done < len(reps) else "\n", file=sys.stderr, flush=True)
+        elif done == len(reps) or elapsed - last_line[0] >= 10:
+            last_line[0] = elapsed
+            print(line, file=sys.stderr, flush=True)
 
     if jobs <= 1 or len(reps) <= 1:
         for r in reps:
