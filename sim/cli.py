@@ -203,11 +203,31 @@ def stability_warnings(summary, model: Model) -> list[str]:
     return warnings
 
 
+def write_report(out_dir: Path, quiet: bool) -> Path | None:
+    """The HTML report of a finished run or comparison (sim/report.py), its path printed. Not for the points of
+    a sweep: the sweep's own report is made from the whole sweep (python -m sim.report <sweep dir>). A report
+    that cannot be made is one line on stderr; the results are written and stay valid either way."""
+    if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
+        return None
+    from sim import report
+
+    try:
+        path = report.write_report(out_dir)
+    except report.ReportError as err:
+        print(f"ketensim: report not written: {err}", file=sys.stderr)
+        return None
+    if not quiet:
+        print(f"report: {path}")
+    return path
+
+
 def execute(cfg: DictConfig, out_dir: Path) -> Path:
     if cfg.compare.enabled:  # +experiment=compare_workflows: several workflows on the same families
         from sim import compare
 
-        return compare.execute(cfg, out_dir)
+        marker = compare.execute(cfg, out_dir)
+        write_report(out_dir, bool(cfg.run.quiet))
+        return marker
     model = validate(cfg)
     config_yaml = OmegaConf.to_yaml(cfg)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -240,6 +260,7 @@ def execute(cfg: DictConfig, out_dir: Path) -> Path:
             print("NOTE: one replication has no confidence interval and is not a finding; use run.replications >= 2.")
         print(f"{len(tables['assumptions'])} values in this run are assumptions: see {out_dir / 'assumptions.csv'}")
         print(f"results: {out_dir}  ({time.perf_counter() - started:.1f}s)")
+    write_report(out_dir, quiet)
     return marker
 
 

@@ -12,7 +12,7 @@ of the sweep and writes, atomically, into the sweep directory:
   :func:`sim.metrics.confidence_interval`).
 
 Which points: those of the last command run into the directory (Hydra's ``multirun.yaml``: experiment
-``hydra.sweep.params`` and command-line overrides, expanded as Hydra does); point directories left from an
+``hydra.sweeper.params`` and command-line overrides, expanded as Hydra does); point directories left from an
 earlier, different grid are listed as ignored. Without ``multirun.yaml``, every point directory is used.
 A missing, incomplete or corrupt point is an error naming its directory: a sweep table never silently lacks
 points. The sweep callback (sim/sweep.py) calls :func:`collect` when a multirun ends.

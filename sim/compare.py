@@ -181,6 +181,8 @@ def staffing_table(models: dict[str, Model]) -> pd.DataFrame:
 def _fmt(v: float) -> str:
     if v is None or not np.isfinite(v):
         return "-"
+    if v != 0 and abs(v) < 0.01:
+        return f"{v:.1e}"  # a small non-zero difference is not shown as 0.00
     return f"{v:,.2f}" if abs(v) < 10 else f"{v:,.0f}"
 
 

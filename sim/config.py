@@ -260,6 +260,7 @@ class TeamSchema:
     enabled: bool = MISSING  # false: no team is formed and the workflow is today's chain
     coverage: float = MISSING  # share of the region's families the team serves (1 = the whole region)
     share: Dict[str, float] = field(default_factory=dict)  # share of each partner's paper FTE moved into the team
+    lokaal_team: Dict[str, float] = field(default_factory=dict)  # with vast_gezicht: share of a partner's FTE moved to the lokaal team
     caseload: float = MISSING  # places per available team FTE (a place = one family on one professional's caseload)
     crisis_reserve_share: float = MISSING  # share of team places kept free for rood families
     duo_size: int = MISSING  # team places one family holds (2: a fixed duo)

@@ -17,10 +17,11 @@ first, then regular; a share of slots may be reserved for crisis cases.
 from __future__ import annotations
 
 import gc
+import math
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 from typing import Any, Callable, Iterator
 
 import simpy
@@ -75,6 +76,9 @@ def cyclic_gc_paused() -> Iterator[None]:
         gc.enable()
 
 
+STAGE_ABOVE = 2048  # heap size (entries) above which callbacks due on a later day are staged (Engine.at)
+
+
 class Engine:
     """Owns the SimPy environment, the observation window and the pools of one replication.
 
@@ -90,16 +94,77 @@ class Engine:
         self.observe_from = float(observe_from)
         self.step_days = float(step_days)
         self.pools: dict[str, CaseloadPool] = {}
+        self._queue, self._eid = self.env._queue, self.env._eid  # SimPy's heap and event-id counter
+        # The clock in days: SimPy's env.now, copied here by run() whenever SimPy's clock moves, because the
+        # actors read it several times per event and a plain attribute is cheaper than two property calls.
+        self.now: float = self.env.now
+        # Staging area in front of SimPy's heap (see at() and _unstage()): callbacks due on a later simulated
+        # day wait in a list per day and join the heap when the clock reaches that day.
+        self._staged: dict[int, list] = {}
+        self._stage_day = 1  # the next day to move into the heap; entries due before it are in the heap
+        self._stage_from = 1.0  # float(_stage_day)
 
-    @property
-    def now(self) -> float:
-        return self.env._now  # simpy's Environment.now, without a second property call (read per event)
 
     def at(self, delay: float, fn: Callable[[Any], None], arg: Any = None) -> None:
-        """Call ``fn(arg)`` after ``delay`` days (``delay`` >= 0)."""
-        env = self.env
-        # exactly env.schedule(event, NORMAL, delay) (same key, same eid sequence), without two calls
-        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), _Call(fn, arg)))
+        """Call ``fn(arg)`` after ``delay`` days (``delay`` >= 0).
+
+        The entry is exactly what ``env.schedule(event, NORMAL, delay)`` makes (same time, priority and event
+        id from SimPy's counter), so events are processed in SimPy's order. Entries due on a later day than
+        the clock's are staged per day instead of pushed at once: a national run has ~90,000 callbacks pending
+        (help episodes, measures, re-entries months ahead), and a heap that size costs several microseconds
+        per push and pop in cache misses; the heap then holds only about a day's events. A small heap is cheap,
+        so staging starts only above STAGE_ABOVE entries (a small model pays nothing for it).
+        """
+        entry = (self.env._now + delay, NORMAL, next(self._eid), _Call(fn, arg))
+        queue = self._queue
+        if entry[0] < self._stage_from or len(queue) < STAGE_ABOVE:
+            heappush(queue, entry)
+        else:
+            self._stage(entry)
+
+    def _stage(self, entry: tuple) -> None:
+        t = entry[0]
+        if not math.isfinite(t):  # NaN or inf: an event that can never be ordered in time
+            raise ValueError(f"cannot schedule a callback at time {t!r}: the delay must be a finite number of days")
+        day = int(t)  # t >= _stage_from >= 1 here, so int() is floor(): day <= t < day + 1, exactly
+        bucket = self._staged.get(day)
+        if bucket is None:
+            self._staged[day] = [entry]
+        else:
+            bucket.append(entry)
+
+    def _unstage(self, top: float) -> None:
+        """The heap's next event is at ``top`` >= the first staged day: move that day into the heap.
+
+        Correctness: a staged entry of day d has time >= d >= _stage_from, so while the heap's next time is
+        below _stage_from nothing staged can come first; once it is not, the day is moved in before popping.
+        """
+        queue = self._queue
+        bucket = self._staged.pop(self._stage_day, None)
+        if bucket is not None:
+            for entry in bucket:
+                heappush(queue, entry)
+            self._stage_day += 1
+        elif self._staged:
+            self._stage_day += 1
+        else:  # nothing staged: jump to the day of the next event (no entry can be due before the clock)
+            self._stage_day = max(self._stage_day + 1, int(top))
+        self._stage_from = float(self._stage_day)
+
+    def _unstage_all(self) -> None:
+        """Put every staged entry into SimPy's heap (at the end of a run: env._queue holds all that is pending)."""
+        for bucket in self._staged.values():
+            self._queue.extend(bucket)
+        self._staged.clear()
+        heapify(self._queue)
+
+    def discard_pending(self) -> None:
+        """Drop the events still scheduled and the cases still waiting (after a run, to free memory early)."""
+        self._queue.clear()
+        self._staged.clear()
+        for pool in self.pools.values():
+            pool._crisis.clear()
+            pool._regular.clear()
 
     def pool(self, name: str, org: str, slots: int, crisis_reserve: int = 0) -> "CaseloadPool":
         if name in self.pools:
@@ -125,20 +190,27 @@ class Engine:
         stop._ok, stop._value = True, None
         env.schedule(stop, URGENT, self.horizon - env._now)
         queue, call, step = env._queue, _Call, env.step
+        stage_from = self._stage_from
         with cyclic_gc_paused():
             while True:
                 entry = queue[0]  # never empty: the stop event is in it
+                if entry[0] >= stage_from:  # a staged day may hold earlier events: move it in first
+                    self._unstage(entry[0])
+                    stage_from = self._stage_from
+                    continue
                 event = entry[3]
                 if event.__class__ is call:
                     heappop(queue)
-                    env._now = entry[0]
+                    env._now = self.now = entry[0]
                     event.fn(event.arg)
                 elif event is stop:
                     heappop(queue)
-                    env._now = entry[0]
+                    env._now = self.now = entry[0]
                     break
                 else:
                     step()
+                    self.now = env._now
+        self._unstage_all()
         for pool in self.pools.values():
             pool.finish()
 
@@ -188,7 +260,7 @@ class CaseloadPool:
 
     # ------------------------------------------------------------------ levels and statistics
     def _touch(self) -> None:
-        now = self.env.now
+        now = self.env._now
         while now >= self._next_boundary:
             dt = self._next_boundary - self._last
             self._q_area += self.queued * dt
@@ -233,12 +305,37 @@ class CaseloadPool:
         :meth:`release_case` gives back exactly that.
         A case larger than the whole pool asks for the whole pool rather than waiting forever.
         """
-        units = min(units, max(self.capacity, 1))
-        self._touch()
-        self.queued += units
+        limit = self.capacity if self.capacity > 1 else 1  # = min(units, max(capacity, 1)), without two calls
+        if units > limit:
+            units = limit
+        now = self.env._now
+        if now >= self._next_boundary:
+            self._touch()
+        elif now > self._last:  # _touch() inlined for the common case (no time-step boundary crossed)
+            dt = now - self._last
+            self._q_area += self.queued * dt
+            self._b_area += self.busy * dt
+            self._c_area += self.capacity * dt
+            self._last = now
         self._bucket_arrivals += units
-        self.stats.arrivals += units
-        (self._crisis if crisis else self._regular).append((case, units, self.env.now, granted))
+        stats = self.stats
+        stats.arrivals += units
+        # Fast path, the common case: nobody of this class or above is waiting and the places are free. Granting
+        # at once is what _dispatch() would do with this request at the head of the list (wait 0), without the
+        # trip through the deque; queued would go up and down by ``units`` at the same instant, so it is left.
+        if not self._crisis and (crisis or not self._regular) and \
+                self.capacity - self.busy - (0 if crisis else self.crisis_reserve) >= units:
+            self.busy += units
+            self._bucket_starts += units
+            stats.starts += units
+            stats.wait_sum += units * 0.0  # kept so the sum is formed exactly as on the slow path
+            case.holds[self.name] = (units, now)
+            granted(case, 0.0)
+            if self._crisis or self._regular:  # as _dispatch() would go on to the next in line
+                self._dispatch()
+            return
+        self.queued += units
+        (self._crisis if crisis else self._regular).append((case, units, now, granted))
         self._dispatch()
 
     def release(self, units: int, held_since: float) -> None:
@@ -257,28 +354,53 @@ class CaseloadPool:
 
     def _dispatch(self) -> None:
         crisis, regular = self._crisis, self._regular
-        while crisis or regular:
-            is_crisis = bool(crisis)
-            queue = crisis if is_crisis else regular
+        if not (crisis or regular):
+            return
+        # locals for what cannot change while granting (the clock, the stats record, the name); capacity and
+        # busy are re-read every time because granted() may call back into this pool
+        now, stats, name = self.env._now, self.stats, self.name
+        while True:
+            # crisis first; a regular case must also leave the crisis reserve free (reserve >= 0, so for it
+            # 'free < units or free - reserve < units' is 'free - reserve < units')
+            if crisis:
+                queue, reserve = crisis, 0
+            elif regular:
+                queue, reserve = regular, self.crisis_reserve
+            else:
+                return
             case, units, since, granted = queue[0]
-            free = self.capacity - self.busy
-            if free < units or (not is_crisis and free - self.crisis_reserve < units):
+            if self.capacity - self.busy - reserve < units:
                 return
             queue.popleft()
             self.busy += units
             self.queued -= units
-            wait = self.env.now - since
+            wait = now - since
             self._bucket_starts += units
-            self.stats.starts += units
-            self.stats.wait_sum += units * wait
-            case.holds[self.name] = (units, self.env.now)
+            stats.starts += units
+            stats.wait_sum += units * wait
+            case.holds[name] = (units, now)
             granted(case, wait)
 
     def release_case(self, case: Any) -> None:
         """Give back the slots ``case`` holds in this pool (no-op if it holds none)."""
         held = case.holds.pop(self.name, None)
-        if held is not None:
-            self.release(held[0], held[1])
+        if held is not None:  # release() and _touch() inlined: this is on the path of every completed activity
+            now = self.env._now
+            if now >= self._next_boundary:
+                self._touch()
+            elif now > self._last:
+                dt = now - self._last
+                self._q_area += self.queued * dt
+                self._b_area += self.busy * dt
+                self._c_area += self.capacity * dt
+                self._last = now
+            units = held[0]
+            self.busy -= units
+            stats = self.stats
+            stats.holds += units
+            stats.hold_sum += units * (now - held[1])
+            if self._crisis or self._regular:
+                self._dispatch()
 
     def preload(self, case: Any, units: int) -> None:
         """Put a case that is already in care when the run starts (``run.start=today``) on its places.
@@ -290,6 +412,21 @@ class CaseloadPool:
         self._touch()
         self.busy += units
         case.holds[self.name] = (units, self.env.now)
+
+    def backlog(self, case: Any, units: int, crisis: bool, granted: Callable[[Any, float], None],
+                since: float) -> None:
+        """Put a case that was already waiting when the run starts (``run.start=today``) on the waiting list.
+
+        Like :meth:`request`, but it is not counted as an arrival of the window, and its wait runs from
+        ``since`` (<= now, when it joined the list), so ``granted(case, wait)`` gets its whole wait. Callers put
+        the backlog in place oldest first, before any new request, which keeps the list FIFO.
+        """
+        limit = self.capacity if self.capacity > 1 else 1
+        units = units if units <= limit else limit
+        self._touch()
+        self.queued += units
+        (self._crisis if crisis else self._regular).append((case, units, since, granted))
+        self._dispatch()
 
     def cancel(self, case: Any) -> bool:
         """Take ``case`` off the waiting list (e.g. a voorlopige OTS ends before a place was free)."""

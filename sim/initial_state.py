@@ -325,10 +325,10 @@ def plan(model: "Model", streams: "Streams") -> Plan:
     for kind in MEASURE_KINDS:
         _measures(model, streams, block, kind, state.gi_in_care[kind], state, in_care)
     # ---------------------------------------------------------------- waiting lists
-    for stage, units, dist, org, per_child, request in (
-            ("triage_waiting", state.triage_waiting, state.triage_waited, "veilig_thuis", False, None),
-            ("rvdk_waiting", state.rvdk_waiting, state.rvdk_waited, "rvdk", True, "rvdk_request"),
-            ("gi_waiting", state.gi_waiting, state.gi_waited, "gi", True, "gi_request")):
+    for stage, units, dist, per_child, request in (
+            ("triage_waiting", state.triage_waiting, state.triage_waited, False, None),
+            ("rvdk_waiting", state.rvdk_waiting, state.rvdk_waited, True, "rvdk_request"),
+            ("gi_waiting", state.gi_waiting, state.gi_waited, True, "gi_request")):
         rng = streams.generator(f"initial.{stage}")
         kids = _children(model, rng, units, per_child)
         fams = block.add(rng, kids, calm_first=True)
@@ -337,7 +337,7 @@ def plan(model: "Model", streams: "Streams") -> Plan:
         cases = []
         for k, f in enumerate(fams):
             w = float(waited[k])
-            case = Case(int(f), stage, "melding", entered=-w, waits={org: w})
+            case = Case(int(f), stage, "melding", entered=-w)  # the pool counts its wait from ``entered``
             if request:
                 case.milestones[request] = -w
             if kinds is not None:
@@ -430,7 +430,7 @@ def _returns(model: "Model", streams: "Streams", block: _Block) -> list[tuple[fl
     state: InitialState = model.initial_state
     rng = streams.generator("initial.returns")
     dist = model.time_to_return
-    lam = state.hermeldingen_per_year * model.demand_scale / 365.0
+    lam = state.hermeldingen_per_year / 365.0  # past closures: not scaled by demand.scale (a what-if of new demand)
     total = int(rng.poisson(lam * dist.mean)) if lam > 0 else 0
     cands = dist.sample(rng, _n_candidates(total))
     pick, frac = _length_biased(rng, cands, total)

@@ -84,16 +84,27 @@ def events_table(events: list[tuple] | None, scenario: str, replication: int, t0
                  start_date: str) -> pd.DataFrame:
     if not events:
         return pd.DataFrame(columns=list(EVENT_COLUMNS))
-    df = pd.DataFrame.from_records(events, columns=["case_id", "activity", "organisation", "lifecycle", "time"])
-    df = df[df["time"] >= t0].copy()
-    df["time"] -= t0
-    df.insert(0, "replication", replication)
-    df.insert(0, "scenario", scenario)
-    df["timestamp"] = pd.Timestamp(start_date) + pd.to_timedelta(df["time"], unit="D")
-    for col in ("scenario", "activity", "organisation", "lifecycle"):
-        df[col] = df[col].astype("category")
-    return df.reset_index(drop=True)
+    # Column by column (a national year logs about a million events): the time filter is applied to arrays
+    # and the text columns go straight to categoricals, instead of a 2-D object array and string columns first.
+    case_id, activity, organisation, lifecycle, time = zip(*events)
+    time = np.array(time, dtype=np.float64)
+    keep = time >= t0
+    n = int(np.count_nonzero(keep))
 
+    def category(values: tuple) -> pd.Series:  # text -> category, the same dtype path as a text column
+        return pd.Series(np.array(values, dtype=object)[keep], dtype="str").astype("category")
+
+    df = pd.DataFrame({
+        "scenario": pd.Series([scenario] * n, dtype="str").astype("category"),
+        "replication": np.full(n, replication, dtype=np.int64),
+        "case_id": np.array(case_id, dtype=np.int64)[keep],
+        "activity": category(activity),
+        "organisation": category(organisation),
+        "lifecycle": category(lifecycle),
+        "time": time[keep] - t0,
+    })
+    df["timestamp"] = pd.Timestamp(start_date) + pd.to_timedelta(df["time"], unit="D")
+    return df
 
 def timeseries_table(pools: dict, scenario: str, replication: int) -> pd.DataFrame:
     rows = [(scenario, replication, p.name, p.org, *b) for p in pools.values() for b in p.stats.buckets]

@@ -18,12 +18,31 @@ _LINE = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z0-9_]+):(?P<rest>.*)$")
 _TAG = re.compile(r"#\s*(?P<kind>source|derived|assumption|calibrated)\s*:?\s*(?P<text>.*)$", re.IGNORECASE)
 
 
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"  # 3,000 or 0.25 (a comma followed by 3 digits groups thousands)
+_RANGE = re.compile(rf"\brange:?\s*\[?\s*(?P<low>{_NUMBER})\s*(?:-|–|to|,\s)\s*(?P<high>{_NUMBER})", re.IGNORECASE)
+
+
+def parse_range(text: str) -> tuple[float, float] | None:
+    """The plausible range an assumption states in its comment (``range: 0.1-0.5``, ``range 500-3,000``,
+    ``range: [14, 42]``), as (low, high); None when the comment gives none. Sensitivity runs vary the value
+    across it (experiments/sensitivity.py); for a distribution it is the range of its mean."""
+    m = _RANGE.search(text)
+    if not m:
+        return None
+    low, high = (float(m.group(g).replace(",", "")) for g in ("low", "high"))
+    return (low, high) if low <= high else (high, low)
+
+
 @dataclass(frozen=True)
 class Provenance:
     key: str  # dotted config name, e.g. durations.rvdk_onderzoek
     kind: str  # source | derived | assumption | calibrated
     text: str  # the citation, formula or reason
     file: str
+
+    @property
+    def range(self) -> tuple[float, float] | None:
+        return parse_range(self.text)
 
 
 def _strip_comment(rest: str) -> tuple[str, str]:

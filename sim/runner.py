@@ -47,12 +47,28 @@ def _replication(model: Model, replication: int) -> dict[str, pd.DataFrame | dic
     name = model.scenario.name
     fam = metrics.families_table(wf.families, name, replication, t0)
     kpis = metrics.replication_kpis(fam, wf.engine.pools, model.norms, model.run.years * 365.0)
-    return {
+    out = {
         "families": fam,
         "events": metrics.events_table(wf.events, name, replication, t0, model.run.start_date),
         "timeseries": metrics.timeseries_table(wf.engine.pools, name, replication),
         "kpis": {"scenario": name, "replication": replication, **kpis},
     }
+    _drop_records(wf)
+    return out
+
+
+def _drop_records(wf) -> None:
+    """Free the replication's records now, by reference counting, once its tables are built.
+
+    The workflow, its actors, its pools and the callbacks still pending refer to each other (reference cycles),
+    so without help the whole replication (every family record, the event log, the pending events) is left to
+    the cyclic collector, which has to trace all of it when it is switched back on: seconds for a national run
+    (docs/performance.md). Emptying the big containers lets reference counting free their contents at once.
+    """
+    wf.families.clear()
+    if wf.events is not None:
+        wf.events.clear()
+    wf.engine.discard_pending()
 
 
 def _context() -> multiprocessing.context.BaseContext:

@@ -98,11 +98,12 @@ class Chooser:
 
     def __init__(self, rng: np.random.Generator, options: Sequence[str], probs: Sequence[float]) -> None:
         self._u = Uniforms(rng)
-        self._options = tuple(options)
+        # the last option once more at the end: bisect_right() can return len(options) only if u >= 1, which
+        # random() never gives; the padding keeps the old min(idx, len - 1) guard without a call per draw
+        self._options = (*options, options[-1])
         cum = np.cumsum(np.asarray(probs, dtype=float))
         cum[-1] = 1.0
         self._cum = cum.tolist()
 
     def next(self) -> str:
-        idx = bisect_right(self._cum, self._u.next())
-        return self._options[min(idx, len(self._options) - 1)]
+        return self._options[bisect_right(self._cum, self._u.next())]

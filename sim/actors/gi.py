@@ -26,9 +26,10 @@ class GI(Actor):
         self.jeugdbeschermers = self.engine.pool("gi", self.org, slots, st.reserve(slots))
         self.first_contact = self.streams.sampler("duration.gi_first_contact", self.model.durations["gi_first_contact"])
 
-    def toewijzen(self, fam: Family, then: Then) -> None:
+    def toewijzen(self, fam: Family, then: Then, waiting_since: float | None = None) -> None:
         """Assign a jeugdbeschermer; ``then(fam, 'started')`` at first contact. Places stay held until
-        :meth:`afsluiten`."""
+        :meth:`afsluiten`. ``waiting_since``: the children have been waiting since then (<= 0) when the run
+        starts from today (run.start=today)."""
         fam.involve(self.org)
         fam.gi_request = self.engine.now
         self.log(fam, "jeugdbeschermer", "schedule")
@@ -48,7 +49,10 @@ class GI(Actor):
             self.log(f, "eerste_contact", "complete")
             then(f, "started")
 
-        self.jeugdbeschermers.request(fam, fam.n_children, fam.crisis, assigned)
+        if waiting_since is None:
+            self.jeugdbeschermers.request(fam, fam.n_children, fam.crisis, assigned)
+        else:
+            self.jeugdbeschermers.backlog(fam, fam.n_children, fam.crisis, assigned, waiting_since)
 
     def uitvoeren(self, fam: Family, measure: str, then: Then, first_term: float | None = None) -> None:
         """Run the measure term by term, asking the court for each extension; ``then(fam, 'ended')``.

@@ -30,10 +30,12 @@ class RvdK(Actor):
         self.outcome = self.streams.chooser("route.rvdk_outcome", tuple(r), tuple(r.values()))
 
     def beschermingsonderzoek(self, fam: Family, then: Then, on_start: Callable[[Family], None] | None = None,
-                              duration_factor: float = 1.0, remaining: float | None = None) -> None:
+                              duration_factor: float = 1.0, remaining: float | None = None,
+                              waiting_since: float | None = None) -> None:
         """Investigate; ``on_start(fam)`` when the onderzoek starts (the melder's responsibility ends),
-        ``then(fam, outcome)`` at the end with outcome ``verzoek``, ``buurtteam`` or ``close``.
-        ``remaining``: the onderzoek is already under way when the run starts (run.start=today)."""
+        ``then(fam, outcome)`` at the end with outcome ``verzoek``, ``buurtteam`` or ``close``. When the run
+        starts from today: ``remaining``, the onderzoek is under way; ``waiting_since``, the children have been
+        on the waiting list since then (<= 0)."""
         fam.involve(self.org)
         fam.rvdk_request = self.engine.now
         self.log(fam, "beschermingsonderzoek", "schedule" if remaining is None else "resume")
@@ -52,8 +54,10 @@ class RvdK(Actor):
             self.log(f, "beschermingsonderzoek", "complete")
             then(f, self.outcome.next())
 
-        if remaining is None:
-            self.raadsonderzoekers.request(fam, fam.n_children, fam.crisis, start)
-        else:
+        if remaining is not None:
             self.raadsonderzoekers.preload(fam, fam.n_children)
             self.engine.at(remaining, done, fam)
+        elif waiting_since is not None:
+            self.raadsonderzoekers.backlog(fam, fam.n_children, fam.crisis, start, waiting_since)
+        else:
+            self.raadsonderzoekers.request(fam, fam.n_children, fam.crisis, start)

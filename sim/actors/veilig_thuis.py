@@ -33,9 +33,11 @@ class VeiligThuis(Actor):
         self.vervolg_time = self.streams.sampler("duration.vt_vervolg", d["vt_vervolg"])
 
     # ---------------------------------------------------------------- veiligheidsbeoordeling
-    def veiligheidsbeoordeling(self, fam: Family, then: Then, remaining: float | None = None) -> None:
-        """Triage of a melding; ``then(fam, 'assessed')`` when the decision is taken. ``remaining``: the
-        assessment is already under way when the run starts (run.start=today) and ends after that many days."""
+    def veiligheidsbeoordeling(self, fam: Family, then: Then, remaining: float | None = None,
+                               waiting_since: float | None = None) -> None:
+        """Triage of a melding; ``then(fam, 'assessed')`` when the decision is taken. When the run starts from
+        today (run.start=today): ``remaining``, the assessment is under way and ends after that many days;
+        ``waiting_since``, the melding has been waiting since then (<= 0)."""
         fam.involve(self.org)
         self.log(fam, "veiligheidsbeoordeling", "schedule" if remaining is None else "resume")
 
@@ -51,11 +53,13 @@ class VeiligThuis(Actor):
             self.log(f, "veiligheidsbeoordeling", "complete")
             then(f, "assessed")
 
-        if remaining is None:
-            self.front_desk.request(fam, 1, fam.crisis, start)
-        else:
+        if remaining is not None:
             self.front_desk.preload(fam, 1)
             self.engine.at(remaining, done, fam)
+        elif waiting_since is not None:
+            self.front_desk.backlog(fam, 1, fam.crisis, start, waiting_since)
+        else:
+            self.front_desk.request(fam, 1, fam.crisis, start)
 
     # ---------------------------------------------------------------- onderzoek and vervolg
     def onderzoek(self, fam: Family, then: Then, remaining: float | None = None) -> None:

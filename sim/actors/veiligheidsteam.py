@@ -12,9 +12,11 @@ joint triage desk (one intake form, the crisismeter; same ``triage_caseload``), 
 families: ``places = available FTE x scenario.team.caseload``, a place being one family on one professional's
 caseload. A family held by the duo takes ``duo_size`` places (2) for its whole trajectory: that is the cost of
 the duo. With ``vast_gezicht`` one of the duo is the lokaal team's vast gezicht, who holds a place in the
-buurtteam's pool instead. Team coordination (casusoverleg, afstemming within the duo) is counted as
-``coordination_hours_per_month`` meeting hours per family for every month the team holds it; its capacity cost is
-inside the caseload norm. Every number of the team is an assumption (no pilot published one: domain.md 1e).
+buurtteam's pool instead; ``lokaal_team.<org>`` moves that share of a partner's FTE to the lokaal team to staff
+those vast gezichten (at the buurtteam's caseload norm). A family held for voluntary help only takes
+``voluntary_places`` (one vaste professional); the second member joins when safety is at stake. Team coordination
+(casusoverleg, afstemming within the duo) is counted as ``coordination_hours_per_month`` meeting hours per family
+for every month the team holds it; its capacity cost is inside the caseload norm. Every number of the team is an assumption (no pilot published one: domain.md 1e).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class TeamSpec:
     enabled: bool
     coverage: float
     share: Mapping[str, float]
+    lokaal_team: Mapping[str, float]  # with vast gezicht: share of a partner's paper FTE moved to the lokaal team
     caseload: float
     crisis_reserve_share: float
     duo_size: int
@@ -66,8 +69,16 @@ class TeamSpec:
         return int(round(places * self.crisis_reserve_share))
 
     def taken(self, staffing: Mapping[str, Staffing]) -> dict[str, float]:
-        """Paper FTE taken from each partner."""
-        return {org: s * staffing[org].fte for org, s in self.share.items() if s > 0}
+        """Paper FTE taken from each partner (into the team, and into the lokaal team for vast gezichten)."""
+        out = {org: s * staffing[org].fte for org, s in self.share.items() if s > 0}
+        for org, s in self.lokaal_team.items():
+            if s > 0:
+                out[org] = out.get(org, 0.0) + s * staffing[org].fte
+        return out
+
+    def to_lokaal_team(self, staffing: Mapping[str, Staffing]) -> float:
+        """Paper FTE that join the lokaal team (the buurtteam's pool) to be vast gezichten."""
+        return sum(s * staffing[org].fte for org, s in self.lokaal_team.items())
 
 
 def parse_team(schema: Any, staffing: Mapping[str, Staffing]) -> TeamSpec:
@@ -86,6 +97,13 @@ def parse_team(schema: Any, staffing: Mapping[str, Staffing]) -> TeamSpec:
         if org not in share:
             raise ConfigError(f"{f}.share.{org} is missing (give the share of every partner's FTE, 0 for none: "
                               f"{', '.join(STAFFED_ORGS)})")
+    lokaal = {}
+    for org, value in t.lokaal_team.items():
+        choice(f"{f}.lokaal_team key", org, tuple(o for o in STAFFED_ORGS if o != "buurtteam"))
+        lokaal[org] = probability(f"{f}.lokaal_team.{org}", value)
+        if lokaal[org] + share[org] > 1 + 1e-9:
+            raise ConfigError(f"{f}.lokaal_team.{org} = {lokaal[org]:g} (with share.{org} {share[org]:g} more than all "
+                              f"of {org}'s FTE)")
     caseload = positive(f"{f}.caseload", t.caseload)
     reserve = probability(f"{f}.crisis_reserve_share", t.crisis_reserve_share, below_one=True)
     duo = integer(f"{f}.duo_size", t.duo_size, 1)
@@ -97,6 +115,8 @@ def parse_team(schema: Any, staffing: Mapping[str, Staffing]) -> TeamSpec:
     if t.vast_gezicht and duo != 2:
         raise ConfigError(f"{f}.duo_size = {duo} (with vast_gezicht the duo is the vast gezicht plus one team professional: 2)")
     holds = frozenset(choice(f"{f}.holds_voluntary[{i}]", v, VOLUNTARY_ENTRIES) for i, v in enumerate(t.holds_voluntary))
+    if lokaal and any(lokaal.values()) and not t.vast_gezicht:
+        raise ConfigError(f"{f}.lokaal_team = {lokaal} (only with vast_gezicht: staff for the lokaal team's vast gezichten)")
     if t.vast_gezicht and holds:
         raise ConfigError(f"{f}.holds_voluntary = {sorted(holds)} (with vast_gezicht the lokaal team gives voluntary help: use [])")
     mandate = choice(f"{f}.gi_mandate", t.gi_mandate, GI_MANDATES)
@@ -113,7 +133,7 @@ def parse_team(schema: Any, staffing: Mapping[str, Staffing]) -> TeamSpec:
         triage += present * desk
         case += present * (1.0 - desk)
     vt = staffing["veilig_thuis"]
-    spec = TeamSpec(t.enabled, coverage, share, caseload, reserve, duo, voluntary, t.vast_gezicht, holds, mandate, intake,
+    spec = TeamSpec(t.enabled, coverage, share, lokaal, caseload, reserve, duo, voluntary, t.vast_gezicht, holds, mandate, intake,
                     coordination, fte, triage, case, vt.triage_caseload)
     if t.enabled and coverage > 0:
         if spec.triage_places < 1:
@@ -126,12 +146,17 @@ def parse_team(schema: Any, staffing: Mapping[str, Staffing]) -> TeamSpec:
 
 
 class _Member:
-    """The places of a team member who joins later (a pool keeps one hold per case object)."""
+    """The places of a team member who joins later (a pool keeps one hold per case object). Its wait is the
+    family's wait for the team."""
 
-    __slots__ = ("holds",)
+    __slots__ = ("holds", "fam")
 
-    def __init__(self) -> None:
+    def __init__(self, fam: Family) -> None:
         self.holds: dict[str, tuple[int, float]] = {}
+        self.fam = fam
+
+    def add_wait(self, org: str, days: float) -> None:
+        self.fam.add_wait(org, days)
 
 
 class Veiligheidsteam(Actor):
@@ -151,9 +176,11 @@ class Veiligheidsteam(Actor):
         self._joined: dict[int, _Member] = {}  # case_id -> places of a member who joined later
 
     # ---------------------------------------------------------------- joint triage
-    def joint_triage(self, fam: Family, then: Callable[[Family, str], None], remaining: float | None = None) -> None:
+    def joint_triage(self, fam: Family, then: Callable[[Family, str], None], remaining: float | None = None,
+                     waiting_since: float | None = None) -> None:
         """One triage for all partners with one intake form and the crisismeter; ``then(fam, 'assessed')``.
-        ``remaining``: a triage already under way when the run starts (run.start=today)."""
+        When the run starts from today: ``remaining``, a triage already under way; ``waiting_since``, a melding
+        waiting since then (it keeps its place in the line and its days waited)."""
         fam.involve(self.org)
         self.log(fam, "gezamenlijke_triage", "schedule" if remaining is None else "resume")
 
@@ -169,18 +196,22 @@ class Veiligheidsteam(Actor):
             self.log(f, "gezamenlijke_triage", "complete")
             then(f, "assessed")
 
-        if remaining is None:
-            self.desk.request(fam, 1, fam.crisis, start)
-        else:
+        if remaining is not None:
             self.desk.preload(fam, 1)
             self.engine.at(remaining, done, fam)
+        elif waiting_since is not None:
+            self.desk.backlog(fam, 1, fam.crisis, start, waiting_since)
+        else:
+            self.desk.request(fam, 1, fam.crisis, start)
 
     # ---------------------------------------------------------------- the duo
-    def take_on(self, fam: Family, then: Callable[[Family, str], None], places: int | None = None) -> None:
+    def take_on(self, fam: Family, then: Callable[[Family, str], None], places: int | None = None,
+                waiting_since: float | None = None) -> None:
         """The duo takes the family on: ``duo_size`` team places, or ``places`` (one vaste professional for a family
         that needs voluntary help only; with vast gezicht: one team place plus the vast gezicht's place at the
         lokaal team, unless it holds one already). ``then(fam, 'assigned')`` once every place is granted; the
-        places are held until :meth:`step_back` or :meth:`release`."""
+        places are held until :meth:`step_back` or :meth:`release`. ``waiting_since``: a case already waiting
+        when the run starts from today (it keeps its place in the line and its days waited)."""
         fam.involve(self.org)
         self.log(fam, "duo", "schedule")
         requests: list[tuple[CaseloadPool, int]] = [(self.duo, self.places if places is None else places)]
@@ -204,7 +235,10 @@ class Veiligheidsteam(Actor):
             then(f, "assigned")
 
         for pool, units in requests:
-            pool.request(fam, units, fam.crisis, granted)
+            if waiting_since is None:
+                pool.request(fam, units, fam.crisis, granted)
+            else:
+                pool.backlog(fam, units, fam.crisis, granted, waiting_since)
 
     def take_over(self, fam: Family, places: int | None = None) -> None:
         """A case already open when the run starts (run.start=today) that the team takes over from the partner
@@ -228,7 +262,7 @@ class Veiligheidsteam(Actor):
         if missing <= 0:
             then(fam, "assigned")
             return
-        member = _Member()
+        member = _Member(fam)
         self._joined[fam.case_id] = member
         self.log(fam, "duo_compleet", "schedule")
 

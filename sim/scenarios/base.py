@@ -127,8 +127,9 @@ class Workflow:
 
     # ------------------------------------------------------------------ shared steps
     def log(self, fam: Family, activity: str, org: str, lifecycle: str) -> None:
-        if self.events is not None:
-            self.events.append((fam.case_id, activity, org, lifecycle, self.engine.now))
+        events = self.events  # called for every event of the run: one lookup, and the clock read directly
+        if events is not None:
+            events.append((fam.case_id, activity, org, lifecycle, self.engine.env._now))
 
     def intake(self, fam: Family, org: str) -> None:
         """A new organisation takes the family in: the family tells its story again; intake hours are spent."""

@@ -124,6 +124,9 @@ class Integrated(Sequential):
         for e in experts.values():
             taken[e.org] = taken.get(e.org, 0.0) + e.fte
         left = take_fte(staffing, taken, {org: f"scenario.team.share.{org}" for org in staffing})
+        joining = team.to_lokaal_team(staffing)
+        if joining > 0:  # staff for the vast gezichten join the lokaal team (and its caseload norm)
+            left["buurtteam"] = replace(left["buurtteam"], fte=left["buurtteam"].fte + joining)
         field = "scenario.team.share"
         check_places(left, "rvdk", f"{field}.rvdk = {team.share['rvdk']:g}", "the RvdK's judgement stays outside the team")
         if team.gi_mandate == "gi" or team.coverage < 1:
@@ -403,7 +406,7 @@ class Integrated(Sequential):
     def resume_triage_waiting(self, fam: Family, case) -> None:
         if not self.in_team(fam):
             return super().resume_triage_waiting(fam, case)
-        self.team.joint_triage(fam, self.after_joint_triage)
+        self.team.joint_triage(fam, self.after_joint_triage, waiting_since=case.entered)
 
     def resume_triage_in_progress(self, fam: Family, case) -> None:
         if not self.in_team(fam):
@@ -440,7 +443,7 @@ class Integrated(Sequential):
         if not self.in_team(fam):
             return super().resume_rvdk_waiting(fam, case)
         self.team.take_over(fam)
-        self.rvdk.beschermingsonderzoek(fam, self.after_team_raadsonderzoek)
+        self.rvdk.beschermingsonderzoek(fam, self.after_team_raadsonderzoek, waiting_since=case.entered)
 
     def resume_rvdk_in_care(self, fam: Family, case) -> None:
         if not self.in_team(fam):
@@ -463,7 +466,7 @@ class Integrated(Sequential):
             self.duo_mandate(f)
             self.gi.uitvoeren(f, f.measure, self._team_measure_ended)
 
-        self.team.take_on(fam, assigned)
+        self.team.take_on(fam, assigned, waiting_since=case.entered)
 
     def resume_gi_in_care(self, fam: Family, case) -> None:
         if not self.in_team(fam) or self.params.team.gi_mandate != "duo":

@@ -172,12 +172,13 @@ class Sequential(Workflow):
 
     # ------------------------------------------------------------------ run.start=today: cases already open
     # Where each case of the region's initial state (sim/initial_state.py) stands in this chain. Waiting cases
-    # join the waiting list as a new request would (oldest first); cases in care hold their places and finish
+    # join the waiting list ahead of every new request, oldest first, with the days they have already waited
+    # (CaseloadPool.backlog: not an arrival of the window); cases in care hold their places and finish
     # their current step after ``case.remaining`` days, then follow the chain as any other family.
     # Simplification: a family waiting for the Raad on the start date holds no place at its melder (VT or
     # buurtteam); the melders' own open caseloads are in their counts (veilig_thuis.*, buurtteam.in_care).
     def resume_triage_waiting(self, fam: Family, case) -> None:
-        self.vt.veiligheidsbeoordeling(fam, self.after_veiligheidsbeoordeling)
+        self.vt.veiligheidsbeoordeling(fam, self.after_veiligheidsbeoordeling, waiting_since=case.entered)
 
     def resume_triage_in_progress(self, fam: Family, case) -> None:
         self.vt.veiligheidsbeoordeling(fam, self.after_veiligheidsbeoordeling, remaining=case.remaining)
@@ -192,7 +193,7 @@ class Sequential(Workflow):
         self.buurtteam.vrijwillige_hulp(fam, case.suffices, self.after_vrijwillige_hulp, remaining=case.remaining)
 
     def resume_rvdk_waiting(self, fam: Family, case) -> None:
-        self.rvdk.beschermingsonderzoek(fam, self.after_raadsonderzoek)
+        self.rvdk.beschermingsonderzoek(fam, self.after_raadsonderzoek, waiting_since=case.entered)
 
     def resume_rvdk_in_care(self, fam: Family, case) -> None:
         self.rvdk.beschermingsonderzoek(fam, self.after_raadsonderzoek, remaining=case.remaining)
@@ -202,7 +203,7 @@ class Sequential(Workflow):
 
     def resume_gi_waiting(self, fam: Family, case) -> None:
         fam.measure = case.measure
-        self.gi.toewijzen(fam, self.maatregel_gestart)
+        self.gi.toewijzen(fam, self.maatregel_gestart, waiting_since=case.entered)
 
     def resume_gi_in_care(self, fam: Family, case) -> None:
         fam.measure = case.measure

@@ -14,8 +14,10 @@ It is the integrated workflow (``integrated.py``) with three differences, all se
   veiligheidsteam (``team.vast_gezicht: true``): when the lokaal team's help fails, the vast gezicht brings the
   team in without a hand-off or a new story, and when voluntary help suffices again the team professional steps
   back while the vast gezicht stays;
-- the lokaal team keeps its FTE (``team.share.buurtteam: 0``); the team is formed from Veilig Thuis, the GI and
-  the RvdK's advice function.
+- the lokaal team keeps its FTE (``team.share.buurtteam: 0``) and receives part of the GI's (``team.lokaal_team``):
+  a vast gezicht for every family the veiligheidsteam holds costs the lokaal team places for the whole trajectory,
+  including measures, and the vast gezicht takes over much of the family contact a jeugdbeschermer has today; the
+  regionaal veiligheidsteam is formed from Veilig Thuis and the rest of the GI, the RvdK's advice joins as consults.
 The RvdK's independent judgement and the court stay as in ``integrated.py``.
 """
 

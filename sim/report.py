@@ -1,0 +1,698 @@
+"""``python -m sim.report DIR [--lang en|nl]``: one self-contained HTML report of a run, a comparison or a sweep.
+
+Who reads it: a policy adviser who mails it on, a Member of Parliament who opens it from the mail. So the report
+is ONE file (``DIR/report.html``): the charts are embedded as PNG (base64), there is no script, no web font and no
+link to anything that would have to load. It holds
+
+- the key figures with their 95 % confidence intervals, taken digit for digit from ``summary.csv`` (every number
+  cell carries the exact value in ``data-value``; tests/test_report.py checks them against the file);
+- the charts of sim/plots/figures.py, each with its caption (scenario, region, replications, what a band means);
+- the paired differences (``comparison.csv``) or the sweep's points (``sweep_summary.csv``);
+- the sizing, capacity and backlog tables of docs/model.md ("Output tables") when the directory holds them;
+- the configuration in force (``config_resolved.yaml``), every assumed value (``assumptions.csv``) and the data
+  sources (the ``source:``/``derived:``/``calibrated:`` comments beside the values in ``conf/``, sim/provenance.py);
+- the command that reproduces the directory.
+
+What kind of directory: a run and a comparison end with ``_COMPLETE.json`` (sim/output.py; a comparison's marker
+lists ``comparison``); a sweep directory holds ``sweep_summary.csv`` (sim/collect.py). A directory that is
+incomplete, corrupt or lacks a table the report needs is refused with one line naming it (exit status 2), never a
+traceback and never a report that silently leaves something out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import json
+import math
+import shlex
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import pandas as pd
+
+from sim import output
+from sim.plots import figures as F
+from sim.plots import style
+from sim.plots.style import term
+
+CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+REPORT = "report.html"
+OPTIONAL_TABLES = ("sizing.csv", "capacity.csv", "backlog_drain.csv")  # docs/model.md, "Output tables"
+
+# The key figures a reader sees first (every KPI is in the full table below them).
+HEADLINE: tuple[str, ...] = (
+    "lead_time_help_mean", "lead_time_help_median", "lead_time_help_p90", "lead_time_measure_mean",
+    "share_triage_within_norm", "share_vt_onderzoek_within_norm", "share_rvdk_wait_within_norm",
+    "share_gi_within_norm", "share_chain_within_norm", "rvdk_wait_mean", "gi_wait_mean", "handoffs_per_family",
+    "stories_told_per_family", "staff_hours_per_family", "vt_meldingen_per_year", "rvdk_onderzoeken_per_year",
+    "new_measures_per_year",
+)
+SWEEP_KPIS: tuple[str, ...] = ("lead_time_help_mean", "lead_time_help_p90", "lead_time_measure_mean",
+                               "share_chain_within_norm", "stories_told_per_family")
+
+
+class ReportError(Exception):
+    """A directory the report cannot be made from; ``str(err)`` is one line naming what is wrong."""
+
+
+# ====================================================================== reading a results directory
+
+
+def _read(directory: Path, name: str, columns: Sequence[str] | None = None, prefer: str = "parquet") -> pd.DataFrame:
+    """Table ``name`` of ``directory`` (Parquet or CSV, whichever was written; ``prefer`` first)."""
+    order = ("parquet", "csv") if prefer == "parquet" else ("csv", "parquet")
+    for fmt in order:
+        path = directory / f"{name}.{fmt}"
+        if not path.is_file():
+            continue
+        try:
+            if fmt == "parquet":
+                return pd.read_parquet(path, columns=list(columns) if columns else None)
+            return pd.read_csv(path, usecols=list(columns) if columns else None)
+        except Exception as err:  # noqa: BLE001 - any parse failure: the file is not what the run wrote
+            raise ReportError(f"{path}: unreadable ({type(err).__name__}: {str(err).splitlines()[0][:120]})") from None
+    raise ReportError(f"{directory / name}.csv: missing (the report needs the {name} table)")
+
+
+def _config(directory: Path) -> dict:
+    path = directory / "config_resolved.yaml"
+    if not path.is_file():
+        raise ReportError(f"{path}: missing (the report shows the configuration in force)")
+    from omegaconf import OmegaConf
+
+    try:
+        data = OmegaConf.to_container(OmegaConf.load(path), resolve=False)
+    except Exception as err:  # noqa: BLE001
+        raise ReportError(f"{path}: unreadable ({type(err).__name__})") from None
+    if not isinstance(data, dict):
+        raise ReportError(f"{path}: not a configuration")
+    return data
+
+
+def _checked_marker(directory: Path) -> dict:
+    """The completion marker of a run or comparison directory (sim/output.py), after checking that every file it
+    lists is there with the size it had when written, and that the summary the report quotes is byte for byte
+    what was written (sha256)."""
+    path = directory / output.MARKER
+    if not path.is_file():
+        raise ReportError(f"{directory}: incomplete: no {output.MARKER} (the run stopped before it finished)")
+    try:
+        marker = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ReportError(f"{path}: unreadable ({type(err).__name__})") from None
+    if not isinstance(marker, dict) or not isinstance(marker.get("files"), list):
+        raise ReportError(f"{path}: corrupt (no list of files)")
+    checksums = marker.get("checksums") or {}
+    for name in map(str, marker["files"]):
+        file = directory / name
+        if not file.is_file():
+            raise ReportError(f"{file}: missing (listed in {output.MARKER})")
+        expected = checksums.get(name, {})
+        if expected.get("bytes") is not None and file.stat().st_size != expected["bytes"]:
+            raise ReportError(f"{file}: corrupt ({file.stat().st_size} bytes, {expected['bytes']} when written)")
+        if name.startswith("summary.") and expected.get("sha256") and output.file_digest(file) != expected["sha256"]:
+            raise ReportError(f"{file}: corrupt (differs from what was written)")
+    return marker
+
+
+@dataclass
+class Workflow:
+    """One workflow's tables in a run or comparison directory."""
+
+    name: str
+    directory: Path
+    summary: pd.DataFrame
+    families: pd.DataFrame
+    timeseries: pd.DataFrame
+
+
+@dataclass
+class Results:
+    kind: str  # 'run', 'comparison' or 'sweep'
+    directory: Path
+    config: dict
+    marker: dict
+    summary: pd.DataFrame  # summary.csv (a comparison's has a 'workflow' column); a sweep: sweep_summary.csv
+    assumptions: pd.DataFrame
+    workflows: dict[str, Workflow] = field(default_factory=dict)
+    comparison: pd.DataFrame | None = None
+    overrides: list[str] = field(default_factory=list)
+    multirun: bool = False
+    choices: dict[str, str] = field(default_factory=dict)
+
+
+FAMILY_COLUMNS = ("replication", "preexisting", "lead_time_help", "stories_told")
+
+
+def _workflow(directory: Path, name: str) -> Workflow:
+    summary = _read(directory, "summary", prefer="csv")
+    families = _read(directory, "families", FAMILY_COLUMNS)
+    timeseries = _read(directory, "timeseries")
+    return Workflow(name, directory, summary, families, timeseries)
+
+
+def _hydra_record(directory: Path) -> tuple[list[str], dict[str, str]]:
+    """The overrides and config-group choices Hydra recorded for the run (``.hydra/``), if it did."""
+    from omegaconf import OmegaConf
+
+    overrides: list[str] = []
+    choices: dict[str, str] = {}
+    try:
+        overrides = [str(o) for o in OmegaConf.to_container(OmegaConf.load(directory / ".hydra" / "overrides.yaml"))]
+    except Exception:  # noqa: BLE001 - not run through Hydra (e.g. written by a test or a script)
+        pass
+    try:
+        hydra = OmegaConf.load(directory / ".hydra" / "hydra.yaml")
+        choices = {str(k): str(v) for k, v in OmegaConf.to_container(hydra.hydra.runtime.choices).items()
+                   if v is not None and not str(k).startswith("hydra/")}
+    except Exception:  # noqa: BLE001
+        pass
+    return overrides, choices
+
+
+def load(directory: Path) -> Results:
+    """Read and check everything the report shows. Raises :class:`ReportError` (one line) for a directory that
+    is not a finished run, comparison or sweep, or that lacks a table."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ReportError(f"{directory}: no such directory")
+    marker_path = directory / output.MARKER
+    if marker_path.is_file():
+        marker = _checked_marker(directory)
+        overrides, choices = _hydra_record(directory)
+        config = _config(directory)
+        if "comparison" in marker:
+            names = [str(n) for n in marker["comparison"]]
+            workflows = {}
+            for name in names:
+                sub = directory / name
+                if not sub.is_dir():
+                    raise ReportError(f"{sub}: missing (the comparison lists workflow {name!r})")
+                _checked_marker(sub)
+                workflows[name] = _workflow(sub, name)
+            comparison = _read(directory, "comparison", prefer="csv")
+            F._require(comparison, F.COMPARISON_COLUMNS, str(directory / "comparison.csv"))
+            return Results("comparison", directory, config, marker, _read(directory, "summary", prefer="csv"),
+                           _read(directory, "assumptions", prefer="csv"), workflows, comparison, overrides,
+                           choices=choices)
+        name = str(marker.get("scenario") or config.get("scenario", {}).get("name", "?"))
+        wf = _workflow(directory, name)
+        return Results("run", directory, config, marker, wf.summary, _read(directory, "assumptions", prefer="csv"),
+                       {name: wf}, None, overrides, choices=choices)
+    if (directory / "sweep_summary.csv").is_file():
+        return _load_sweep(directory)
+    if (directory / "multirun.yaml").is_file():
+        raise ReportError(f"{directory}: a sweep without sweep_summary.csv (run: python -m sim.collect {directory})")
+    if (directory / "config_resolved.yaml").is_file():
+        why = "the run stopped before it finished"
+        error = directory / "error.txt"
+        if error.is_file():
+            first = (error.read_text(encoding="utf-8", errors="replace").strip().splitlines() or [""])[0]
+            why += f" (error.txt: {first[:160]})"
+        raise ReportError(f"{directory}: incomplete: no {output.MARKER} ({why})")
+    raise ReportError(f"{directory}: not a ketensim results directory (no {output.MARKER}, no sweep_summary.csv)")
+
+
+def _load_sweep(directory: Path) -> Results:
+    summary = _read(directory, "sweep_summary", prefer="csv")
+    try:
+        keys = F.swept_keys(summary)
+    except F.FigureDataError as err:
+        raise ReportError(f"{directory / 'sweep_summary.csv'}: {err}") from None
+    if summary.empty:
+        raise ReportError(f"{directory / 'sweep_summary.csv'}: no points")
+    first = directory / str(summary["point"].iloc[0])
+    if not first.is_dir():
+        raise ReportError(f"{first}: missing (sweep_summary.csv lists this point)")
+    config = _config(first)
+    overrides: list[str] = []
+    choices: dict[str, str] = {}
+    from omegaconf import OmegaConf
+
+    try:
+        multirun = OmegaConf.load(directory / "multirun.yaml")
+        overrides = [str(o) for o in OmegaConf.to_container(multirun.hydra.overrides.task, resolve=False)]
+        choices = {str(k): str(v) for k, v in OmegaConf.to_container(multirun.hydra.runtime.choices).items()
+                   if v is not None and not str(k).startswith("hydra/")}
+    except Exception:  # noqa: BLE001 - a sweep collected from copied point folders has no multirun.yaml
+        pass
+    assumptions = _read(first, "assumptions", prefer="csv")
+    results = Results("sweep", directory, config, {"points": len(summary), "swept": keys}, summary, assumptions,
+                      overrides=overrides, multirun=True, choices=choices)
+    return results
+
+
+# ====================================================================== the charts of a directory
+
+
+@dataclass
+class Section:
+    chart: F.Chart | None
+    png: bytes = b""
+    problem: str = ""  # why a chart that could have been drawn was not (shown in the report)
+
+
+def meta_of(results: Results, lang: str) -> F.Meta:
+    if results.kind == "sweep":
+        workflows = tuple(style.ordered(results.summary["scenario"].astype(str).unique(), style.WORKFLOW_ORDER)) \
+            if "scenario" in results.summary.columns else None
+        meta = F.Meta.from_config(results.config, workflows, lang)
+        return F.Meta(meta.region, meta.workflows, int(results.summary["n_replications"].min()), meta.years,
+                      meta.warmup_years, meta.start, meta.start_date, lang)
+    return F.Meta.from_config(results.config, list(results.workflows), lang)
+
+
+def charts(results: Results, lang: str) -> list[F.Chart]:
+    """Every chart the directory supports (for the report and for the experiments' figure folders)."""
+    meta = meta_of(results, lang)
+    wfs = results.workflows
+    made: list[F.Chart] = []
+    if results.kind in ("run", "comparison"):
+        norms = results.config.get("norms", {})
+        made.append(F.lead_time_ecdf({n: w.families for n, w in wfs.items()}, norms, meta))
+        made.append(F.waiting_lists({n: w.timeseries for n, w in wfs.items()}, meta))
+        made.append(F.handoffs_stories({n: w.summary for n, w in wfs.items()}, {n: w.families for n, w in wfs.items()},
+                                       meta))
+        made.append(F.staff_hours({n: w.summary for n, w in wfs.items()}, meta))
+    if results.comparison is not None:
+        for wf in style.ordered(results.comparison["workflow"].astype(str).unique(), style.WORKFLOW_ORDER):
+            made.append(F.paired_differences(results.comparison, wf, meta))
+    if results.kind == "sweep":
+        keys = results.marker["swept"]
+        if F._fte_key(keys):
+            made.append(F.p90_against_fte(results.summary, meta))
+            fte = F._fte_key(keys)
+            if f"staffing.{fte.split('.')[1]}.caseload" in keys:
+                made.append(F.staffing_heatmap(results.summary, meta))
+        if "demand.scale" in keys:
+            made.append(F.capacity_curve(F.capacity_from_sweep(results.summary), meta))
+    made += optional_charts(results.directory, meta)
+    return made
+
+
+def optional_charts(directory: Path, meta: F.Meta) -> list[F.Chart]:
+    """Charts of the sizing, capacity and backlog tables (docs/model.md) that the directory holds."""
+    made = []
+    for name, draw in (("capacity.csv", F.capacity_curve), ("backlog_drain.csv", F.backlog_drain),
+                       ("sizing.csv", F.sizing_table)):
+        path = directory / name
+        if not path.is_file():
+            continue
+        try:
+            table = pd.read_csv(path)
+        except Exception as err:  # noqa: BLE001
+            raise ReportError(f"{path}: unreadable ({type(err).__name__})") from None
+        try:
+            made.append(draw(table, meta))
+        except F.FigureDataError as err:
+            raise ReportError(f"{path}: {err}") from None
+    return made
+
+
+# ====================================================================== HTML
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _num_cell(value: Any, lang: str, *, kpi: str, field_: str, unit: str = "", workflow: str = "",
+              extra: str = "") -> str:
+    """A table cell showing a number for people and carrying the exact value for machines (``data-value`` is
+    Python's repr of the float: it reads back to the identical number)."""
+    v = float(value) if value is not None and not (isinstance(value, str) and not value) else math.nan
+    shown = _display(v, unit, lang)
+    wf = f' data-workflow="{_e(workflow)}"' if workflow else ""
+    return (f'<td class="num" data-kpi="{_e(kpi)}" data-field="{field_}"{wf} data-unit="{_e(unit)}" '
+            f'data-value="{repr(v)}"{extra}>{_e(shown)}</td>')
+
+
+def _display(v: float, unit: str, lang: str) -> str:
+    """Shares as percentages (a difference of shares in percentage points) with one decimal; other numbers with
+    the house precision (sim.plots.style)."""
+    if not math.isfinite(v):
+        return "–"
+    if unit in ("share", "flag"):
+        return style.fmt_number(100.0 * v, lang, 1) + "%"
+    if unit == "share_diff":
+        return style.fmt_number(100.0 * v, lang, 1) + (" pp" if lang == "en" else " procentpunt")
+    return style.fmt_number(v, lang)
+
+
+def _kpi_rows(summary: pd.DataFrame, kpis: Sequence[str] | None, lang: str, workflow: str = "") -> list[str]:
+    s = summary.set_index("kpi")
+    chosen = [k for k in (kpis or list(s.index)) if k in s.index]
+    rows = []
+    for kpi in chosen:
+        r = s.loc[kpi]
+        unit = "" if pd.isna(r["unit"]) else str(r["unit"])
+        label = style.kpi_label(kpi, lang)
+        rows.append(
+            f'<tr><th scope="row">{_e(label)}'
+            + (f'<div class="key">{_e(kpi)}</div>' if label != kpi else "")
+            + f"</th><td>{_e(style.unit_label(unit, lang) if unit else '')}</td>"
+            + _num_cell(r["mean"], lang, kpi=kpi, field_="mean", unit=unit, workflow=workflow)
+            + _num_cell(r["ci_low"], lang, kpi=kpi, field_="ci_low", unit=unit, workflow=workflow)
+            + _num_cell(r["ci_high"], lang, kpi=kpi, field_="ci_high", unit=unit, workflow=workflow)
+            + f'<td class="num">{int(r["n_replications"])}</td></tr>')
+    return rows
+
+
+def kpi_table(summary: pd.DataFrame, lang: str, kpis: Sequence[str] | None, workflow: str = "",
+              table_id: str = "") -> str:
+    head = (f"<tr><th>{term('r.col.kpi', lang)}</th><th>{term('r.col.unit', lang)}</th>"
+            f"<th>{term('r.col.mean', lang)}</th><th colspan=\"2\">{term('r.col.ci', lang)}</th>"
+            f"<th>{term('r.col.n', lang)}</th></tr>")
+    ident = f' id="{table_id}"' if table_id else ""
+    return (f'<table class="kpi"{ident} data-source="summary.csv"><thead>{head}</thead><tbody>'
+            + "".join(_kpi_rows(summary, kpis, lang, workflow)) + "</tbody></table>")
+
+
+def comparison_key_table(summaries: dict[str, pd.DataFrame], kpis: Sequence[str], lang: str) -> str:
+    """Key figures of every workflow side by side: per workflow its mean and 95 % CI (its summary.csv)."""
+    names = style.ordered(summaries, style.WORKFLOW_ORDER)
+    indexed = {n: summaries[n].set_index("kpi") for n in names}
+    head1 = f"<tr><th rowspan=\"2\">{term('r.col.kpi', lang)}</th><th rowspan=\"2\">{term('r.col.unit', lang)}</th>" + "".join(
+        f"<th colspan=\"3\">{_e(style.workflow_label(n, lang))}</th>" for n in names) + "</tr>"
+    head2 = "<tr>" + "".join(f"<th>{term('r.col.mean', lang)}</th><th colspan=\"2\">{term('r.col.ci', lang)}</th>"
+                             for _ in names) + "</tr>"
+    rows = []
+    for kpi in kpis:
+        if not any(kpi in s.index for s in indexed.values()):
+            continue
+        unit = next(str(s.at[kpi, "unit"]) for s in indexed.values() if kpi in s.index)
+        unit = "" if unit == "nan" else unit
+        cells = ""
+        for n in names:
+            s = indexed[n]
+            if kpi not in s.index:
+                cells += "<td></td><td></td><td></td>"
+                continue
+            cells += "".join(_num_cell(s.at[kpi, f], lang, kpi=kpi, field_=f, unit=unit, workflow=n)
+                             for f in ("mean", "ci_low", "ci_high"))
+        rows.append(f'<tr><th scope="row">{_e(style.kpi_label(kpi, lang))}<div class="key">{_e(kpi)}</div></th>'
+                    f"<td>{_e(style.unit_label(unit, lang) if unit else '')}</td>{cells}</tr>")
+    return (f'<table class="kpi" id="key-figures" data-source="summary.csv"><thead>{head1}{head2}</thead><tbody>'
+            + "".join(rows) + "</tbody></table>")
+
+
+def paired_table(comparison: pd.DataFrame, lang: str, kpis: Sequence[str] | None = None) -> str:
+    """Both means and the paired difference with its 95 % CI (comparison.csv), per alternative workflow; rows
+    whose interval excludes zero in bold. ``kpis``: these rows only (in this order), else every row."""
+    parts = []
+    for wf in style.ordered(comparison["workflow"].astype(str).unique(), style.WORKFLOW_ORDER):
+        c = comparison[comparison["workflow"].astype(str) == wf]
+        if kpis is not None:
+            c = c.set_index("kpi").reindex([k for k in kpis if k in set(c["kpi"])]).reset_index()
+        base = str(c["baseline"].iloc[0])
+        head = (f"<tr><th>{term('r.col.kpi', lang)}</th><th>{term('r.col.unit', lang)}</th>"
+                f"<th>{_e(style.workflow_label(base, lang))}</th><th>{_e(style.workflow_label(wf, lang))}</th>"
+                f"<th>{term('r.col.diff', lang)}</th><th colspan=\"2\">{term('r.col.ci', lang)}</th></tr>")
+        rows = []
+        for _, r in c.iterrows():
+            kpi, unit = str(r["kpi"]), "" if pd.isna(r.get("unit")) else str(r.get("unit"))
+            unit = "share" if kpi.startswith("share_") else unit
+            diff_unit = "share_diff" if unit in ("share", "flag") else unit
+            star = ' class="sig"' if bool(r.get("ci_excludes_zero", False)) else ""
+            rows.append(f"<tr{star}><th scope=\"row\">{_e(style.kpi_label(kpi, lang))}<div class=\"key\">{_e(kpi)}</div>"
+                        f"</th><td>{_e(style.unit_label(unit, lang) if unit else '')}</td>"
+                        + _num_cell(r["mean_baseline"], lang, kpi=kpi, field_="mean_baseline", unit=unit, workflow=wf)
+                        + _num_cell(r["mean_workflow"], lang, kpi=kpi, field_="mean_workflow", unit=unit, workflow=wf)
+                        + _num_cell(r["diff_mean"], lang, kpi=kpi, field_="diff_mean", unit=diff_unit, workflow=wf)
+                        + _num_cell(r["diff_ci_low"], lang, kpi=kpi, field_="diff_ci_low", unit=diff_unit, workflow=wf)
+                        + _num_cell(r["diff_ci_high"], lang, kpi=kpi, field_="diff_ci_high", unit=diff_unit,
+                                    workflow=wf)
+                        + "</tr>")
+        parts.append(f'<h3>{_e(style.workflow_label(wf, lang))} − {_e(style.workflow_label(base, lang))}</h3>'
+                     f'<table class="kpi paired" data-source="comparison.csv"><thead>{head}</thead><tbody>'
+                     + "".join(rows) + "</tbody></table>")
+    return "".join(parts)
+
+
+def sweep_table(summary: pd.DataFrame, keys: Sequence[str], lang: str) -> str:
+    kpis = [k for k in SWEEP_KPIS if f"{k}.mean" in summary.columns]
+    head = "".join(f"<th>{_e(k)}</th>" for k in keys) + "".join(
+        f"<th colspan=\"3\">{_e(style.kpi_label(k, lang))}<div class=\"key\">{_e(k)}</div></th>" for k in kpis)
+    rows = []
+    for _, r in summary.iterrows():
+        cells = "".join(f"<td>{_e(style.workflow_label(str(r[k]), lang) if k == 'scenario' else r[k])}</td>" for k in keys)
+        for k in kpis:
+            unit = "share" if k.startswith("share_") else ""
+            for fld in ("mean", "ci_low", "ci_high"):
+                cells += _num_cell(r[f"{k}.{fld}"], lang, kpi=k, field_=fld, unit=unit,
+                                   extra=f' data-point="{_e(r["point"])}"')
+        rows.append(f"<tr>{cells}</tr>")
+    return (f'<table class="kpi sweep" data-source="sweep_summary.csv"><thead><tr>{head}</tr></thead><tbody>'
+            + "".join(rows) + "</tbody></table>")
+
+
+def _plain_table(df: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> str:
+    head = "".join(f"<th>{_e(label)}</th>" for _, label in columns)
+    body = "".join("<tr>" + "".join(f"<td>{_e('' if pd.isna(r[c]) else r[c])}</td>" for c, _ in columns) + "</tr>"
+                   for _, r in df.iterrows())
+    return f"<table class=\"plain\"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def sources_table(results: Results, lang: str) -> str:
+    """The non-assumption provenance of the configuration files in force, with the value this run used."""
+    from omegaconf import OmegaConf
+
+    from sim import provenance
+
+    process = results.choices.get("process", "nl_2023")
+    region = str(results.config.get("region", {}).get("name", ""))
+    files = [(CONF_DIR / "process" / f"{process}.yaml", ""), (CONF_DIR / "region" / f"{region}.yaml", "")]
+    scenarios = list(results.workflows) or ([results.choices.get("scenario")] if results.choices.get("scenario") else [])
+    if results.kind == "sweep" and "scenario" in results.summary.columns:
+        scenarios = [str(s) for s in results.summary["scenario"].astype(str).unique()]
+    files += [(CONF_DIR / "scenario" / f"{s}.yaml", "scenario") for s in dict.fromkeys(scenarios)]
+    cfg = OmegaConf.create(results.config)
+    rows = []
+    for path, package in files:
+        if not path.is_file():
+            continue
+        for p in provenance.read_file(path, package)[0]:
+            if p.kind == "assumption":
+                continue
+            value = None
+            if package != "scenario":  # a comparison's top-level config holds the baseline's scenario only
+                value = OmegaConf.select(cfg, p.key, default=None)
+                if value is not None and not isinstance(value, (str, int, float, bool)):
+                    value = OmegaConf.to_container(value) if OmegaConf.is_config(value) else value
+            rows.append({"parameter": p.key, "value": "" if value is None else value, "kind": p.kind,
+                         "source": p.text, "file": f"{path.parent.name}/{path.name}"})
+    if not rows:
+        return ""
+    df = pd.DataFrame(rows)
+    return _plain_table(df, [("parameter", term("r.col.parameter", lang)), ("value", term("r.col.value", lang)),
+                             ("kind", term("r.col.kind", lang)), ("source", term("r.col.source", lang)),
+                             ("file", term("r.col.file", lang))])
+
+
+def reproduce_command(results: Results) -> str:
+    args = ["python", "-m", "sim"] + (["-m"] if results.multirun else [])
+    overrides = list(results.overrides)
+    if not overrides and results.kind != "sweep":  # not run through Hydra: the essentials from the configuration
+        cfg = results.config
+        overrides = [f"region={cfg.get('region', {}).get('name', '?')}",
+                     f"scenario={cfg.get('scenario', {}).get('name', '?')}"]
+        overrides += [f"run.{k}={cfg.get('run', {}).get(k)}" for k in ("years", "warmup_years", "replications", "seed",
+                                                                         "start")]
+        if results.kind == "comparison":
+            overrides.insert(0, "+experiment=compare_workflows")
+    return " ".join(shlex.quote(a) for a in args + overrides)
+
+
+CSS = """
+body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1.2em;color:#111;
+line-height:1.45}
+h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:2em;border-bottom:2px solid #ddd;padding-bottom:.2em}
+.intro{font-size:1.05em}.note{background:#fff4e0;border-left:5px solid #E69F00;padding:.6em 1em;margin:1em 0}
+.warn{background:#fde8e0;border-left:5px solid #D55E00;padding:.6em 1em;margin:1em 0}
+table{border-collapse:collapse;margin:.8em 0;font-size:.92em}th,td{padding:.25em .6em;border-bottom:1px solid #e3e3e3;
+text-align:left;vertical-align:top}thead th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums;
+white-space:nowrap}.key{font-family:monospace;font-size:.8em;color:#666;font-weight:normal}
+tr.sig td{font-weight:bold}figure{margin:1.5em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{font-size:.92em;color:#333;margin-top:.4em}pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:.85em}
+details{margin:1em 0}summary{cursor:pointer;font-weight:bold}footer{margin-top:3em;font-size:.85em;color:#555}
+table.plain td{font-size:.9em}
+"""
+
+
+def render(results: Results, lang: str = "en") -> str:
+    """The report as one HTML string."""
+    style.check_lang(lang)
+    meta = meta_of(results, lang)
+    region = style.region_label(meta.region, lang)
+    parts: list[str] = []
+    if results.kind == "run":
+        wf = next(iter(results.workflows))
+        title = term("r.title.run", lang, workflow=style.workflow_label(wf, lang), region=region)
+        intro = term("r.intro.run", lang, workflow=style.workflow_label(wf, lang, True), region=region,
+                     reps=meta.replications, years=meta._years(), start=meta._start())
+    elif results.kind == "comparison":
+        title = term("r.title.comparison", lang, region=region)
+        intro = term("r.intro.comparison", lang, workflows=" / ".join(style.workflow_label(w, lang, True)
+                                                                      for w in meta.workflows), region=region,
+                     reps=meta.replications, years=meta._years(), start=meta._start())
+    else:
+        title = term("r.title.sweep", lang, points=len(results.summary), region=region)
+        intro = term("r.intro.sweep", lang, points=len(results.summary), keys=", ".join(results.marker["swept"]))
+    parts.append(f"<h1>{_e(title)}</h1><p class=\"intro\">{_e(intro)}</p>")
+    if any(w != "sequential" for w in meta.workflows):
+        parts.append(f'<p class="note">{_e(term("r.assumed", lang))}</p>')
+    warnings = _warnings(results, meta)
+    if warnings:
+        parts.append(f'<div class="warn"><strong>{term("r.warnings", lang)}</strong><ul>'
+                     + "".join(f"<li>{_e(w)}</li>" for w in warnings) + "</ul></div>")
+
+    # ---- key figures
+    parts.append(f"<h2>{term('r.key', lang)}</h2>")
+    if results.kind == "run":
+        parts.append(kpi_table(results.summary, lang, HEADLINE, table_id="key-figures"))
+    elif results.kind == "comparison":
+        parts.append(comparison_key_table({n: w.summary for n, w in results.workflows.items()}, HEADLINE, lang))
+        from sim.compare import PRINTED
+
+        main = [*PRINTED, *sorted(k for k in results.comparison["kpi"].astype(str).unique()
+                                  if k.startswith("waiting_list_org.")), "fte_total"]
+        parts.append(f"<h2>{term('r.paired', lang)}</h2><p>{_e(term('r.paired.note', lang))}</p>"
+                     + paired_table(results.comparison, lang, main)
+                     + f"<details><summary>{term('r.paired.all', lang)}</summary>"
+                     + paired_table(results.comparison, lang) + "</details>")
+    else:
+        keys = [k for k in results.marker["swept"]]
+        parts.append(f"<h3>{term('r.points', lang)}</h3>" + sweep_table(results.summary, keys, lang))
+
+    # ---- figures
+    parts.append(f"<h2>{term('r.figures', lang)}</h2>")
+    for chart in charts(results, lang):
+        data = base64.b64encode(style.png_bytes(chart)).decode("ascii")
+        parts.append(f'<figure id="fig-{_e(chart.name)}"><img src="data:image/png;base64,{data}" '
+                     f'alt="{_e(chart.alt or chart.name)}" width="1000"><figcaption>{_e(chart.caption)}</figcaption>'
+                     "</figure>")
+        chart.figure.clear()  # free the figure's memory as soon as it is embedded
+    if (results.directory / "sizing.csv").is_file():
+        header, rows = F.sizing_rows(pd.read_csv(results.directory / "sizing.csv"), lang)
+        parts.append(f"<h2>{term('r.sizing', lang)}</h2><table class=\"plain\"><thead><tr>"
+                     + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr></thead><tbody>"
+                     + "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
+                     + "</tbody></table>")
+
+    # ---- every KPI
+    if results.kind == "run":
+        parts.append(f"<details><summary>{term('r.all', lang)}</summary>"
+                     + kpi_table(results.summary, lang, None, table_id="all-kpis") + "</details>")
+    elif results.kind == "comparison":
+        for name, wf in results.workflows.items():
+            parts.append(f"<details><summary>{term('r.all', lang)}: {_e(style.workflow_label(name, lang))}</summary>"
+                         + kpi_table(wf.summary, lang, None, workflow=name) + "</details>")
+
+    # ---- assumptions, sources, configuration, reproduction
+    a = results.assumptions
+    parts.append(f"<h2>{_e(term('r.assumptions', lang, n=len(a)))}</h2>")
+    cols = ([("workflow", "workflow")] if "workflow" in a.columns else []) + [
+        ("parameter", term("r.col.parameter", lang)), ("value", term("r.col.value", lang)),
+        ("why", term("r.col.why", lang)), ("file", term("r.col.file", lang))]
+    parts.append(_plain_table(a, cols))
+    sources = sources_table(results, lang)
+    if sources:
+        parts.append(f"<h2>{term('r.sources', lang)}</h2><p>{_e(term('r.sources.note', lang))}</p>{sources}")
+    config_text = (results.directory / "config_resolved.yaml").read_text(encoding="utf-8") \
+        if (results.directory / "config_resolved.yaml").is_file() else _yaml(results.config)
+    parts.append(f"<h2>{term('r.config', lang)}</h2><details><summary>config_resolved.yaml</summary>"
+                 f"<pre>{_e(config_text)}</pre></details>")
+    version = results.marker.get("model_version") or output.model_version()
+    parts.append(f"<h2>{term('r.reproduce', lang)}</h2><p>{_e(term('r.reproduce.note', lang, version=version))}</p>"
+                 f"<pre>{_e(reproduce_command(results))}</pre>")
+    other = "nl" if lang == "en" else "en"
+    parts.append(f"<footer>{_e(term('r.generated', lang, dir=results.directory, date=time.strftime('%Y-%m-%d %H:%M'), version=version))}"
+                 f"<br>{_e(term('r.lang', other, dir=results.directory))}</footer>")
+    return ("<!DOCTYPE html>\n"
+            f'<html lang="{lang}"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            '<link rel="icon" href="data:,">'  # no favicon request: the file loads nothing from anywhere
+            f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
+            + "\n".join(parts) + "</body></html>\n")
+
+
+def _yaml(data: dict) -> str:
+    from omegaconf import OmegaConf
+
+    return OmegaConf.to_yaml(OmegaConf.create(data))
+
+
+def _warnings(results: Results, meta: F.Meta) -> list[str]:
+    """Organisations that could not carry their demand (sim.cli.stability_warnings), per workflow, and the
+    single-replication note."""
+    from sim.cli import stability_warnings
+
+    out: list[str] = []
+    if results.kind == "sweep":
+        flags = [c for c in results.summary.columns if c.startswith("unstable.") and c.endswith(".mean")]
+        bad = results.summary[results.summary[flags].ge(0.5).any(axis=1)] if flags else results.summary.iloc[:0]
+        for _, r in bad.iterrows():
+            pools = [c[len("unstable."):-len(".mean")] for c in flags if r[c] >= 0.5]
+            out.append(f"{r['point']}: UNSTABLE or SATURATED: {', '.join(pools)}")
+    else:
+        for name, wf in results.workflows.items():
+            prefix = f"[{style.workflow_label(name, meta.lang)}] " if len(results.workflows) > 1 else ""
+            out += [prefix + w for w in stability_warnings(wf.summary, None)]
+    if meta.replications < 2:
+        out.append(term("r.single", meta.lang))
+    return out
+
+
+def write_report(directory: Path, lang: str = "en", name: str = REPORT) -> Path:
+    """Write ``directory/report.html`` (or ``name``) atomically and return its path. Raises :class:`ReportError`."""
+    directory = Path(directory)
+    results = load(directory)
+    try:
+        text = render(results, lang)
+    except F.FigureDataError as err:
+        raise ReportError(f"{directory}: {err}") from None
+    path = directory / name
+    output.write_text(path, text)
+    return path
+
+
+def save_figure_set(directory: Path, out_dir: Path, langs: Sequence[str] = ("en",),
+                    formats: Sequence[str] = style.FORMATS) -> list[Path]:
+    """Every chart of a run, comparison or sweep directory as files (PNG, SVG, PDF, caption, data) in
+    ``out_dir/<lang>/`` (the experiments' figure sets). Raises :class:`ReportError`."""
+    results = load(Path(directory))
+    written: list[Path] = []
+    for lang in langs:
+        try:
+            made = charts(results, lang)
+        except F.FigureDataError as err:
+            raise ReportError(f"{directory}: {err}") from None
+        for chart in made:
+            written += style.save(chart, Path(out_dir) / lang, formats)
+            chart.figure.clear()
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sim.report",
+                                     description="Write DIR/report.html: one self-contained HTML report of a run, a "
+                                                 "comparison (+experiment=compare_workflows) or a sweep directory.")
+    parser.add_argument("directory", type=Path, help="a run, comparison or sweep directory")
+    parser.add_argument("--lang", choices=style.LANGS, default="en", help="language of the report (default: en)")
+    args = parser.parse_args(argv)
+    try:
+        path = write_report(args.directory, args.lang)
+    except ReportError as err:
+        print(f"ketensim: error: {err}", file=sys.stderr)
+        return 2
+    print(f"report: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

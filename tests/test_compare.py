@@ -1,0 +1,116 @@
+"""``+experiment=compare_workflows``: paired differences computed right, every workflow validated before any
+simulated time, each workflow's tables written with the same columns, and the baseline's numbers the same as a
+run of the baseline alone (the comparison adds nothing and changes nothing)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sim import compare, metrics, runner
+from sim.cli import preflight
+from sim.config import ConfigError
+from tests.conftest import compose_cfg, make_model
+
+TINY = ["region=demo", "run.years=1", "run.warmup_years=0.5", "run.replications=3", "run.quiet=true",
+        "run.start=empty", "run.formats=[csv]"]
+EXPERIMENT = ["+experiment=compare_workflows", *TINY]
+
+
+def test_paired_difference_and_its_t_interval_by_hand():
+    base = pd.DataFrame({"replication": [0, 1, 2, 3], "lead_time_help_mean": [10.0, 20.0, 30.0, 40.0]}).set_index("replication")
+    alt = pd.DataFrame({"replication": [0, 1, 2, 3], "lead_time_help_mean": [8.0, 19.0, 25.0, 36.0]}).set_index("replication")
+    row = compare.paired(base, alt, "sequential", "integrated").set_index("kpi").loc["lead_time_help_mean"]
+    d = np.array([-2.0, -1.0, -5.0, -4.0])
+    half = stats.t.ppf(0.975, 3) * d.std(ddof=1) / 2.0
+    assert row["diff_mean"] == pytest.approx(-3.0)
+    assert row["diff_ci_low"] == pytest.approx(-3.0 - half) and row["diff_ci_high"] == pytest.approx(-3.0 + half)
+    assert row["mean_baseline"] == 25.0 and row["mean_workflow"] == 22.0 and row["n_pairs"] == 4
+    assert bool(row["ci_excludes_zero"]) is True
+    # the paired interval is far narrower than the two means' own spread: that is what common random numbers buy
+    assert row["diff_ci_high"] - row["diff_ci_low"] < 0.5 * (2 * stats.t.ppf(0.975, 3) * base.values.std(ddof=1) / 2)
+
+
+def test_waiting_list_per_organisation_sums_its_pools_and_keeps_teams_apart():
+    runs = pd.DataFrame({"replication": [0], "waiting_list_mean.veilig_thuis.triage": [2.0],
+                         "waiting_list_mean.veilig_thuis.casus": [3.0], "waiting_list_mean.veiligheidsteam": [4.0],
+                         "waiting_list_mean.expertise.vt": [0.5]})
+    ts = pd.DataFrame({"pool": ["veilig_thuis.triage", "veilig_thuis.casus", "veiligheidsteam", "expertise.vt"],
+                       "organisation": ["veilig_thuis", "veilig_thuis", "veiligheidsteam", "veilig_thuis"]})
+    out = compare.org_waiting(runs, ts).iloc[0]
+    assert out["waiting_list_org.veilig_thuis"] == 5.0
+    assert out["waiting_list_org.veiligheidsteam"] == 4.0 and out["waiting_list_org.expertise"] == 0.5
+
+
+def test_compare_experiment_writes_the_paired_table_and_each_workflows_tables(tmp_path, capsys):
+    cfg = compose_cfg([*EXPERIMENT, "run.quiet=false", "compare.workflows=[integrated,blijvend_veilig]"])
+    marker = compare.execute(cfg, tmp_path)
+    info = json.loads(marker.read_text())
+    assert info["comparison"] == ["sequential", "integrated", "blijvend_veilig"]
+    comparison = pd.read_csv(tmp_path / "comparison.csv")
+    assert set(comparison["workflow"]) == {"integrated", "blijvend_veilig"}
+    assert {"mean_baseline", "mean_workflow", "diff_mean", "diff_ci_low", "diff_ci_high"} <= set(comparison.columns)
+    for kpi in ("lead_time_help_mean", "lead_time_help_p90", "share_chain_within_norm", "handoffs_per_family",
+                "stories_told_per_family", "staff_hours_per_family", "waiting_list_org.rvdk", "fte_total"):
+        assert kpi in set(comparison["kpi"]), kpi
+    fte = comparison.set_index(["workflow", "kpi"]).loc[("integrated", "fte_total")]
+    assert fte["diff_mean"] == 0.0  # same total staff
+    staffing = pd.read_csv(tmp_path / "staffing.csv")
+    totals = staffing[staffing["unit"] == "total"].set_index("workflow")["fte"]
+    assert totals.nunique() == 1 and set(totals.index) == {"sequential", "integrated", "blijvend_veilig"}
+    assumptions = pd.read_csv(tmp_path / "assumptions.csv")
+    assert "scenario.team.caseload" in set(assumptions.loc[assumptions["workflow"] == "integrated", "parameter"])
+    for name in ("sequential", "integrated", "blijvend_veilig"):
+        fam = pd.read_csv(tmp_path / name / "families.csv")
+        assert list(fam.columns) == list(metrics.FAMILY_COLUMNS)
+        assert (tmp_path / name / "_COMPLETE.json").is_file()
+        assert list(pd.read_csv(tmp_path / name / "timeseries.csv").columns) == list(metrics.TIMESERIES_COLUMNS)
+    out = capsys.readouterr().out
+    assert "integrated vs sequential" in out and "paired difference [95% CI]" in out
+    assert "not measured pilot effects" in out
+
+
+def test_the_baseline_in_a_comparison_is_the_baseline_run_alone(tmp_path):
+    """Same seed, same replications: the comparison's sequential runs are bit-identical to a plain run, and the
+    paired difference is the difference of those very runs."""
+    cfg = compose_cfg(EXPERIMENT)
+    compare.execute(cfg, tmp_path)
+    alone = runner.run(make_model([*TINY, "scenario=sequential"]), jobs=1, progress=False).runs
+    written = pd.read_csv(tmp_path / "sequential" / "runs.csv")
+    assert np.allclose(written["lead_time_help_mean"], alone["lead_time_help_mean"], rtol=0, atol=1e-9)
+    integrated = runner.run(make_model([*TINY, "scenario=integrated"]), jobs=1, progress=False).runs
+    row = pd.read_csv(tmp_path / "comparison.csv").set_index(["workflow", "kpi"]).loc[("integrated", "lead_time_help_mean")]
+    expected = (integrated["lead_time_help_mean"] - alone["lead_time_help_mean"]).mean()
+    assert row["diff_mean"] == pytest.approx(expected, abs=1e-9)
+
+
+def test_the_composed_scenario_carries_its_overrides_into_the_comparison():
+    cfg = compose_cfg([*EXPERIMENT, "scenario=integrated", "scenario.team.caseload=12"])
+    members = compare.plan(cfg, chosen="integrated")
+    by_name = {name: model for name, _, model in members}
+    assert list(by_name) == ["sequential", "integrated"]
+    assert by_name["integrated"].scenario.params.team.caseload == 12.0
+    assert by_name["sequential"].scenario.name == "sequential"
+
+
+@pytest.mark.parametrize("override, message", [
+    ("compare.workflows=[nope]", r"^compare.workflows\[0\] = 'nope' \(allowed: "),
+    ("compare.workflows=[]", r"^compare.workflows = \[\]"),
+    ("compare.baseline=nope", r"^compare.baseline = 'nope'"),
+    ("compare.workflows=[sequential]", r"^compare.workflows\[0\] = 'sequential' \(each workflow once"),
+])
+def test_bad_comparisons_fail_in_preflight_with_one_line(override, message):
+    with pytest.raises(ConfigError, match=message) as err:
+        preflight([*EXPERIMENT, override])
+    assert "\n" not in str(err.value)
+
+
+def test_preflight_validates_every_compared_workflow():
+    models = preflight([*EXPERIMENT, "compare.workflows=[integrated,samen_in_crisis]"])
+    assert [m.scenario.name for m in models] == ["sequential", "sequential", "integrated", "samen_in_crisis"]
+    assert all(math.isclose(m.run.seed, models[0].run.seed) for m in models)

@@ -1,0 +1,318 @@
+"""The HTML report (sim/report.py): its numbers are the tables' numbers, it is one self-contained file, and a
+directory it cannot trust is refused in one line.
+
+Every number cell of the report carries the exact value it shows in ``data-value``; the tests read the report
+back with an HTML parser and compare those values with the CSV files the model wrote, and check that the text a
+reader sees is that value rounded (not some other number). Inputs are tiny real runs (tests/test_figures.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+from sim import output, report
+from test_figures import SIZING_FIXTURE, STAFFING_GRID, SWEEP_BASE, build_comparison, build_run, build_sweep
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+
+# ====================================================================== reading the report back
+
+
+class Page(HTMLParser):
+    """Every table cell with ``data-value`` (and the table's ``data-source`` and ``id``), every tag."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.cells: list[dict] = []
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+        self._tables: list[dict] = []
+        self._cell: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append((tag, a))
+        if tag == "table":
+            self._tables.append(a)
+        elif tag == "td" and "data-value" in a:
+            table = self._tables[-1] if self._tables else {}
+            self._cell = {**a, "source": table.get("data-source"), "table_id": table.get("id"), "text": ""}
+
+    def handle_endtag(self, tag):
+        if tag == "table" and self._tables:
+            self._tables.pop()
+        elif tag == "td" and self._cell is not None:
+            self.cells.append(self._cell)
+            self._cell = None
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._cell is not None:
+            self._cell["text"] += data
+
+
+def parse(path: Path) -> Page:
+    page = Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def same(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+def shown_matches(text: str, value: float, unit: str) -> bool:
+    """The displayed text is ``value`` rounded to the digits shown (shares as %, share differences in pp)."""
+    text = text.strip()
+    if text == "–":
+        return math.isnan(value)
+    scale = 100.0 if unit in ("share", "flag", "share_diff") else 1.0
+    number = text.replace("%", "").replace(" pp", "").replace("−", "-").replace(",", "")
+    decimals = len(number.split(".")[1]) if "." in number else 0
+    return abs(float(number) - value * scale) <= 0.5 * 10 ** -decimals + 1e-9 * max(1.0, abs(value * scale))
+
+
+def cells_by(page: Page, **match) -> dict[tuple, dict]:
+    out = {}
+    for c in page.cells:
+        if all(c.get(k) == v for k, v in match.items()):
+            out[(c.get("data-workflow", ""), c.get("data-point", ""), c["data-kpi"], c["data-field"])] = c
+    return out
+
+
+# ====================================================================== fixtures: tiny runs and their reports
+
+
+@pytest.fixture(scope="module")
+def dirs(tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("report")
+    out = {"run": build_run(base / "run"), "comparison": build_comparison(base / "compare"),
+           "sweep": build_sweep(base / "sweep", STAFFING_GRID, SWEEP_BASE)}
+    for d in out.values():
+        report.write_report(d)
+    return out
+
+
+def fresh_copy(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    (dst / report.REPORT).unlink(missing_ok=True)
+    return dst
+
+
+# ====================================================================== the numbers
+
+
+def test_the_run_reports_kpi_table_equals_summary_csv(dirs):
+    page = parse(dirs["run"] / report.REPORT)
+    summary = pd.read_csv(dirs["run"] / "summary.csv")
+    full = cells_by(page, table_id="all-kpis", source="summary.csv")
+    key = cells_by(page, table_id="key-figures", source="summary.csv")
+    assert len(full) == 3 * len(summary)  # every KPI, its mean and both ends of its interval, nothing else
+    assert len(key) == 3 * len([k for k in report.HEADLINE if k in set(summary["kpi"])]) > 0
+    for _, row in summary.iterrows():
+        for field in ("mean", "ci_low", "ci_high"):
+            value = float(row[field])
+            for table in (full, key):
+                cell = table.get(("", "", row["kpi"], field))
+                if cell is None:
+                    assert table is key and row["kpi"] not in report.HEADLINE
+                    continue
+                assert same(float(cell["data-value"]), value), (row["kpi"], field)
+                assert shown_matches(cell["text"], value, cell["data-unit"]), (row["kpi"], field, cell["text"])
+
+
+def test_the_comparison_report_quotes_each_workflows_summary_and_comparison_csv(dirs):
+    d = dirs["comparison"]
+    page = parse(d / report.REPORT)
+    for wf in ("sequential", "integrated"):
+        summary = pd.read_csv(d / wf / "summary.csv").set_index("kpi")
+        key = {k: c for k, c in cells_by(page, table_id="key-figures", source="summary.csv").items() if k[0] == wf}
+        assert len(key) == 3 * len([k for k in report.HEADLINE if k in summary.index])
+        for (_, _, kpi, field), cell in key.items():
+            assert same(float(cell["data-value"]), float(summary.at[kpi, field])), (wf, kpi, field)
+            assert shown_matches(cell["text"], float(summary.at[kpi, field]), cell["data-unit"])
+    comparison = pd.read_csv(d / "comparison.csv")
+    paired = [c for c in page.cells if c["source"] == "comparison.csv"]
+    assert paired
+    by_key = comparison.set_index(["workflow", "kpi"])
+    seen = set()
+    for cell in paired:
+        value = float(by_key.at[(cell["data-workflow"], cell["data-kpi"]), cell["data-field"]])
+        assert same(float(cell["data-value"]), value), (cell["data-kpi"], cell["data-field"])
+        assert shown_matches(cell["text"], value, cell["data-unit"]), (cell["data-kpi"], cell["text"])
+        seen.add(cell["data-kpi"])
+    assert seen == set(comparison["kpi"])  # the full table has every paired difference
+
+
+def test_the_sweep_report_quotes_sweep_summary_csv(dirs):
+    d = dirs["sweep"]
+    page = parse(d / report.REPORT)
+    summary = pd.read_csv(d / "sweep_summary.csv").set_index("point")
+    cells = [c for c in page.cells if c["source"] == "sweep_summary.csv"]
+    assert len(cells) == len(summary) * 3 * len([k for k in report.SWEEP_KPIS if f"{k}.mean" in summary.columns])
+    for cell in cells:
+        value = float(summary.at[cell["data-point"], f"{cell['data-kpi']}.{cell['data-field']}"])
+        assert same(float(cell["data-value"]), value)
+        assert shown_matches(cell["text"], value, cell["data-unit"])
+    ids = {a.get("id") for tag, a in page.tags if tag == "figure"}
+    assert {"fig-p90_against_fte", "fig-staffing_heatmap"} <= ids
+
+
+# ====================================================================== one self-contained file
+
+
+@pytest.mark.parametrize("kind,figures", [
+    ("run", {"lead_time_ecdf", "waiting_lists", "handoffs_stories", "staff_hours"}),
+    ("comparison", {"lead_time_ecdf", "waiting_lists", "handoffs_stories", "staff_hours", "paired_integrated"}),
+])
+def test_the_report_is_one_self_contained_file_with_every_figure_embedded(dirs, kind, figures):
+    path = dirs[kind] / report.REPORT
+    html = path.read_text(encoding="utf-8")
+    page = parse(path)
+    tags = [t for t, _ in page.tags]
+    assert "script" not in tags and "iframe" not in tags and "object" not in tags
+    for tag, a in page.tags:
+        for attr in ("src", "href"):
+            if attr in a:
+                assert a[attr].startswith("data:"), (tag, attr, a[attr][:60])  # nothing to fetch from anywhere
+    assert "url(" not in html and "@import" not in html
+    assert {a["id"][4:] for t, a in page.tags if t == "figure"} == figures
+    images = [a for t, a in page.tags if t == "img"]
+    assert len(images) == len(figures)
+    for a in images:
+        assert a["src"].startswith("data:image/png;base64,") and a.get("alt")
+        png = base64.b64decode(a["src"].split(",", 1)[1], validate=True)
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    text = " ".join(page.text)
+    assert "replications" in text and "95%" in text  # every caption says what the band means
+
+
+def test_the_report_lists_the_assumptions_sources_configuration_and_the_command(dirs):
+    d = dirs["run"]
+    html = (d / report.REPORT).read_text(encoding="utf-8")
+    assumptions = pd.read_csv(d / "assumptions.csv")
+    assert f"({len(assumptions)})" in html
+    for parameter in assumptions["parameter"]:
+        assert f"<td>{parameter}</td>" in html, parameter
+    assert "staffing.gi.caseload" in html  # the configuration in force
+    # a sourced value, the value in force and its citation (conf/process/nl_2023.yaml)
+    assert re.search(r"<td>norms\.vt_triage_days</td><td>7(\.0)?</td><td>source</td><td>Uitvoeringsbesluit Wmo 2015",
+                     html)
+    assert "python -m sim region=demo scenario=sequential" in html
+
+
+def test_the_dutch_report_is_in_dutch(dirs, tmp_path):
+    d = fresh_copy(dirs["run"], tmp_path / "run")
+    html = report.write_report(d, "nl").read_text(encoding="utf-8")
+    assert '<html lang="nl">' in html and "Kerncijfers" in html and "Aannames" in html and "Key figures" not in html
+
+
+def test_sizing_capacity_and_backlog_tables_are_included_when_present(dirs, tmp_path):
+    d = fresh_copy(dirs["run"], tmp_path / "run")
+    SIZING_FIXTURE.to_csv(d / "sizing.csv", index=False)
+    page = parse(report.write_report(d))
+    ids = {a.get("id") for t, a in page.tags if t == "figure"}
+    assert "fig-sizing_table" in ids
+    assert "Staff sizing (sizing.csv)" in " ".join(page.text)
+    # a table without a documented column: refused with one line naming the file and the column
+    SIZING_FIXTURE.drop(columns=["kpi_mean"]).to_csv(d / "sizing.csv", index=False)
+    with pytest.raises(report.ReportError, match=r"sizing\.csv: sizing\.csv lacks column 'kpi_mean'"):
+        report.write_report(d)
+
+
+# ====================================================================== directories the report must refuse
+
+
+def _break(kind: str, d: Path) -> str:
+    """Damage a copy of a good directory; return the text the one-line error must contain."""
+    if kind == "no_marker":
+        (d / output.MARKER).unlink()
+        return "incomplete: no _COMPLETE.json"
+    if kind == "garbage_marker":
+        (d / output.MARKER).write_text("{not json")
+        return "_COMPLETE.json: unreadable"
+    if kind == "missing_table":
+        (d / "families.parquet").unlink()
+        return "families.parquet: missing"
+    if kind == "truncated_summary":
+        text = (d / "summary.csv").read_text()
+        (d / "summary.csv").write_text(text[: len(text) // 2])
+        return "summary.csv: corrupt"
+    if kind == "altered_summary":
+        text = (d / "summary.csv").read_text()
+        (d / "summary.csv").write_text(text.replace("days", "dayz", 1))  # same size, other bytes
+        return "summary.csv: corrupt (differs from what was written)"
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", ["no_marker", "garbage_marker", "missing_table", "truncated_summary",
+                                  "altered_summary"])
+def test_a_corrupt_or_partial_run_is_refused_in_one_line(dirs, tmp_path, capsys, kind):
+    d = fresh_copy(dirs["run"], tmp_path / "run")
+    expected = _break(kind, d)
+    assert report.main([str(d)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("ketensim: error: ") and expected in err[0], err
+    assert str(d) in err[0]
+    assert not (d / report.REPORT).exists()
+
+
+def test_a_comparison_without_one_of_its_workflows_is_refused(dirs, tmp_path, capsys):
+    d = fresh_copy(dirs["comparison"], tmp_path / "compare")
+    shutil.rmtree(d / "integrated")
+    assert report.main([str(d)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "integrated: missing (the comparison lists workflow 'integrated')" in err[0]
+
+
+def test_a_sweep_without_its_summary_and_a_foreign_directory_are_refused(dirs, tmp_path, capsys):
+    d = fresh_copy(dirs["sweep"], tmp_path / "sweep")
+    (d / "sweep_summary.csv").unlink()
+    (d / "multirun.yaml").write_text("hydra: {}\n")
+    assert report.main([str(d)]) == 2
+    assert "a sweep without sweep_summary.csv (run: python -m sim.collect" in capsys.readouterr().err
+    assert report.main([str(tmp_path)]) == 2
+    assert "not a ketensim results directory" in capsys.readouterr().err
+    assert report.main([str(tmp_path / "nowhere")]) == 2
+    assert "nowhere: no such directory" in capsys.readouterr().err
+
+
+def test_the_command_line_refuses_without_a_traceback(dirs, tmp_path):
+    d = fresh_copy(dirs["run"], tmp_path / "run")
+    (d / "timeseries.parquet").unlink()
+    proc = subprocess.run([sys.executable, "-m", "sim.report", str(d)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 2
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "timeseries.parquet: missing" in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_a_run_from_the_command_line_ends_with_its_report_path(tmp_path):
+    """What `make run` does (python -m sim), on the demo region: the last line is the report's path."""
+    out = tmp_path / "run"
+    proc = subprocess.run([sys.executable, "-m", "sim", "region=demo", "run.years=1", "run.warmup_years=0.5",
+                           "run.replications=2", "run.event_log=false", f"hydra.run.dir={out}"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last == f"report: {out / report.REPORT}"
+    page = parse(out / report.REPORT)
+    summary = pd.read_csv(out / "summary.csv").set_index("kpi")
+    cell = cells_by(page, table_id="key-figures")[("", "", "lead_time_help_mean", "mean")]
+    assert float(cell["data-value"]) == float(summary.at["lead_time_help_mean", "mean"])
+    marker = json.loads((out / output.MARKER).read_text())
+    assert report.REPORT not in marker["files"]  # the report is made from the results, not part of them

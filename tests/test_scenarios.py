@@ -1,0 +1,357 @@
+"""The workflows of issue 4: every scenario composes and runs, sees the same families, keeps total FTE, reduces to
+today's chain when its effects are off, and does what its docstring says (hand-computed traces).
+
+Each test names the way it can fail: a workflow that draws families itself, a team that adds FTE, a joint meeting
+that starts before all its participants are free, a stream drawn in a different order when the team is off.
+"""
+
+from __future__ import annotations
+
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import demand, metrics, provenance, runner
+from sim.actors.expertise import ConsultSpec
+from sim.config import ConfigError
+from sim.scenarios import WORKFLOWS, fte_plan
+from tests.conftest import CONF, make_model, staff
+
+TINY = ["region=demo", "run.years=1", "run.warmup_years=0.5", "run.replications=2", "run.quiet=true",
+        "run.start=empty"]
+SCENARIOS = sorted(p.stem for p in (CONF / "scenario").glob("*.yaml"))
+ALTERNATIVES = [s for s in SCENARIOS if s != "sequential"]
+
+# the settings under which an alternative is today's chain: its team or meeting off, every effect neutral
+TEAM_NULL = ["scenario.team.enabled=false", "scenario.meetings.crisis.enabled=false",
+             "scenario.effects.assessment_factor=1.0", "scenario.effects.rvdk_duration_factor=1.0",
+             "scenario.effects.resolved_without_measure=0.0"]
+NULL = {
+    "integrated": TEAM_NULL,
+    "toekomstscenario": TEAM_NULL,
+    "ketenversnelling": TEAM_NULL,
+    "samen_in_crisis": ["scenario.meetings.crisis.enabled=false", "scenario.effects.spoed_averted=0.0",
+                        "scenario.effects.rvdk_duration_factor=1.0"],
+    "utrecht_west": ["scenario.meetings.table.enabled=false", "scenario.effects.vt_onderzoek_averted=0.0",
+                     "scenario.effects.rvdk_averted=0.0"],
+    "blijvend_veilig": ["scenario.effects.reentry_reduction=0.0", "scenario.effects.help_duration_factor=1.0"],
+}
+
+
+def model_of(scenario: str, *extra: str):
+    return make_model([*TINY, f"scenario={scenario}", *extra])
+
+
+def test_every_scenario_file_is_a_registered_workflow_with_a_null_setting():
+    assert set(SCENARIOS) == set(WORKFLOWS)
+    assert set(NULL) == set(ALTERNATIVES)
+
+
+# ====================================================================== composes, runs, same tables
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_every_scenario_composes_and_runs_in_a_tiny_mode(scenario):
+    model = model_of(scenario, "run.event_log=true")
+    assert model.scenario.name == scenario
+    res = runner.run(model, jobs=1, progress=False)
+    assert list(res.families.columns) == list(metrics.FAMILY_COLUMNS)
+    assert list(res.events.columns) == list(metrics.EVENT_COLUMNS)
+    assert list(res.timeseries.columns) == list(metrics.TIMESERIES_COLUMNS)
+    assert len(res.runs) == 2 and len(res.families) > 50 and len(res.events) > 100
+    assert np.isfinite(res.runs["lead_time_help_mean"]).all()
+    assert set(res.families["scenario"]) == {scenario}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_every_scenario_starts_from_todays_open_cases(scenario):
+    """run.start=today: each workflow puts the region's open cases in place (Sequential's resume_* methods, or the
+    integrated team taking them over) and runs; the cases show up as preexisting rows."""
+    model = make_model(["region=demo", "run.start=today", "run.years=1", "run.replications=1", "run.quiet=true",
+                        f"scenario={scenario}"])
+    res = runner.run(model, jobs=1, progress=False)
+    assert res.families["preexisting"].astype(bool).sum() > 50
+    assert np.isfinite(res.runs["lead_time_help_mean"]).all()
+
+
+def test_the_integrated_team_takes_over_todays_open_cases():
+    model = make_model(["region=demo", "run.start=today", "run.years=1", "run.quiet=true", "scenario=integrated"])
+    wf = model.scenario.workflow(model, 0).run()
+    pre = [f for f in wf.families if f.preexisting]
+    taken = [f for f in pre if f.team_start == 0.0]
+    assert len(taken) > 0.5 * len(pre)  # in care at VT, buurtteam, Raad, court or GI: now with the team
+    # the partners whose staff moved in have no places and nobody waiting for them
+    for name in ("veilig_thuis.triage", "veilig_thuis.casus", "buurtteam", "gi"):
+        pool = wf.engine.pools[name]
+        assert pool.capacity == 0 and pool.stats.starts == 0 and pool.queued == 0, name
+
+
+# ====================================================================== common random numbers
+
+
+def test_same_seed_gives_identical_families_in_every_workflow():
+    """Arrival times and every attribute are drawn before the run (sim/demand.py): a workflow that drew its
+    families itself, or from a changed model, would differ here."""
+    ref_model = model_of("sequential")
+    reference = {rep: demand.generate(ref_model, ref_model.scenario.workflow(ref_model, rep).streams) for rep in (0, 1)}
+    episode0 = None
+    for scenario in SCENARIOS:
+        model = model_of(scenario)
+        for rep in (0, 1):
+            wf = model.scenario.workflow(model, rep)
+            for field in ("time", "route", "colour", "n_children", "voluntary_u", "reentry_u", "return_after"):
+                assert np.array_equal(getattr(wf.arrivals, field), getattr(reference[rep], field)), (scenario, field)
+        fam = runner.run(model, jobs=1, progress=False).families
+        first = fam[(fam["episode"] == 0) & ~fam["preexisting"].astype(bool)]
+        cols = ["replication", "family_id", "route", "arrival", "colour", "n_children"]
+        first = first[cols].sort_values(["replication", "family_id"]).reset_index(drop=True)
+        if episode0 is None:
+            episode0 = first
+        else:
+            pd.testing.assert_frame_equal(first, episode0, check_exact=True, obj=scenario)
+    assert len(episode0) > 100
+
+
+# ====================================================================== staff
+
+
+@pytest.mark.parametrize("region", ["demo", "gelderland"])
+def test_total_fte_is_equal_across_workflows_by_default(region):
+    """The teams and expert pools are formed from the partners' FTE: the total is today's chain's, and the
+    partners' actors really run with what is left."""
+    totals = {}
+    for scenario in SCENARIOS:
+        model = make_model([f"region={region}", f"scenario={scenario}", "run.quiet=true"])
+        plan = fte_plan(model)
+        totals[scenario] = sum(plan.values())
+        wf = model.scenario.workflow(model, 0)
+        for org in ("buurtteam", "veilig_thuis", "rvdk", "gi"):
+            assert wf.model.staffing[org].fte == pytest.approx(plan[org], abs=1e-9), (scenario, org)
+        moved = sum(plan[o] for o in plan if o not in model.staffing)  # teams and expert pools
+        assert (moved > 0) == (scenario not in ("sequential", "blijvend_veilig")), scenario
+    today = totals["sequential"]
+    for scenario, total in totals.items():
+        assert total == pytest.approx(today, rel=1e-12), scenario
+    # and the team really holds staff: in integrated most partner FTE moved
+    integrated = fte_plan(make_model([f"region={region}", "scenario=integrated", "run.quiet=true"]))
+    assert integrated["veiligheidsteam"] > 0.5 * today
+
+
+def test_team_shares_above_what_a_partner_has_fail_before_the_run():
+    with pytest.raises(ConfigError, match=r"^scenario.team.share.gi = "):
+        model_of("integrated", "scenario.team.share.gi=1.0")  # plus experts.gi: more than the GI has
+    with pytest.raises(ConfigError, match=r"^scenario.team.share.rvdk = 0.96 leaves staffing.rvdk less than one caseload place"):
+        model_of("integrated", "scenario.team.share.rvdk=0.96")
+
+
+# ====================================================================== null settings reduce to today's chain
+
+
+@pytest.mark.parametrize("scenario", ALTERNATIVES)
+def test_with_every_effect_off_the_paired_difference_in_lead_time_is_zero(scenario):
+    """Team (or joint meeting) disabled and every effect neutral: the alternative must be today's chain to the
+    last bit, so the paired difference of every replication is exactly 0. Fails if the workflow moves FTE, draws
+    from a shared stream in another order, or schedules anything extra when its structure is off."""
+    base = runner.run(model_of("sequential"), jobs=1, progress=False)
+    alt = runner.run(model_of(scenario, *NULL[scenario]), jobs=1, progress=False)
+    diff = alt.runs["lead_time_help_mean"].to_numpy() - base.runs["lead_time_help_mean"].to_numpy()
+    assert np.all(diff == 0.0)
+    cols = [c for c in metrics.FAMILY_COLUMNS if c != "scenario"]
+    pd.testing.assert_frame_equal(alt.families[cols], base.families[cols], check_exact=True)
+
+
+def test_the_null_comparison_can_fail():
+    """The same comparison with one effect switched on is not zero (the test above is not vacuous)."""
+    base = runner.run(model_of("sequential"), jobs=1, progress=False)
+    alt = runner.run(model_of("blijvend_veilig", "scenario.effects.reentry_reduction=0.0",
+                              "scenario.effects.help_duration_factor=1.5"), jobs=1, progress=False)
+    assert np.any(alt.runs["lead_time_help_mean"].to_numpy() != base.runs["lead_time_help_mean"].to_numpy()) or \
+        not alt.families["buurtteam_end"].equals(base.families["buurtteam_end"])
+
+
+# ====================================================================== the integrated team
+
+
+def test_integrated_family_without_court_step_tells_its_story_once_and_is_not_handed_over():
+    model = model_of("integrated")
+    fam = runner.run(model, jobs=1, progress=False).families
+    fam = fam[~fam["preexisting"].astype(bool)]
+    no_court = fam[fam["court_request"].isna()]
+    assert len(no_court) > 200
+    assert (no_court["stories_told"] == 1).all()
+    assert (no_court["handoffs"] == 0).all()
+    assert not no_court["orgs_involved"].str.contains("veilig_thuis|buurtteam|>gi").any()
+    # the same families in today's chain are handed over and retell their story
+    seq = runner.run(model_of("sequential"), jobs=1, progress=False).families
+    same = seq.merge(no_court[["replication", "case_id"]], on=["replication", "case_id"])
+    assert (same["handoffs"] > 0).mean() > 0.3 and (same["stories_told"] > 1).mean() > 0.3
+
+
+def test_integrated_team_holds_a_duo_and_costs_meetings_and_consults():
+    model = model_of("integrated", "run.years=2")
+    wf = model.scenario.workflow(model, 0).run()
+    team = wf.engine.pools["veiligheidsteam"]
+    held = [f.holds[team.name][0] for f in wf.families if team.name in f.holds]
+    assert set(held) <= {1, 2} and 2 in held  # one vaste professional or the duo
+    fam = pd.DataFrame({"meeting": [f.meeting_hours for f in wf.families],
+                        "consult": [f.consult_hours for f in wf.families],
+                        "team": [f.team_start == f.team_start for f in wf.families]})
+    assert fam.loc[fam["team"], "meeting"].gt(0).mean() > 0.5  # coordination hours for families the team held
+    assert fam["consult"].gt(0).any()
+
+
+def test_integrated_runs_when_its_own_team_is_the_bottleneck():
+    """A team caseload far below the load: families (and second duo members) are still waiting at the end, and
+    the run ends cleanly with the team's waiting list in the tables."""
+    res = runner.run(model_of("integrated", "scenario.team.caseload=6", "run.years=2"), jobs=1, progress=False)
+    assert (res.runs["waiting_list_end.veiligheidsteam"] > 0).all()
+    assert (res.runs["utilisation.veiligheidsteam"] > 0.9).all()
+
+
+def test_integrated_with_the_gi_taking_over_uses_the_gi_waiting_list():
+    model = model_of("integrated", "scenario.team.gi_mandate=gi", "scenario.team.share.gi=0.5", "run.years=2")
+    fam = runner.run(model, jobs=1, progress=False).families
+    measured = fam[fam["measure"].isin(["ots", "ots_uhp", "voogdij"]) & fam["gi_first_contact"].notna()]
+    assert len(measured) > 0
+    assert (measured["gi_first_contact"] > measured["gi_request"]).all()  # first contact after a wait at the GI
+    duo = runner.run(model_of("integrated", "run.years=2"), jobs=1, progress=False).families
+    m2 = duo[duo["measure"].isin(["ots", "ots_uhp", "voogdij"]) & duo["gi_first_contact"].notna()]
+    assert (m2["gi_first_contact"] == m2["gi_request"]).all()  # the duo holds the mandate: no waiting list
+
+
+# ====================================================================== joint meetings: hand-computed trace
+
+
+def _inject(wf, times: list[float], colour: int = 2) -> None:
+    """Replace the replication's arrivals by melding families at ``times`` (crisismeter index ``colour``)."""
+    n, e = len(times), wf.model.max_episodes
+    wf.arrivals = demand.Arrivals(time=np.asarray(times, dtype=float), route=np.zeros(n, dtype=np.int8),
+                                  colour=np.full((n, e), colour, dtype=np.int8), n_children=np.ones(n, dtype=np.int64),
+                                  voluntary_u=np.zeros((n, e)), reentry_u=np.ones((n, e)),
+                                  return_after=np.full((n, e), 1e9))
+
+
+def test_joint_crisis_meeting_starts_only_when_every_participant_is_free():
+    """Three rood families at t = 0, 0.25, 0.5. Veilig Thuis, the GI and the RvdK have two persons on duty, the
+    vertrouwensarts one. A meeting takes 1 + 1 x 4 participants = 5 h = 1 day at 5 h per day.
+    By hand: family 1 meets [0, 1]. Family 2 could have three of its four participants at 0.25, but the
+    vertrouwensarts is busy until 1: it meets [1, 2]; family 3 [2, 3]. A one-hour consult of the vertrouwensarts
+    asked at 0.3 comes after family 2 and before family 3 in the line (first come, first served, no overtaking):
+    it runs [2, 2.2], and family 3 meets [2.2, 3.2]. While a meeting waits, none of its participants is held."""
+    setup = [*staff("veilig_thuis", 10, triage_share=0.2, triage_caseload=1), *staff("gi", 10), *staff("rvdk", 10),
+             "scenario.experts.vt.share=0.2", "scenario.experts.vertrouwensarts.share=0.1",
+             "scenario.experts.gi.share=0.2", "scenario.experts.rvdk.share=0.2",
+             "scenario.work_hours_per_day=5", "scenario.meetings.crisis.base_hours=1",
+             "scenario.meetings.crisis.hours_per_participant=1",
+             "scenario.meetings.crisis.planning={dist:deterministic,value:0}", "run.event_log=false"]
+    model = model_of("samen_in_crisis", *setup)
+    wf = model.scenario.workflow(model, 0)
+    assert {n: p.capacity for n, p in wf.expertise.pools.items()} == {"vt": 2, "gi": 2, "rvdk": 2, "vertrouwensarts": 1}
+    _inject(wf, [0.0, 0.25, 0.5])
+    consult_done = []
+    probe = {}
+    arts = ConsultSpec("medisch", "vertrouwensarts", 1.0, {"groen": 1.0, "oranje": 1.0, "rood": 1.0})
+
+    def ask_consult(_):
+        fam = wf.families[0]
+        wf.expertise.consult(fam, arts, lambda f, name: consult_done.append(wf.engine.now))
+
+    def look(_):
+        probe.update({n: (p.busy, p.queued) for n, p in wf.expertise.pools.items()})
+
+    wf.engine.at(0.3, ask_consult)
+    wf.engine.at(0.6, look)
+    wf.run()
+    starts = [f.triage_start for f in sorted(wf.families, key=lambda f: f.family_id) if f.episode == 0]
+    ends = [f.triage_end for f in sorted(wf.families, key=lambda f: f.family_id) if f.episode == 0]
+    assert starts == pytest.approx([0.0, 1.0, 2.2])
+    assert ends == pytest.approx([1.0, 2.0, 3.2])
+    assert consult_done == pytest.approx([2.2])
+    # at 0.6: meeting 1 holds one of each; meetings 2 and 3 and the consult wait and hold nobody
+    assert probe == {"vt": (1, 2), "gi": (1, 2), "rvdk": (1, 2), "vertrouwensarts": (1, 3)}
+    first = [f for f in wf.families if f.family_id == 0 and f.episode == 0][0]
+    assert first.meeting_hours == pytest.approx(5 * 4)  # 5 hours, four participants
+
+
+def test_samen_in_crisis_families_do_not_retell_their_story_at_gi_and_rvdk():
+    model = model_of("samen_in_crisis", "families.colour.groen=0.0", "families.colour.oranje=0.5",
+                     "families.colour.rood=0.5", "routing.rood_spoed=1.0", "scenario.effects.spoed_averted=0.0")
+    fam = runner.run(model, jobs=1, progress=False).families
+    seq = runner.run(model_of("sequential", "families.colour.groen=0.0", "families.colour.oranje=0.5",
+                              "families.colour.rood=0.5", "routing.rood_spoed=1.0"), jobs=1, progress=False).families
+    rood = fam[(fam["colour"] == "rood") & (fam["route"] != "direct") & fam["triage_end"].notna()]
+    seq_rood = seq.merge(rood[["replication", "case_id"]], on=["replication", "case_id"])
+    assert len(rood) > 20
+    # today: intake at VT, then stories at the court, the GI and the Raad; with the MDO only VT's and the court's
+    assert rood["stories_told"].mean() < seq_rood["stories_told"].mean() - 1.5
+    assert (rood["meeting_hours"] > 0).all()
+
+
+def test_utrecht_west_table_means_fewer_vt_onderzoeken_and_raad_requests():
+    extra = ["families.colour.groen=0.0", "families.colour.oranje=1.0", "families.colour.rood=0.0",
+             "run.years=2", "run.replications=3"]
+    seq = runner.run(model_of("sequential", *extra), jobs=1, progress=False).runs
+    uw = runner.run(model_of("utrecht_west", *extra, "scenario.effects.vt_onderzoek_averted=0.5",
+                             "scenario.effects.rvdk_averted=0.5"), jobs=1, progress=False).runs
+    assert uw["vt_onderzoeken_per_year"].mean() < 0.8 * seq["vt_onderzoeken_per_year"].mean()
+    assert (uw["meeting_hours_per_family"] > 0).all()
+
+
+def test_blijvend_veilig_fewer_returns_and_longer_help():
+    extra = ["run.years=2", "run.replications=3"]
+    seq = runner.run(model_of("sequential", *extra), jobs=1, progress=False).families
+    bv = runner.run(model_of("blijvend_veilig", *extra, "scenario.effects.reentry_reduction=0.8"), jobs=1,
+                    progress=False).families
+    assert (bv["episode"] > 0).sum() < 0.8 * (seq["episode"] > 0).sum()
+    help_len = lambda f: (f["buurtteam_end"] - f["buurtteam_start"]).mean()  # noqa: E731
+    assert help_len(bv) > 1.1 * help_len(seq)
+
+
+# ====================================================================== configuration
+
+
+def test_scenario_values_have_a_provenance():
+    for path in sorted((CONF / "scenario").glob("*.yaml")):
+        found, missing = provenance.read_file(path, "scenario")
+        assert not missing, f"{path.name}: no source/derived/assumption comment for {missing}"
+
+
+def test_every_assumed_effect_names_its_range():
+    for path in sorted((CONF / "scenario").glob("*.yaml")):
+        for p in provenance.read_file(path, "scenario")[0]:
+            if p.key.startswith("scenario.effects."):
+                assert p.kind == "assumption" and "range" in p.text, (path.name, p.key)
+
+
+@pytest.mark.parametrize("override, message", [
+    ("scenario.effects.reentry_reduction=0.2", r"^scenario.effects.reentry_reduction is set, but workflow 'integrated'"),
+    ("scenario.team.caseload=-1", r"^scenario.team.caseload = -1"),
+    ("scenario.team.gi_mandate=raad", r"^scenario.team.gi_mandate = 'raad' \(allowed: duo, gi\)"),
+    ("scenario.consults.vt.need.rood=1.5", r"^scenario.consults.vt.need.rood = 1.5"),
+    ("scenario.meetings.crisis.participants=[vt,arts]", r"^scenario.meetings.crisis.participants\[1\] = 'arts'"),
+    ("scenario.effects.assessment_factor=0", r"^scenario.effects.assessment_factor = 0"),
+])
+def test_bad_scenario_values_give_one_line_errors(override, message):
+    with pytest.raises(ConfigError, match=message) as err:
+        model_of("integrated", override)
+    assert "\n" not in str(err.value)
+
+
+def test_sequential_refuses_scenario_values_it_would_ignore():
+    with pytest.raises(ConfigError, match=r"^scenario.effects.help_duration_factor is set, but workflow 'sequential'"):
+        model_of("sequential", "scenario.effects.help_duration_factor=1.2")
+
+
+def test_assumptions_table_lists_the_scenario_file_and_structure():
+    from sim.cli import assumptions_table
+    from tests.conftest import compose_cfg
+
+    cfg = compose_cfg([*TINY, "scenario=integrated", "scenario.team.caseload=12"])
+    model = make_model([*TINY, "scenario=integrated", "scenario.team.caseload=12"])
+    table = assumptions_table(cfg, model)
+    rows = table.set_index("parameter")
+    assert rows.loc["scenario.team.caseload", "value"] == "12.0"  # the value in force, not the file's default
+    assert rows.loc["scenario.team.caseload", "file"] == "scenario/integrated.yaml"
+    assert "scenario.effects.assessment_factor" in rows.index
+    assert "structure.help_start" in rows.index
