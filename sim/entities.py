@@ -15,7 +15,10 @@ import math
 NAN = math.nan
 
 ORGS: tuple[str, ...] = ("buurtteam", "veilig_thuis", "rvdk", "kinderrechter", "gi")
-"""Organisations in the order a family meets them in today's chain; fixes the wait_* columns."""
+"""Organisations in the order a family meets them in today's chain."""
+
+WAIT_ORGS: tuple[str, ...] = ORGS + ("veiligheidsteam",)
+"""Organisations with a wait_* column: today's chain plus the integrated team (zero for workflows without it)."""
 
 MILESTONES: tuple[str, ...] = (
     "triage_start",  # veiligheidsbeoordeling (or the joint triage) starts

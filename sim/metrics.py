@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.entities import COUNTERS, MILESTONES, ORGS, Family
+from sim.entities import COUNTERS, MILESTONES, WAIT_ORGS, Family
 
 FAMILY_COLUMNS: tuple[str, ...] = (
     "scenario", "replication", "case_id", "family_id", "episode", "route", "colour", "n_children",
-    "preexisting", "arrival", *MILESTONES, *(f"wait_{o}" for o in ORGS), *COUNTERS, "staff_hours",
+    "preexisting", "arrival", *MILESTONES, *(f"wait_{o}" for o in WAIT_ORGS), *COUNTERS, "staff_hours",
     "orgs_involved", "n_orgs", "outcome", "measure", "lead_time_help", "lead_time_measure", "censored",
 )
 EVENT_COLUMNS = ("scenario", "replication", "case_id", "activity", "organisation", "lifecycle", "time", "timestamp")
@@ -63,7 +63,7 @@ def families_table(families: list[Family], scenario: str, replication: int, t0: 
     for m in MILESTONES:
         cols[m] = floats(m) - t0
     waits = values("waits")
-    for o in ORGS:
+    for o in WAIT_ORGS:
         cols[f"wait_{o}"] = [w.get(o, 0.0) for w in waits]
     for c in COUNTERS:
         cols[c] = values(c)  # ints or floats: left to pandas, as before

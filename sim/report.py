@@ -440,7 +440,7 @@ def sweep_table(summary: pd.DataFrame, keys: Sequence[str], lang: str) -> str:
         f"<th colspan=\"3\">{_e(style.kpi_label(k, lang))}<div class=\"key\">{_e(k)}</div></th>" for k in kpis)
     rows = []
     for _, r in summary.iterrows():
-        cells = "".join(f"<td>{_e(style.workflow_label(str(r[k]), lang) if k == 'scenario' else r[k])}</td>" for k in keys)
+        cells = "".join(f"<td>{_e(_key_value(k, r[k], lang))}</td>" for k in keys)
         for k in kpis:
             unit = "share" if k.startswith("share_") else ""
             for fld in ("mean", "ci_low", "ci_high"):
@@ -449,6 +449,15 @@ def sweep_table(summary: pd.DataFrame, keys: Sequence[str], lang: str) -> str:
         rows.append(f"<tr>{cells}</tr>")
     return (f'<table class="kpi sweep" data-source="sweep_summary.csv"><thead><tr>{head}</tr></thead><tbody>'
             + "".join(rows) + "</tbody></table>")
+
+
+def _key_value(key: str, value: Any, lang: str) -> str:
+    """A swept value as a reader reads it: the workflow's name, a number without trailing zeros."""
+    if key == "scenario":
+        return style.workflow_label(str(value), lang)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return style.fmt_compact(float(value), lang)
+    return str(value)
 
 
 def _plain_table(df: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> str:

@@ -22,7 +22,7 @@ PLAIN = [
     "families.children={dist:empirical,values:[1],probs:[1.0]}",
     "families.reentry_probability=0.0", "families.max_episodes=1",
     "durations.transfer={dist:deterministic,value:0}",
-    "run.event_log=false", "run.quiet=true",
+    "run.event_log=false", "run.quiet=true", "run.start=empty",
 ]
 
 
@@ -47,4 +47,5 @@ def staff(org: str, fte: float, caseload: float = 1.0, **extra: float) -> list[s
 
 @pytest.fixture
 def tiny_overrides() -> list[str]:
-    return ["region=demo", "run.years=1", "run.warmup_years=0.5", "run.replications=2", "run.quiet=true"]
+    return ["region=demo", "run.start=empty", "run.years=1", "run.warmup_years=0.5", "run.replications=2",
+            "run.quiet=true"]

@@ -21,7 +21,7 @@ def _tables(res: runner.Results) -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def base_overrides():
-    return ["region=demo", "run.years=1", "run.warmup_years=0.5", "run.replications=3", "run.quiet=true",
+    return ["region=demo", "run.start=empty", "run.years=1", "run.warmup_years=0.5", "run.replications=3", "run.quiet=true",
             "staffing.rvdk.fte=4"]
 
 
@@ -89,7 +89,7 @@ def test_more_staff_never_lengthens_a_fifo_queue_pathwise(seed):
 def test_more_raad_staff_shortens_mean_raad_wait_in_the_chain():
     means = []
     for fte in (3.5, 4, 5, 7):
-        model = make_model(["region=demo", "run.years=2", "run.warmup_years=1", "run.replications=4",
+        model = make_model(["region=demo", "run.start=empty", "run.years=2", "run.warmup_years=1", "run.replications=4",
                             "run.event_log=false", "run.quiet=true", f"staffing.rvdk.fte={fte}"])
         means.append(runner.run(model, progress=False).runs["wait_mean.rvdk"].mean())
     assert all(b <= a for a, b in zip(means, means[1:])), means

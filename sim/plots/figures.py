@@ -170,11 +170,14 @@ def _tint(colour: str, amount: float) -> tuple[float, float, float]:
     return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount)
 
 
-def _norm_line(ax, x: float, label: str, lang: str, y_text: float = 0.02) -> None:
+def _norm_line(ax, x: float, label: str, x_max: float, y_text: float = 0.03) -> None:
+    """A dotted vertical line at a norm, its label written horizontally at the foot of the line (where the
+    rising curves leave room), on the side with more space."""
     ax.axvline(x, color=style.NORM_COLOUR, linestyle=(0, (1, 2)), linewidth=1.4, zorder=1)
-    ax.annotate(label, xy=(x, y_text), xycoords=("data", "axes fraction"), xytext=(4, 0),
-                textcoords="offset points", rotation=90, va="bottom", ha="left", fontsize=9, color=style.NORM_COLOUR,
-                path_effects=_halo(3))
+    right = x < 0.7 * x_max
+    ax.annotate(textwrap.fill(label, 24), xy=(x, y_text), xycoords=("data", "axes fraction"),
+                xytext=(5 if right else -5, 0), textcoords="offset points", va="bottom",
+                ha="left" if right else "right", fontsize=9, color=style.NORM_COLOUR, path_effects=_halo(3))
 
 
 def _finish(fig, title: str, meta: Meta, band: str = "ft.band", legend: tuple | None = None) -> None:
@@ -235,9 +238,9 @@ def lead_time_ecdf(families: Mapping[str, pd.DataFrame], norms: Mapping[str, flo
             labels.append(term("lg.ecdf", lang, wf=style.workflow_label(wf, lang),
                                median=style.fmt_number(median, lang, 0), p90=style.fmt_number(p90, lang, 0)))
         if math.isfinite(triage):
-            _norm_line(ax, triage, term("lg.norm", lang, what=term("lg.triage_norm", lang)), lang)
+            _norm_line(ax, triage, term("lg.norm", lang, what=term("lg.triage_norm", lang)), x_max)
         if math.isfinite(chain):
-            _norm_line(ax, chain, term("lg.norm", lang, what=term("lg.chain_norm", lang)), lang)
+            _norm_line(ax, chain, term("lg.norm", lang, what=term("lg.chain_norm", lang)), x_max)
         ax.set_xlim(0, x_max)
         ax.set_ylim(0, 100)
         ax.set_xlabel(term("ax.days_since_melding", lang))
