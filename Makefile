@@ -23,5 +23,9 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q -m "not slow"
 
+# speed and memory against the targets of issue 6 (~10 min); table printed, figures in results/bench/latest.json
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py
+
 clean:
 	rm -rf $(VENV) results

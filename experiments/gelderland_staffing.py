@@ -11,7 +11,8 @@ answers with the model's own machinery, every step a command a user can type, an
                                               at the Raad (--backlog-org, --backlog-extra), each with report.html
     results/gelderland_staffing/capacity.csv  lead time against demand per workflow (docs/model.md, "Output tables")
     results/gelderland_staffing/backlog_drain.csv   waiting list per organisation and week per extra FTE (same)
-    results/gelderland_staffing/figures/<lang>/     p90_against_fte, staffing_heatmap, capacity_curve,
+    results/gelderland_staffing/figures/<lang>/     p90_against_fte and staffing_heatmap (days until help starts, and
+                                              .lead_time_measure_p90: days until the jeugdbeschermer), capacity_curve,
                                               backlog_drain (+ sizing_table with --sizing): PNG, SVG, PDF, .txt, .csv
     results/gelderland_staffing/README.md     the exact commands and every figure with its caption
 
@@ -146,8 +147,10 @@ def main(argv: list[str] | None = None) -> int:
             report.write_report(out / "sweep")
             sweep_meta = report.meta_of(report.load(out / "sweep"), "en")
             summary = pd.read_csv(out / "sweep" / "sweep_summary.csv")
-            charts += [("p90_against_fte", lambda m, s=summary: F.p90_against_fte(s, m), sweep_meta),
-                       ("staffing_heatmap", lambda m, s=summary: F.staffing_heatmap(s, m), sweep_meta)]
+            # the help that starts first (mostly voluntary help) and the jeugdbeschermer: GI staff moves the second
+            for kpi in ("lead_time_help_p90", "lead_time_measure_p90"):
+                charts += [("p90_against_fte", lambda m, s=summary, k=kpi: F.p90_against_fte(s, m, k), sweep_meta),
+                           ("staffing_heatmap", lambda m, s=summary, k=kpi: F.staffing_heatmap(s, m, k), sweep_meta)]
         if "demand" in commands:
             report.write_report(out / "demand")
             demand_meta = report.meta_of(report.load(out / "demand"), "en")

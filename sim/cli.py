@@ -141,10 +141,14 @@ def assumptions_table(cfg: DictConfig, model: Model, scenario_file: str | None =
              if HydraConfig.initialized() else CONF_DIR / "process" / "nl_2023.yaml",
              CONF_DIR / "region" / f"{model.region_name}.yaml",
              CONF_DIR / "scenario" / f"{scenario_file}.yaml"]
+    staff_file = HydraConfig.get().runtime.choices.get("staff_dynamics") if HydraConfig.initialized() else None
+    if staff_file:  # +staff_dynamics=<name>: its turnover, hiring and onboarding assumptions (sim/staff.py)
+        files.append(CONF_DIR / "staff_dynamics" / f"{staff_file}.yaml")
     for path in files:
         if not path.is_file():
             continue
-        package = "scenario" if path.parent.name == "scenario" else ""  # conf/scenario files are @package scenario
+        # conf/scenario and conf/staff_dynamics files sit under their group's package
+        package = path.parent.name if path.parent.name in ("scenario", "staff_dynamics") else ""
         for p in provenance.read_file(path, package)[0]:
             if p.kind == "assumption":
                 value = OmegaConf.select(cfg, p.key, default=None)

@@ -309,6 +309,71 @@ class CompareSchema:
 
 
 @dataclass
+class TargetSchema:
+    """``python -m sim.size``: the target a staffing must meet (``conf/target/*.yaml``; validated by sim/size.py).
+
+    Settings, not domain facts: a planner chooses them. ``kpi`` is ``lead_time`` (melding -> start of help),
+    ``lead_time_measure`` (melding -> first contact with the jeugdbeschermer) or a per-stage norm
+    (``share_triage_within_norm``, ``share_vt_onderzoek_within_norm``, ``share_rvdk_wait_within_norm``,
+    ``share_gi_within_norm``, ``share_chain_within_norm``)."""
+
+    kpi: str = MISSING
+    quantile: Optional[float] = None  # lead-time KPIs: 0.9 = 90 % of families within ``days``; None = the mean
+    days: Optional[float] = None  # lead-time KPIs: the most days allowed (at the quantile, or on average)
+    share: Optional[float] = None  # norm KPIs: the least share of cases within the norm
+    confidence: float = 0.95  # the whole confidence interval of the KPI must lie on the right side of the target
+    organisations: Optional[List[str]] = None  # staffing.<org> to size; None = every organisation the KPI depends on
+    max_factor: float = 3.0  # search up to this x today's FTE per organisation; beyond it the target is unreachable
+    step_fte: float = 1.0  # resolution of the answer (FTE); "one FTE less" is one step less
+
+
+@dataclass
+class CapacitySchema:
+    """``python -m sim.capacity``: the largest demand each workflow carries, and lead time against demand."""
+
+    workflows: List[str] = field(default_factory=lambda: ["sequential", "integrated"])  # conf/scenario files
+    kpi: str = "lead_time_help_p90"  # the KPI of the curve (a column of the runs table)
+    margin: float = 0.05  # confirmation: stable at capacity x (1 - margin), unstable at capacity x (1 + margin)
+    scales: Optional[List[float]] = None  # demand.scale values of the curve; None = evenly up to capacity x (1 + margin)
+    points: int = 6  # with scales None: how many points from low to capacity x (1 + margin)
+    low: float = 0.5  # with scales None: the lowest demand.scale of the curve
+
+
+@dataclass
+class OrgDynamicsSchema:
+    """Staff dynamics of one organisation (``staff_dynamics.orgs.<org>``, sim/staff.py; values in conf/staff_dynamics/)."""
+
+    leavers_per_year: float = MISSING  # share of filled FTE leaving per year
+    hiring_delay_days: float = MISSING  # days from a vacancy to the new hire's first day
+    onboarding_weeks: float = MISSING  # weeks until a new hire carries a full caseload
+    onboarding_start_share: float = MISSING  # share of a full caseload a new hire carries on day one
+    fte_per_person: float = MISSING  # mean FTE of one person (stochastic leavers are whole persons)
+    extra_fte: float = 0.0  # a decision, not a fact: extra positions from day 0 (backlog drain lever)
+    extra_spread_days: float = 0.0  # extra hires start evenly over this many days after the hiring delay
+
+
+@dataclass
+class StaffDynamicsSchema:
+    """``+staff_dynamics=nl_2023``: FTE available over time instead of fixed (sim/staff.py)."""
+
+    deterministic: bool = False  # true: expected leavers per step instead of random ones (a fluid trace)
+    step_days: float = 7.0  # how often available FTE is recomputed and applied to the pools
+    orgs: Dict[str, OrgDynamicsSchema] = field(default_factory=dict)
+
+
+@dataclass
+class BacklogSchema:
+    """``python -m sim.backlog``: days until today's waiting lists are within their norms, per extra FTE (sim/backlog.py).
+
+    Settings, not domain facts: a planner chooses them. The hires follow ``staff_dynamics`` (delay, onboarding)."""
+
+    org: str = "gi"  # staffing.<org> that gets the extra FTE (buurtteam, veilig_thuis, rvdk, gi)
+    extra_fte: List[float] = field(default_factory=lambda: [0.0, 10.0, 20.0, 40.0])  # levels compared (paired seeds)
+    spread_days: float = 90.0  # the extra hires start evenly over this many days after the hiring delay
+    probe_days: float = 7.0  # how often the waiting lists are checked against their norms
+
+
+@dataclass
 class KetensimSchema:
     run: RunSchema = field(default_factory=RunSchema)
     scenario: ScenarioSchema = field(default_factory=ScenarioSchema)
@@ -322,6 +387,10 @@ class KetensimSchema:
     norms: NormsSchema = field(default_factory=NormsSchema)
     handoff: HandoffSchema = field(default_factory=HandoffSchema)
     compare: CompareSchema = field(default_factory=CompareSchema)
+    target: Optional[TargetSchema] = None  # python -m sim.size only (conf/size.yaml)
+    capacity: Optional[CapacitySchema] = None  # python -m sim.capacity only (conf/capacity.yaml)
+    staff_dynamics: Optional[StaffDynamicsSchema] = None  # None: static staffing (sim/staff.py)
+    backlog: Optional[BacklogSchema] = None  # python -m sim.backlog only (conf/backlog.yaml)
 
 
 def register() -> None:
@@ -406,6 +475,7 @@ class Model:
     norms: Mapping[str, float]
     intake_hours: Mapping[str, float]
     initial_state: Any = None  # sim.initial_state.InitialState of the region, or None (run.start=empty only)
+    staff_dynamics: Any = None  # sim.staff.StaffDynamics, or None: FTE fixed at staffing.<org> (today's behaviour)
 
     @property
     def horizon_days(self) -> float:
@@ -576,6 +646,10 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
     initial = initial_state_mod.validate(obj.region.initial_state, start=run.start, start_date=run.start_date,
                                          measures=measures)
 
+    from sim import staff as staff_mod  # late import: it uses this module's helpers
+
+    dynamics = staff_mod.validate(getattr(obj, "staff_dynamics", None))
+
     from sim.scenarios import build_scenario  # late import: scenarios import this module
 
     scenario = build_scenario(obj.scenario, staff) if scenario_builder is None else scenario_builder(obj.scenario)
@@ -605,6 +679,7 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
         norms=norms,
         intake_hours=intake,
         initial_state=initial,
+        staff_dynamics=dynamics,
     )
 
 

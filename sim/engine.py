@@ -76,7 +76,8 @@ def cyclic_gc_paused() -> Iterator[None]:
         gc.enable()
 
 
-STAGE_ABOVE = 2048  # heap size (entries) above which callbacks due on a later day are staged (Engine.at)
+STAGE_ABOVE = 256  # heap size (entries) from which callbacks due in a later time slot are staged (Engine.at)
+SLOTS_PER_DAY = 8  # staging slots per day; a power of two, so t * 8 and k / 8 are exact in floating point
 
 
 class Engine:
@@ -98,26 +99,26 @@ class Engine:
         # The clock in days: SimPy's env.now, copied here by run() whenever SimPy's clock moves, because the
         # actors read it several times per event and a plain attribute is cheaper than two property calls.
         self.now: float = self.env.now
-        # Staging area in front of SimPy's heap (see at() and _unstage()): callbacks due on a later simulated
-        # day wait in a list per day and join the heap when the clock reaches that day.
+        # Staging area in front of SimPy's heap (see at() and _unstage()): callbacks due in a later time slot
+        # (1/8 day) than the clock's wait in a list per slot and join the heap when the clock reaches the slot.
         self._staged: dict[int, list] = {}
-        self._stage_day = 1  # the next day to move into the heap; entries due before it are in the heap
-        self._stage_from = 1.0  # float(_stage_day)
-
+        self._flush_slot: float = math.inf  # lowest slot with staged entries (inf: none)
+        self._flush_at: float = math.inf  # its start in days: no staged entry is due before it
 
     def at(self, delay: float, fn: Callable[[Any], None], arg: Any = None) -> None:
         """Call ``fn(arg)`` after ``delay`` days (``delay`` >= 0).
 
         The entry is exactly what ``env.schedule(event, NORMAL, delay)`` makes (same time, priority and event
-        id from SimPy's counter), so events are processed in SimPy's order. Entries due on a later day than
-        the clock's are staged per day instead of pushed at once: a national run has ~90,000 callbacks pending
-        (help episodes, measures, re-entries months ahead), and a heap that size costs several microseconds
-        per push and pop in cache misses; the heap then holds only about a day's events. A small heap is cheap,
-        so staging starts only above STAGE_ABOVE entries (a small model pays nothing for it).
+        id from SimPy's counter), so events are processed in SimPy's order. When the heap is large, an entry
+        due in a later 1/8-day slot than the clock's is staged (kept in a list per slot) instead of pushed: a
+        national run has ~90,000 callbacks pending (help episodes, measures, re-entries months ahead), and a
+        heap that size costs several microseconds per push and pop in cache misses; with staging the heap
+        holds little more than the current slot's events. A small model never stages and pays nothing.
         """
-        entry = (self.env._now + delay, NORMAL, next(self._eid), _Call(fn, arg))
+        now = self.now
+        entry = (now + delay, NORMAL, next(self._eid), _Call(fn, arg))
         queue = self._queue
-        if entry[0] < self._stage_from or len(queue) < STAGE_ABOVE:
+        if len(queue) < STAGE_ABOVE or entry[0] * SLOTS_PER_DAY < int(now * SLOTS_PER_DAY) + 1:
             heappush(queue, entry)
         else:
             self._stage(entry)
@@ -126,42 +127,49 @@ class Engine:
         t = entry[0]
         if not math.isfinite(t):  # NaN or inf: an event that can never be ordered in time
             raise ValueError(f"cannot schedule a callback at time {t!r}: the delay must be a finite number of days")
-        day = int(t)  # t >= _stage_from >= 1 here, so int() is floor(): day <= t < day + 1, exactly
-        bucket = self._staged.get(day)
+        slot = int(t * SLOTS_PER_DAY)  # t > 0: int() is floor(), and slot / 8 <= t exactly
+        bucket = self._staged.get(slot)
         if bucket is None:
-            self._staged[day] = [entry]
+            self._staged[slot] = [entry]
+            if slot < self._flush_slot:
+                self._flush_slot, self._flush_at = slot, slot / SLOTS_PER_DAY
         else:
             bucket.append(entry)
 
-    def _unstage(self, top: float) -> None:
-        """The heap's next event is at ``top`` >= the first staged day: move that day into the heap.
+    def _unstage(self) -> None:
+        """The heap's next event is at or after ``_flush_at``: move that slot's entries into the heap.
 
-        Correctness: a staged entry of day d has time >= d >= _stage_from, so while the heap's next time is
-        below _stage_from nothing staged can come first; once it is not, the day is moved in before popping.
+        Why this keeps SimPy's order: every staged entry is due at or after ``_flush_at``, so while the heap's
+        next event is earlier, nothing staged can come before it; once it is not, the slot joins the heap
+        before anything is popped, and the heap orders by (time, priority, event id) as always. Entries are
+        only staged into slots after the clock's, and a slot is flushed only once the clock reaches it, so
+        every slot still staged lies after every slot already flushed.
         """
-        queue = self._queue
-        bucket = self._staged.pop(self._stage_day, None)
-        if bucket is not None:
-            for entry in bucket:
-                heappush(queue, entry)
-            self._stage_day += 1
-        elif self._staged:
-            self._stage_day += 1
-        else:  # nothing staged: jump to the day of the next event (no entry can be due before the clock)
-            self._stage_day = max(self._stage_day + 1, int(top))
-        self._stage_from = float(self._stage_day)
+        queue, staged = self._queue, self._staged
+        slot = self._flush_slot
+        for entry in staged.pop(slot):
+            heappush(queue, entry)
+        if staged:
+            slot += 1
+            while slot not in staged:
+                slot += 1
+            self._flush_slot, self._flush_at = slot, slot / SLOTS_PER_DAY
+        else:
+            self._flush_slot = self._flush_at = math.inf
 
     def _unstage_all(self) -> None:
         """Put every staged entry into SimPy's heap (at the end of a run: env._queue holds all that is pending)."""
         for bucket in self._staged.values():
             self._queue.extend(bucket)
         self._staged.clear()
+        self._flush_slot = self._flush_at = math.inf
         heapify(self._queue)
 
     def discard_pending(self) -> None:
         """Drop the events still scheduled and the cases still waiting (after a run, to free memory early)."""
         self._queue.clear()
         self._staged.clear()
+        self._flush_slot = self._flush_at = math.inf
         for pool in self.pools.values():
             pool._crisis.clear()
             pool._regular.clear()
@@ -190,13 +198,11 @@ class Engine:
         stop._ok, stop._value = True, None
         env.schedule(stop, URGENT, self.horizon - env._now)
         queue, call, step = env._queue, _Call, env.step
-        stage_from = self._stage_from
         with cyclic_gc_paused():
             while True:
                 entry = queue[0]  # never empty: the stop event is in it
-                if entry[0] >= stage_from:  # a staged day may hold earlier events: move it in first
-                    self._unstage(entry[0])
-                    stage_from = self._stage_from
+                if entry[0] >= self._flush_at:  # staged entries may come first: move their slot in
+                    self._unstage()
                     continue
                 event = entry[3]
                 if event.__class__ is call:
@@ -207,9 +213,9 @@ class Engine:
                     heappop(queue)
                     env._now = self.now = entry[0]
                     break
-                else:
+                else:  # any other SimPy event: SimPy processes it (the clock moves to its time first)
+                    self.now = entry[0]
                     step()
-                    self.now = env._now
         self._unstage_all()
         for pool in self.pools.values():
             pool.finish()

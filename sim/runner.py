@@ -47,6 +47,8 @@ def _replication(model: Model, replication: int) -> dict[str, pd.DataFrame | dic
     name = model.scenario.name
     fam = metrics.families_table(wf.families, name, replication, t0)
     kpis = metrics.replication_kpis(fam, wf.engine.pools, model.norms, model.run.years * 365.0)
+    if getattr(wf, "staff", None) is not None:  # staff dynamics: mean paper and available FTE per organisation
+        kpis.update(wf.staff.kpis(model.warmup_days, model.horizon_days))
     out = {
         "families": fam,
         "events": metrics.events_table(wf.events, name, replication, t0, model.run.start_date),

@@ -80,12 +80,18 @@ def test_loss_is_zero_at_the_observations_and_one_per_figure_fifteen_percent_off
     figs = [calibrate.Figure("a", "a", 100.0, "x", "s", "a"), calibrate.Figure("b", "b", 0.4, "share", "s", "b"),
             calibrate.Figure("c", "c", 7.0, "x", "s", "c", fitted=False)]
     problem = calibrate.Problem.__new__(calibrate.Problem)
-    problem.region = calibrate.Region("t", figs, [], False, Path("x"), 1, 1)
+    problem.region = calibrate.Region("t", figs, [], False, Path("x"), 1, 1, 1)
     problem.unknowns = []
     exact = pd.DataFrame({"a": [100.0, 100.0], "b": [0.4, 0.4], "c": [99.0, 99.0]})
     assert problem.loss({}, exact) == 0.0
     off = pd.DataFrame({"a": [115.0], "b": [0.34], "c": [0.0]})
     assert problem.loss({}, off) == pytest.approx(2.0)
+    # a figure the source gives as a range: one unit of loss is half the range; reproduced = inside it
+    wait = calibrate.Figure("w", "w", 28.0, "days", "s", "w", band=(21.0, 35.0))
+    problem.region = calibrate.Region("t", [wait], [], False, Path("x"), 1, 1, 1)
+    assert problem.loss({}, pd.DataFrame({"w": [35.0]})) == pytest.approx(1.0)
+    assert wait.reproduced(34.9) and wait.reproduced(21.0) and not wait.reproduced(35.5)
+    assert not calibrate.Figure("v", "v", 100.0, "x", "s", "v").reproduced(115.1)
 
 
 # ====================================================================== writing values

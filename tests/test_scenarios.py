@@ -204,7 +204,7 @@ def test_integrated_team_holds_a_duo_and_costs_meetings_and_consults():
 def test_integrated_runs_when_its_own_team_is_the_bottleneck():
     """A team caseload far below the load: families (and second duo members) are still waiting at the end, and
     the run ends cleanly with the team's waiting list in the tables."""
-    res = runner.run(model_of("integrated", "scenario.team.caseload=6", "run.years=2"), jobs=1, progress=False)
+    res = runner.run(model_of("integrated", "scenario.team.caseload=3", "run.years=2"), jobs=1, progress=False)
     assert (res.runs["waiting_list_end.veiligheidsteam"] > 0).all()
     assert (res.runs["utilisation.veiligheidsteam"] > 0.9).all()
 

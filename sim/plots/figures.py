@@ -94,13 +94,18 @@ class Meta:
         extra = [term(band, self.lang)] if band else []
         if any(w != "sequential" for w in self.workflows):
             extra.append(term("ft.assumed", self.lang))
-        return line + "\n" + " ".join(extra)
+        return _sentence(line) + "\n" + " ".join(extra)
 
     def caption(self, key: str, **values: object) -> str:
         common = term("cap.common", self.lang, region=style.region_label(self.region, self.lang),
                       workflows=self.workflow_names(), reps=self.replications, years=self._years(),
                       start=self._start())
-        return f"{term(key, self.lang, **values)} {common}"
+        return f"{term(key, self.lang, **values)} {_sentence(common)}"
+
+
+def _sentence(text: str) -> str:
+    """Capital first letter ('the Netherlands ...' opens a sentence as 'The Netherlands ...')."""
+    return text[:1].upper() + text[1:]
 
 
 # ====================================================================== statistics over replications
@@ -577,6 +582,7 @@ def paired_differences(comparison: pd.DataFrame, workflow: str, meta: Meta) -> C
                             ha=ha, va="top", fontsize=9.5, fontweight="bold" if good else "normal",
                             color="black" if good else "#666666")
         axes[-1].set_xlabel(term("ax.difference", lang, workflow=wf_name, baseline=base_name), labelpad=18)
+        fig.get_layout_engine().set(w_pad=0.15)  # room for the column of means at the right edge
         _finish(fig, term("t.paired", lang, workflow=style.workflow_label(workflow, lang, True),
                           baseline=style.workflow_label(baseline, lang, True)),
                 meta, band="ft.bars")
@@ -620,6 +626,15 @@ def _sweep_frame(summary: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return out
 
 
+def _kpi_axis(kpi: str, lang: str) -> str:
+    return term("ax.p90_days", lang) if kpi == "lead_time_help_p90" else style.kpi_label(kpi, lang)
+
+
+def _kpi_name(base: str, kpi: str) -> str:
+    """File name of a sweep chart: the default KPI keeps the plain name, another KPI is named in it."""
+    return base if kpi == "lead_time_help_p90" else f"{base}.{kpi}"
+
+
 def p90_against_fte(summary: pd.DataFrame, meta: Meta, kpi: str = "lead_time_help_p90", x_key: str | None = None) -> Chart:
     """The KPI (default: days within which 90 % of families get help) against the swept FTE of one organisation:
     a line per workflow with its 95 % band, one panel per value of the other swept keys (e.g. caseload norm)."""
@@ -651,26 +666,30 @@ def p90_against_fte(summary: pd.DataFrame, meta: Meta, kpi: str = "lead_time_hel
                                   marker=style.workflow_marker(wf), markersize=6)
                 seen.setdefault(wf, line)
             values = values if isinstance(values, tuple) else (values,)
-            if facets:
-                ax.set_title(", ".join(_facet_label(k, v, lang) for k, v in zip(facets, values)), loc="left",
-                             fontsize=10.5)
+            if facets:  # wrapped to the panel's width (~8 characters of 10.5 pt bold per inch)
+                ax.set_title(textwrap.fill(", ".join(_facet_label(k, v, lang) for k, v in zip(facets, values)),
+                                           int(8 * style.WIDTH_IN / ncols)), loc="left", fontsize=10.5)
             ax.set_xlabel(term("ax.fte_short", lang, org=style.org_short(org, lang)), fontsize=10)
             ax.xaxis.set_major_formatter(style.number_formatter(lang))
             ax.yaxis.set_major_formatter(style.number_formatter(lang))
-            ax.set_ylim(bottom=0)
+        # one y range for all panels, from 0 to the highest mean or interval end of any of them
+        top = np.nanmax(np.concatenate([df[mean_c].to_numpy(dtype=float), df[high_c].to_numpy(dtype=float)]))
+        axes[0][0].set_ylim(0, 1.05 * top if np.isfinite(top) and top > 0 else 1.0)
         for ax in axes[:, 0]:
-            ax.set_ylabel(term("ax.p90_days", lang) if kpi == "lead_time_help_p90"
-                          else term("ax.kpi_days", lang, kpi=style.kpi_label(kpi, lang)), fontsize=10)
+            ax.set_ylabel(term("ax.p90_days", lang) if kpi == "lead_time_help_p90" else term("u.days", lang).capitalize(),
+                          fontsize=10)
         for j in range(len(groups), nrows * ncols):
             axes[j // ncols][j % ncols].set_visible(False)
         names = list(seen)
-        _finish(fig, term("t.p90_fte", lang), meta,
+        _finish(fig, term("t.p90_fte", lang) if kpi == "lead_time_help_p90" else
+                term("t.kpi_fte", lang, kpi=style.kpi_label(kpi, lang)), meta,
                 legend=([seen[w] for w in names] + [Patch(facecolor=style.LIGHT_GREY)],
                         [style.workflow_label(w, lang) for w in names] + [term("lg.band", lang)],
                         min(len(names) + 1, 4)))
     facet_text = ", ".join(_facet_name(k, lang) for k in facets) or "–"
-    return Chart("p90_against_fte", fig,
-                 meta.caption("cap.p90_fte", org=style.org_label(org, lang), facet=facet_text, points=len(summary)),
+    return Chart(_kpi_name("p90_against_fte", kpi), fig,
+                 meta.caption("cap.p90_fte", kpi=_kpi_axis(kpi, lang), org=style.org_label(org, lang),
+                              facet=facet_text, points=len(summary)),
                  alt=term("t.p90_fte", lang), data=df.rename(columns={"_wf": "workflow"}))
 
 
@@ -747,12 +766,13 @@ def staffing_heatmap(summary: pd.DataFrame, meta: Meta, kpi: str = "lead_time_he
         for j in range(len(wfs), axes.size):
             axes.flat[j].set_visible(False)
         bar = fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.9)
-        bar.set_label(term("ax.p90_days", lang) if kpi == "lead_time_help_p90"
-                      else term("ax.kpi_days", lang, kpi=style.kpi_label(kpi, lang)), fontsize=9.5)
+        bar.set_label(textwrap.fill(_kpi_axis(kpi, lang), 40), fontsize=9.5)
         bar.ax.yaxis.set_major_formatter(style.number_formatter(lang))
         bar.ax.yaxis.set_minor_formatter(style.number_formatter(lang))
-        _finish(fig, term("t.heatmap", lang), meta, band="")
-    return Chart("staffing_heatmap", fig, meta.caption("cap.heatmap", org=style.org_label(org, lang)),
+        _finish(fig, term("t.heatmap", lang) if kpi == "lead_time_help_p90" else
+                term("t.kpi_heatmap", lang, kpi=style.kpi_label(kpi, lang)), meta, band="")
+    return Chart(_kpi_name("staffing_heatmap", kpi), fig,
+                 meta.caption("cap.heatmap", kpi=_kpi_axis(kpi, lang), org=style.org_label(org, lang)),
                  alt=term("t.heatmap", lang), data=df.rename(columns={"_wf": "workflow"}))
 
 
@@ -830,14 +850,13 @@ def capacity_curve(capacity: pd.DataFrame, meta: Meta) -> Chart:
             handles.append(line)
             labels.append(label)
         ax.axvline(1.0, color=style.NORM_COLOUR, linestyle=(0, (1, 2)), linewidth=1.4)
-        ax.annotate(term("lg.today", lang).replace("staffing", "demand").replace("bezetting", "vraag"),
+        ax.annotate(term("lg.demand_today", lang),
                     xy=(1.0, 0.98), xycoords=("data", "axes fraction"), xytext=(4, 0), textcoords="offset points",
                     va="top", fontsize=9, color=style.NORM_COLOUR)
         hollow = Line2D([], [], linestyle="none", marker="o", markerfacecolor="white", markeredgecolor="black",
                         markeredgewidth=2)
         ax.set_xlabel(term("ax.demand", lang))
-        ax.set_ylabel(term("ax.p90_days", lang) if kpi == "lead_time_help_p90"
-                      else term("ax.kpi_days", lang, kpi=style.kpi_label(kpi, lang)))
+        ax.set_ylabel(textwrap.fill(_kpi_axis(kpi, lang), 48))
         ax.xaxis.set_major_formatter(style.number_formatter(lang))
         ax.yaxis.set_major_formatter(style.number_formatter(lang))
         ax.set_ylim(bottom=0)

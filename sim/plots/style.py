@@ -203,7 +203,6 @@ TERMS: dict[str, tuple[str, str]] = {
     "lg.caseload": ("caseload norm {value} {unit} per FTE", "caseloadnorm {value} {unit} per fte"),
     "ax.p90_days": ("Days within which 90% of families get help", "Dagen waarbinnen 90% van de gezinnen hulp krijgt"),
     "ax.demand": ("Demand (1 = today's number of meldingen)", "Vraag (1 = het huidige aantal meldingen)"),
-    "ax.kpi_days": ("{kpi} (days)", "{kpi} (dagen)"),
     "ax.extra_fte": ("+{fte} FTE", "+{fte} fte"),
     # ---- legend and annotations
     "lg.absent": ("{wf}: not in this way of working", "{wf}: niet in deze werkwijze"),
@@ -228,6 +227,7 @@ TERMS: dict[str, tuple[str, str]] = {
     "lg.norm_reached": ("within the norm after {days} days", "binnen de norm na {days} dagen"),
     "lg.extra_fte": ("{sign}{fte} FTE", "{sign}{fte} fte"),
     "lg.extra_fte_at": ("{sign}{fte} FTE at {org}", "{sign}{fte} fte bij {org}"),
+    "lg.demand_today": ("demand today", "huidige vraag"),
     "lg.today": ("staffing today", "huidige bezetting"),
     "lg.unstable": ("waiting list keeps growing: more demand than capacity", "wachtlijst blijft groeien: meer vraag dan capaciteit"),
     "lg.not_reached": ("not reached", "niet bereikt"),
@@ -244,6 +244,8 @@ TERMS: dict[str, tuple[str, str]] = {
                  "Wat verandert er met {workflow}? Vergeleken met {baseline}, voor dezelfde gezinnen"),
     "t.p90_fte": ("More staff, shorter waits? (90% of families get help within ...)",
                   "Meer personeel, korter wachten? (90% van de gezinnen krijgt hulp binnen ...)"),
+    "t.kpi_fte": ("More staff, shorter waits? {kpi}", "Meer personeel, korter wachten? {kpi}"),
+    "t.kpi_heatmap": ("{kpi}, by staffing and caseload norm", "{kpi}, per bezetting en caseloadnorm"),
     "t.heatmap": ("Days within which 90% of families get help, by staffing and caseload norm",
                   "Dagen waarbinnen 90% van de gezinnen hulp krijgt, per bezetting en caseloadnorm"),
     "t.capacity": ("How much demand can each way of working carry?", "Hoeveel vraag kan elke werkwijze aan?"),
@@ -392,19 +394,23 @@ TERMS: dict[str, tuple[str, str]] = {
         "{workflow}. De effecten van {workflow} zijn aannames (zie de lijst van aannames), geen gemeten "
         "resultaten van pilots."),
     "cap.p90_fte": (
-        "Days within which 90% of families get help, against the staffing of {org}, per way of working and per "
-        "{facet}. Line: mean over replications at each point of the sweep; band: 95% confidence interval of that "
-        "mean. {points} points.",
-        "Dagen waarbinnen 90% van de gezinnen hulp krijgt, tegen de bezetting van {org}, per werkwijze en per "
-        "{facet}. Lijn: gemiddelde over replicaties in elk punt van de sweep; band: 95%-betrouwbaarheidsinterval "
-        "van dat gemiddelde. {points} punten."),
+        "{kpi}, against the staffing of {org}, per way of working and per {facet}. Line: mean over replications "
+        "at each point of the sweep; band: 95% confidence interval of that mean. {points} points. Counted are the "
+        "families whose help started within the observed period: where a waiting list keeps growing, families "
+        "still waiting at the end are not counted, so the value understates the wait there.",
+        "{kpi}, tegen de bezetting van {org}, per werkwijze en per {facet}. Lijn: gemiddelde over replicaties in "
+        "elk punt van de sweep; band: 95%-betrouwbaarheidsinterval van dat gemiddelde. {points} punten. Geteld "
+        "zijn de gezinnen bij wie de hulp binnen de meetperiode startte: waar een wachtlijst blijft groeien, "
+        "tellen gezinnen die aan het eind nog wachten niet mee en onderschat de waarde het wachten."),
     "cap.heatmap": (
-        "Days within which 90% of families get help (mean over replications) for every combination of staffing "
-        "and caseload norm of {org}, one panel per way of working. Darker is faster. The 95% confidence "
-        "intervals are in the sweep summary table.",
-        "Dagen waarbinnen 90% van de gezinnen hulp krijgt (gemiddelde over replicaties) voor elke combinatie van "
-        "bezetting en caseloadnorm van {org}, een paneel per werkwijze. Donkerder is sneller. De "
-        "95%-betrouwbaarheidsintervallen staan in de samenvattende tabel van de sweep."),
+        "{kpi} (mean over replications) for every combination of staffing and caseload norm of {org}, one panel "
+        "per way of working. Darker is faster. The 95% confidence intervals are in the sweep summary table. "
+        "Counted are the families whose help started within the observed period: where a waiting list keeps "
+        "growing, the value understates the wait.",
+        "{kpi} (gemiddelde over replicaties) voor elke combinatie van bezetting en caseloadnorm van {org}, een "
+        "paneel per werkwijze. Donkerder is sneller. De 95%-betrouwbaarheidsintervallen staan in de "
+        "samenvattende tabel van de sweep. Geteld zijn de gezinnen bij wie de hulp binnen de meetperiode "
+        "startte: waar een wachtlijst blijft groeien, onderschat de waarde het wachten."),
     "cap.capacity": (
         "{kpi} against demand (1 = today's number of meldingen and requests for help), per way of working, at "
         "today's staffing. Line: mean over replications; band: 95% confidence interval of that mean. A hollow "

@@ -59,6 +59,10 @@ class Workflow:
             self.seed_initial_state()
         if len(self.arrivals):
             self.engine.at(float(self.arrivals.time[0]), self._arrival, 0)
+        if self.model.staff_dynamics is not None:  # FTE available over time (sim/staff.py); None: fixed places
+            from sim import staff
+
+            self.staff = staff.attach(self)
         self.engine.run()
         now = self.engine.now
         for pool in self.engine.pools.values():  # right-censored waits: what was waited until the end

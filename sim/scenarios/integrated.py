@@ -84,6 +84,13 @@ def check_places(staffing: Mapping[str, Staffing], org: str, field: str, why: st
 
 class Integrated(Sequential):
     name = "integrated"
+
+    @classmethod
+    def flows(cls, model):
+        """The analytic twin of this workflow (sim/scenarios/flows.py) for ``sim.screening``."""
+        from sim.scenarios import flows
+
+        return flows.integrated(model)
     uses = ("work_hours_per_day", "team", "experts", "consults", "meetings", "effects.assessment_factor",
             "effects.rvdk_duration_factor", "effects.resolved_without_measure")
     structural_assumptions = (

@@ -30,6 +30,13 @@ from sim.scenarios.base import Workflow
 class Sequential(Workflow):
     name = "sequential"
 
+    @classmethod
+    def flows(cls, model):
+        """The analytic twin of this chain (sim/scenarios/flows.py) for ``sim.screening``."""
+        from sim.scenarios import flows
+
+        return flows.sequential(model)
+
     def build(self) -> None:
         self.vt = self.add(VeiligThuis(self))
         self.buurtteam = self.add(Buurtteam(self))

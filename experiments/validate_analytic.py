@@ -1,0 +1,251 @@
+"""Analytic screening against the simulation over a grid of loads: writes docs/validation.md and docs/validation.csv.
+
+For each region (demo, Gelderland), each organisation's FTE knob (and the integrated team's caseload norm) is set
+so that its most loaded pool runs at a chosen load per usable place (0.5 ... 0.95 by the analytic screening,
+``sim/screening.py``), everything else as configured. Each point is simulated from an empty chain with a warm-up
+long enough for re-entries and the GI's multi-year measures to settle (``--warmup``), and the analytic values
+(``screening.screen_grid``) are set beside the simulated ones (mean over replications and its 95 % CI): per pool
+the utilisation and the mean wait (Allen-Cunneen for multi-place requests, and plain Erlang C for reference), and
+the chain's KPIs (lead time melding -> help, mean and p90; melding -> jeugdbeschermer; the norm shares).
+
+    .venv/bin/python experiments/validate_analytic.py                  # both regions (about 20 min on 2 cores)
+    .venv/bin/python experiments/validate_analytic.py --regions demo --jobs 2
+    .venv/bin/python experiments/validate_analytic.py --report-only    # rewrite docs/validation.md from the csv
+
+The tolerances below are what ``tests/test_screening.py`` holds the screening to at moderate load; the document
+states them next to the measured errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from hydra import compose, initialize_config_dir  # noqa: E402
+from hydra.core.global_hydra import GlobalHydra  # noqa: E402
+from omegaconf import OmegaConf  # noqa: E402
+
+from sim import config as config_mod  # noqa: E402
+from sim import runner, screening  # noqa: E402
+from sim.metrics import confidence_interval  # noqa: E402
+
+DOCS = ROOT / "docs"
+LOADS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+MODERATE = (0.6, 0.8)  # "moderate load": the band the tests hold the screening to
+
+# Tolerances at moderate load (tests/test_screening.py): analytic vs the simulated mean over replications.
+TOL_LEAD_RELATIVE = 0.10  # lead times melding -> help (mean, p90), melding -> jeugdbeschermer (mean)
+TOL_WAIT_RELATIVE = 0.50  # a pool's mean wait, relative ...
+TOL_WAIT_DAYS = 1.0  # ... or absolute (days), whichever is larger: small waits are noisy in both
+TOL_UTIL = 0.03  # a pool's utilisation (places in use per place), absolute
+
+# (knob, pools it loads): the knob is moved so that the most loaded of these pools runs at the chosen load
+KNOBS = {"sequential": [("staffing.veilig_thuis.fte", ("veilig_thuis.triage", "veilig_thuis.casus")),
+                        ("staffing.buurtteam.fte", ("buurtteam",)), ("staffing.rvdk.fte", ("rvdk",)),
+                        ("staffing.gi.fte", ("gi",))],
+         "integrated": [("scenario.team.caseload", ("veiligheidsteam",))]}
+KPIS = ("lead_time_help_mean", "lead_time_help_p90", "lead_time_measure_mean", "rvdk_wait_mean", "gi_wait_mean",
+        "share_triage_within_norm", "share_vt_onderzoek_within_norm", "share_rvdk_wait_within_norm",
+        "share_gi_within_norm")
+
+config_mod.register()
+
+
+def compose_cfg(overrides: list[str]):
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        return compose("config", overrides=overrides)
+
+
+def pressure(cfg, pools: tuple[str, ...]) -> float:
+    model = config_mod.validate(cfg)
+    g = screening.screen_grid(model, {})
+    return max(float(g[f"pressure.{p}"].iloc[0]) for p in pools)
+
+
+def solve(base: list[str], knob: str, pools: tuple[str, ...], load: float) -> float:
+    """The knob value at which the most loaded of ``pools`` runs at ``load`` (bisection on the analytic pressure,
+    which falls as the knob, FTE or caseload norm, rises)."""
+    cfg = compose_cfg(base)
+    today = float(OmegaConf.select(cfg, knob))
+    if knob.startswith("staffing.") and knob.endswith(".fte"):  # one flow model, every candidate FTE at once
+        model = config_mod.validate(cfg)
+        org = knob.split(".")[1]
+        values = today * np.geomspace(0.05, 20.0, 4001)
+        g = screening.screen_grid(model, {org: values})
+        worst = np.max([g[f"pressure.{p}"].to_numpy() for p in pools], axis=0)
+        ok = np.flatnonzero(worst <= load)
+        return float(values[ok[0]]) if len(ok) else float(values[-1])
+    lo, hi = today / 20.0, today * 20.0
+    for _ in range(40):
+        mid = math.sqrt(lo * hi)
+        c = compose_cfg(base + [f"{knob}={mid}"])
+        try:
+            p = pressure(c, pools)
+        except Exception:  # noqa: BLE001 - too small to validate (less than one place): too little
+            p = math.inf
+        lo, hi = (mid, hi) if p > load else (lo, mid)
+    return hi
+
+
+def point(region: str, workflow: str, knob: str, pools: tuple[str, ...], load: float, args) -> list[dict]:
+    base = [f"region={region}", f"scenario={workflow}", "run.start=empty", f"run.warmup_years={args.warmup}",
+            f"run.years={args.years}", f"run.replications={args.replications}", f"run.jobs={args.jobs}",
+            "run.event_log=false", "run.quiet=true"]
+    value = solve(base, knob, pools, load)
+    cfg = compose_cfg(base + [f"{knob}={value}"])
+    model = config_mod.validate(cfg)
+    grid = screening.screen_grid(model, {}).iloc[0]
+    runs = runner.run(model, progress=False).runs
+    rows = []
+    common = {"region": region, "workflow": workflow, "knob": knob, "value": value, "target_load": load,
+              "load": max(float(grid[f"pressure.{p}"]) for p in pools), "replications": args.replications,
+              "years": args.years, "warmup_years": args.warmup}
+    for p in [c.split(".", 1)[1] for c in grid.index if c.startswith("slots.")]:
+        for what, sim_col, an in (("utilisation", f"utilisation.{p}", grid[f"utilisation.{p}"]),
+                                  ("wait_mean", f"wait_mean.{p}", grid[f"wait_mean.{p}"])):
+            if sim_col not in runs.columns:
+                continue
+            m, lo, hi, _ = confidence_interval(runs[sim_col].to_numpy(dtype=float))
+            rows.append({**common, "measure": f"{what}.{p}", "pool": p, "varied": p in pools,
+                         "analytic": float(an), "erlang_c": float(grid[f"wait_mean_mmc.{p}"]) if what == "wait_mean"
+                         else math.nan, "sim_mean": m, "sim_ci_low": lo, "sim_ci_high": hi})
+    for k in KPIS:
+        if k in runs.columns and k in grid.index:
+            m, lo, hi, _ = confidence_interval(runs[k].to_numpy(dtype=float))
+            rows.append({**common, "measure": k, "pool": "", "varied": True, "analytic": float(grid[k]),
+                         "erlang_c": math.nan, "sim_mean": m, "sim_ci_low": lo, "sim_ci_high": hi})
+    return rows
+
+
+def within(r: pd.Series) -> bool:
+    """Is the analytic value within the tolerance of this measure?"""
+    a, s = r["analytic"], r["sim_mean"]
+    if not (math.isfinite(a) and math.isfinite(s)):
+        return False
+    m = r["measure"]
+    if m.startswith("utilisation."):
+        return abs(a - s) <= TOL_UTIL
+    if m.startswith("wait_mean.") or m.endswith("_wait_mean"):
+        return abs(a - s) <= max(TOL_WAIT_RELATIVE * abs(s), TOL_WAIT_DAYS)
+    if m.startswith("lead_time"):
+        return abs(a - s) <= TOL_LEAD_RELATIVE * abs(s)
+    return abs(a - s) <= 0.05  # shares within a norm
+
+
+def report(df: pd.DataFrame) -> str:
+    df = df.copy()
+    df["within"] = df.apply(within, axis=1)
+    df["error"] = df["analytic"] - df["sim_mean"]
+    lines = [
+        "# Analytic screening against the simulation",
+        "",
+        "Generated by `experiments/validate_analytic.py` (do not edit by hand; the raw numbers are in",
+        "`docs/validation.csv`). It answers: where can the analytic screening (`sim/screening.py`, used by",
+        "`python -m sim.size` to start its search and by `python -m sim.capacity`) stand in for the simulation, and",
+        "where not?",
+        "",
+        "## Method",
+        "",
+        "For each region and each organisation's FTE knob (for the integrated workflow: the team's caseload norm),",
+        "the knob is set so that its most loaded pool runs at a chosen load per usable place (offered load divided by",
+        "places less the crisis reserve and the head-of-line waste, by the screening), everything else as configured.",
+        "Each point is simulated from an empty chain with a long warm-up (re-entries and the GI's multi-year measures",
+        "must settle; the warm-up and window are in the tables), with the same seeds at every point. *sim* is the mean",
+        "over replications with its 95 % CI; *analytic* is `screening.screen_grid`; *Erlang C* is plain M/M/c on",
+        "the places (no multi-place requests, no CV, no priority) for reference.",
+        "",
+        "## Tolerances (held by `tests/test_screening.py` at moderate load, 0.6-0.8)",
+        "",
+        f"* lead times (melding -> help: mean and p90; melding -> jeugdbeschermer: mean): within "
+        f"{TOL_LEAD_RELATIVE:.0%} of the simulated mean;",
+        f"* a pool's mean wait: within {TOL_WAIT_RELATIVE:.0%} of the simulated mean or {TOL_WAIT_DAYS:g} day,"
+        f" whichever is larger;",
+        f"* a pool's utilisation: within {TOL_UTIL:.2f} (absolute); a share within a norm: within 0.05.",
+        "",
+        "## Where it holds and where it does not",
+        "",
+    ]
+    lines += findings(df)
+    for region in df["region"].unique():
+        for (workflow, knob), g in df[df["region"] == region].groupby(["workflow", "knob"], sort=False):
+            lines += ["", f"### {region}, {workflow}: {knob} varied", "",
+                      f"Warm-up {g['warmup_years'].iloc[0]:g} years, window {g['years'].iloc[0]:g} years, "
+                      f"{int(g['replications'].iloc[0])} replications per point.", ""]
+            lines.append("| load | knob | measure | analytic | Erlang C | sim mean [95 % CI] | within |")
+            lines.append("|---:|---:|---|---:|---:|---|:---:|")
+            shown = g[g["varied"] | g["measure"].isin(["lead_time_help_mean", "lead_time_help_p90"])]
+            for _, r in shown.iterrows():
+                lines.append(f"| {r['load']:.2f} | {r['value']:.4g} | {r['measure']} | {fmt(r['analytic'])} | "
+                             f"{fmt(r['erlang_c'])} | {fmt(r['sim_mean'])} [{fmt(r['sim_ci_low'])}, "
+                             f"{fmt(r['sim_ci_high'])}] | {'yes' if r['within'] else '**no**'} |")
+    return "\n".join(lines) + "\n"
+
+
+def findings(df: pd.DataFrame) -> list[str]:
+    """Summary by kind of measure and load band: the share of points within tolerance and the worst error."""
+    out = ["| measure | load band | points | within tolerance | median error (analytic - sim) | worst |",
+           "|---|---|---:|---:|---:|---:|"]
+    df = df[df["varied"]].copy()
+    df["kind"] = df["measure"].str.replace(r"\..*$", "", regex=True).where(
+        df["pool"] == "", df["measure"].str.split(".").str[0] + " (" + df["pool"] + ")")
+    df["band"] = pd.cut(df["target_load"], [0, 0.55, 0.85, 0.925, 1.0], labels=["<= 0.5", "0.6-0.8", "0.9", "0.95"])
+    for (kind, band), g in df.groupby(["kind", "band"], observed=True):
+        err = (g["analytic"] - g["sim_mean"]).replace([np.inf, -np.inf], np.nan)
+        worst = err.abs().max()
+        out.append(f"| {kind} | {band} | {len(g)} | {g['within'].mean():.0%} | {fmt(err.median())} | "
+                   f"{fmt(worst)} |")
+    return out
+
+
+def fmt(v: float) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    if math.isinf(v):
+        return "inf"
+    return f"{v:.3g}" if abs(v) < 1000 else f"{v:,.0f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--regions", default="demo,gelderland")
+    ap.add_argument("--workflows", default="sequential,integrated")
+    ap.add_argument("--loads", default=",".join(str(x) for x in LOADS))
+    ap.add_argument("--warmup", type=float, default=12.0)
+    ap.add_argument("--years", type=float, default=None, help="window (default: 30 for demo, 5 for gelderland)")
+    ap.add_argument("--replications", type=int, default=3)
+    ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--report-only", action="store_true")
+    args = ap.parse_args(argv)
+    csv = DOCS / "validation.csv"
+    if not args.report_only:
+        rows = []
+        started = time.perf_counter()
+        for region in args.regions.split(","):
+            for workflow in args.workflows.split(","):
+                for knob, pools in KNOBS[workflow]:
+                    for load in (float(x) for x in args.loads.split(",")):
+                        a = argparse.Namespace(**vars(args))
+                        a.years = args.years or (30.0 if region == "demo" else 5.0)
+                        a.replications = args.replications if region == "demo" else max(2, args.replications - 1)
+                        rows += point(region, workflow, knob, pools, load, a)
+                        print(f"validate_analytic: {region} {workflow} {knob} load {load:g} "
+                              f"({time.perf_counter() - started:.0f} s)", flush=True)
+                        pd.DataFrame(rows).to_csv(csv, index=False)  # as it goes: a long run keeps what it has
+    df = pd.read_csv(csv)
+    (DOCS / "validation.md").write_text(report(df), encoding="utf-8")
+    print(f"validate_analytic: wrote {DOCS / 'validation.md'} and {csv}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,171 @@
+"""Analytic screening (sim/screening.py) and the workflows' analytic twins (sim/scenarios/flows.py).
+
+Tiers: an exact reduction to Erlang C; the twins' request rates and holds per pool against the simulation's;
+analytic waits and lead times against the simulation at moderate load, within the tolerance docs/validation.md
+states (experiments/validate_analytic.py holds the numbers); instability propagating along the holds; a
+10,000-point grid that agrees point by point with single evaluations; workflows without a twin say so.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim import analytic, runner, screening
+from sim.config import ROUTING_OPTIONS
+from sim.metrics import confidence_interval
+from tests.conftest import PLAIN, ROOT, make_model, staff
+
+sys.path.insert(0, str(ROOT / "experiments"))
+import validate_analytic as va  # noqa: E402  (the tolerances docs/validation.md states)
+
+
+def _route(name: str, **probs: float) -> list[str]:
+    return [f"routing.{name}.{opt}={probs.get(opt, 0.0)}" for opt in ROUTING_OPTIONS[name]]
+
+
+# ---------------------------------------------------------------------------------------------- exact reductions
+
+
+def test_a_one_place_exponential_pool_is_erlang_c_exactly():
+    """Every melding closed after an exponential triage on 3 front-desk places: M/M/3 with a = 2.1."""
+    m = make_model(["region=demo", *PLAIN, "demand.vt_meldingen_per_year=730", "demand.buurtteam_direct_per_year=0",
+                    *staff("veilig_thuis", 10, triage_share=0.3, triage_caseload=1),
+                    "durations.vt_triage={dist:exponential,mean:1.05}", *_route("vt_triage", close=1)])
+    row = screening.screen(m).set_index("pool").loc["veilig_thuis.triage"]
+    assert row["offered_load"] == pytest.approx(2.1, rel=1e-12)
+    assert row["places"] == 3 and row["blocking_waste"] == 0 and row["cs2"] == pytest.approx(1.0)
+    assert row["wait_mean_allen_cunneen"] == pytest.approx(analytic.mmc_wait_mean(2.0, 1.05, 3), rel=1e-9)
+    assert row["wait_mean_erlang_c"] == pytest.approx(analytic.mmc_wait_mean(2.0, 1.05, 3), rel=1e-9)
+
+
+def test_min_of_two_exponentials_is_exponential():
+    from sim.distributions import Exponential
+
+    mean, var = screening.min_moments(Exponential(2.0), Exponential(3.0))
+    assert mean == pytest.approx(1.2, rel=2e-3)  # rate 1/2 + 1/3
+    assert var == pytest.approx(1.44, rel=5e-3)
+
+
+def test_a_disabled_team_is_todays_chain():
+    seq = screening.screen(make_model(["region=demo"]))
+    off = screening.screen(make_model(["region=demo", "scenario=integrated", "scenario.team.enabled=false"]))
+    assert off.drop(columns=[]).equals(seq)
+
+
+# ---------------------------------------------------------------------------------------------- the twins' flows
+
+
+@pytest.mark.parametrize("workflow", ["sequential", "integrated"])
+def test_request_rates_and_holds_of_every_pool_match_the_simulation(workflow):
+    """Routing, re-entry, escalation and children per family: the twin's requests per pool are the simulation's
+    within 5 % (the GI's mean hold within 10 %: a window of 12 years sees few of its voogdij measures end)."""
+    m = make_model(["region=demo", f"scenario={workflow}", "run.start=empty", "run.warmup_years=8", "run.years=12",
+                    "run.replications=2", "run.event_log=false", "run.quiet=true"])
+    sc = screening.screen(m).set_index("pool")
+    s = runner.run(m).summary().set_index("kpi")["mean"]
+    for pool, r in sc.iterrows():
+        sim_rate = s[f"arrivals_per_year.{pool}"]
+        if r["arrivals_per_year"] == 0:
+            assert sim_rate == 0, pool
+            continue
+        assert sim_rate == pytest.approx(r["arrivals_per_year"], rel=0.05), pool
+        sim_hold = s[f"offered_load.{pool}"] / sim_rate * 365.0
+        assert sim_hold == pytest.approx(r["hold_mean_days"], rel=0.10 if pool == "gi" else 0.05), pool
+
+
+def test_an_overloaded_raad_overloads_the_melders_that_wait_for_it():
+    """Veilig Thuis and the buurtteam keep a family until the Raad starts: when the Raad's list grows without
+    bound, so do their holds (and lead times through them); the GI is unaffected."""
+    m = make_model(["region=demo", "staffing.rvdk.fte=2"])
+    sc = screening.screen(m).set_index("pool")
+    assert not sc.loc["rvdk", "stable"]
+    assert not sc.loc["veilig_thuis.casus", "stable"] and not sc.loc["buurtteam", "stable"]
+    assert np.isinf(sc.loc["veilig_thuis.casus", "hold_mean_days"])
+    assert sc.loc["veilig_thuis.triage", "stable"]
+    g = screening.screen_grid(m, {})
+    assert not g["stable"].iloc[0] and g["bottleneck"].iloc[0] in ("rvdk", "veilig_thuis.casus", "buurtteam")
+    assert np.isinf(g["lead_time_help_p90"].iloc[0]) and g["share_rvdk_wait_within_norm"].iloc[0] == 0
+
+
+def test_more_staff_never_lengthens_an_analytic_wait():
+    m = make_model(["region=demo", "demand.scale=1.15"])
+    fte = np.linspace(3.5, 12, 60)
+    g = screening.screen_grid(m, {"rvdk": fte})
+    for col in ("wait_mean.rvdk", "wait_mean.veilig_thuis.casus", "lead_time_help_mean", "lead_time_help_p90"):
+        v = g[col].to_numpy()
+        assert np.all(np.diff(v[np.isfinite(v)]) <= 1e-9), col
+    assert np.all(np.diff(g["share_rvdk_wait_within_norm"].to_numpy()) >= -1e-12)
+
+
+# ---------------------------------------------------------------------------------------------- the grid
+
+
+def test_a_10000_point_grid_agrees_with_single_evaluations():
+    m = make_model(["region=gelderland"])
+    fm = screening.flow_model(m)
+    vt, gi = np.meshgrid(np.linspace(60, 120, 100), np.linspace(150, 400, 100))
+    g = screening.screen_grid(m, {"veilig_thuis": vt.ravel(), "gi": gi.ravel()}, fm=fm)
+    assert len(g) == 10_000
+    assert g["fte.veilig_thuis"].to_numpy() == pytest.approx(vt.ravel())
+    for i in (0, 4321, 9999):
+        one = make_model(["region=gelderland", f"staffing.veilig_thuis.fte={vt.ravel()[i]}",
+                          f"staffing.gi.fte={gi.ravel()[i]}"])
+        single = screening.screen_grid(one, {}).iloc[0]
+        for col in ("slots.gi", "load.veilig_thuis.casus", "wait_mean.veilig_thuis.triage", "lead_time_help_mean",
+                    "lead_time_help_p90", "share_triage_within_norm", "stable"):
+            assert g[col].iloc[i] == pytest.approx(single[col], rel=1e-9, abs=1e-12), (i, col)
+
+
+@pytest.mark.parametrize("scenario,available", [("sequential", True), ("integrated", True), ("ketenversnelling", True),
+                                                ("samen_in_crisis", False), ("utrecht_west", False),
+                                                ("blijvend_veilig", False), ("toekomstscenario", False)])
+def test_workflows_without_a_twin_say_so(scenario, available):
+    m = make_model(["region=demo", f"scenario={scenario}"])
+    if available:
+        assert screening.flow_model(m).pools
+    else:
+        with pytest.raises(screening.NotAvailable, match="use the simulation"):
+            screening.flow_model(m)
+
+
+# ---------------------------------------------------------------------------------------------- against the simulation
+
+
+MODERATE = ["region=demo", "run.start=empty", "run.warmup_years=10", "run.years=30", "run.replications=3",
+            "run.jobs=2", "run.event_log=false", "run.quiet=true"]
+
+
+def _set_load(overrides: list[str], org: str, pools: tuple[str, ...], load: float) -> list[str]:
+    m = make_model(overrides)
+    fte = m.staffing[org].fte * np.geomspace(0.1, 10, 4001)
+    g = screening.screen_grid(m, {org: fte})
+    worst = np.max([g[f"pressure.{p}"].to_numpy() for p in pools], axis=0)
+    return overrides + [f"staffing.{org}.fte={fte[np.flatnonzero(worst <= load)[0]]}"]
+
+
+@pytest.mark.slow
+def test_analytic_waits_and_lead_times_agree_with_the_simulation_at_moderate_load():
+    """The Raad at 0.75 and Veilig Thuis's case teams at 0.8 per usable place: every pool's utilisation, every
+    pool's mean wait and the lead times within the tolerances of docs/validation.md."""
+    ov = _set_load(MODERATE, "rvdk", ("rvdk",), 0.75)
+    ov = _set_load(ov, "veilig_thuis", ("veilig_thuis.triage", "veilig_thuis.casus"), 0.8)
+    m = make_model(ov)
+    g = screening.screen_grid(m, {}).iloc[0]
+    runs = runner.run(m).runs
+    checked = 0
+    for pool in m.staffing:
+        for p in [c.split(".", 1)[1] for c in g.index if c.startswith("slots.") and c.split(".", 1)[1].startswith(pool)]:
+            sim_u = runs[f"utilisation.{p}"].mean()
+            assert abs(g[f"utilisation.{p}"] - sim_u) <= va.TOL_UTIL, p
+            sim_w = confidence_interval(runs[f"wait_mean.{p}"].to_numpy())[0]
+            assert abs(g[f"wait_mean.{p}"] - sim_w) <= max(va.TOL_WAIT_RELATIVE * sim_w, va.TOL_WAIT_DAYS), p
+            checked += 1
+    assert checked == 5
+    assert g["wait_mean.rvdk"] > 1.0  # the comparison is not of two zeros
+    for k in ("lead_time_help_mean", "lead_time_help_p90", "lead_time_measure_mean"):
+        sim_k = runs[k].mean()
+        assert abs(g[k] - sim_k) <= va.TOL_LEAD_RELATIVE * sim_k, k
