@@ -124,7 +124,7 @@ def validate(schema: Any, *, start: str, start_date: str, measures: Mapping[str,
     longest = float(remaining.ppf(np.array([1.0]))[0])
     for kind in MEASURE_KINDS:
         term = float(measures[kind].term_days)
-        if in_care[kind] > 0 and longest > term:
+        if start == "today" and in_care[kind] > 0 and longest > term:  # only a state in use can contradict a run
             shown = "unbounded" if math.isinf(longest) else f"up to {longest:g} days"
             raise ConfigError(f"{prefix}.gi.remaining_term = {remaining.describe()} ({shown}; contradicts "
                               f"measures.{kind}.term_days = {term:g}: a term has at most {term:g} days left)")

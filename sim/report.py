@@ -133,7 +133,7 @@ class Workflow:
 
 @dataclass
 class Results:
-    kind: str  # 'run', 'comparison' or 'sweep'
+    kind: str  # 'run', 'comparison', 'sweep' or 'tables' (sizing, capacity or backlog tables only)
     directory: Path
     config: dict
     marker: dict
@@ -199,6 +199,13 @@ def load(directory: Path) -> Results:
             F._require(comparison, F.COMPARISON_COLUMNS, str(directory / "comparison.csv"))
             return Results("comparison", directory, config, marker, _read(directory, "summary", prefer="csv"),
                            _read(directory, "assumptions", prefer="csv"), workflows, comparison, overrides,
+                           choices=choices)
+        files = {str(f) for f in marker.get("files", [])}
+        if files & set(OPTIONAL_TABLES) and not any(f.startswith("families.") for f in files):
+            # written by python -m sim.size / sim.capacity / sim.backlog: their tables, no family records
+            assumptions = _read(directory, "assumptions", prefer="csv") if any(
+                f.startswith("assumptions.") for f in files) else pd.DataFrame(columns=["parameter", "value", "why", "file"])
+            return Results("tables", directory, config, marker, pd.DataFrame(), assumptions, overrides=overrides,
                            choices=choices)
         name = str(marker.get("scenario") or config.get("scenario", {}).get("name", "?"))
         wf = _workflow(directory, name)
@@ -549,9 +556,13 @@ def render(results: Results, lang: str = "en") -> str:
         intro = term("r.intro.comparison", lang, workflows=" / ".join(style.workflow_label(w, lang, True)
                                                                       for w in meta.workflows), region=region,
                      reps=meta.replications, years=meta._years(), start=meta._start())
-    else:
+    elif results.kind == "sweep":
         title = term("r.title.sweep", lang, points=len(results.summary), region=region)
         intro = term("r.intro.sweep", lang, points=len(results.summary), keys=", ".join(results.marker["swept"]))
+    else:
+        title = term("r.title.tables", lang, region=region)
+        intro = term("r.intro.tables", lang, tables=", ".join(t for t in OPTIONAL_TABLES
+                                                              if (results.directory / t).is_file()))
     parts.append(f"<h1>{_e(title)}</h1><p class=\"intro\">{_e(intro)}</p>")
     if any(w != "sequential" for w in meta.workflows):
         parts.append(f'<p class="note">{_e(term("r.assumed", lang))}</p>')
@@ -574,9 +585,11 @@ def render(results: Results, lang: str = "en") -> str:
                      + paired_table(results.comparison, lang, main)
                      + f"<details><summary>{term('r.paired.all', lang)}</summary>"
                      + paired_table(results.comparison, lang) + "</details>")
-    else:
+    elif results.kind == "sweep":
         keys = [k for k in results.marker["swept"]]
         parts.append(f"<h3>{term('r.points', lang)}</h3>" + sweep_table(results.summary, keys, lang))
+    else:
+        parts.pop()  # no key figures of its own: its tables are drawn below
 
     # ---- figures
     parts.append(f"<h2>{term('r.figures', lang)}</h2>")

@@ -316,3 +316,16 @@ def test_a_run_from_the_command_line_ends_with_its_report_path(tmp_path):
     assert float(cell["data-value"]) == float(summary.at["lead_time_help_mean", "mean"])
     marker = json.loads((out / output.MARKER).read_text())
     assert report.REPORT not in marker["files"]  # the report is made from the results, not part of them
+
+
+def test_a_directory_of_sizing_capacity_and_backlog_tables_gets_its_own_report(dirs, tmp_path):
+    """What python -m sim.size / sim.capacity / sim.backlog write: their tables, a configuration, a marker."""
+    d = tmp_path / "size"
+    d.mkdir()
+    config = (dirs["run"] / "config_resolved.yaml").read_text()
+    output.write_text(d / "config_resolved.yaml", config)
+    output.write_results(d, {"sizing": SIZING_FIXTURE}, ["csv"], config, extra={"scenario": "sequential"})
+    page = parse(report.write_report(d))
+    ids = {a.get("id") for t, a in page.tags if t == "figure"}
+    assert ids == {"fig-sizing_table"}
+    assert "Staff sizing (sizing.csv)" in " ".join(page.text)

@@ -62,7 +62,8 @@ def test_a_disabled_team_is_todays_chain():
 @pytest.mark.parametrize("workflow", ["sequential", "integrated"])
 def test_request_rates_and_holds_of_every_pool_match_the_simulation(workflow):
     """Routing, re-entry, escalation and children per family: the twin's requests per pool are the simulation's
-    within 5 % (the GI's mean hold within 10 %: a window of 12 years sees few of its voogdij measures end)."""
+    within 5 %, or four Poisson standard deviations for a pool with few requests (the expert pools); mean holds
+    within 5 % (the GI's within 10 %: a window of 12 years sees few of its voogdij measures end)."""
     m = make_model(["region=demo", f"scenario={workflow}", "run.start=empty", "run.warmup_years=8", "run.years=12",
                     "run.replications=2", "run.event_log=false", "run.quiet=true"])
     sc = screening.screen(m).set_index("pool")
@@ -72,7 +73,8 @@ def test_request_rates_and_holds_of_every_pool_match_the_simulation(workflow):
         if r["arrivals_per_year"] == 0:
             assert sim_rate == 0, pool
             continue
-        assert sim_rate == pytest.approx(r["arrivals_per_year"], rel=0.05), pool
+        count = r["arrivals_per_year"] * m.run.years * m.run.replications
+        assert sim_rate == pytest.approx(r["arrivals_per_year"], rel=max(0.05, 4 / np.sqrt(count))), pool
         sim_hold = s[f"offered_load.{pool}"] / sim_rate * 365.0
         assert sim_hold == pytest.approx(r["hold_mean_days"], rel=0.10 if pool == "gi" else 0.05), pool
 

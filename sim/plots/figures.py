@@ -676,8 +676,8 @@ def p90_against_fte(summary: pd.DataFrame, meta: Meta, kpi: str = "lead_time_hel
         top = np.nanmax(np.concatenate([df[mean_c].to_numpy(dtype=float), df[high_c].to_numpy(dtype=float)]))
         axes[0][0].set_ylim(0, 1.05 * top if np.isfinite(top) and top > 0 else 1.0)
         for ax in axes[:, 0]:
-            ax.set_ylabel(term("ax.p90_days", lang) if kpi == "lead_time_help_p90" else term("u.days", lang).capitalize(),
-                          fontsize=10)
+            ax.set_ylabel(textwrap.fill(term("ax.p90_days", lang), 34) if kpi == "lead_time_help_p90"
+                          else term("u.days", lang).capitalize(), fontsize=10)
         for j in range(len(groups), nrows * ncols):
             axes[j // ncols][j % ncols].set_visible(False)
         names = list(seen)
@@ -856,7 +856,7 @@ def capacity_curve(capacity: pd.DataFrame, meta: Meta) -> Chart:
         hollow = Line2D([], [], linestyle="none", marker="o", markerfacecolor="white", markeredgecolor="black",
                         markeredgewidth=2)
         ax.set_xlabel(term("ax.demand", lang))
-        ax.set_ylabel(textwrap.fill(_kpi_axis(kpi, lang), 48))
+        ax.set_ylabel(textwrap.fill(_kpi_axis(kpi, lang), 34))
         ax.xaxis.set_major_formatter(style.number_formatter(lang))
         ax.yaxis.set_major_formatter(style.number_formatter(lang))
         ax.set_ylim(bottom=0)

@@ -282,6 +282,11 @@ TERMS: dict[str, tuple[str, str]] = {
         "Dezelfde gezinnen (zelfde aanmeldingen en gezinskenmerken, common random numbers) doorgerekend in "
         "{workflows} in {region}: {reps} gepaarde replicaties van {years}, {start}. Verschillen zijn per "
         "replicatie genomen en staan er met hun 95%-betrouwbaarheidsinterval bij."),
+    "r.title.tables": ("ketensim report: staffing and capacity, {region}", "ketensim-rapport: personeel en capaciteit, {region}"),
+    "r.intro.tables": ("The tables of this directory ({tables}) drawn and listed; every value is a mean over "
+                       "replications with its 95% confidence interval.",
+                       "De tabellen van deze map ({tables}) getekend en opgesomd; elke waarde is een gemiddelde over "
+                       "replicaties met het 95%-betrouwbaarheidsinterval."),
     "r.intro.sweep": (
         "A grid of {points} configurations ({keys}), each run with its own replications; every value is a mean "
         "over replications with its 95% confidence interval.",

@@ -1,0 +1,153 @@
+"""Staff sizing (python -m sim.size, sim/size.py).
+
+The answer is checked the way a planner would check it: an independent simulation (another seed, the same
+replication count) at the staffing found meets the target, and at one FTE less it fails. Bad input (an unknown
+KPI, a quantile outside (0, 1), an unreachable target, ...) ends in one line before any simulated time.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+
+from sim import runner, size
+from sim.config import ConfigError, validate
+from sim.metrics import confidence_interval
+from tests.conftest import CONF, ROOT
+
+TINY = ["region=demo", "run.start=empty", "run.warmup_years=6", "run.years=4", "run.replications=4",
+        "run.quiet=true"]
+
+
+def compose_size(overrides: list[str]):
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return compose("size", overrides=list(overrides))
+
+
+def independent(cfg, fte: dict[str, float], target: size.Target) -> size.Verdict:
+    """The target judged on a fresh simulation: another seed, nothing shared with the search."""
+    c = cfg.copy()
+    c.run.seed = int(cfg.run.seed) + 7919
+    c.run.event_log = False
+    c.run.years = float(cfg.run.years) + size.follow_days(target) / 365.0
+    for org, value in fte.items():
+        c.staffing[org].fte = float(value)
+    model = validate(c)
+    results = runner.run(model, progress=False)
+    values = size.kpi_values(results, target, float(cfg.run.years) * 365.0)
+    mean, low, high, _ = confidence_interval(values, target.confidence)
+    an = size.Analytic(size.screening.flow_model(validate(cfg)), target)
+    return size.Verdict(dict(fte), mean, low, high, target.meets(high if target.lower_is_better else low),
+                        overloaded=an.unstable({**an.fm.fte_today, **fte}))
+
+
+def test_the_raad_sized_for_its_norm_is_confirmed_by_an_independent_simulation():
+    cfg = compose_size(TINY + ["target=rvdk_norm", "target.share=0.95"])
+    table = size.size(cfg, quiet=True)
+    assert list(table["organisation"]) == ["rvdk"]  # the only organisation the Raad's wait depends on
+    row = table.iloc[0]
+    assert row["meets"] and not row["one_less_meets"]
+    assert row["kpi_ci_low"] >= 0.95 and row["kpi_one_less_ci_low"] < 0.95
+    _, _, target, _ = size.plan(cfg)
+    needed = independent(cfg, {"rvdk": row["fte_needed"]}, target)
+    assert needed.meets, needed
+    less = independent(cfg, {"rvdk": row["fte_needed"] - 1}, target)
+    assert less.mean < 0.95, less  # not only outside the confidence bound: on average below the norm
+
+
+@pytest.mark.slow
+def test_a_lead_time_target_for_the_integrated_workflow_is_confirmed_independently():
+    cfg = compose_size(TINY + ["scenario=integrated", "target.kpi=lead_time", "target.quantile=0.9",
+                               "target.days=100"])
+    table = size.size(cfg, quiet=True)
+    assert set(table["organisation"]) == {"buurtteam", "veilig_thuis", "rvdk", "gi"}
+    assert table["meets"].all() and not table["one_less_meets"].any()
+    _, _, target, _ = size.plan(cfg)
+    needed = dict(zip(table["organisation"], table["fte_needed"]))
+    verdict = independent(cfg, needed, target)
+    assert verdict.meets, verdict
+    for org in needed:
+        less = independent(cfg, {**needed, org: needed[org] - 1}, target)
+        assert not less.meets, (org, less)
+
+
+@pytest.mark.slow
+def test_the_search_is_minimal_for_every_organisation_on_its_own_seeds():
+    """Every organisation at one FTE less was simulated (same seeds) and failed; the answer itself met."""
+    cfg = compose_size(TINY + ["target.kpi=lead_time_measure", "target.quantile=null", "target.days=240",
+                               "target.organisations=[rvdk,gi]"])
+    table = size.size(cfg, quiet=True)
+    assert list(table["organisation"]) == ["rvdk", "gi"]
+    assert table["meets"].all()
+    assert not table["one_less_meets"].any()
+    assert (table["kpi_mean"] <= 240).all() and (table["kpi_ci_high"] <= 240).all()
+    assert table["kpi"].iloc[0] == "lead_time_measure_mean"
+
+
+# ---------------------------------------------------------------------------------------------- input errors
+
+API_ERRORS = [
+    (["target.kpi=speed"], "target.kpi = 'speed' (allowed: lead_time, lead_time_measure, share_triage_within_norm"),
+    (["target.quantile=1.5"], "target.quantile = 1.5 (must lie strictly between 0 and 1"),
+    (["target.quantile=0"], "target.quantile = 0.0 (must lie strictly between 0 and 1"),
+    (["target.days=-5"], "target.days = -5.0 (must be > 0)"),
+    (["target.days=null"], "target.days is missing (lead_time needs the most days allowed"),
+    (["target=rvdk_norm", "target.share=1.5"], "target.share = 1.5 (must be a share, 0 < share <= 1)"),
+    (["target=rvdk_norm", "target.days=10"], "target.days = 10.0 (a norm KPI takes target.share"),
+    (["target.organisations=[police]"], "target.organisations[0] = 'police' (allowed: buurtteam, veilig_thuis, rvdk, gi)"),
+    (["target.days=30"], "target.days = 30 (unreachable: with 3 x today's FTE at buurtteam, veilig_thuis, rvdk, gi"),
+    (["run.replications=1"], "run.replications = 1 (sizing needs at least 2"),
+    (["scenario=samen_in_crisis"], "scenario.name = 'samen_in_crisis' (sizing starts from the analytic screening"),
+    (["target.max_factor=1"], "target.max_factor = 1.0 (must be > 1"),
+]
+
+
+@pytest.mark.parametrize("overrides,message", API_ERRORS)
+def test_sizing_input_errors_are_one_line(overrides, message):
+    with pytest.raises(ConfigError) as err:
+        size.plan(compose_size(["region=demo", *overrides]))
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+CLI_ERRORS = [
+    (["target.kpi=speed"], "target.kpi = 'speed' (allowed: "),
+    (["target.quantile=1.5"], "target.quantile = 1.5 (must lie strictly between 0 and 1"),
+    (["target.days=30"], "target.days = 30 (unreachable: "),
+    (["target=nonsense"], "target = 'nonsense' (allowed: lead_time_p90, rvdk_norm)"),
+]
+
+
+@pytest.mark.parametrize("args,message", CLI_ERRORS)
+def test_sizing_cli_errors_are_one_line_before_any_simulation(tmp_path: Path, args, message):
+    proc = subprocess.run([sys.executable, "-m", "sim.size", "region=demo", *args], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=180, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("ketensim: error: ") and message in lines[0]
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert not (tmp_path / "results").exists()
+
+
+def test_a_target_file_documents_every_value():
+    from sim import provenance
+
+    for path in sorted((CONF / "target").glob("*.yaml")):
+        found, missing = provenance.read_file(path, "target")
+        assert not missing and found, (path.name, missing)
+
+
+def test_kpi_names_follow_the_simulation():
+    from sim.screening import quantile_name
+
+    assert quantile_name("lead_time_help", 0.9) == "lead_time_help_p90"
+    assert quantile_name("lead_time_help", None) == "lead_time_help_mean"
+    assert quantile_name("lead_time_help", 0.5) == "lead_time_help_median"
+    assert quantile_name("lead_time_help", 0.95) == "lead_time_help_p95"
