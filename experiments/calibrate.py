@@ -113,7 +113,10 @@ def national_figures() -> list[Figure]:
                "IGJ 2023 via NH Nieuws: ~4,200 late per month x 12 / 127,340", "share_triage_within_norm",
                transform="one_minus"),
         Figure("vt_onderzoek_10wk", "VT onderzoek within 10 weeks", 0.74, "share",
-               "VT Haaglanden 2019 (vlietnieuws.nl): 74 %", "share_vt_onderzoek_within_norm"),
+               "VT Haaglanden 2019 (vlietnieuws.nl): 74 %", "vt_onderzoek_within_10wk",
+               note="counted from VT's decision to investigate: the triage, or the lokaal team's escalation back to "
+                    "Veilig Thuis (the runs table's share_vt_onderzoek_within_norm counts the latter from the "
+                    "original triage)"),
         Figure("rvdk_onderzoeken", "RvdK beschermingsonderzoeken started", 13_380, "children/year",
                "NJi, Jaarbericht RvdK 2023", "rvdk_onderzoeken_per_year"),
         Figure("rvdk_waiting", "children waiting for the Raad (mean)", 2_800 * BESCHERMING_SHARE, "children",
@@ -243,20 +246,24 @@ class Problem:
         per_day = fig["vt_meldingen"].observed / 365.0
         triage_mean = float(analytic.littles_law_L(per_day, _dist_mean(base.durations.vt_triage)))
         front_fte = triage_mean / (avail_vt * vt.triage_caseload) / (1.0 - vt.crisis_reserve_share)
-        case_fte = vt.fte * (1.0 - vt.triage_share)
         prior_case = front_fte * (1.0 - 0.15) / 0.15  # the assumed front-desk share 0.15 (range 0.1-0.3)
+        case_fte = prior_case
         rvdk = base.staffing.rvdk
         onderzoek_children = float(analytic.littles_law_L(fig["rvdk_onderzoeken"].observed / 365.0,
                                                           _dist_mean(base.durations.rvdk_onderzoek)))
         rvdk_fte = onderzoek_children / (available(base, "rvdk") * rvdk.caseload) / (1.0 - rvdk.crisis_reserve_share)
-        vs = float(base.families.voluntary_suffices)
+        # Starting values never come from earlier fits in conf/, so a rerun repeats the same search: nationally
+        # the share of voluntary help that suffices starts at 0.98 (the Raad's ~7,300 families a year are a few
+        # per cent of the ~75,000 families in voluntary help); a region starts from the national fit.
+        vs = float(base.families.voluntary_suffices) if not region.process_unknowns else 0.98
         # routing shares first: they set the volumes every capacity then has to carry; the share of voluntary
         # help that suffices sets the largest flow (lokaal team -> Raad), so it goes first
         self.unknowns.append(Unknown("voluntary help suffices", 0.85, 0.998, vs if 0.85 <= vs <= 0.998 else 0.98,
-                                     decimals=4, xatol=0.0003))
+                                     decimals=4, xatol=0.0003, refine=True))
         if region.process_unknowns:
+            rood_share = float(base.families.colour.rood)  # starts at domain_params' derivation: vOTS / acute meldingen
             self.unknowns.append(Unknown("acute meldingen -> voorlopige OTS", 0.05, 0.9,
-                                         float(base.routing.rood_spoed), decimals=3, xatol=0.003))
+                                         round(1_370 / (rood_share * NL_MELDINGEN), 3), decimals=3, xatol=0.003))
         self.unknowns.append(Unknown("VT front-desk FTE", 0.8 * front_fte, 1.25 * front_fte, front_fte, decimals=1,
                                      refine=True))
         self.unknowns.append(Unknown("VT case-team FTE", 0.3 * case_fte, 2.5 * case_fte, case_fte,
@@ -332,12 +339,14 @@ def _dist_mean(spec: DictConfig) -> float:
 # ====================================================================== measuring the figures
 
 
-def extra_figures(results: runner.Results, years: float) -> pd.DataFrame:
+def extra_figures(results: runner.Results, years: float, onderzoek_norm: float = 70.0) -> pd.DataFrame:
     """Figures per replication that the runs table does not hold, from the families table (children).
 
     A voorlopige OTS is a measure that reached the GI no later than the Raad was asked (the spoed path asks
     both at once; on the regular path the Raad comes first). CBS instroom counts voorlopige OTS plus the regular
-    measures the court granted (also those following a voorlopige OTS).
+    measures the court granted (also those following a voorlopige OTS). A VT onderzoek runs from VT's decision
+    to investigate: the end of the triage, or -- for a family the lokaal team sends back to Veilig Thuis -- the
+    end of its voluntary help, whichever came last before the onderzoek started.
     """
     fam = results.families
     rows = []
@@ -347,20 +356,32 @@ def extra_figures(results: runner.Results, years: float) -> pd.DataFrame:
         granted = f["measure"].isin(["ots", "ots_uhp", "voogdij"]) & (f["court_decision"] >= 0)
         # a voorlopige OTS family has had a regular hearing only if it has more than the spoedzitting
         regular = (f["court_request"] >= 0) & (~vots | (f["court_hearings"] >= 2))
+        start = f["vt_onderzoek_start"].to_numpy(dtype=float)
+        decided = np.fmax(np.where(f["triage_end"] <= start, f["triage_end"], np.nan),
+                          np.where(f["buurtteam_end"] <= start, f["buurtteam_end"], np.nan))
+        ended = (f["vt_onderzoek_end"] >= 0).to_numpy()
+        took = f["vt_onderzoek_end"].to_numpy(dtype=float)[ended] - decided[ended]
+        took = took[np.isfinite(took)]
         rows.append({"replication": rep, "vots_per_year": float(kids[vots].sum()) / years,
                      "instroom_per_year": float(kids[vots].sum() + kids[granted].sum()) / years,
-                     "verzoekschriften_per_year": float(kids[regular].sum()) / years})
+                     "verzoekschriften_per_year": float(kids[regular].sum()) / years,
+                     "vt_onderzoek_within_10wk": float((took <= onderzoek_norm).mean()) if len(took) else math.nan})
     return pd.DataFrame(rows)
 
 
 def figure_values(results: runner.Results, figures: list[Figure], model: Model) -> pd.DataFrame:
     """One row per replication, one column per figure (in the figure's own unit)."""
-    runs = results.runs.merge(extra_figures(results, model.run.years), on="replication")
+    runs = results.runs.merge(extra_figures(results, model.run.years, model.norms["vt_onderzoek_days"]),
+                              on="replication")
     out = pd.DataFrame({"replication": runs["replication"]})
     for f in figures:
         v = runs[f.kpi].astype(float)
         out[f.key] = 1.0 - v if f.transform == "one_minus" else v
     return out
+
+
+STOCK_KEYS = ("region.initial_state.veilig_thuis.onderzoek", "region.initial_state.veilig_thuis.vervolg",
+              "region.initial_state.buurtteam.in_care")
 
 
 def stationary_stocks(results: runner.Results, years: float) -> dict[str, int]:
@@ -378,9 +399,10 @@ def stationary_stocks(results: runner.Results, years: float) -> dict[str, int]:
         return float(np.clip(hi - lo, 0.0, None).sum()) / horizon / reps
 
     bt = results.runs["in_care_mean.buurtteam"].mean()
-    return {"region.initial_state.veilig_thuis.onderzoek": int(round(mean_in("vt_onderzoek_start", "vt_onderzoek_end"))),
-            "region.initial_state.veilig_thuis.vervolg": int(round(mean_in("vt_vervolg_start", "vt_vervolg_end"))),
-            "region.initial_state.buurtteam.in_care": int(round(bt))}
+    onderzoek, vervolg, buurtteam = STOCK_KEYS
+    return {onderzoek: int(round(mean_in("vt_onderzoek_start", "vt_onderzoek_end"))),
+            vervolg: int(round(mean_in("vt_vervolg_start", "vt_vervolg_end"))),
+            buurtteam: int(round(bt))}
 
 
 # ====================================================================== the search
@@ -393,6 +415,8 @@ def coordinate_search(problem: Problem, log: Callable[[str], None]) -> dict[str,
     current unknowns (a fixed-point iteration that converges with the sweeps)."""
     x = {u.name: u.start for u in problem.unknowns}
     s = problem.settings
+    # today's unpublished stocks start empty (not from conf/), so the fixed point is reached the same way each time
+    problem.stocks = {key: 0 for key in STOCK_KEYS}
     for sweep in range(s.sweeps):
         stocks = stationary_stocks(problem.evaluate(x)["results"], s.years)
         stock_moved = max((abs(v - problem.stocks.get(k, 0)) / max(v, 1) for k, v in stocks.items()), default=0.0)
@@ -443,7 +467,11 @@ def refine(problem: Problem, x: dict[str, float], log: Callable[[str], None]) ->
         def f(v: float, name: str = u.name) -> float:
             return problem.evaluate({**x, name: v}, replications=reps)["loss"]
 
-        res = optimize.minimize_scalar(f, bounds=(before * 0.97, before * 1.03), method="bounded",
+        if u.high <= 1.0:  # a share close to 1: bracket its complement (the families for whom help fails)
+            lo, hi = max(u.low, 1 - (1 - before) * 1.25), min(u.high, 1 - (1 - before) * 0.8)
+        else:
+            lo, hi = before * 0.97, before * 1.03
+        res = optimize.minimize_scalar(f, bounds=(lo, hi), method="bounded",
                                        options={"xatol": u.xatol or max(abs(before) * 0.002, 10.0 ** -u.decimals),
                                                 "maxiter": max(3, problem.settings.brent_maxiter - 3)})
         best = min((round(float(res.x), u.decimals), before), key=f)

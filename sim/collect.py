@@ -150,7 +150,7 @@ def build(points: Sequence[Point]) -> tuple[Any, Any]:
     """(sweep table: one row per point x replication, summary: one row per point with mean and 95 % CI)."""
     import pandas as pd
 
-    from sim.metrics import confidence_interval
+    from sim.metrics import clip_interval, confidence_interval
 
     rows, summaries, keys, point_values = [], [], [], []
     for p in points:
@@ -173,7 +173,9 @@ def build(points: Sequence[Point]) -> tuple[Any, Any]:
         for kpi in runs.columns:
             if kpi in NOT_KPIS or not pd.api.types.is_numeric_dtype(runs[kpi]):
                 continue
-            mean, low, high, _ = confidence_interval(runs[kpi].to_numpy(dtype=float))
+            values = runs[kpi].to_numpy(dtype=float)
+            mean, low, high, _ = confidence_interval(values)
+            low, high = clip_interval(kpi, values, low, high)
             summary.update({f"{kpi}.mean": mean, f"{kpi}.ci_low": low, f"{kpi}.ci_high": high})
         summaries.append(summary)
     # the swept keys (values differ between points) first, then overrides every point shares

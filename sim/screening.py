@@ -195,7 +195,7 @@ class Group:
     waits: tuple[Wait, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity (caches key on it)
 class FlowModel:
     """A workflow's analytic twin for one validated model (``Workflow.flows(model)``).
 
@@ -323,16 +323,16 @@ def flow_model(model: Any) -> FlowModel:
 
 @dataclass
 class WaitStats:
-    """Per pool and class: mean wait and P(wait > 0) as arrays over the grid (days)."""
+    """Per pool and class: mean wait, P(wait > 0) and the wait's variance (M/M/c form) as arrays over the grid."""
 
     mean: np.ndarray
     prob: np.ndarray
+    var: np.ndarray = field(init=False)
 
-    @property
-    def var(self) -> np.ndarray:
+    def __post_init__(self) -> None:
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             m2 = np.where(self.prob > 0, 2.0 * self.mean**2 / np.where(self.prob > 0, self.prob, 1.0), 0.0)
-            return np.where(np.isfinite(self.mean), m2 - self.mean**2, np.inf)
+            self.var = np.where(np.isfinite(self.mean), m2 - self.mean**2, np.inf)
 
 
 @dataclass
@@ -408,6 +408,7 @@ def evaluate(fm: FlowModel, fte: Mapping[str, np.ndarray], scale: np.ndarray | f
         if own:  # a hold that includes a wait at the same pool (the duo's second member): fixed point from 0
             for crisis in (False, True):
                 stats[Wait(name, crisis)] = WaitStats(np.zeros(shape), np.zeros(shape))
+        unsettled = np.zeros(shape, dtype=bool)
         for _ in range(SELF_ITERATIONS if own else 1):
             result, lam_c = _pool(fm, name, slots, reserve, stats, scale, shape)
             previous = stats.get(Wait(name, False))
@@ -416,18 +417,56 @@ def evaluate(fm: FlowModel, fte: Mapping[str, np.ndarray], scale: np.ndarray | f
             if own and previous is not None:
                 with np.errstate(invalid="ignore"):
                     moved = np.abs(result.wait[False].mean - previous.mean)
-                if not np.any(moved > 1e-9 * (1.0 + np.abs(previous.mean))):
+                unsettled = moved > 1e-7 * (1.0 + np.abs(previous.mean))  # NaN (inf - inf): settled at inf
+                if not np.any(unsettled):
                     break
+        if np.any(unsettled):  # no self-consistent steady state: the wait keeps growing with the load it causes
+            result.load = np.where(unsettled, np.inf, result.load)
+            for crisis in (False, True):
+                result.wait[crisis] = WaitStats(np.where(unsettled, np.inf, result.wait[crisis].mean),
+                                                np.where(unsettled, 1.0, result.wait[crisis].prob))
+                stats[Wait(name, crisis)] = result.wait[crisis]
         pools[name] = result
         crisis_units[name] = lam_c
     return pools, stats, crisis_units
 
 
-SELF_ITERATIONS = 60  # fixed-point iterations for a pool whose holds include its own wait (converges in a few)
+SELF_ITERATIONS = 40  # fixed-point iterations for a pool whose holds include its own wait (converges in a few)
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """Request groups of one pool and class that include the same waits, summed (rates at the model's demand)."""
+
+    waits: tuple[Wait, ...]
+    requests: float  # sum of rate
+    units: float  # sum of rate x E[units]
+    units_m2: float  # sum of rate x E[units^2]
+    work: float  # sum of rate x E[units] x fixed mean
+    work2: float  # sum of rate x E[units] x (fixed variance + fixed mean^2)
+
+
+@functools.lru_cache(maxsize=32)
+def _aggregates(fm: FlowModel) -> dict[str, dict[bool, tuple[Aggregate, ...]]]:
+    out: dict[str, dict[bool, tuple[Aggregate, ...]]] = {}
+    for pool, classes in fm.holds.items():
+        out[pool] = {}
+        for crisis, groups in classes.items():
+            acc: dict[tuple[Wait, ...], list[float]] = {}
+            for g in groups:
+                a = acc.setdefault(g.waits, [0.0] * 5)
+                a[0] += g.rate
+                a[1] += g.rate * g.units_mean
+                a[2] += g.rate * g.units_m2
+                a[3] += g.rate * g.units_mean * g.fixed_mean
+                a[4] += g.rate * g.units_mean * (g.fixed_var + g.fixed_mean**2)
+            out[pool][crisis] = tuple(Aggregate(w, *v) for w, v in acc.items())
+    return out
 
 
 def _pool(fm: FlowModel, name: str, slots, reserve, stats, scale, shape) -> tuple["PoolResult", np.ndarray]:
-    """Offered load and hold moments of one pool from its request groups, then its queue."""
+    """Offered load and hold moments of one pool from its request groups, then its queue. A hold's time is its
+    fixed part plus the waits it includes: E[H] = F + W, E[H^2] = E[F^2] + 2 F W + Var(W) + W^2."""
     req = np.zeros(shape)
     lam = np.zeros(shape)
     load = np.zeros(shape)
@@ -436,20 +475,18 @@ def _pool(fm: FlowModel, name: str, slots, reserve, stats, scale, shape) -> tupl
     load_c = np.zeros(shape)
     lam_c = np.zeros(shape)
     with np.errstate(invalid="ignore", over="ignore"):
-        for crisis, groups in fm.holds.get(name, {}).items():
-            for g in groups:
-                wm, wv = _sum_waits(g.waits, stats, shape)
-                r = g.rate * scale
-                mean = g.fixed_mean + wm
-                req = req + r
-                lam = lam + r * g.units_mean
-                part = r * g.units_mean * mean
+        for crisis, aggs in _aggregates(fm).get(name, {}).items():
+            for a in aggs:
+                wm, wv = _sum_waits(a.waits, stats, shape)
+                req = req + a.requests * scale
+                lam = lam + a.units * scale
+                part = (a.work + a.units * wm) * scale
                 load = load + part
-                m2 = m2 + r * g.units_mean * (g.fixed_var + wv + mean**2)
-                u2 = u2 + r * g.units_m2
+                m2 = m2 + (a.work2 + 2.0 * a.work * wm + a.units * (wv + wm**2)) * scale
+                u2 = u2 + a.units_m2 * scale
                 if crisis:
                     load_c = load_c + part
-                    lam_c = lam_c + r * g.units_mean
+                    lam_c = lam_c + a.units * scale
     return _queue(slots, reserve, req, lam, load, m2, u2, load_c), lam_c
 
 

@@ -44,7 +44,7 @@ def test_calibration_rerun_with_the_same_seed_gives_the_same_fitted_values():
 
 def _families(rows: list[dict]) -> pd.DataFrame:
     cols = ["replication", "n_children", "gi_request", "rvdk_request", "court_request", "court_decision",
-            "court_hearings", "measure"]
+            "court_hearings", "measure", "triage_end", "buurtteam_end", "vt_onderzoek_start", "vt_onderzoek_end"]
     return pd.DataFrame([{c: r.get(c, math.nan) for c in cols} for r in rows])
 
 
@@ -74,6 +74,27 @@ def test_voorlopige_ots_instroom_and_verzoekschriften_are_counted_as_the_sources
     assert got["vots_per_year"] == 1 + 3
     assert got["instroom_per_year"] == (1 + 3) + (2 + 1 + 2)
     assert got["verzoekschriften_per_year"] == 2 + 1 + 1
+
+
+def test_vt_onderzoek_is_timed_from_the_decision_to_investigate():
+    nan = math.nan
+    fam = _families([
+        # straight from triage: 60 days -> within 10 weeks
+        dict(replication=0, n_children=1, triage_end=5, vt_onderzoek_start=5, vt_onderzoek_end=65),
+        # straight from triage with a wait: 75 days -> late
+        dict(replication=0, n_children=1, triage_end=5, vt_onderzoek_start=20, vt_onderzoek_end=80),
+        # sent back by the lokaal team after 200 days of voluntary help: timed from the escalation, 50 days
+        dict(replication=0, n_children=1, triage_end=2, buurtteam_end=210, vt_onderzoek_start=215, vt_onderzoek_end=260),
+        # voluntary help after the onderzoek does not move the reference: 90 days -> late
+        dict(replication=0, n_children=1, triage_end=0, vt_onderzoek_start=0, vt_onderzoek_end=90, buurtteam_end=400),
+        # an onderzoek under way at the start (preexisting), ending in the window after 40 days in all
+        dict(replication=0, n_children=1, triage_end=-30, vt_onderzoek_start=-30, vt_onderzoek_end=10),
+        # ended before the window: not counted
+        dict(replication=0, n_children=1, triage_end=-100, vt_onderzoek_start=-100, vt_onderzoek_end=-5),
+    ])
+    res = type("R", (), {"families": fam})()
+    got = calibrate.extra_figures(res, years=1.0, onderzoek_norm=70.0).iloc[0]
+    assert got["vt_onderzoek_within_10wk"] == pytest.approx(3 / 5)
 
 
 def test_loss_is_zero_at_the_observations_and_one_per_figure_fifteen_percent_off():

@@ -52,3 +52,22 @@ def test_bad_specs_name_the_field(spec, message):
     with pytest.raises(d.DistributionError) as err:
         d.build("durations.x", **spec)
     assert message in str(err.value)
+
+
+def test_kaplan_meier_quantile_by_hand():
+    from sim.metrics import km_quantile
+
+    # 10 families: 6 finished at 1..6 days, 4 still waiting after 10 days (censored)
+    durations = np.array([1, 2, 3, 4, 5, 6, 10, 10, 10, 10], float)
+    observed = np.array([True] * 6 + [False] * 4)
+    # survival after the k-th event is 1 - k/10, so the median (S <= 0.5) is reached at 5 days
+    assert km_quantile(durations, observed, 0.5) == 5.0
+    # 90 % have not finished within the observed time: the p90 lies beyond the run
+    assert np.isnan(km_quantile(durations, observed, 0.9))
+    # ignoring the censored families would claim a p90 of 6 days (the bias this estimator removes)
+    assert np.quantile(durations[observed], 0.9) < 6.0 + 1e-9
+    # a family censored at the time of an event is still at risk at that time (the usual convention)
+    d2 = np.array([1, 2, 2, 3], float)
+    o2 = np.array([True, False, True, True])
+    # S(1) = 3/4; at 2: 3 at risk, 1 event, S(2) = 3/4 x 2/3 = 1/2; at 3: 1 at risk, 1 event, S(3) = 0
+    assert km_quantile(d2, o2, 0.5) == 2.0 and km_quantile(d2, o2, 0.99) == 3.0

@@ -27,7 +27,7 @@ from omegaconf import OmegaConf
 
 from sim import cli, collect, output, runner, sweep
 from sim.config import ConfigError, validate
-from sim.metrics import confidence_interval
+from sim.metrics import clip_interval, confidence_interval
 
 ROOT = Path(__file__).resolve().parent.parent
 CONF = ROOT / "conf"
@@ -155,7 +155,9 @@ def test_joblib_sweep_aggregates_to_the_points_run_one_by_one(joblib_sweep, refe
         row = rows_of(summary, point)
         assert len(row) == 1 and row["n_replications"].iloc[0] == 2
         for kpi in KPIS:
-            mean, low, high, _ = confidence_interval(references[frozenset(point)][kpi].to_numpy(float))
+            values = references[frozenset(point)][kpi].to_numpy(float)
+            mean, low, high, _ = confidence_interval(values)
+            low, high = clip_interval(kpi, values, low, high)
             got = row[[f"{kpi}.mean", f"{kpi}.ci_low", f"{kpi}.ci_high"]].iloc[0].to_numpy(float)
             assert np.array_equal(got, [mean, low, high], equal_nan=True), (point, kpi, got)
     assert "ketensim: sweep 4/4 points done" in out
