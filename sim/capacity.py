@@ -8,9 +8,10 @@ bound, which organisation gives way first, and how lead times rise on the way th
 * **Capacity** (:func:`max_scale`, analytic, vectorised over staffings): the largest ``demand.scale`` at which
   every pool is stable (offered load below its usable places, ``sim/screening.py``). Every arrival rate scales
   with demand, and so do the holds that include another pool's wait, so it is found by bisection on the scale.
-  The **bottleneck** is the pool closest to its limit just below capacity (the pool that gives way first; the
-  pools whose holds include its wait follow it). Capacity is non-decreasing in every organisation's FTE: more
-  places never raise a load (``tests/test_capacity.py``).
+  Two **bottlenecks**: the pool whose waiting list grows first above capacity, and the organisation whose extra
+  FTE buys the most demand (they differ when a pool's holds include another's wait: Veilig Thuis keeps families
+  while the Raad's list grows). Capacity is non-decreasing in every organisation's FTE: more places never raise
+  a load (``tests/test_capacity.py``).
 * **Confirmation** (simulation, same seeds): at ``capacity x (1 - margin)`` no waiting list may keep growing
   (``sim.metrics.is_unstable`` in half the replications or more), at ``capacity x (1 + margin)`` one must.
   A list only shows its growth within the window if the window is long against the bottleneck's mean hold (the
@@ -88,20 +89,35 @@ def max_scale(fm: screening.FlowModel, fte: Mapping[str, np.ndarray] | None = No
 class Capacity:
     workflow: str
     demand_scale: float  # absolute demand.scale at capacity
-    bottleneck: str  # pool
-    bottleneck_org: str
+    bottleneck: str  # the pool whose waiting list grows first above capacity
     bottleneck_hold_days: float  # its mean hold at capacity (how long a run must be to see its list grow)
+    bottleneck_org: str  # the organisation whose extra FTE raises the capacity most (staffing.<org>.fte)
+    gain_per_fte: Mapping[str, float]  # demand.scale gained per extra FTE, per organisation
+
+    @property
+    def bottleneck_owner(self) -> str:
+        return self.bottleneck_org
 
 
-def capacity(model: Model, fm: screening.FlowModel | None = None) -> Capacity:
-    """The analytic capacity of ``model``'s workflow at its own staffing (any model with an analytic twin)."""
+def capacity(model: Model, fm: screening.FlowModel | None = None, step: float = 0.05) -> Capacity:
+    """The analytic capacity of ``model``'s workflow at its own staffing (any model with an analytic twin).
+
+    Two bottlenecks are named, because they can differ: the pool whose list grows first (Veilig Thuis's case
+    teams, say) and the organisation whose extra FTE buys the most demand (the Raad, whose wait Veilig Thuis's
+    holds include). The second is measured: capacity with ``step`` x today's FTE more at each organisation."""
     fm = screening.flow_model(model) if fm is None else fm
-    scale, bottleneck = max_scale(fm, {k: np.asarray([v]) for k, v in fm.fte_today.items()})
+    knobs = list(fm.fte_today)
+    today = {k: np.asarray([v]) for k, v in fm.fte_today.items()}
+    grid = {k: np.asarray([v] + [v * (1 + step) if j == i else v for j in range(len(knobs))])
+            for i, (k, v) in enumerate(fm.fte_today.items())}
+    scale, bottleneck = max_scale(fm, grid)
     s = float(scale[0])
     pool = str(bottleneck[0])
-    pools, _, _ = screening.evaluate(fm, {k: np.asarray([v]) for k, v in fm.fte_today.items()}, s * 0.999)
-    return Capacity(model.scenario.name, s * model.demand_scale, pool, fm.pools[pool].org,
-                    float(pools[pool].hold_mean[0]))
+    gain = {k: float(scale[1 + i] - scale[0]) * model.demand_scale / (step * fm.fte_today[k])
+            for i, k in enumerate(knobs)}
+    pools, _, _ = screening.evaluate(fm, today, s * 0.999)
+    return Capacity(model.scenario.name, s * model.demand_scale, pool, float(pools[pool].hold_mean[0]),
+                    max(gain, key=gain.get), gain)
 
 
 # ====================================================================== simulation
@@ -197,15 +213,17 @@ def run(cfg: DictConfig, out_dir: Path | None = None, quiet: bool = False, chose
     for wcfg, model, fm in plan(cfg, chosen):
         cap = capacity(model, fm)
         if not quiet:
-            print(f"sim.capacity: {model.scenario.name}: analytic capacity demand.scale = {cap.demand_scale:.3f}, "
-                  f"bottleneck {cap.bottleneck} (mean hold {cap.bottleneck_hold_days:.0f} days)", file=sys.stderr)
+            print(f"sim.capacity: {model.scenario.name}: analytic capacity demand.scale = {cap.demand_scale:.3f}; "
+                  f"first list to grow: {cap.bottleneck} (mean hold {cap.bottleneck_hold_days:.0f} days); most "
+                  f"capacity per extra FTE: {cap.bottleneck_org}", file=sys.stderr)
         lo_s, hi_s = cap.demand_scale * (1 - c.margin), cap.demand_scale * (1 + c.margin)
         below = simulate(wcfg, lo_s, c.kpi, fm, model.demand_scale)
         above = simulate(wcfg, hi_s, c.kpi, fm, model.demand_scale)
         window = model.run.years * 365.0
         summary.append({
             "workflow": model.scenario.name, "demand_scale_max": cap.demand_scale, "bottleneck": cap.bottleneck,
-            "bottleneck_org": cap.bottleneck_org, "bottleneck_hold_days": cap.bottleneck_hold_days,
+            "bottleneck_hold_days": cap.bottleneck_hold_days, "bottleneck_org": cap.bottleneck_org,
+            **{f"scale_per_fte.{k}": v for k, v in cap.gain_per_fte.items()},
             "stable_at": lo_s, "stable_confirmed": not below["unstable"], "growing_below": below["bottleneck"],
             "unstable_at": hi_s, "unstable_confirmed": above["unstable"], "growing_above": above["bottleneck"],
             "window_days": window, "window_long_enough": window >= 2 * cap.bottleneck_hold_days,
@@ -232,10 +250,10 @@ def run(cfg: DictConfig, out_dir: Path | None = None, quiet: bool = False, chose
 
 
 def format_summary(summary: pd.DataFrame, seconds: float) -> str:
-    lines = [f"{'workflow':<12} {'capacity (demand.scale)':>24}  {'bottleneck':<22} {'stable below':>14} "
-             f"{'growing above':>14}"]
+    lines = [f"{'workflow':<12} {'capacity (demand.scale)':>24}  {'first list to grow':<22} {'best extra FTE':<14} "
+             f"{'stable below':>14} {'growing above':>14}"]
     for _, r in summary.iterrows():
-        lines.append(f"{r['workflow']:<12} {r['demand_scale_max']:>24.3f}  {r['bottleneck']:<22} "
+        lines.append(f"{r['workflow']:<12} {r['demand_scale_max']:>24.3f}  {r['bottleneck']:<22} {r['bottleneck_org']:<14} "
                      f"{('yes' if r['stable_confirmed'] else 'NO') + f' @{r.stable_at:.3g}':>14} "
                      f"{('yes' if r['unstable_confirmed'] else 'no') + f' @{r.unstable_at:.3g}':>14}")
         if not r["window_long_enough"]:

@@ -15,25 +15,38 @@ The search, in two phases:
    organisation does not meet it analytically: that is reported before any simulation.
 2. **Simulation** (the model itself), with paired seeds: every staffing is simulated with the same ``run.seed``
    and the same replications, so the families are identical (common random numbers) and differences between
-   staffings are differences of staffing. "Meets with 95 % confidence" means the whole 95 % confidence interval
-   of the KPI over replications (Student t) lies on the right side of the target, and no pool's waiting list
-   kept growing (``metrics.is_unstable``) in half or more of the replications. From the analytic answer: if it
-   does not meet, every sized organisation is raised by 5 %, 10 %, 20 %, ... of its FTE until it does; then each
-   organisation in turn (the one with the most analytic slack first) is bisected down to the smallest whole
-   number of steps that still meets, the others fixed. The result is minimal organisation by organisation: one
-   step less at any of them fails (by monotonicity it failed with the others at least as high). Finally the KPI
-   is reported at the answer and at one step less per organisation (same seeds).
+   staffings are differences of staffing. From the analytic answer: if it does not meet, the organisations that
+   fail it (all of them when the KPI misses, else those whose pools overflow) are raised by 5 %, 10 %, 20 %, ...
+   of their analytic FTE until it meets; then each organisation in turn (the one with the most analytic slack
+   first) is bisected down to the smallest whole number of steps that still meets, the others fixed, trying the
+   analytic answer first as the lower end. Passes repeat until no organisation can lose a step, so the result is
+   minimal organisation by organisation: one step less at any of them fails on these seeds. The KPI is reported
+   at the answer and at one step less per organisation.
+
+What "meets" means, per simulated staffing (the same seeds for every staffing):
+
+* the KPI's whole 95 % confidence interval over replications (Student t, ``target.confidence``) lies on the
+  right side of the target. Lead times are those of the families that arrived within ``run.years``; the run goes
+  on for twice the target (a mean: three times) so that the families who wait longest are seen, and a family
+  still open without help at the end counts as beyond the target (a short window cannot flatter a staffing);
+* no pool is overloaded in the long run (offered load above its places, by the analytic screening: a run of a
+  few years from an empty chain may not show it yet);
+* no waiting list kept growing through the window in half the replications or more (``metrics.is_unstable``),
+  judged for the pools each organisation's FTE affects (its own, and those whose holds include their waits).
 
 Output (a Hydra run directory under ``results/size/``, written atomically, marker last): ``sizing.csv`` (columns
 of docs/model.md "Output tables": organisation, fte_today, fte_needed, kpi, target, kpi_mean, kpi_ci_low,
-kpi_ci_high, kpi_one_less_mean/_ci_low/_ci_high, plus workflow, analytic_fte, the one-less verdict), and
-``sizing_search.csv`` (every staffing simulated, with its KPI and verdict). Lead-time KPIs are computed from the
-families table exactly as ``sim/metrics.py`` does (families that arrived in the window and reached help).
+kpi_ci_high, kpi_one_less_mean/_ci_low/_ci_high, plus workflow, why one step less fails, the analytic answer)
+and ``sizing_search.csv`` (every staffing simulated, with its KPI and verdict).
 
-Cost: each simulated staffing costs ``run.replications`` runs of ``run.years``; expose them on the command line
-(``run.replications=5 run.years=1 run.jobs=2``). With ``run.start=today`` (Gelderland's default) the KPI is that
-of the families arriving in the next ``run.years`` from today's waiting lists; ``run.start=empty`` sizes for the
-steady state (give it a warm-up of several mean holds of the GI).
+A KPI only sizes what it sees: "90 % of families helped within 120 days" hardly depends on the GI (few families'
+help starts there), so it sizes the GI to the edge of its long-run stability; size the GI with
+``lead_time_measure`` or ``share_gi_within_norm``, or name the organisations with ``target.organisations``.
+
+Cost: each simulated staffing costs ``run.replications`` runs of ``run.years`` (plus the follow-on); expose them
+on the command line (``run.replications=5 run.years=1 run.jobs=2``). With ``run.start=today`` (Gelderland's
+default) the KPI is that of the families arriving in the next ``run.years`` from today's waiting lists;
+``run.start=empty`` sizes for the steady state (give it a warm-up of several mean holds: the GI's is years).
 """
 
 from __future__ import annotations

@@ -23,8 +23,8 @@ def compose_capacity(overrides: list[str]):
 @pytest.mark.parametrize("region,scenario", [("demo", "sequential"), ("demo", "integrated"),
                                              ("gelderland", "sequential"), ("gelderland", "integrated")])
 def test_capacity_is_monotone_in_every_organisations_fte(region, scenario):
-    """More FTE at any organisation never lowers the demand the chain carries; at the bottleneck's organisation
-    it raises it (until another pool binds)."""
+    """More FTE at any organisation never lowers the demand the chain carries; at the organisation named the
+    bottleneck it raises it (until another pool binds)."""
     m = make_model([f"region={region}", f"scenario={scenario}"])
     fm = screening.flow_model(m)
     base = capacity.capacity(m, fm)
@@ -32,9 +32,10 @@ def test_capacity_is_monotone_in_every_organisations_fte(region, scenario):
         fte = today * np.linspace(0.5, 2.0, 61)
         scale, _ = capacity.max_scale(fm, {org: fte})
         assert np.all(np.diff(scale) >= -1e-9), org
-    org = screening.depends_on(fm)[base.bottleneck][0]  # an organisation whose FTE gives the bottleneck its places
+    org = base.bottleneck_org
     more, _ = capacity.max_scale(fm, {org: np.asarray([fm.fte_today[org] * 1.1])})
     assert more[0] > base.demand_scale / m.demand_scale * 1.01, (org, base)
+    assert all(g >= -1e-9 for g in base.gain_per_fte.values())
 
 
 def test_the_capacity_is_where_a_pool_becomes_unstable():

@@ -137,7 +137,7 @@ def test_workflows_without_a_twin_say_so(scenario, available):
 # ---------------------------------------------------------------------------------------------- against the simulation
 
 
-MODERATE = ["region=demo", "run.start=empty", "run.warmup_years=10", "run.years=30", "run.replications=3",
+MODERATE = ["region=demo", "run.start=empty", "run.warmup_years=10", "run.years=20", "run.replications=8",
             "run.jobs=2", "run.event_log=false", "run.quiet=true"]
 
 
