@@ -97,11 +97,16 @@ def events_table(events: list[tuple] | None, scenario: str, replication: int, t0
     keep = time >= t0
     n = int(np.count_nonzero(keep))
 
-    def category(values: tuple) -> pd.Series:  # text -> category, the same dtype path as a text column
-        return pd.Series(np.array(values, dtype=object)[keep], dtype="str").astype("category")
+    def category(values: tuple) -> pd.Categorical:
+        """Text -> category with sorted text categories, as ``Series(values, dtype="str").astype("category")``
+        gives, but by factorising the (few distinct, interned) strings instead of building a text column."""
+        if not n:
+            return pd.Series(np.array(values, dtype=object)[keep], dtype="str").astype("category")
+        codes, uniques = pd.factorize(np.array(values, dtype=object)[keep], sort=True)
+        return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="str"))
 
     df = pd.DataFrame({
-        "scenario": pd.Series([scenario] * n, dtype="str").astype("category"),
+        "scenario": category((scenario,) * len(time)),
         "replication": np.full(n, replication, dtype=np.int64),
         "case_id": np.array(case_id, dtype=np.int64)[keep],
         "activity": category(activity),
