@@ -9,7 +9,6 @@ states (experiments/validate_analytic.py holds the numbers); instability propaga
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
