@@ -73,7 +73,8 @@ LEAD = {"lead_time": "lead_time_help", "lead_time_measure": "lead_time_measure"}
 SHARES = ("share_triage_within_norm", "share_vt_onderzoek_within_norm", "share_rvdk_wait_within_norm",
           "share_gi_within_norm", "share_chain_within_norm")
 KPIS = (*LEAD, *SHARES)
-RAISE = (0.05, 0.10, 0.20, 0.40, 0.80)  # simulation: raise every sized organisation by these shares until it meets
+RAISE = (0.05, 0.10, 0.20, 0.40, 0.80)  # simulation: raise the failing organisations by these shares until it meets
+PASSES = 8  # simulation: at most this many passes of per-organisation bisection and repair
 
 config_mod.register()
 
@@ -207,23 +208,25 @@ class Analytic:
         return tuple(name for name, p in pools.items() if not bool(p.stable[0]))
 
 
-def minimum_fte(model: Model, org: str, step: float, today: float) -> float:
-    """The smallest FTE on the step grid (today + k x step) that still gives every pool of ``org`` a place."""
-    s = model.staffing[org]
-    avail = s.productive_share * (1.0 - s.vacancy_rate)
-    shares = [(1.0 - s.triage_share) * s.caseload, s.triage_share * s.triage_caseload] if org == "veilig_thuis" \
-        else [s.caseload]
-    need = max(0.5 / (avail * per) for per in shares if per > 0)  # above this, rounds to at least one place
-    k = math.floor((need - today) / step + 1e-9) + 1
-    return max(today + k * step, step)
+def minimum_fte(fm: screening.FlowModel, org: str, step: float) -> float:
+    """The smallest FTE on the step grid (today + k x step, k <= 0) at which every pool that ``org``'s FTE staffs
+    (and that has places today) still has a place: fewer cannot be configured (sim.config.staffing)."""
+    today = fm.fte_today[org]
+    grid = np.round(today - step * np.arange(int(today // step) + 1)[::-1], 9)
+    grid = grid[grid > 0]
+    base = fm.places({k: np.asarray([v]) for k, v in fm.fte_today.items()})
+    places = fm.places({**{k: np.full(grid.shape, v) for k, v in fm.fte_today.items()}, org: grid})
+    mine = [p for p, knobs in screening.depends_on(fm).items() if org in knobs and base[p][0][0] >= 1]
+    ok = np.all([places[p][0] >= 1 for p in mine], axis=0) if mine else np.ones(grid.shape, dtype=bool)
+    return float(grid[np.argmax(ok)]) if ok.any() else today
 
 
-def analytic_search(model: Model, an: Analytic, log: list[str]) -> dict[str, float]:
+def analytic_search(an: Analytic, log: list[str]) -> dict[str, float]:
     """Phase 1: greedy up on the cheapest marginal FTE, then greedy down while the target holds."""
     t = an.target
     today = dict(an.fm.fte_today)
     x = dict(today)
-    floor = {o: minimum_fte(model, o, t.step, today[o]) for o in t.organisations}
+    floor = {o: minimum_fte(an.fm, o, t.step) for o in t.organisations}
     top = {o: today[o] + math.floor((today[o] * t.max_factor - today[o]) / t.step + 1e-9) * t.step for o in t.organisations}
     sizes = 2 ** np.arange(12)
     v, b = an.one(x)
@@ -430,6 +433,8 @@ def simulation_search(x0: Mapping[str, float], target: Target, sim: Simulator, f
     """Phase 2: confirm or raise the analytic answer, bisect each organisation down, then verify that one step
     less fails at every organisation (lowering one organisation can leave slack at another: repeat)."""
     step = target.step
+    pools_of = screening.depends_on(sim.analytic.fm)
+    own = {o: frozenset(p for p, knobs in pools_of.items() if o in knobs) for o in target.organisations}
     x = dict(x0)
     v = sim(x)
     shares = iter(RAISE)
@@ -439,19 +444,21 @@ def simulation_search(x0: Mapping[str, float], target: Target, sim: Simulator, f
             raise NotConfirmed(f"the simulation does not meet {target.describe()} even at {1 + RAISE[-1]:.1f} x the "
                                f"analytic answer ({v.why()}: {target.kpi} = {v.mean:.4g} [{v.low:.4g}, {v.high:.4g}]); "
                                f"more replications narrow the interval (run.replications), or relax the target")
-        raise_orgs = [o for o in target.organisations
-                      if not v.kpi_ok or v.overloaded or set(v.growing) & affected[o]]
+        failing = set(v.growing) | set(v.overloaded)
+        raise_orgs = [o for o in target.organisations if not v.kpi_ok or failing & own[o]] or list(target.organisations)
         x = {o: (x0[o] + math.ceil(x0[o] * share / step - 1e-9) * step if o in raise_orgs else x[o]) for o in x0}
         v = sim(x)
     if x != dict(x0):
         log.append("simulation: raised to " + ", ".join(f"{o}={x[o]:g}" for o in target.organisations))
 
-    def lowest(o: str) -> float:
-        """The smallest value of ``o`` (others fixed) that meets, from x[o] that meets; the analytic answer is
-        tried first as the lower end of the bracket."""
+    def lowest(o: str, first: bool) -> float:
+        """The smallest value of ``o`` (others fixed) that meets, from x[o] that meets. On the first pass the
+        analytic answer is tried first as the lower end of the bracket; later passes first try one step less."""
         ok = lambda value: sim({**x, o: value}).meets_for(affected[o])  # noqa: E731
         hi, gap, lo = x[o], 1, None
-        if x0[o] < hi:
+        if not first and x[o] - step >= floor[o] and not ok(x[o] - step):
+            return hi
+        if first and x0[o] < hi:
             if ok(x0[o]):
                 hi = x0[o]
             else:
@@ -472,14 +479,26 @@ def simulation_search(x0: Mapping[str, float], target: Target, sim: Simulator, f
                 lo = mid
         return hi
 
-    for sweep in range(4):
+    first = True
+    for sweep in range(PASSES):
+        v = sim(x)
+        if not v.meets:  # lowering one organisation tipped another's list (a flag at its edge): one step back
+            bad = set(v.growing) | set(v.overloaded)
+            up = [o for o in order if bad & own[o]] or ([] if v.kpi_ok else list(order))
+            if not up:
+                break
+            for o in up:
+                x[o] += step
+            log.append(f"simulation (pass {sweep + 1}): one step back at {', '.join(up)}")
+            continue
         changed = False
         for o in order:
-            new = lowest(o)
+            new = lowest(o, first)
             if new != x[o]:
                 x[o], changed = new, True
                 log.append(f"simulation (pass {sweep + 1}): {o} minimal at {new:g}")
-        if not changed:
+        first = False
+        if not changed and sim(x).meets:
             break
     return x
 
@@ -514,8 +533,8 @@ def size(cfg: DictConfig, out_dir: Path | None = None, quiet: bool = False) -> p
     years = model.run.years
     cfg.run.years = float(years + follow_days(target) / 365.0)  # the window's families are followed on
     log: list[str] = []
-    floor = {o: minimum_fte(model, o, target.step, fm.fte_today[o]) for o in target.organisations}
-    x_an = analytic_search(model, an, log)
+    floor = {o: minimum_fte(fm, o, target.step) for o in target.organisations}
+    x_an = analytic_search(an, log)
     v_an, _ = an.one(x_an)
     slack = []  # the organisation whose last step costs the analytic KPI least goes first
     for o in target.organisations:
