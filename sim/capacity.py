@@ -13,7 +13,9 @@ bound, which organisation gives way first, and how lead times rise on the way th
   while the Raad's list grows). Capacity is non-decreasing in every organisation's FTE: more places never raise
   a load (``tests/test_capacity.py``).
 * **Confirmation** (simulation, same seeds): at ``capacity x (1 - margin)`` no waiting list may keep growing
-  (``sim.metrics.is_unstable`` in half the replications or more), at ``capacity x (1 + margin)`` one must.
+  (``sim.metrics.is_unstable`` in half the replications or more), at ``capacity x (1 + margin)`` one must. The
+  default margin is 10 %: closer to the limit a list's length drifts for years either way, and a run of a few
+  years cannot tell a slow drift from growth.
   A list only shows its growth within the window if the window is long against the bottleneck's mean hold (the
   GI holds a child for years): the printed summary says so when it is not.
 * **The curve** (``capacity.csv``, the columns ``sim/plots/figures.CAPACITY`` draws, docs/model.md "Output
@@ -156,7 +158,7 @@ def simulate(cfg: DictConfig, scale: float, kpi: str, fm: screening.FlowModel, b
     return {"workflow": model.scenario.name, "demand_scale": scale, "kpi": kpi, "mean": mean, "ci_low": low,
             "ci_high": high, "unstable": bool(growing), "bottleneck": growing[0] if growing else "",
             "analytic": float(row[kpi]) if kpi in row else math.nan, "analytic_stable": bool(row["stable"]),
-            "analytic_bottleneck": str(row["bottleneck"]), "replications": model.run.replications}
+            "analytic_most_loaded": str(row["bottleneck"]), "replications": model.run.replications}
 
 
 def curve_scales(c: Any, cap: float) -> list[float]:

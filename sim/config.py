@@ -333,7 +333,7 @@ class CapacitySchema:
 
     workflows: List[str] = field(default_factory=lambda: ["sequential", "integrated"])  # conf/scenario files
     kpi: str = "lead_time_help_p90"  # the KPI of the curve (a column of the runs table)
-    margin: float = 0.05  # confirmation: stable at capacity x (1 - margin), unstable at capacity x (1 + margin)
+    margin: float = 0.1  # confirmation: stable at capacity x (1 - margin), unstable at capacity x (1 + margin)
     scales: Optional[List[float]] = None  # demand.scale values of the curve; None = evenly up to capacity x (1 + margin)
     points: int = 6  # with scales None: how many points from low to capacity x (1 + margin)
     low: float = 0.5  # with scales None: the lowest demand.scale of the curve
