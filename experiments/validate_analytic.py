@@ -8,7 +8,7 @@ long enough for re-entries and the GI's multi-year measures to settle (``--warmu
 the utilisation and the mean wait (Allen-Cunneen for multi-place requests, and plain Erlang C for reference), and
 the chain's KPIs (lead time melding -> help, mean and p90; melding -> jeugdbeschermer; the norm shares).
 
-    .venv/bin/python experiments/validate_analytic.py                  # both regions (about 20 min on 2 cores)
+    .venv/bin/python experiments/validate_analytic.py                  # both regions (about 30 min on a shared 2-core machine)
     .venv/bin/python experiments/validate_analytic.py --regions demo --jobs 2
     .venv/bin/python experiments/validate_analytic.py --report-only    # rewrite docs/validation.md from the csv
 
