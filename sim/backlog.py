@@ -32,8 +32,9 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from sim import metrics, output
+from sim import app, metrics, output
 from sim.config import STAFFED_ORGS, ConfigError, Model, choice, non_negative, positive, validate
+from sim.entities import kind_pool
 from sim.plots.figures import backlog_from_timeseries
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
@@ -80,14 +81,17 @@ def drain_days(model: Model, replication: int, probe_days: float) -> tuple[dict[
     """One replication: the first day each normed waiting list is within its norm (NaN: never within the run),
     its pools' time series, and its KPIs (with mean available FTE)."""
     wf = model.scenario.workflow(model, replication)
-    pools = {name: wf.engine.pools[name] for name in NORMED_POOLS if name in wf.engine.pools}
+    # a region with several organisations of a kind (region.units): the kind's list is within its norm when every
+    # organisation's is (pools gi[a], gi[b], ... of kind gi)
+    members_of = {name: [p for p in wf.engine.pools.values() if kind_pool(p.name) == name] for name in NORMED_POOLS}
+    pools = {name: members for name, members in members_of.items() if members}
     found: dict[str, float] = {name: math.nan for name in pools}
 
     def probe(_: object) -> None:
         now = wf.engine.now
-        for name, pool in pools.items():
+        for name, members in pools.items():
             if math.isnan(found[name]):
-                heads = [q[0][2] for q in (pool._crisis, pool._regular) if q]  # oldest 'since' of each class
+                heads = [q[0][2] for pool in members for q in (pool._crisis, pool._regular) if q]  # oldest 'since' per class
                 if not heads or now - min(heads) <= model.norms[NORMED_POOLS[name]]:
                     found[name] = now
         if any(math.isnan(v) for v in found.values()) and now + probe_days < wf.engine.horizon:
@@ -175,52 +179,12 @@ def run_app(cfg: DictConfig, out_dir: Path | None) -> pd.DataFrame:
 
 def preflight(argv: list[str]) -> None:
     """Compose and validate exactly what the Hydra app will run. Raises ConfigError."""
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-
-    from sim.cli import _check_group_choice, _describe_compose_error
-
-    if any(a in ("-m", "--multirun") for a in argv):
-        raise ConfigError("-m (sim.backlog compares its own levels: set backlog.extra_fte=[0,10,20])")
-    overrides = [a for a in argv if not a.startswith("-")]
-    for o in overrides:
-        if "=" not in o:
-            raise ConfigError(f"{o!r} is not an override (write key=value, e.g. backlog.org=gi)")
-        _check_group_choice(o)
-    overrides = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-            try:
-                cfg = compose("backlog", overrides=overrides)
-            except Exception as err:  # noqa: BLE001 - every composition error becomes one line
-                raise ConfigError(_describe_compose_error(err)) from None
-            plan(cfg)
-    finally:
-        GlobalHydra.instance().clear()
-
-
-def _hydra_main() -> None:
-    import hydra
-    from hydra.core.hydra_config import HydraConfig
-
-    @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="backlog")
-    def app(cfg: DictConfig) -> None:
-        run_app(cfg, Path(HydraConfig.get().runtime.output_dir))
-
-    app()
+    app.validated("backlog", argv, plan, example="backlog.org=gi",
+                  single_run="sim.backlog compares its own levels: set backlog.extra_fte=[0,10,20]")
 
 
 def main(argv: list[str] | None = None) -> None:
-    from sim.cli import PASS_THROUGH, fail
-
-    argv = sys.argv[1:] if argv is None else argv
-    if not any(a.split("=")[0] in PASS_THROUGH for a in argv):
-        try:
-            preflight(argv)
-        except ConfigError as err:
-            raise fail(str(err)) from None
-    _hydra_main()
+    app.entry(argv, preflight, lambda: app.run_hydra("backlog", run_app))
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from sim import config as config_mod
-from sim import output, runner, screening
+from sim import app, output, runner, screening
 from sim.config import ConfigError, Model, ScenarioSchema, validate
 from sim.metrics import confidence_interval
 
@@ -269,54 +269,19 @@ def format_summary(summary: pd.DataFrame, seconds: float) -> str:
 
 
 def preflight(argv: list[str]) -> None:
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-
-    from sim.cli import _check_group_choice, _describe_compose_error
-
-    if any(a in ("-m", "--multirun") for a in argv):
-        raise ConfigError("-m (sim.capacity runs its own demand levels: set capacity.scales)")
-    overrides = [a for a in argv if not a.startswith("-")]
-    for o in overrides:
-        if "=" not in o:
-            raise ConfigError(f"{o!r} is not an override (write key=value, e.g. capacity.margin=0.1)")
-        _check_group_choice(o)
-    overrides = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
-    chosen = next((o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")), None)
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-            try:
-                cfg = compose("capacity", overrides=overrides)
-            except Exception as err:  # noqa: BLE001 - every composition error becomes one line
-                raise ConfigError(_describe_compose_error(err)) from None
-            plan(cfg, chosen)
-    finally:
-        GlobalHydra.instance().clear()
+    chosen = next((o.split("=", 1)[1] for o in argv if o.startswith("scenario=")), None)
+    app.validated("capacity", argv, lambda cfg: plan(cfg, chosen), example="capacity.margin=0.1",
+                  single_run="sim.capacity runs its own demand levels: set capacity.scales")
 
 
-def _hydra_main() -> None:
-    import hydra
+def _job(cfg: DictConfig, out_dir: Path) -> None:
     from hydra.core.hydra_config import HydraConfig
 
-    @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="capacity")
-    def app(cfg: DictConfig) -> None:
-        chosen = HydraConfig.get().runtime.choices.get("scenario")
-        run(cfg, Path(HydraConfig.get().runtime.output_dir), chosen=chosen)
-
-    app()
+    run(cfg, out_dir, chosen=HydraConfig.get().runtime.choices.get("scenario"))
 
 
 def main(argv: list[str] | None = None) -> None:
-    from sim.cli import PASS_THROUGH, fail
-
-    argv = sys.argv[1:] if argv is None else argv
-    if not any(a.split("=")[0] in PASS_THROUGH for a in argv):
-        try:
-            preflight(argv)
-        except ConfigError as err:
-            raise fail(str(err)) from None
-    _hydra_main()
+    app.entry(argv, preflight, lambda: app.run_hydra("capacity", _job))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 Before Hydra starts, :func:`preflight` composes the configuration the same way Hydra will (for a multirun,
 every point of the sweep) and validates it. Whatever is wrong (an unknown scenario or region, a value of the
 wrong type, a probability set that does not sum to one) is reported as one line naming the field, the value
-and what is allowed, with exit status 2, before any simulated time is spent and without a traceback.
+and what is allowed, with exit status 2, before any simulated time is spent and without a traceback. The
+command-line steps every command shares (overrides, composing, one-line errors) are in sim/app.py.
 """
 
 from __future__ import annotations
@@ -18,54 +19,16 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from sim import app, output, runner
 from sim import config as config_mod
-from sim import metrics, output, provenance, runner
 from sim import sweep as sweep_mod
+from sim.app import CONF_DIR, assumptions_table, stability_warnings
 from sim.config import ConfigError, Model, validate
-
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
-PASS_THROUGH = ("--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc",
-                "--version", "--resolve", "-p", "--package")
 
 config_mod.register()
 
 
-def fail(message: str) -> "SystemExit":
-    print(f"ketensim: error: {message}", file=sys.stderr)
-    return SystemExit(2)
-
-
 # ====================================================================== preflight
-
-
-def _group_options(group: str) -> list[str]:
-    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
-
-
-def _check_group_choice(override: str) -> None:
-    """``scenario=foo``: the option must be a file in ``conf/scenario/``."""
-    key, _, value = override.lstrip("+~").partition("=")
-    if "." in key or "/" in key or not (CONF_DIR / key).is_dir():
-        return
-    for choice in value.strip("[]").split(","):
-        choice = choice.strip()
-        if choice.startswith(("range(", "choice(", "glob(", "interval(")):
-            continue
-        if choice and not (CONF_DIR / key / f"{choice}.yaml").is_file():
-            raise ConfigError(f"{key} = {choice!r} (allowed: {', '.join(_group_options(key))})")
-
-
-def _describe_compose_error(err: BaseException) -> str:
-    cause: BaseException | None = err
-    while cause is not None:
-        key = getattr(cause, "full_key", None)
-        if key:
-            value = getattr(cause, "value", None)
-            first = str(cause).splitlines()[0]
-            return f"{key} = {value!r} ({first})" if value is not None else f"{key}: {first}"
-        cause = cause.__cause__ or cause.__context__
-    text = " ".join(str(err).split())
-    return text[:300]
 
 
 def _points(overrides: list[str], multirun: bool, sweep_params: dict[str, str]) -> list[list[str]]:
@@ -79,85 +42,38 @@ def _not_sweeps(overrides: list[str]) -> list[str]:
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parser = OverridesParser.create()
-    return [o for o in overrides if not parser.parse_override(o).is_sweep_override()]
+    try:
+        return [o for o in overrides if not parser.parse_override(o).is_sweep_override()]
+    except Exception as err:  # noqa: BLE001 - a malformed override is one line, as when composing
+        raise ConfigError(app.describe_compose_error(err)) from None
 
 
 def preflight(argv: list[str]) -> list[Model]:
     """Compose and validate every configuration the command would run. Raises ConfigError."""
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-
-    multirun = any(a in ("-m", "--multirun") for a in argv)
-    overrides = [a for a in argv if not a.startswith("-")]
-    for o in overrides:
-        if "=" not in o:
-            raise ConfigError(f"{o!r} is not an override (write key=value, e.g. region=national)")
-        _check_group_choice(o)
-    model_overrides = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
-    GlobalHydra.instance().clear()
+    multirun = app.is_multirun(argv)
+    overrides = app.overrides(argv, "region=national")
+    model_overrides = app.model_overrides(overrides)
     models = []
-    try:
-        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-            try:
-                base = compose("config", overrides=_not_sweeps(overrides) if multirun else model_overrides,
-                               return_hydra_config=True)
-            except Exception as err:  # noqa: BLE001 - every composition error becomes one line
-                raise ConfigError(_describe_compose_error(err)) from None
-            sweep = sweep_mod.sweeper_params(base.hydra) if multirun else {}  # an experiment's grid
-            points = _points(model_overrides, multirun, sweep or {})
-            if multirun:
-                sweep_mod.check_point_names(points, base.hydra)
-            for point in points:
-                for o in point:
-                    _check_group_choice(o)
-                try:
-                    cfg = compose("config", overrides=point)
-                except Exception as err:  # noqa: BLE001
-                    raise ConfigError(_describe_compose_error(err)) from None
-                models.append(validate(cfg))
-                if cfg.compare.enabled:  # every workflow of a comparison is checked before any simulated time
-                    from sim import compare
+    with app.composing():
+        base = app.compose("config", _not_sweeps(overrides) if multirun else model_overrides,
+                           return_hydra_config=True)
+        sweep = sweep_mod.sweeper_params(base.hydra) if multirun else {}  # an experiment's grid
+        points = _points(model_overrides, multirun, sweep or {})
+        if multirun:
+            sweep_mod.check_point_names(points, base.hydra)
+        for point in points:
+            for o in point:
+                app.check_group_choice(o)
+            cfg = app.compose("config", point)
+            models.append(validate(cfg))
+            if cfg.compare.enabled:  # every workflow of a comparison is checked before any simulated time
+                from sim import compare
 
-                    models.extend(model for _, _, model in compare.plan(cfg))
-    finally:
-        GlobalHydra.instance().clear()
+                models.extend(model for _, _, model in compare.plan(cfg))
     return models
 
 
 # ====================================================================== the run
-
-
-def assumptions_table(cfg: DictConfig, model: Model, scenario_file: str | None = None):
-    """Every value in force whose provenance says 'assumption', with its current value: the process and region
-    files, the chosen ``conf/scenario/<scenario_file>.yaml`` (its assumed effects) and the workflow's structural
-    assumptions."""
-    import pandas as pd
-
-    rows = []
-    if scenario_file is None:
-        chosen = HydraConfig.get().runtime.choices.get("scenario") if HydraConfig.initialized() else None
-        scenario_file = chosen or model.scenario.name
-    files = [CONF_DIR / "process" / f"{HydraConfig.get().runtime.choices.get('process', 'nl_2023')}.yaml"
-             if HydraConfig.initialized() else CONF_DIR / "process" / "nl_2023.yaml",
-             CONF_DIR / "region" / f"{model.region_name}.yaml",
-             CONF_DIR / "scenario" / f"{scenario_file}.yaml"]
-    staff_file = HydraConfig.get().runtime.choices.get("staff_dynamics") if HydraConfig.initialized() else None
-    if staff_file:  # +staff_dynamics=<name>: its turnover, hiring and onboarding assumptions (sim/staff.py)
-        files.append(CONF_DIR / "staff_dynamics" / f"{staff_file}.yaml")
-    for path in files:
-        if not path.is_file():
-            continue
-        # conf/scenario and conf/staff_dynamics files sit under their group's package
-        package = path.parent.name if path.parent.name in ("scenario", "staff_dynamics") else ""
-        for p in provenance.read_file(path, package)[0]:
-            if p.kind == "assumption":
-                value = OmegaConf.select(cfg, p.key, default=None)
-                if isinstance(value, DictConfig) or OmegaConf.is_list(value):
-                    value = OmegaConf.to_container(value)
-                rows.append((p.key, str(value), p.text, f"{path.parent.name}/{path.name}" if package else path.name))
-    for key, value, why in model.scenario.assumptions:
-        rows.append((key, str(value), why, f"scenario/{model.scenario.name}"))
-    return pd.DataFrame(rows, columns=["parameter", "value", "why", "file"])
 
 
 HEADLINE = ("lead_time_help_mean", "lead_time_help_p90", "lead_time_measure_mean", "share_triage_within_norm",
@@ -183,28 +99,6 @@ def format_summary(summary, model: Model) -> str:
     out = [f"{'KPI':<{width}}  {'mean':>10}  {'95% CI':>22}  unit"]
     out += [f"{k:<{width}}  {m:>10}  {ci:>22}  {u}" for k, m, ci, u in lines]
     return "\n".join(out)
-
-
-def stability_warnings(summary, model: Model) -> list[str]:
-    """Say which organisation cannot carry its demand: offered load (arrivals x mean holding time) at or above
-    its capacity, or a full caseload with a waiting list that grew through the whole window."""
-    s = summary.set_index("kpi")["mean"]
-    warnings = []
-    for kpi in s.index:
-        if not kpi.startswith("unstable."):
-            continue
-        pool = kpi.split(".", 1)[1]
-        offered, cap = s.get(f"offered_load.{pool}", float("nan")), s.get(f"capacity.{pool}", float("nan"))
-        end, util = s.get(f"waiting_list_end.{pool}", float("nan")), s.get(f"utilisation.{pool}", float("nan"))
-        if offered >= cap:
-            warnings.append(f"UNSTABLE: {pool}: offered load ~{offered:,.0f} cases exceeds its capacity of {cap:,.0f} "
-                            f"places; its waiting list grows without bound ({end:,.0f} waiting at the end). Lead "
-                            f"times through {pool} are not meaningful: raise staffing, caseload or lower demand.scale.")
-        elif s[kpi] >= 0.5:
-            warnings.append(f"SATURATED: {pool}: {util:.0%} of its {cap:,.0f} places in use and its waiting list grew "
-                            f"through the window ({end:,.0f} waiting at the end): lead times through {pool} still "
-                            f"depend on the run length.")
-    return warnings
 
 
 def write_report(out_dir: Path, quiet: bool) -> Path | None:
@@ -278,10 +172,4 @@ def hydra_main(cfg: DictConfig) -> None:
 
 
 def entry(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    if not any(a.split("=")[0] in PASS_THROUGH for a in argv):
-        try:
-            preflight(argv)
-        except ConfigError as err:
-            raise fail(str(err)) from None
-    hydra_main()
+    app.entry(argv, preflight, hydra_main)

@@ -38,10 +38,9 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from sim import metrics, output, runner
+from sim.app import CONF_DIR, assumptions_table, group_options, stability_warnings
 from sim.config import ConfigError, Model, ScenarioSchema, validate
 from sim.scenarios import fte_plan
-
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 
 # KPIs the printed table shows (all KPIs are in comparison.csv)
 PRINTED = ("lead_time_help_mean", "lead_time_help_p90", "lead_time_measure_mean", "lead_time_measure_p90",
@@ -53,10 +52,6 @@ WAITING_PREFIX = "waiting_list_org."
 
 
 # ====================================================================== which workflows, with which values
-
-
-def _scenario_files() -> list[str]:
-    return sorted(p.stem for p in (CONF_DIR / "scenario").glob("*.yaml"))
 
 
 def _chosen_file(cfg: DictConfig) -> str:
@@ -74,7 +69,7 @@ def plan(cfg: DictConfig, chosen: str | None = None) -> list[tuple[str, DictConf
     """(scenario file, configuration, validated model) of the baseline and of every compared workflow, in that
     order. Raises :class:`ConfigError` (one line) for an unknown file or an invalid value in any of them."""
     c = cfg.compare
-    files = _scenario_files()
+    files = group_options("scenario")
     if c.baseline not in files:
         raise ConfigError(f"compare.baseline = {c.baseline!r} (allowed: {', '.join(files)})")
     workflows = list(c.workflows)
@@ -203,8 +198,6 @@ def format_comparison(comparison: pd.DataFrame, workflow: str) -> str:
 
 
 def execute(cfg: DictConfig, out_dir: Path) -> Path:
-    from sim.cli import assumptions_table, stability_warnings
-
     started = time.perf_counter()
     members = plan(cfg)  # every workflow validated before any simulated time
     config_yaml = OmegaConf.to_yaml(cfg)

@@ -650,9 +650,9 @@ def _yaml(data: dict) -> str:
 
 
 def _warnings(results: Results, meta: F.Meta) -> list[str]:
-    """Organisations that could not carry their demand (sim.cli.stability_warnings), per workflow, and the
+    """Organisations that could not carry their demand (sim.app.stability_warnings), per workflow, and the
     single-replication note."""
-    from sim.cli import stability_warnings
+    from sim.app import stability_warnings
 
     out: list[str] = []
     if results.kind == "sweep":

@@ -713,30 +713,13 @@ def main(argv: list[str] | None = None) -> None:
     """``python -m sim.screening [overrides]``: the analytic screening of one configuration, printed (no run)."""
     import sys
 
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-
-    from sim import config as config_mod
-    from sim.cli import CONF_DIR, _check_group_choice, _describe_compose_error, fail
+    from sim import app
+    from sim.config import validate
 
     argv = sys.argv[1:] if argv is None else argv
-    try:
-        for o in argv:
-            if "=" not in o:
-                raise config_mod.ConfigError(f"{o!r} is not an override (write key=value, e.g. region=demo)")
-            _check_group_choice(o)
-        GlobalHydra.instance().clear()
-        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-            try:
-                cfg = compose("config", overrides=list(argv))
-            except Exception as err:  # noqa: BLE001 - every composition error becomes one line
-                raise config_mod.ConfigError(_describe_compose_error(err)) from None
-        model = config_mod.validate(cfg)
+    with app.one_line_errors(NotAvailable):  # no Hydra app here: every argument must be an override
+        model = app.validated("config", argv, validate, example="region=demo", hydra_app=False)
         fm = flow_model(model)
-    except (config_mod.ConfigError, NotAvailable) as err:
-        raise fail(str(err)) from None
-    finally:
-        GlobalHydra.instance().clear()
     with pd.option_context("display.width", 200, "display.max_columns", 30, "display.float_format", "{:,.3g}".format):
         print(f"analytic screening: {model.scenario.name} in {model.region_name}, demand.scale={model.demand_scale:g} "
               f"(steady state; docs/validation.md says where it holds)")

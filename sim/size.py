@@ -64,7 +64,7 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from sim import config as config_mod
-from sim import output, runner, screening
+from sim import app, output, runner, screening
 from sim.config import ConfigError, Model, validate
 from sim.metrics import confidence_interval
 
@@ -612,56 +612,20 @@ def format_table(table: pd.DataFrame, target: Target, seconds: float, evaluation
 
 def preflight(argv: list[str]) -> None:
     """Compose and validate exactly what the Hydra app will run, target included. Raises ConfigError."""
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
+    app.validated("size", argv, plan, example="target.days=120",
+                  single_run="sim.size runs one sizing; sweep the target with a shell loop")
 
-    from sim.cli import _check_group_choice, _describe_compose_error
 
-    if any(a in ("-m", "--multirun") for a in argv):
-        raise ConfigError("-m (sim.size runs one sizing; sweep the target with a shell loop)")
-    overrides = [a for a in argv if not a.startswith("-")]
-    for o in overrides:
-        if "=" not in o:
-            raise ConfigError(f"{o!r} is not an override (write key=value, e.g. target.days=120)")
-        _check_group_choice(o)
-    overrides = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
-    GlobalHydra.instance().clear()
+def _job(cfg: DictConfig, out_dir: Path) -> None:
     try:
-        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-            try:
-                cfg = compose("size", overrides=overrides)
-            except Exception as err:  # noqa: BLE001 - every composition error becomes one line
-                raise ConfigError(_describe_compose_error(err)) from None
-            plan(cfg)
-    finally:
-        GlobalHydra.instance().clear()
-
-
-def _hydra_main() -> None:
-    import hydra
-    from hydra.core.hydra_config import HydraConfig
-
-    @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="size")
-    def app(cfg: DictConfig) -> None:
-        try:
-            size(cfg, Path(HydraConfig.get().runtime.output_dir))
-        except NotConfirmed as err:
-            print(f"ketensim: error: {err}", file=sys.stderr)
-            raise SystemExit(1) from None
-
-    app()
+        size(cfg, out_dir)
+    except NotConfirmed as err:
+        print(f"ketensim: error: {err}", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 def main(argv: list[str] | None = None) -> None:
-    from sim.cli import PASS_THROUGH, fail
-
-    argv = sys.argv[1:] if argv is None else argv
-    if not any(a.split("=")[0] in PASS_THROUGH for a in argv):
-        try:
-            preflight(argv)
-        except ConfigError as err:
-            raise fail(str(err)) from None
-    _hydra_main()
+    app.entry(argv, preflight, lambda: app.run_hydra("size", _job))
 
 
 if __name__ == "__main__":

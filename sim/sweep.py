@@ -5,7 +5,9 @@ Hydra job that runs all its replications (``run.replications``) and writes its o
 such a grid safe to run for hours, here or on a SLURM cluster:
 
 - :func:`expand_points` lists the points of a multirun exactly as Hydra's BasicSweeper does
-  (``hydra.sweeper.params`` of an experiment first, then the command line, which wins for a key in both).
+  (``hydra.sweeper.params`` of an experiment first, then the command line, which wins for a key in both);
+  it and :func:`check_point` (is a point directory complete and intact?) are defined in :mod:`sim.collect`,
+  which reads sweeps back, and used here by name.
 - **Resume, never mix** (:func:`run_point`, called for every job of a multirun): a point directory that is
   complete, with the same configuration hash (:func:`identity_yaml`) and the same model version
   (:func:`sim.output.model_version`), is skipped. Anything else already in the directory (an interrupted run, a
@@ -22,20 +24,20 @@ Nothing here knows an organisation or a KPI: it moves directories and counts mar
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from sim import output
+from sim import collect, output
+from sim.collect import LOCK, SUPERSEDED, check_point, expand_points, read_point_overrides, result_files, sweeper_params
+from sim.collect import PointStatus  # noqa: F401 - what check_point returns, named where a point is resumed
 
 try:  # advisory file locks; absent on Windows, where two runs of one point are not guarded against
     import fcntl
@@ -47,31 +49,9 @@ log = logging.getLogger(__name__)
 # Settings that change speed or printing but never a number (sim/runner.py gives identical results for any
 # run.jobs): a point computed with other values of these is the same point.
 NOT_RESULTS: tuple[str, ...] = ("run.jobs", "run.quiet")
-SUPERSEDED = "superseded"  # inside a point directory: earlier results that could not be reused
-LOCK = ".lock"
 
 
 # ====================================================================== the points of a sweep
-
-
-def expand_points(task_overrides: Sequence[str], params: Mapping[str, Any] | None) -> list[list[str]]:
-    """Every point of a multirun as its list of overrides, in Hydra's job order.
-
-    Mirrors ``BasicSweeper.sweep``: ``hydra.sweeper.params`` entries first, then the command-line overrides; for a
-    key given in both, the command line wins (it replaces the entry at the key's first position).
-    """
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    lines = [f"{k}={v}" for k, v in (params or {}).items()] + list(task_overrides)
-    parsed = OverridesParser.create().parse_overrides(lines)
-    return [list(point) for batch in BasicSweeper.split_arguments(parsed, max_batch_size=None) for point in batch]
-
-
-def sweeper_params(hydra_cfg: DictConfig) -> dict[str, Any]:
-    """``hydra.sweeper.params`` (an experiment's grid) as a plain dict; empty when the sweeper has none."""
-    params = hydra_cfg.sweeper.get("params")
-    return OmegaConf.to_container(params, resolve=False) if params is not None else {}
 
 
 def point_dirname(point: Sequence[str], exclude_keys: Sequence[str], item_sep: str = ",", kv_sep: str = "=") -> str:
@@ -113,16 +93,6 @@ def check_point_names(points: Sequence[Sequence[str]], hydra_cfg: DictConfig) ->
         seen[name] = point
 
 
-def read_point_overrides(directory: Path) -> frozenset[str] | None:
-    """The overrides Hydra recorded for the point in ``directory`` (``.hydra/overrides.yaml``), or None."""
-    path = directory / ".hydra" / "overrides.yaml"
-    try:
-        values = OmegaConf.to_container(OmegaConf.load(path))
-    except Exception:  # noqa: BLE001 - missing or unreadable: the directory is not a recognisable point
-        return None
-    return frozenset(str(v) for v in values) if isinstance(values, list) else None
-
-
 def identity_yaml(cfg: DictConfig) -> str:
     """The configuration that determines a point's numbers: resolved, without :data:`NOT_RESULTS`."""
     data = OmegaConf.to_container(cfg, resolve=True)
@@ -134,86 +104,6 @@ def identity_yaml(cfg: DictConfig) -> str:
         if isinstance(node, dict):
             node.pop(leaf, None)
     return OmegaConf.to_yaml(OmegaConf.create(data))
-
-
-# ====================================================================== the state of one point directory
-
-
-@dataclass(frozen=True)
-class PointStatus:
-    state: str  # 'absent' (nothing written yet), 'complete', 'incomplete' or 'corrupt'
-    reason: str
-    marker: dict | None = None
-
-
-def result_files(directory: Path) -> list[Path]:
-    """What a run wrote into a point directory: everything except Hydra's ``.hydra/``, job logs, the lock
-    and earlier superseded results."""
-    if not directory.is_dir():
-        return []
-    keep = {".hydra", SUPERSEDED, LOCK, ".submitit"}
-    return sorted(p for p in directory.iterdir() if p.name not in keep and p.suffix != ".log")
-
-
-def runs_table_name(files: Sequence[str]) -> str | None:
-    for name in ("runs.parquet", "runs.csv"):
-        if name in files:
-            return name
-    return None
-
-
-def check_point(directory: Path, verify_runs: bool = True) -> PointStatus:
-    """Is ``directory`` a complete, intact point? Reads the marker and checks what it lists.
-
-    Every listed file must exist with the size it had when written; the runs table (the one a sweep
-    aggregates) must also match its sha256. Larger tables are checked by size only, to keep resume fast.
-    """
-    marker_path = directory / output.MARKER
-    if not marker_path.is_file():
-        written = result_files(directory)
-        if not written:
-            return PointStatus("absent", "nothing written yet")
-        error = directory / "error.txt"
-        why = "no _COMPLETE.json marker: the run stopped before it finished"
-        if error.is_file():
-            first = (error.read_text(encoding="utf-8", errors="replace").strip().splitlines() or [""])[0]
-            why += f" (error.txt: {first[:160]})"
-        return PointStatus("incomplete", why)
-    try:
-        marker = json.loads(marker_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        return PointStatus("corrupt", f"{output.MARKER} is unreadable ({type(err).__name__})")
-    if not isinstance(marker, dict) or not all(k in marker for k in ("files", "config_hash", "model_version")):
-        return PointStatus("corrupt", f"{output.MARKER} lacks files, config_hash or model_version")
-    files = [str(f) for f in marker["files"]]
-    checksums = marker.get("checksums") or {}
-    for name in files:
-        path = directory / name
-        if not path.is_file():
-            return PointStatus("corrupt", f"{name} is missing", marker)
-        expected = checksums.get(name, {}).get("bytes")
-        if expected is not None and path.stat().st_size != expected:
-            return PointStatus("corrupt", f"{name} has {path.stat().st_size} bytes, {expected} when written", marker)
-    runs = runs_table_name(files)
-    if runs is None:
-        return PointStatus("corrupt", "the marker lists no runs table (runs.parquet or runs.csv)", marker)
-    if verify_runs:
-        expected_sha = checksums.get(runs, {}).get("sha256")
-        if expected_sha is not None:
-            if output.file_digest(directory / runs) != expected_sha:
-                return PointStatus("corrupt", f"{runs} differs from what was written (sha256)", marker)
-        else:  # a marker from before checksums: at least the table must parse
-            try:
-                read_runs(directory / runs)
-            except Exception as err:  # noqa: BLE001 - any parse failure means corrupt
-                return PointStatus("corrupt", f"{runs} is unreadable ({type(err).__name__})", marker)
-    return PointStatus("complete", "complete", marker)
-
-
-def read_runs(path: Path):
-    import pandas as pd
-
-    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
 
 
 # ====================================================================== resume inside a job
@@ -398,8 +288,6 @@ class SweepCallback(Callback):
         self._progress.start()
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        from sim import collect
-
         if self._progress is not None:
             self._progress.stop()
             self._progress.report(force=True)
