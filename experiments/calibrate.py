@@ -684,7 +684,8 @@ def write_process(v: Verified, log: Callable[[str], None]) -> None:
     writes = [
         ("families.voluntary_suffices", f"{cfg.families.voluntary_suffices:g}",
          f"calibrated: share of non-rood families for whom voluntary help is enough NOT FOUND; the lokaal-team route "
-         f"closes the Raad's national total (domain_params lokaal_team_to_rvdk); prior range 0.75-0.95; {note}"),
+         f"closes the Raad's national total (domain_params lokaal_team_to_rvdk); searched over 0.85-0.998 (the "
+         f"Raad's ~7,300 families a year are a few per cent of the families in voluntary help); {note}"),
         ("routing.rood_spoed", f"{cfg.routing.rood_spoed:g}",
          f"calibrated: share of acute (rood) episodes that become a voorlopige OTS NOT FOUND; fitted to 1,370 "
          f"voorlopige OTS (CBS 2022, children); {note}"),

@@ -54,7 +54,7 @@ BAD_VALUES = [
     ("staffing.buurtteam.caseload=-1", "staffing.buurtteam.caseload = -1.0 (must be > 0)"),
     ("staffing.gi.fte=nan", "staffing.gi.fte = nan (must be a finite number)"),
     ("staffing.gi.vacancy_rate=1.0", "staffing.gi.vacancy_rate = 1.0 (must be a probability, 0 <= p < 1)"),
-    ("routing.vt_triage.rvdk=0.5", "routing.vt_triage sums to 1.48 (must sum to 1)"),
+    ("routing.vt_triage.rvdk=0.5", "routing.vt_triage sums to 1.49 (must sum to 1)"),
     ("routing.court_grants=1.5", "routing.court_grants = 1.5 (must be a probability, 0 <= p <= 1)"),
     ("run.years=0", "run.years = 0.0 (must be > 0)"),
     ("run.replications=0", "run.replications = 0 (must be a whole number >= 1)"),
