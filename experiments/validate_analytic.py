@@ -172,6 +172,11 @@ def report(df: pd.DataFrame) -> str:
         f" whichever is larger;",
         f"* a pool's utilisation: within {TOL_UTIL:.2f} (absolute); a share within a norm: within 0.05.",
         "",
+        "The test reads *the simulated mean* as its 95 % CI: it fails when the analytic value is outside the tolerance of",
+        "every value in the interval, and it requires the interval of the Raad's wait to be no wider than ±35 % of its",
+        "mean (24 replications x 40 years), so that a noisy run cannot pass it. The *within* column below compares with",
+        "the point estimate.",
+        "",
         "## Where it holds and where it does not",
         "",
     ]

@@ -136,8 +136,11 @@ def test_workflows_without_a_twin_say_so(scenario, available):
 # ---------------------------------------------------------------------------------------------- against the simulation
 
 
-MODERATE = ["region=demo", "run.start=empty", "run.warmup_years=10", "run.years=20", "run.replications=8",
-            "run.jobs=2", "run.event_log=false", "run.quiet=true"]
+# 24 replications of 40 years: the Raad's mean wait (~96 families a year, multi-place requests) is tail-driven, a
+# 20-year replication anywhere from 0.7 to 18 days; its 95 % CI half-width is ~20 % of the mean here (8 x 20 years:
+# ~60 %). Longer windows buy more precision per simulated year than more replications (less warm-up per year).
+MODERATE = ["region=demo", "run.start=empty", "run.warmup_years=10", "run.years=40", "run.replications=24",
+            "run.seed=20231", "run.jobs=2", "run.event_log=false", "run.quiet=true"]
 
 
 def _set_load(overrides: list[str], org: str, pools: tuple[str, ...], load: float) -> list[str]:
@@ -148,25 +151,50 @@ def _set_load(overrides: list[str], org: str, pools: tuple[str, ...], load: floa
     return overrides + [f"staffing.{org}.fte={fte[np.flatnonzero(worst <= load)[0]]}"]
 
 
+def _wait_tolerance(sim: float) -> float:
+    return max(va.TOL_WAIT_RELATIVE * sim, va.TOL_WAIT_DAYS)
+
+
+def _misses(analytic, runs, pools: list[str]) -> list[str]:
+    """The measures whose analytic value lies outside the tolerance of *every* value in the 95 % CI of the simulated
+    mean: those where the simulation shows, at 95 % confidence, that the screening misses by more than the
+    tolerance. (Every tolerance t(s) here has s - t(s) and s + t(s) non-decreasing in s, so the values within
+    tolerance of some s in [low, high] are exactly [low - t(low), high + t(high)].)"""
+    checks = [(f"utilisation.{p}", lambda s: va.TOL_UTIL) for p in pools]
+    checks += [(f"wait_mean.{p}", _wait_tolerance) for p in pools]
+    checks += [(k, lambda s: va.TOL_LEAD_RELATIVE * s)
+               for k in ("lead_time_help_mean", "lead_time_help_p90", "lead_time_measure_mean")]
+    out = []
+    for col, tol in checks:
+        _, low, high, _ = confidence_interval(runs[col].to_numpy(dtype=float))
+        if not low - tol(low) <= analytic[col] <= high + tol(high):
+            out.append(col)
+    return out
+
+
 @pytest.mark.slow
 def test_analytic_waits_and_lead_times_agree_with_the_simulation_at_moderate_load():
     """The Raad at 0.75 and Veilig Thuis's case teams at 0.8 per usable place: every pool's utilisation, every
-    pool's mean wait and the lead times within the tolerances of docs/validation.md."""
+    pool's mean wait and the lead times within the tolerances of docs/validation.md of the simulated mean, read as
+    its 95 % CI (the test fails when the analytic value is outside the tolerance of every value in the interval).
+
+    The interval is not allowed to be wide: the Raad's wait, the one wait above the 1-day floor, must be known
+    within 35 % (half-width; it is 15-22 % on run.seed 20231, 1, 2, 3), so a Raad wait off by a factor 3 on the low
+    side (the side of its known bias) fails, as the end of the test shows. On the high side a factor 3 (5.5 days)
+    also fails on those four seeds, but on this one only just (1.5 x the upper bound 3.67 = 5.50), so it is not
+    asserted; a factor 2 passes. Waits below 1 day (Veilig Thuis's) sit under the 1-day floor."""
     ov = _set_load(MODERATE, "rvdk", ("rvdk",), 0.75)
     ov = _set_load(ov, "veilig_thuis", ("veilig_thuis.triage", "veilig_thuis.casus"), 0.8)
     m = make_model(ov)
     g = screening.screen_grid(m, {}).iloc[0]
     runs = runner.run(m).runs
-    checked = 0
-    for pool in m.staffing:
-        for p in [c.split(".", 1)[1] for c in g.index if c.startswith("slots.") and c.split(".", 1)[1].startswith(pool)]:
-            sim_u = runs[f"utilisation.{p}"].mean()
-            assert abs(g[f"utilisation.{p}"] - sim_u) <= va.TOL_UTIL, p
-            sim_w = confidence_interval(runs[f"wait_mean.{p}"].to_numpy())[0]
-            assert abs(g[f"wait_mean.{p}"] - sim_w) <= max(va.TOL_WAIT_RELATIVE * sim_w, va.TOL_WAIT_DAYS), p
-            checked += 1
-    assert checked == 5
+    slots = [c.split(".", 1)[1] for c in g.index if c.startswith("slots.")]
+    pools = [p for pool in m.staffing for p in slots if p.startswith(pool)]
+    assert len(pools) == 5
+    assert _misses(g, runs, pools) == []
     assert g["wait_mean.rvdk"] > 1.0  # the comparison is not of two zeros
-    for k in ("lead_time_help_mean", "lead_time_help_p90", "lead_time_measure_mean"):
-        sim_k = runs[k].mean()
-        assert abs(g[k] - sim_k) <= va.TOL_LEAD_RELATIVE * sim_k, k
+    mean, low, high, _ = confidence_interval(runs["wait_mean.rvdk"].to_numpy())
+    assert (high - low) / 2 <= 0.35 * mean, (mean, low, high)  # precise enough for the check to mean something
+    too_low = g.copy()
+    too_low["wait_mean.rvdk"] /= 3
+    assert _misses(too_low, runs, pools) == ["wait_mean.rvdk"]

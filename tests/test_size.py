@@ -47,8 +47,19 @@ def independent(cfg, fte: dict[str, float], target: size.Target) -> size.Verdict
                         overloaded=an.unstable({**an.fm.fte_today, **fte}))
 
 
+# The Raad's norm share on the demo region (~96 families a year reach the Raad): per 4-year replication it is
+# tail-driven (at 5 FTE: mean 0.987, 54 % of replications exactly 1.0, 6 % below 0.95, the worst 0.84; at 4 FTE:
+# mean 0.87), so with TINY's 4 replications the search finds 5 FTE, and a fresh seed confirms it, in only ~3 of 4
+# seeds each. 12 replications of 8 years: ~99.7 % each (both estimated by resampling 200 four-year replications;
+# run.seed 20231, 1, 2 and 3 all pass).
+RVDK_NORM = ["region=demo", "run.start=empty", "run.warmup_years=6", "run.years=8", "run.replications=12",
+             "run.seed=20231", "run.jobs=2", "run.quiet=true", "target=rvdk_norm", "target.share=0.95"]
+
+
 def test_the_raad_sized_for_its_norm_is_confirmed_by_an_independent_simulation():
-    cfg = compose_size(TINY + ["target=rvdk_norm", "target.share=0.95"])
+    """As a planner checks it: a fresh seed with the same effort (12 x 8 years) confirms the answer (the whole CI
+    at or above 0.95), and at one FTE less the KPI is on average below the norm."""
+    cfg = compose_size(RVDK_NORM)
     table = size.size(cfg, quiet=True)
     assert list(table["organisation"]) == ["rvdk"]  # the only organisation the Raad's wait depends on
     row = table.iloc[0]
