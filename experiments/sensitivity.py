@@ -60,6 +60,7 @@ SHORT = {"lead_time_help_mean": "lead time (d)", "waiting_list_mean.veilig_thuis
          "waiting_list_mean.veilig_thuis.casus": "VT case list", "waiting_list_mean.buurtteam": "buurtteam list",
          "waiting_list_mean.rvdk": "Raad list", "waiting_list_mean.gi": "GI list"}
 TIME_FIELDS = ("mean", "median", "scale", "value", "low", "mode", "high")
+UNIT_SHARES = ("catchment", "fte_share", "triage_fte_share")  # region.units.<kind>.<name>.<share>: sums to 1 over a kind's organisations
 DECISIONS = ("routing.vt_triage", "routing.vt_onderzoek", "routing.vt_vervolg", "routing.buurtteam_escalation",
              "routing.rvdk_outcome", "routing.measure_type", "families.colour")
 
@@ -111,7 +112,24 @@ def vary(cfg: DictConfig, a: Assumption, bound: float) -> tuple[DictConfig, str]
             new["shape"] = spec["shape"]
         OmegaConf.update(out, a.key, new, merge=True)  # a typed DistSpec node takes a merge, not a replacement
         return out, f"mean {bound:g}"
-    if parent in DECISIONS:
+    if a.key.startswith("region.units.") and a.key.rsplit(".", 1)[1] in UNIT_SHARES:
+        # an organisation's share of its kind (region.units.<kind>.<name>.catchment|fte_share): the kind's other
+        # organisations share the rest in their current proportions, so the shares keep summing to 1
+        kind_path, name, share = a.key.rsplit(".", 2)
+        orgs = OmegaConf.to_container(OmegaConf.select(out, kind_path))
+        def given(u: dict) -> float:  # a share left out defaults as sim.config.units does
+            for key in (share, "fte_share", "catchment"):
+                if u.get(key) is not None and (key == share or share != "catchment"):
+                    return u[key]
+            return u["catchment"]
+
+        current = {n: given(u) for n, u in orgs.items()}
+        rest = sum(v for n, v in current.items() if n != name)
+        for n, v in current.items():
+            new_share = bound if n == name else (v * (1.0 - bound) / rest if rest > 0 else (1.0 - bound) / (len(current) - 1))
+            OmegaConf.update(out, f"{kind_path}.{n}.{share}", float(new_share), merge=False, force_add=True)
+        return out, f"{bound:g}"
+    if parent in DECISIONS or (parent.startswith("region.units.") and parent.endswith(".routing")):
         shares = dict(OmegaConf.to_container(OmegaConf.select(out, parent)))
         option = a.key.rsplit(".", 1)[1]
         delta = bound - shares[option]

@@ -34,6 +34,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim import app, metrics, output
 from sim.config import STAFFED_ORGS, ConfigError, Model, choice, non_negative, positive, validate
+from sim.entities import kind_pool
 from sim.plots.figures import backlog_from_timeseries
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
@@ -80,14 +81,17 @@ def drain_days(model: Model, replication: int, probe_days: float) -> tuple[dict[
     """One replication: the first day each normed waiting list is within its norm (NaN: never within the run),
     its pools' time series, and its KPIs (with mean available FTE)."""
     wf = model.scenario.workflow(model, replication)
-    pools = {name: wf.engine.pools[name] for name in NORMED_POOLS if name in wf.engine.pools}
+    # a region with several organisations of a kind (region.units): the kind's list is within its norm when every
+    # organisation's is (pools gi[a], gi[b], ... of kind gi)
+    members_of = {name: [p for p in wf.engine.pools.values() if kind_pool(p.name) == name] for name in NORMED_POOLS}
+    pools = {name: members for name, members in members_of.items() if members}
     found: dict[str, float] = {name: math.nan for name in pools}
 
     def probe(_: object) -> None:
         now = wf.engine.now
-        for name, pool in pools.items():
+        for name, members in pools.items():
             if math.isnan(found[name]):
-                heads = [q[0][2] for q in (pool._crisis, pool._regular) if q]  # oldest 'since' of each class
+                heads = [q[0][2] for pool in members for q in (pool._crisis, pool._regular) if q]  # oldest 'since' per class
                 if not heads or now - min(heads) <= model.norms[NORMED_POOLS[name]]:
                     found[name] = now
         if any(math.isnan(v) for v in found.values()) and now + probe_days < wf.engine.horizon:

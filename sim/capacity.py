@@ -151,7 +151,10 @@ def simulate(cfg: DictConfig, scale: float, kpi: str, fm: screening.FlowModel, b
     if kpi not in runs.columns:
         raise ConfigError(f"capacity.kpi = {kpi!r} (allowed: a column of the runs table, e.g. lead_time_help_p90)")
     mean, low, high, _ = confidence_interval(runs[kpi].to_numpy(dtype=float))
-    flags = {c.split(".", 1)[1]: float(runs[c].mean()) for c in runs.columns if c.startswith("unstable.")}
+    # a kind with several organisations (region.units) is judged on its total list, as sim.size does: one
+    # organisation's small list wanders by more than the flag's threshold (sim.metrics._kind_totals)
+    flags = {c.split(".", 1)[1]: float(runs[c].mean()) for c in runs.columns
+             if c.startswith("unstable.") and "[" not in c}
     growing = sorted((p for p, f in flags.items() if f >= 0.5), key=lambda p: -flags[p])
     grid = screening.screen_grid(model, {}, scale / base_scale, fm=fm)  # fm is at the base demand: relative scale
     row = grid.iloc[0]

@@ -14,12 +14,13 @@ raises :class:`ConfigError` whose message is one line: the dotted field, the val
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from dataclasses import replace as dataclass_replace
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING, DictConfig, OmegaConf
+from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
 from sim import distributions as dists
 from sim.distributions import Distribution, DistributionError
@@ -157,6 +158,10 @@ class RegionSchema:
     description: str = ""
     population: float = MISSING
     initial_state: Optional[InitialStateSchema] = None  # today's open cases; None = this region has none
+    # kind (veilig_thuis, gi) -> {organisation name: {catchment, fte_share, caseload, routing}}; {} = one per kind.
+    # Keyed by name so every value has a dotted name (region.units.gi.william_schrikker.fte_share) for overrides,
+    # sweeps and provenance. Untyped here (the command line may add organisations); units() checks every key.
+    units: Dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -437,6 +442,20 @@ class Staffing:
 
 
 @dataclass(frozen=True)
+class Unit:
+    """One organisation of a kind (``region.units.<kind>``): Gelderland's VT Gelderland-Zuid, the William
+    Schrikker Stichting. Its pools are named ``sim.entities.unit_pool(<pool>, name)``."""
+
+    kind: str  # veilig_thuis or gi
+    name: str
+    catchment: float  # share of the region's families that belong to it (sums to 1 over the kind)
+    fte_share: float  # share of staffing.<kind>.fte working here (VT: of the case teams' FTE); sums to 1 over the kind
+    caseload: float  # its caseload norm (VT: the case teams'; the front desk keeps staffing's triage_caseload)
+    routing: Mapping[str, float] | None = None  # veilig_thuis: its own routing.vt_triage (None: the region's)
+    triage_fte_share: float = 0.0  # veilig_thuis: share of the front desk's FTE working here (default: fte_share)
+
+
+@dataclass(frozen=True)
 class Measure:
     term_days: float
     extension_probability: float
@@ -476,6 +495,11 @@ class Model:
     intake_hours: Mapping[str, float]
     initial_state: Any = None  # sim.initial_state.InitialState of the region, or None (run.start=empty only)
     staff_dynamics: Any = None  # sim.staff.StaffDynamics, or None: FTE fixed at staffing.<org> (today's behaviour)
+    units: Mapping[str, tuple[Unit, ...]] = field(default_factory=dict)  # kind -> its organisations ({}: one per kind)
+
+    def units_of(self, kind: str) -> tuple[Unit, ...]:
+        """The organisations of ``kind`` (region.units), or () when the region has one organisation of it."""
+        return self.units.get(kind, ())
 
     @property
     def horizon_days(self) -> float:
@@ -581,6 +605,111 @@ def staffing(field_name: str, s: Any, *, vt: bool = False) -> Staffing:
     return st
 
 
+UNIT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+UNIT_KEYS: dict[str, str] = {  # region.units.<kind>.<name>: key -> what it is (<name>: snake_case, pools <pool>[<name>])
+    "catchment": "share of the region's families that belong to this organisation (sums to 1 over the kind)",
+    "fte_share": "share of staffing.<kind>.fte working here (Veilig Thuis: of its case teams' FTE; sums to 1 over the "
+                 "kind); default: its catchment",
+    "caseload": "its own caseload norm (Veilig Thuis: the case teams'); default: staffing.<kind>.caseload",
+    "triage_fte_share": "veilig_thuis only: share of the front desk's FTE (staffing.veilig_thuis.triage_share of the "
+                        "total) working here (sums to 1 over the kind); default: its fte_share",
+    "routing": "veilig_thuis only: its own routing.vt_triage (same options, sums to 1); default: the region's",
+}
+
+
+def _unit_share(field_name: str, value: Any) -> float:
+    v = _number(field_name, value)
+    if not 0.0 < v <= 1.0:
+        raise ConfigError(f"{field_name} = {value!r} (must be a share, 0 < s <= 1)")
+    return v
+
+
+def _sums_to_one(field_name: str, what: str, values: Mapping[str, float]) -> None:
+    total = sum(values.values())
+    if abs(total - 1.0) > dists.PROB_TOLERANCE:
+        listed = ", ".join(f"{k}={v:g}" for k, v in values.items())
+        raise ConfigError(f"{field_name} {what} sum to {total:.6g} (must sum to 1): {listed}")
+
+
+def unit_places(st: Staffing, kind_units: Sequence[Unit], desk: bool = False) -> list[int]:
+    """Caseload places of each organisation of a kind, as its actor builds its pools: its ``fte_share`` of the
+    case teams' FTE (GI: of the jeugdbeschermers', all of the kind's FTE) at its caseload, or with ``desk`` its
+    ``triage_fte_share`` of Veilig Thuis's front-desk FTE (``triage_share`` of the total) at ``triage_caseload``.
+    Each organisation's places are its own FTE x caseload, rounded (:meth:`Staffing.slots`), so they never fall
+    when the kind's FTE rises; together they may differ from the undivided kind's by the rounding (at most half a
+    place per organisation). One organisation of share 1 has exactly the kind's places."""
+    if desk:
+        return [st.slots(st.triage_share * u.triage_fte_share, st.triage_caseload) for u in kind_units]
+    return [st.slots((1.0 - st.triage_share) * u.fte_share, u.caseload) for u in kind_units]
+
+
+def units(field_name: str, given: Any, staff: Mapping[str, Staffing]) -> dict[str, tuple[Unit, ...]]:
+    """``region.units``: per kind (veilig_thuis, gi) its organisations by name, each with a catchment share, an FTE
+    share, optionally its own caseload norm and (Veilig Thuis) its own triage routing. Catchment and FTE shares
+    each sum to 1 over a kind; every organisation keeps at least one caseload place. {} = one per kind, and
+    ``region.units.<kind>=null`` makes a kind one organisation again. The order of the organisations is the
+    file's (it orders their pools)."""
+    from sim.entities import UNIT_KINDS  # the kinds whose actors build one set of pools per organisation
+
+    def plain(value: Any) -> Any:
+        return OmegaConf.to_container(value) if isinstance(value, (DictConfig, ListConfig)) else value
+
+    given = plain(given)
+    if given is not None and not isinstance(given, Mapping):
+        raise ConfigError(f"{field_name} = {given!r} (must map a kind ({', '.join(UNIT_KINDS)}) to its organisations)")
+    out: dict[str, tuple[Unit, ...]] = {}
+    for kind, items in dict(given or {}).items():
+        where = f"{field_name}.{kind}"
+        if kind not in UNIT_KINDS:
+            raise ConfigError(f"{where} is not an organisation with units (allowed: {', '.join(UNIT_KINDS)})")
+        if items is None:  # region.units.<kind>=null on the command line: the kind as one organisation again
+            continue
+        if not isinstance(items, Mapping):
+            raise ConfigError(f"{where} = {items!r} (must map each organisation's name to its {', '.join(UNIT_KEYS)})")
+        if not items:
+            raise ConfigError(f"{where} = {{}} (name at least one organisation, or leave {where} out)")
+        st = staff[kind]
+        built: list[Unit] = []
+        for name, u in items.items():
+            at = f"{where}.{name}"
+            if not isinstance(name, str) or not UNIT_NAME.match(name):
+                raise ConfigError(f"{at} is not an organisation name (must be snake_case: a-z, 0-9 and _, "
+                                  f"starting with a letter; it names the pools <pool>[<name>])")
+            if not isinstance(u, Mapping):
+                raise ConfigError(f"{at} = {u!r} (must be a mapping with keys: {', '.join(UNIT_KEYS)})")
+            unknown = sorted(set(u) - set(UNIT_KEYS))
+            if unknown:
+                raise ConfigError(f"{at}.{unknown[0]} is not a key of an organisation (allowed: {', '.join(UNIT_KEYS)})")
+            if u.get("catchment") is None:
+                raise ConfigError(f"{at}.catchment is missing (catchment: {UNIT_KEYS['catchment']})")
+            catchment = _unit_share(f"{at}.catchment", u["catchment"])
+            fte_share = catchment if u.get("fte_share") is None else _unit_share(f"{at}.fte_share", u["fte_share"])
+            caseload = st.caseload if u.get("caseload") is None else positive(f"{at}.caseload", u["caseload"])
+            for key in ("routing", "triage_fte_share"):
+                if kind != "veilig_thuis" and u.get(key) is not None:
+                    raise ConfigError(f"{at}.{key} is set (only veilig_thuis organisations have a front desk and their "
+                                      f"own triage routing; allowed for {kind}: catchment, fte_share, caseload)")
+            triage_fte_share = fte_share if u.get("triage_fte_share") is None else \
+                _unit_share(f"{at}.triage_fte_share", u["triage_fte_share"])
+            routing = None
+            if u.get("routing") is not None:
+                if not isinstance(u["routing"], Mapping):
+                    raise ConfigError(f"{at}.routing = {u['routing']!r} (must map the options of routing.vt_triage to shares)")
+                routing = shares(f"{at}.routing", u["routing"], ROUTING_OPTIONS["vt_triage"])
+            built.append(Unit(kind, name, catchment, fte_share, caseload, routing, triage_fte_share))
+        _sums_to_one(where, "catchment shares", {b.name: b.catchment for b in built})
+        _sums_to_one(where, "fte_share values", {b.name: b.fte_share for b in built})
+        if kind == "veilig_thuis":
+            _sums_to_one(where, "triage_fte_share values", {b.name: b.triage_fte_share for b in built})
+        places = [unit_places(st, built)] + ([unit_places(st, built, desk=True)] if kind == "veilig_thuis" else [])
+        for i, b in enumerate(built):
+            if min(p[i] for p in places) < 1:
+                raise ConfigError(f"{where}.{b.name}.fte_share = {b.fte_share:g} (gives it less than one caseload place "
+                                  f"at staffing.{kind}.fte = {st.fte:g}; raise its fte_share, its caseload or the fte)")
+        out[kind] = tuple(built)
+    return out
+
+
 # ====================================================================== the gate
 
 
@@ -641,6 +770,7 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
         intake[org] = non_negative(f"handoff.intake_hours.{org}", hours)
     staff = {org: staffing(f"staffing.{org}", getattr(obj.staffing, org), vt=(org == "veilig_thuis"))
              for org in STAFFED_ORGS}
+    unit_map = units("region.units", getattr(obj.region, "units", None), staff)
     from sim import initial_state as initial_state_mod  # late import: it uses this module's helpers
 
     initial = initial_state_mod.validate(obj.region.initial_state, start=run.start, start_date=run.start_date,
@@ -680,6 +810,7 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
         intake_hours=intake,
         initial_state=initial,
         staff_dynamics=dynamics,
+        units=unit_map,
     )
 
 

@@ -8,6 +8,11 @@ families for the same seed and replication (common random numbers). Attributes p
 do not depend on when the workflow closed the previous episode.
 
 An optional monthly profile makes the rate seasonal by thinning (Lewis & Shedler 1979).
+
+In a region with several organisations of a kind (``region.units``: Gelderland's three Veilig Thuis
+organisations and four GIs), each family's Veilig Thuis organisation is drawn from the catchment shares and its GI
+from the GIs' shares, from a stream of its own (``families.catchment``, one row per family), so that no other
+stream's draws move and a region without units draws nothing more. Both are the family's for every episode.
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ class Arrivals:
     voluntary_u: np.ndarray
     reentry_u: np.ndarray
     return_after: np.ndarray
+    # per family, index into model.units_of(kind) (region.units); None when the region has one organisation of it
+    vt_unit: np.ndarray | None = None
+    gi_unit: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.time)
@@ -85,6 +93,7 @@ def generate(model: Model, streams: Streams) -> Arrivals:
     cum = np.cumsum([model.colour_probs[c] for c in COLOURS])
     cum[-1] = 1.0
     colour = np.searchsorted(cum, colour_u, side="right").clip(0, len(COLOURS) - 1).astype(np.int8)
+    vt_unit, gi_unit = draw_units(model, streams.generator("families.catchment"), n) if model.units else (None, None)
     return Arrivals(
         time=time,
         route=route,
@@ -93,4 +102,23 @@ def generate(model: Model, streams: Streams) -> Arrivals:
         voluntary_u=voluntary_u,
         reentry_u=reentry_u,
         return_after=model.time_to_return.ppf(return_u),
+        vt_unit=vt_unit,
+        gi_unit=gi_unit,
     )
+
+
+def draw_units(model: Model, rng: np.random.Generator, n: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Each of ``n`` families' Veilig Thuis organisation (by catchment) and GI (by the GIs' shares), as indices
+    into ``model.units_of(kind)``; None for a kind the region has one organisation of. Two uniforms per family
+    (row i: its Veilig Thuis, its GI) whichever kinds have units, so row i is family i's in every region file."""
+    u = rng.random((n, 2))
+    out: list[np.ndarray | None] = []
+    for col, kind in enumerate(("veilig_thuis", "gi")):
+        kind_units = model.units_of(kind)
+        if not kind_units:
+            out.append(None)
+            continue
+        cum = np.cumsum([k.catchment for k in kind_units])
+        cum[-1] = 1.0
+        out.append(np.searchsorted(cum, u[:, col], side="right").clip(0, len(kind_units) - 1).astype(np.int16))
+    return out[0], out[1]

@@ -20,6 +20,21 @@ ORGS: tuple[str, ...] = ("buurtteam", "veilig_thuis", "rvdk", "kinderrechter", "
 WAIT_ORGS: tuple[str, ...] = ORGS + ("veiligheidsteam",)
 """Organisations with a wait_* column: today's chain plus the integrated team (zero for workflows without it)."""
 
+UNIT_KINDS: tuple[str, ...] = ("veilig_thuis", "gi")
+"""Kinds of organisation a region may have several of (``region.units``: Gelderland's 3 VT organisations, 4 GIs)."""
+
+
+def unit_pool(base: str, unit: str) -> str:
+    """Name of the pool ``base`` of one organisation of a kind: ``gi[william_schrikker]``,
+    ``veilig_thuis.triage[gelderland_zuid]``; without a unit (a region with one organisation per kind) ``base``
+    itself. The pool's ``org`` stays the kind (``gi``), so kind-level sums and staff dynamics need no change."""
+    return f"{base}[{unit}]" if unit else base
+
+
+def kind_pool(name: str) -> str:
+    """The kind-level pool name of a unit's pool (``gi[william_schrikker]`` -> ``gi``); other names unchanged."""
+    return name.split("[", 1)[0]
+
 MILESTONES: tuple[str, ...] = (
     "triage_start",  # veiligheidsbeoordeling (or the joint triage) starts
     "triage_end",  # decision on the melding
@@ -62,7 +77,7 @@ class Family:
     """One episode of one family. Attributes are fixed at arrival; milestones are filled as they happen."""
 
     __slots__ = ("case_id", "family_id", "episode", "route", "arrival", "colour", "n_children",
-                 "voluntary_u", "reentry_u", "return_after", "preexisting", "outcome", "measure",
+                 "voluntary_u", "reentry_u", "return_after", "preexisting", "vt_unit", "gi_unit", "outcome", "measure",
                  "orgs", "waits", "holds", *MILESTONES, *COUNTERS)
 
     def __init__(self, case_id: int, family_id: int, episode: int, route: str, arrival: float, colour: str,
@@ -79,6 +94,10 @@ class Family:
         self.reentry_u = reentry_u  # uniform: re-enters after closure if below the scenario's probability
         self.return_after = return_after  # days from closure to the hermelding, if it re-enters
         self.preexisting = preexisting
+        # the family's Veilig Thuis organisation (catchment) and GI (region.units; "" without units): fixed for the
+        # family, so every episode and every workflow sees the same ones (sim/demand.py, stream families.catchment)
+        self.vt_unit = ""
+        self.gi_unit = ""
         self.outcome = ""
         self.measure = ""
         self.orgs: list[str] = []

@@ -31,6 +31,15 @@ chain's children distribution and the last family gets the remaining children.
 
 Every draw comes from ``initial.*`` streams, so a run from empty (``run.start=empty``) draws nothing here and
 stays bit-identical to what it was.
+
+Several organisations of a kind (``region.units``): the region's counts are split over them, deterministically
+(:func:`apportion`). Cases in care are split by the organisations' places (what their staff carry: where the
+region's places are all taken, every organisation's are, rather than one organisation starting over its places
+while another has free places and admits its waiting list at time zero); waiting cases by catchment. Each
+organisation's places are rounded on their own (``sim.config.unit_places``), so together they may exceed the
+region's cases in care by a place or two, which then take waiting cases at time zero. Every other pre-existing
+family's organisations are drawn from the shares (``initial.catchment``). The state per organisation is not
+published (domain.md: only Veilig Thuis meldingen per organisation are).
 """
 
 from __future__ import annotations
@@ -38,7 +47,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
@@ -161,7 +170,7 @@ def _number(name: str, value: Any) -> float:
 # ====================================================================== the plan of pre-existing cases
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a national state has ~70,000 of these (half the memory, faster to make)
 class Case:
     """One pre-existing case (a family episode) and where it stands at time zero.
 
@@ -232,6 +241,7 @@ class _Block:
         self.return_after: list[np.ndarray] = []
         self.entered: list[np.ndarray] = []
         self.size = 0
+        self.assigned: dict[str, dict[int, int]] = {"veilig_thuis": {}, "gi": {}}  # kind -> family -> unit index
         probs = np.array([model.colour_probs[c] for c in ("groen", "oranje", "rood")])
         self.cum_all = np.cumsum(probs)
         self.cum_all[-1] = 1.0
@@ -261,18 +271,54 @@ class _Block:
         self.size += n
         return idx
 
-    def arrivals(self) -> "Arrivals":
+    def assign(self, kind: str | None, unit: int, fams: np.ndarray) -> None:
+        """These families are cases of organisation ``unit`` of ``kind`` (region.units); None: no units."""
+        if kind is not None:
+            self.assigned[kind].update((int(f), unit) for f in fams)
+
+    def units(self, streams: "Streams") -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Every pre-existing family's organisations: assigned by its case, else drawn from the shares."""
+        if not self.model.units:
+            return None, None
+        from sim.demand import draw_units
+
+        drawn = draw_units(self.model, streams.generator("initial.catchment"), self.size)
+        for kind, arr in zip(("veilig_thuis", "gi"), drawn):
+            if arr is not None:
+                for f, unit in self.assigned[kind].items():
+                    arr[f] = unit
+        return drawn
+
+    def arrivals(self, streams: "Streams | None" = None) -> "Arrivals":
         from sim.demand import Arrivals
 
         def cat(parts: list[np.ndarray], shape: tuple[int, ...], dtype: Any) -> np.ndarray:
             return np.concatenate(parts) if parts else np.empty(shape, dtype=dtype)
 
         n = self.size
+        vt_unit, gi_unit = self.units(streams) if streams is not None else (None, None)
         return Arrivals(time=cat(self.entered, (0,), float), route=np.zeros(n, dtype=np.int8),
                         colour=cat(self.colour, (0, self.e), np.int8), n_children=cat(self.n_children, (0,), np.int64),
                         voluntary_u=cat(self.voluntary_u, (0, self.e), float),
                         reentry_u=cat(self.reentry_u, (0, self.e), float),
-                        return_after=cat(self.return_after, (0, self.e), float))
+                        return_after=cat(self.return_after, (0, self.e), float), vt_unit=vt_unit, gi_unit=gi_unit)
+
+
+def apportion(counts: Sequence[int], weights: Sequence[float]) -> list[list[int]]:
+    """Split the cases of one or more stages over the organisations of a kind: ``result[k][u]`` cases of stage k
+    go to organisation u. The stages' cases are taken in sequence and organisation u gets those from
+    round(T W_u-1) to round(T W_u) (T all cases, W_u the cumulative share of the weights), so each stage and each
+    organisation gets its share to within one case, and weights = places with T = their sum give every
+    organisation exactly its places."""
+    total = int(sum(counts))
+    cum = np.cumsum(np.asarray(weights, dtype=float))
+    bounds = [0] + [int(round(total * c / cum[-1])) for c in cum[:-1]] + [total]
+    out, start = [], 0
+    for n in counts:
+        end = start + int(n)
+        out.append([max(0, min(end, bounds[u + 1]) - max(start, bounds[u])) for u in range(len(weights))])
+        start = end
+    return out
 
 
 def plan(model: "Model", streams: "Streams") -> Plan:
@@ -282,14 +328,22 @@ def plan(model: "Model", streams: "Streams") -> Plan:
     block = _Block(model)
     in_care: list[Case] = []
     waiting: list[Case] = []
+    split = _Splitter(model)
 
     def cohort(stage: str, units: int, duration: Distribution, *, per_child: bool, route: str, started: str,
-               extra: tuple[str, ...] = (), waited: tuple[str, str | None, Distribution] | None = None) -> None:
+               extra: tuple[str, ...] = (), waited: tuple[str, str | None, Distribution] | None = None,
+               parts: Parts | None = None) -> None:
         """A cohort part-way through one activity: length-biased duration, a uniform fraction of it done.
-        ``waited`` = (organisation, request milestone, distribution) of the wait before the activity began."""
+        ``waited`` = (organisation, request milestone, distribution) of the wait before the activity began;
+        ``parts``: its split over the organisations of a kind (one part, all of it, without units)."""
         rng = streams.generator(f"initial.{stage}")
+        for kind, unit, count in parts or [(None, -1, units)]:
+            _cohort_part(rng, kind, unit, count, stage, duration, per_child, route, started, extra, waited)
+
+    def _cohort_part(rng, kind, unit, units, stage, duration, per_child, route, started, extra, waited) -> None:
         kids = _children(model, rng, units, per_child)
         fams = block.add(rng, kids, calm_first=False)
+        block.assign(kind, unit, fams)
         candidates = duration.sample(rng, _n_candidates(len(fams)))
         pick, done = _length_biased(rng, candidates, len(fams))
         before = waited[2].sample(rng, len(fams)) if waited is not None else np.zeros(len(fams))
@@ -309,11 +363,13 @@ def plan(model: "Model", streams: "Streams") -> Plan:
 
     # ---------------------------------------------------------------- in care: Veilig Thuis
     cohort("triage_in_progress", state.triage_in_progress, d["vt_triage"], per_child=False, route="melding",
-           started="triage_start", waited=("veilig_thuis", None, state.triage_waited))
+           started="triage_start", waited=("veilig_thuis", None, state.triage_waited),
+           parts=split.places("veilig_thuis", [state.triage_in_progress], desk=True)[0])
+    casework = split.places("veilig_thuis", [state.vt_onderzoek, state.vt_vervolg])  # one pool: split together
     cohort("vt_onderzoek", state.vt_onderzoek, d["vt_onderzoek"], per_child=False, route="melding",
-           started="vt_onderzoek_start", extra=("triage_end",))
+           started="vt_onderzoek_start", extra=("triage_end",), parts=casework[0])
     cohort("vt_vervolg", state.vt_vervolg, d["vt_vervolg"], per_child=False, route="melding",
-           started="vt_vervolg_start", extra=("triage_end",))
+           started="vt_vervolg_start", extra=("triage_end",), parts=casework[1])
     # ---------------------------------------------------------------- in care: buurtteam
     _buurtteam(model, streams, block, state.buurtteam_in_care, in_care)
     # ---------------------------------------------------------------- in care: Raad and kinderrechter
@@ -322,35 +378,67 @@ def plan(model: "Model", streams: "Streams") -> Plan:
     cohort("court_pending", state.court_pending, d["court_decision"], per_child=True, route="melding",
            started="court_request")
     # ---------------------------------------------------------------- in care: running measures at the GI
-    for kind in MEASURE_KINDS:
-        _measures(model, streams, block, kind, state.gi_in_care[kind], state, in_care)
+    measures = split.places("gi", [state.gi_in_care[kind] for kind in MEASURE_KINDS])  # one pool: split together
+    for kind, parts in zip(MEASURE_KINDS, measures):
+        _measures(model, streams, block, kind, state.gi_in_care[kind], state, in_care, parts)
     # ---------------------------------------------------------------- waiting lists
-    for stage, units, dist, per_child, request in (
-            ("triage_waiting", state.triage_waiting, state.triage_waited, False, None),
-            ("rvdk_waiting", state.rvdk_waiting, state.rvdk_waited, True, "rvdk_request"),
-            ("gi_waiting", state.gi_waiting, state.gi_waited, True, "gi_request")):
+    for stage, units, dist, per_child, request, kind in (
+            ("triage_waiting", state.triage_waiting, state.triage_waited, False, None, "veilig_thuis"),
+            ("rvdk_waiting", state.rvdk_waiting, state.rvdk_waited, True, "rvdk_request", None),
+            ("gi_waiting", state.gi_waiting, state.gi_waited, True, "gi_request", "gi")):
         rng = streams.generator(f"initial.{stage}")
-        kids = _children(model, rng, units, per_child)
-        fams = block.add(rng, kids, calm_first=True)
-        waited = dist.sample(rng, len(fams))
-        kinds = _measure_kinds(model, rng, len(fams)) if stage == "gi_waiting" else None
         cases = []
-        for k, f in enumerate(fams):
-            w = float(waited[k])
-            case = Case(int(f), stage, "melding", entered=-w)  # the pool counts its wait from ``entered``
-            if request:
-                case.milestones[request] = -w
-            if kinds is not None:
-                case.measure = kinds[k]
-            cases.append(case)
+        for unit_kind, unit, count in split.catchment(kind, units):
+            kids = _children(model, rng, count, per_child)
+            fams = block.add(rng, kids, calm_first=True)
+            block.assign(unit_kind, unit, fams)
+            waited = dist.sample(rng, len(fams))
+            kinds = _measure_kinds(model, rng, len(fams)) if stage == "gi_waiting" else None
+            for k, f in enumerate(fams):
+                w = float(waited[k])
+                case = Case(int(f), stage, "melding", entered=-w)  # the pool counts its wait from ``entered``
+                if request:
+                    case.milestones[request] = -w
+                if kinds is not None:
+                    case.measure = kinds[k]
+                cases.append(case)
         cases.sort(key=lambda c: c.entered)  # FIFO: who has waited longest is first in line
         waiting.extend(cases)
     # ---------------------------------------------------------------- hermeldingen of families closed earlier
     returns = _returns(model, streams, block)
-    attrs = block.arrivals()
+    attrs = block.arrivals(streams)
     for case in in_care + waiting:
         attrs.time[case.family] = case.entered
     return Plan(attributes=attrs, cases=in_care + waiting, returns=returns)
+
+
+Parts = list  # [(kind or None, unit index, count)]: one stage's cases per organisation of a kind
+
+
+class _Splitter:
+    """Splits a stage's count over the organisations of a kind (region.units), see :func:`apportion`."""
+
+    def __init__(self, model: "Model") -> None:
+        self.model = model
+
+    def places(self, kind: str, counts: list[int], desk: bool = False) -> list[Parts | None]:
+        """Cases in care of one pool (several stages together), by the organisations' places."""
+        from sim.config import unit_places
+
+        units = self.model.units_of(kind)
+        if not units:
+            return [None] * len(counts)
+        places = unit_places(self.model.staffing[kind], units, desk=desk)
+        if sum(places) == 0:  # the kind's staff all moved into a team (integrated workflows): by catchment
+            places = [u.catchment for u in units]
+        return [[(kind, u, n) for u, n in enumerate(row)] for row in apportion(counts, places)]
+
+    def catchment(self, kind: str | None, count: int) -> Parts:
+        """Cases waiting, by catchment; without units (or for a kind that has none) one part."""
+        units = self.model.units_of(kind) if kind is not None else ()
+        if not units:
+            return [(None, -1, count)]
+        return [(kind, u, n) for u, n in enumerate(apportion([count], [x.catchment for x in units])[0])]
 
 
 def _measure_kinds(model: "Model", rng: np.random.Generator, n: int) -> list[str]:
@@ -379,15 +467,15 @@ def _buurtteam(model: "Model", streams: "Streams", block: _Block, units: int, ou
     pick, done = _length_biased(rng, hold, len(fams))
     colour, vol = block.colour[-1], block.voluntary_u[-1]  # this cohort's rows: episode 0 is the one in care
     calm = np.where(rng.random(len(fams)) < _groen_share(model), 0, 1)
-    for k, f in enumerate(fams):
-        j = pick[k]
-        colour[k, 0] = 2 if crisis[j] else calm[k]
-        vol[k, 0] = vol_u[j]
-        elapsed = float(done[k] * hold[j])
-        case = Case(int(f), "buurtteam", "direct", entered=-elapsed, remaining=float(hold[j]) - elapsed,
-                    suffices=bool(suffices[j]))
-        case.milestones = {"buurtteam_request": -elapsed, "buurtteam_start": -elapsed, "help_start": -elapsed}
-        out.append(case)
+    # array by array rather than element by element (a national state has ~50,000 of these families; numpy
+    # scalars cost more than the case records): the same IEEE products and differences, so the same numbers
+    held = hold[pick]
+    colour[:, 0] = np.where(crisis[pick], 2, calm)
+    vol[:, 0] = vol_u[pick]
+    elapsed = done * held
+    for f, e, rest, keeps in zip(fams.tolist(), elapsed.tolist(), (held - elapsed).tolist(), suffices[pick].tolist()):
+        out.append(Case(f, "buurtteam", "direct", entered=-e, remaining=rest, suffices=keeps,
+                        milestones={"buurtteam_request": -e, "buurtteam_start": -e, "help_start": -e}))
 
 
 def _groen_share(model: "Model") -> float:
@@ -397,12 +485,20 @@ def _groen_share(model: "Model") -> float:
 
 
 def _measures(model: "Model", streams: "Streams", block: _Block, kind: str, units: int, state: InitialState,
-              out: list[Case]) -> None:
+              out: list[Case], parts: "Parts | None" = None) -> None:
     """Running measures of one kind: completed yearly terms are geometric in the extension probability
-    (memoryless: P(k) = (1-p) p^k for a measure in progress), the current term has ``remaining_term`` left."""
+    (memoryless: P(k) = (1-p) p^k for a measure in progress), the current term has ``remaining_term`` left.
+    ``parts``: the children per GI (region.units.gi); one part, all of them, without units."""
     rng = streams.generator(f"initial.gi_in_care.{kind}")
+    for unit_kind, unit, count in parts or [(None, -1, units)]:
+        _measures_part(model, rng, block, kind, count, state, out, unit_kind, unit)
+
+
+def _measures_part(model: "Model", rng: np.random.Generator, block: _Block, kind: str, units: int,
+                   state: InitialState, out: list[Case], unit_kind: str | None, unit: int) -> None:
     kids = _children(model, rng, units, per_child=True)
     fams = block.add(rng, kids, calm_first=False)
+    block.assign(unit_kind, unit, fams)
     measure = model.measures[kind]
     p, term = measure.extension_probability, measure.term_days
     n = len(fams)

@@ -7,19 +7,27 @@ Tables (every row carries its scenario and replication):
 - ``timeseries``: per pool and time step, the time-weighted waiting list and caseload in use.
 - ``runs``: one row per replication with every KPI; ``summary`` aggregates it over replications
   (mean, 95 % t-interval, sd). A single replication is never a finding: its CI is NaN and the run warns.
+
+Regions with several organisations of a kind (``region.units``): every organisation's pools have their own
+timeseries rows and pool KPIs (``waiting_list_mean.gi[william_schrikker]``, ``wait_mean.veilig_thuis.triage[...]``);
+the kind-level pool KPIs (``waiting_list_mean.gi``) are the sums over its organisations, so everything that reads
+them works unchanged. The families table then has two more columns, ``vt_unit`` and ``gi_unit``, and the
+stage norms and waits get one KPI per organisation (``share_triage_within_norm[gelderland_zuid]``,
+``gi_wait_mean[william_schrikker]``).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from operator import attrgetter
+from itertools import chain, repeat
+from operator import add, attrgetter
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.entities import COUNTERS, MILESTONES, WAIT_ORGS, Family
+from sim.entities import COUNTERS, MILESTONES, WAIT_ORGS, Family, kind_pool
 
 FAMILY_COLUMNS: tuple[str, ...] = (
     "scenario", "replication", "case_id", "family_id", "episode", "route", "colour", "n_children",
@@ -27,6 +35,9 @@ FAMILY_COLUMNS: tuple[str, ...] = (
     "orgs_involved", "n_orgs", "outcome", "measure", "lead_time_help", "lead_time_measure", "censored",
 )
 EVENT_COLUMNS = ("scenario", "replication", "case_id", "activity", "organisation", "lifecycle", "time", "timestamp")
+UNIT_COLUMNS: tuple[str, ...] = ("vt_unit", "gi_unit")
+"""Appended to FAMILY_COLUMNS in a region with several organisations of a kind (region.units) only, so the
+families table of every other region is exactly what it was."""
 TIMESERIES_COLUMNS = ("scenario", "replication", "pool", "organisation", "t_start", "length_days", "waiting",
                       "in_care", "capacity", "arrivals", "starts")
 
@@ -41,10 +52,12 @@ class KPI:
 def families_table(families: list[Family], scenario: str, replication: int, t0: float) -> pd.DataFrame:
     """Families that arrived at or after ``t0`` (end of warm-up); times shifted so that t0 = 0.
 
-    Built column by column (one C-level pass per attribute with ``attrgetter``) rather than row by row: a
+    Built column by column (C-level passes with ``attrgetter`` and ``map``) rather than row by row: a
     national replication has hundreds of thousands of records, and a row tuple per family plus pandas'
-    conversion of a 2-D object array cost more than the simulation itself. Float columns become float64
-    arrays; the other columns stay Python lists so pandas infers their dtype exactly as before.
+    conversion of a 2-D object array cost more than the simulation itself. The time columns (arrival and
+    every milestone) are read in one pass into one float64 block: the records are far apart in memory, so
+    each pass over them costs a cache miss per record, and 23 passes cost more than one. The other columns
+    stay Python lists so numpy infers their dtype exactly as before.
     """
     fams = [f for f in families if not (f.arrival < t0 and not f.preexisting)]
     n = len(fams)
@@ -52,30 +65,34 @@ def families_table(families: list[Family], scenario: str, replication: int, t0: 
     def values(name: str) -> list:
         return list(map(attrgetter(name), fams))
 
-    def floats(name: str) -> np.ndarray:
-        return np.fromiter(map(attrgetter(name), fams), dtype=np.float64, count=n)
-
-    arrival = floats("arrival") - t0
+    times = ("arrival", *MILESTONES)  # one row per family, one column per time: a single pass over the records
+    block = np.fromiter(chain.from_iterable(map(attrgetter(*times), fams)), dtype=np.float64,
+                        count=n * len(times)).reshape(n, len(times))
+    arrival = block[:, 0] - t0
     cols: dict[str, object] = {"scenario": [scenario] * n, "replication": [replication] * n}
     for name in ("case_id", "family_id", "episode", "route", "colour", "n_children", "preexisting"):
         cols[name] = values(name)
     cols["arrival"] = arrival
-    for m in MILESTONES:
-        cols[m] = floats(m) - t0
-    waits = values("waits")
-    for o in WAIT_ORGS:
-        cols[f"wait_{o}"] = [w.get(o, 0.0) for w in waits]
+    for j, m in enumerate(MILESTONES, start=1):
+        cols[m] = block[:, j] - t0  # a new contiguous array per column
+    for o, w in zip(WAIT_ORGS, _waits(values("waits"), n)):
+        cols[f"wait_{o}"] = w
     for c in COUNTERS:
-        cols[c] = values(c)  # ints or floats: left to pandas, as before
-    cols["staff_hours"] = [f.intake_hours + f.meeting_hours + f.consult_hours for f in fams]
+        cols[c] = values(c)  # ints or floats: left to numpy, as before
+    cols["staff_hours"] = list(map(add, map(add, cols["intake_hours"], cols["meeting_hours"]), cols["consult_hours"]))
     orgs = values("orgs")
-    cols["orgs_involved"] = [">".join(o) for o in orgs]
-    cols["n_orgs"] = [len(set(o)) for o in orgs]
+    cols["orgs_involved"] = list(map(">".join, orgs))
+    cols["n_orgs"] = list(map(len, map(set, orgs)))
     cols["outcome"] = [o or "open" for o in values("outcome")]
     cols["measure"] = values("measure")
     cols["lead_time_help"] = cols["help_start"] - arrival
     cols["lead_time_measure"] = cols["gi_first_contact"] - arrival
-    cols["censored"] = np.isnan(floats("closed"))
+    cols["censored"] = np.isnan(block[:, times.index("closed")])
+    columns = list(FAMILY_COLUMNS)
+    if n and (fams[0].vt_unit or fams[0].gi_unit):  # every family of a region with units has one
+        for name in UNIT_COLUMNS:
+            cols[name] = values(name)
+        columns += list(UNIT_COLUMNS)
     if n:  # numbers to arrays here: numpy infers int64 / float64 / bool from the values exactly as pandas would
         for name, col in cols.items():
             if isinstance(col, list) and not isinstance(col[0], str):
@@ -83,39 +100,111 @@ def families_table(families: list[Family], scenario: str, replication: int, t0: 
     # plain strings, not categoricals: a categorical's dtype depends on the values present, so the table's
     # schema would depend on which replications ran together. copy=False: the arrays are this table's alone,
     # so pandas need not copy them into one block (a third of the table's cost nationally)
-    return pd.DataFrame(cols, columns=list(FAMILY_COLUMNS), copy=False)
+    return pd.DataFrame(cols, columns=columns, copy=False)
+
+
+def _waits(waits: list[dict[str, float]], n: int) -> np.ndarray:
+    """``wait_<org>`` of every family, one row per organisation of WAIT_ORGS (0.0 where a family has none).
+
+    One pass over the families' ``waits`` dicts (their keys and values, flattened) instead of one ``get`` per
+    family and organisation: the dicts are scattered in memory, so every pass costs a cache miss per family.
+    Keys outside WAIT_ORGS go to a spare row that is dropped."""
+    lengths = np.fromiter(map(len, waits), dtype=np.int64, count=n)
+    total = int(lengths.sum())
+    row = {o: i for i, o in enumerate(WAIT_ORGS)}
+    rows = np.fromiter(map(row.get, chain.from_iterable(waits), repeat(len(WAIT_ORGS))), dtype=np.int64, count=total)
+    days = np.fromiter(chain.from_iterable(map(dict.values, waits)), dtype=np.float64, count=total)
+    out = np.zeros((len(WAIT_ORGS) + 1, n))
+    out[rows, np.repeat(np.arange(n), lengths)] = days  # a dict has each key once: no cell is written twice
+    return out[:-1]
+
+
+EVENT_CHUNK = 1 << 16  # log entries converted per step by events_table
 
 
 def events_table(events: list[tuple] | None, scenario: str, replication: int, t0: float,
                  start_date: str) -> pd.DataFrame:
     if not events:
         return pd.DataFrame(columns=list(EVENT_COLUMNS))
-    # Column by column (a national year logs about a million events): the time filter is applied to arrays
-    # and the text columns go straight to categoricals, instead of a 2-D object array and string columns first.
-    case_id, activity, organisation, lifecycle, time = zip(*events)
-    time = np.array(time, dtype=np.float64)
+    # Column by column (a national year logs about a million events), and chunk by chunk: each chunk of the log
+    # is transposed (zip) and converted to arrays while its tuples are still in the cache, instead of five
+    # million-element tuples first (40 MB nationally that the process would have to grow by, at a page fault
+    # per 4 KB). The time filter is applied to arrays, and the text columns are coded with a dict straight into
+    # categoricals, instead of a 2-D object array, string columns or pandas hashing an object array.
+    total = len(events)
+    time = np.empty(total)
+    case_id = np.empty(total, dtype=np.int64)
+    texts = [_TextCodes(total) for _ in range(3)]  # activity, organisation, lifecycle
+    for start in range(0, total, EVENT_CHUNK):
+        cases, *columns, times = zip(*events[start:start + EVENT_CHUNK])
+        end = start + len(cases)
+        case_id[start:end] = np.fromiter(cases, dtype=np.int64, count=len(cases))
+        time[start:end] = np.fromiter(times, dtype=np.float64, count=len(times))
+        for coder, values in zip(texts, columns):
+            coder.add(values, start)
     keep = time >= t0
     n = int(np.count_nonzero(keep))
+    everything = n == total  # no warm-up (run.start=today): every event is kept, so no masked copies
 
-    def category(values: tuple) -> pd.Categorical:
-        """Text -> category with sorted text categories, as ``Series(values, dtype="str").astype("category")``
-        gives, but by factorising the (few distinct, interned) strings instead of building a text column."""
-        if not n:
-            return pd.Series(np.array(values, dtype=object)[keep], dtype="str").astype("category")
-        codes, uniques = pd.factorize(np.array(values, dtype=object)[keep], sort=True)
-        return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="str"))
+    def kept(values: np.ndarray) -> np.ndarray:
+        return values if everything else values[keep]
+
+    def category(coder: "_TextCodes | None") -> pd.Categorical:
+        if not n:  # as Series(values, dtype="str").astype("category") gives for no values
+            return pd.Series(np.array([], dtype=object), dtype="str").astype("category")
+        if coder is None:  # the scenario: one value, its codes are all 0
+            return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index([scenario], dtype="str"))
+        return coder.category(None if everything else keep)
 
     df = pd.DataFrame({
-        "scenario": category((scenario,) * len(time)),
+        "scenario": category(None),
         "replication": np.full(n, replication, dtype=np.int64),
-        "case_id": np.array(case_id, dtype=np.int64)[keep],
-        "activity": category(activity),
-        "organisation": category(organisation),
-        "lifecycle": category(lifecycle),
-        "time": time[keep] - t0,
+        "case_id": kept(case_id),
+        "activity": category(texts[0]),
+        "organisation": category(texts[1]),
+        "lifecycle": category(texts[2]),
+        "time": kept(time) - t0,
     })
     df["timestamp"] = pd.Timestamp(start_date) + pd.to_timedelta(df["time"], unit="D")
     return df
+
+
+class _TextCodes:
+    """One text column of the event log as integer codes, filled chunk by chunk (:func:`events_table`)."""
+
+    def __init__(self, size: int) -> None:
+        self.index: dict = {}  # text -> code, in the order of first appearance (the few distinct, interned texts)
+        self.codes = np.empty(size, dtype=np.int32)
+
+    def add(self, values: tuple, start: int) -> None:
+        index = self.index
+        for text in set(values).difference(index):
+            index[text] = len(index)
+        self.codes[start:start + len(values)] = np.fromiter(map(index.__getitem__, values), dtype=np.int32,
+                                                            count=len(values))
+
+    def category(self, keep: np.ndarray | None) -> pd.Categorical:
+        """The column as a categorical with sorted text categories, as ``Series(values, dtype="str")
+        .astype("category")`` gives; ``keep``: the rows left after the time filter (None: all), whose values alone
+        are the categories."""
+        texts = list(self.index)
+        codes = self.codes if keep is None else self.codes[keep]
+        try:
+            order = sorted(range(len(texts)), key=texts.__getitem__)  # the order pd.factorize(sort=True) gives
+        except TypeError:  # not all text (a missing value): let pandas sort it out
+            found_codes, found = pd.factorize(np.array(texts, dtype=object)[codes], sort=True)
+            return pd.Categorical.from_codes(found_codes, categories=pd.Index(found, dtype="str"))
+        rank = np.empty(len(texts), dtype=np.int32)
+        rank[order] = np.arange(len(texts), dtype=np.int32)
+        codes, uniques = rank[codes], [texts[i] for i in order]
+        if keep is not None:
+            present = np.flatnonzero(np.bincount(codes, minlength=len(uniques)))  # O(n): no sort
+            if len(present) < len(uniques):
+                renumber = np.zeros(len(uniques), dtype=np.int32)
+                renumber[present] = np.arange(len(present), dtype=np.int32)
+                codes, uniques = renumber[codes], [uniques[i] for i in present]
+        return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="str"))
+
 
 def timeseries_table(pools: dict, scenario: str, replication: int) -> pd.DataFrame:
     rows = [(scenario, replication, p.name, p.org, *b) for p in pools.values() for b in p.stats.buckets]
@@ -163,6 +252,38 @@ def pool_kpis(pools: dict, window_days: float) -> dict[str, float]:
         mean_hold = p.stats.hold_sum / p.stats.holds if p.stats.holds else math.nan
         out[f"offered_load.{key}"] = p.stats.arrivals / window_days * mean_hold
         out[f"unstable.{key}"] = float(is_unstable(b, capacity, in_care))
+    out.update(_kind_totals(pools, out))
+    return out
+
+
+def _kind_totals(pools: dict, per_pool: dict[str, float]) -> dict[str, float]:
+    """Kind-level pool KPIs of a region with several organisations of a kind (``gi`` from ``gi[a]``, ``gi[b]``):
+    levels, places, flows and offered loads add up; utilisation and the mean wait are the ratios of the sums;
+    ``unstable`` is set when the kind's total list keeps growing (:func:`is_unstable` on the summed levels, as for
+    one pool): a single organisation's growing list is its own ``unstable.<kind>[<name>]`` flag. Summing first
+    matters for the small pools of one organisation, whose lists wander by more than the flag's five cases
+    without any trend (sim.size sizes the kind's total on this flag). Empty without units."""
+    groups: dict[str, list] = {}
+    for p in pools.values():
+        if kind_pool(p.name) != p.name:
+            groups.setdefault(kind_pool(p.name), []).append(p)
+    out: dict[str, float] = {}
+    for kind, members in groups.items():
+        def total(metric: str) -> float:
+            return float(sum(per_pool[f"{metric}.{p.name}"] for p in members))
+
+        for metric in ("waiting_list_mean", "waiting_list_end", "in_care_mean", "capacity", "arrivals_per_year",
+                       "starts_per_year", "offered_load"):
+            out[f"{metric}.{kind}"] = total(metric)
+        capacity, starts = out[f"capacity.{kind}"], sum(p.stats.starts for p in members)
+        out[f"utilisation.{kind}"] = out[f"in_care_mean.{kind}"] / capacity if capacity else math.nan
+        out[f"wait_mean.{kind}"] = sum(p.stats.wait_sum for p in members) / starts if starts else math.nan
+        levels = [np.asarray([x[1:5] for x in p.stats.buckets], dtype=float).reshape(-1, 4) for p in members]
+        if all(b.shape == levels[0].shape for b in levels):  # one time grid: the kind's levels are the sums
+            summed = np.column_stack([levels[0][:, 0], *(sum(b[:, j] for b in levels) for j in (1, 2, 3))])
+            out[f"unstable.{kind}"] = float(is_unstable(summed, capacity, out[f"in_care_mean.{kind}"]))
+        else:
+            out[f"unstable.{kind}"] = max(per_pool[f"unstable.{p.name}"] for p in members)
     return out
 
 
@@ -225,8 +346,31 @@ def replication_kpis(fam: pd.DataFrame, pools: dict, norms: dict[str, float], wi
     k["rvdk_onderzoeken_per_year"] = float(children[in_window["rvdk_start"]].sum()) / years
     k["verzoeken_per_year"] = float(children[in_window["court_request"]].sum()) / years
     k["new_measures_per_year"] = float(children[in_window["gi_request"]].sum()) / years
+    if "vt_unit" in everyone.columns:
+        k.update(_unit_kpis(everyone, in_window, norms))
     k.update(pool_kpis(pools, window_days))
     return k
+
+
+def _unit_kpis(everyone: pd.DataFrame, in_window: dict[str, pd.Series], norms: dict[str, float]) -> dict[str, float]:
+    """The stage norms and waits per organisation (region.units), as the region's KPIs compute them, over the
+    cases of that organisation's families: ``<kpi>[<organisation>]``."""
+    out: dict[str, float] = {}
+    triage = everyone["triage_end"] - everyone["arrival"]
+    onderzoek = everyone["vt_onderzoek_end"] - everyone["triage_end"]
+    gi_wait = everyone["gi_first_contact"] - everyone["gi_request"]
+    for unit in sorted(u for u in everyone["vt_unit"].unique() if u):
+        mine = everyone["vt_unit"] == unit
+        out[f"share_triage_within_norm[{unit}]"] = _share_within(triage[mine & in_window["triage_end"]],
+                                                                 norms["vt_triage_days"])
+        out[f"share_vt_onderzoek_within_norm[{unit}]"] = _share_within(
+            onderzoek[mine & in_window["vt_onderzoek_end"]], norms["vt_onderzoek_days"])
+    for unit in sorted(u for u in everyone["gi_unit"].unique() if u):
+        mine = everyone["gi_unit"] == unit
+        out[f"gi_wait_mean[{unit}]"] = _mean(gi_wait[mine & in_window["gi_first_contact"]])
+        out[f"share_gi_within_norm[{unit}]"] = _share_within(gi_wait[mine & in_window["gi_first_contact"]],
+                                                             norms["gi_first_contact_days"])
+    return out
 
 
 KPI_INFO: dict[str, KPI] = {
@@ -256,6 +400,8 @@ KPI_INFO: dict[str, KPI] = {
 def unit_of(kpi: str) -> str:
     if kpi in KPI_INFO:
         return KPI_INFO[kpi].unit
+    if kind_pool(kpi) in KPI_INFO:  # a KPI per organisation of a kind: share_gi_within_norm[william_schrikker]
+        return KPI_INFO[kind_pool(kpi)].unit
     head = kpi.split(".", 1)[0]
     return {"waiting_list_mean": "cases", "waiting_list_end": "cases", "in_care_mean": "cases", "capacity": "places",
             "utilisation": "share", "arrivals_per_year": "cases/year", "starts_per_year": "cases/year",

@@ -623,7 +623,9 @@ def screen_grid(model: Any, fte_grid: Mapping[str, np.ndarray], scale: np.ndarra
     FTE); ``scale``: ``demand.scale`` relative to the model's own (broadcast too). Columns: ``fte.<org>``,
     ``demand_scale``, ``stable``, ``bottleneck`` (the pool with the highest load per usable place), per pool
     ``slots.``, ``load.``, ``utilisation.``, ``pressure.``, ``stable.``, ``wait_mean.`` (days, per unit) and
-    ``wait_mean_mmc.`` (Erlang C alone), and the KPIs of :func:`kpis`. A 10,000-point grid takes about a second.
+    ``wait_mean_mmc.`` (Erlang C alone), and the KPIs of :func:`kpis`; with several organisations of a kind
+    (region.units) also the kind's columns (``slots.gi``: :func:`_kind_columns`). A 10,000-point grid takes about
+    a second.
     """
     fm = flow_model(model) if fm is None else fm
     pools, stats, crisis_units = evaluate(fm, fte_grid, scale)
@@ -647,9 +649,37 @@ def screen_grid(model: Any, fte_grid: Mapping[str, np.ndarray], scale: np.ndarra
         cols[f"stable.{p}"] = r.stable.ravel()
         cols[f"wait_mean.{p}"] = r.unit_wait(crisis_units[p]).ravel()
         cols[f"wait_mean_mmc.{p}"] = r.wait_mm.ravel()
+    cols.update(_kind_columns(pools, crisis_units))
     for k, v in kpis(fm, stats, shape, quantiles).items():
         cols[k] = np.broadcast_to(v, shape).ravel()
     return pd.DataFrame(cols)
+
+
+def _kind_columns(pools: Mapping[str, PoolResult], crisis_units: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Kind-level columns of a region with several organisations of a kind (region.units: pools ``gi[a]``,
+    ``gi[b]``, ...), as the simulation's kind-level KPIs: places and loads add up, the mean wait is weighted by
+    the places asked for, pressure is the most loaded organisation's and the kind is stable when all are."""
+    from sim.entities import kind_pool
+
+    kinds: dict[str, list[tuple[str, PoolResult]]] = {}
+    for name, r in pools.items():
+        if kind_pool(name) != name:
+            kinds.setdefault(kind_pool(name), []).append((name, r))
+    out: dict[str, np.ndarray] = {}
+    for kind, members in kinds.items():
+        slots = sum(r.slots for _, r in members)
+        load = sum(r.load for _, r in members)
+        arrivals = sum(r.arrivals for _, r in members)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            waited = sum(np.where(r.arrivals > 0, r.arrivals * r.unit_wait(crisis_units[n]), 0.0) for n, r in members)
+            out[f"slots.{kind}"] = slots.ravel()
+            out[f"load.{kind}"] = load.ravel()
+            out[f"utilisation.{kind}"] = np.where(slots > 0, load / np.where(slots > 0, slots, 1),
+                                                  np.where(load > 0, np.inf, 0.0)).ravel()
+            out[f"pressure.{kind}"] = np.max([r.pressure for _, r in members], axis=0).ravel()
+            out[f"stable.{kind}"] = np.all([r.stable for _, r in members], axis=0).ravel()
+            out[f"wait_mean.{kind}"] = np.where(arrivals > 0, waited / np.where(arrivals > 0, arrivals, 1), 0.0).ravel()
+    return out
 
 
 def screen(model: Any, fm: FlowModel | None = None) -> pd.DataFrame:

@@ -65,6 +65,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim import config as config_mod
 from sim import app, output, runner, screening
+from sim.entities import kind_pool
 from sim.config import ConfigError, Model, validate
 from sim.metrics import confidence_interval
 
@@ -368,7 +369,9 @@ class Simulator:
         mean, low, high, _ = confidence_interval(values, self.target.confidence)
         if np.any(np.isinf(values)):  # a replication where the quantile is not reached within the window
             mean, low, high = (math.inf, math.inf, math.inf) if self.target.lower_is_better else (mean, low, high)
-        flags = [c for c in results.runs.columns if c.startswith("unstable.")]
+        # the kinds' totals are sized (staffing.<kind>.fte), so a kind with several organisations (region.units)
+        # is judged on its total list; one organisation's list (unstable.gi[x]) stays in the runs table
+        flags = [c for c in results.runs.columns if c.startswith("unstable.") and "[" not in c]
         growing = tuple(c.split(".", 1)[1] for c in flags if results.runs[c].mean() >= 0.5)
         bound = high if self.target.lower_is_better else low
         return Verdict(fte, mean, low, high, self.target.meets(bound), growing)
@@ -424,7 +427,7 @@ def affected_pools(fm: screening.FlowModel) -> dict[str, frozenset[str]]:
             seen.add(p)
             todo |= {q for q, c in fm.holds.items() for g in (*c.get(False, ()), *c.get(True, ()))
                      if any(w.pool == p for w in g.waits)}
-        out[knob] = frozenset(seen)
+        out[knob] = frozenset(seen | {kind_pool(q) for q in seen})  # gi[x] -> also the kind gi (judged on totals)
     return out
 
 
@@ -434,7 +437,8 @@ def simulation_search(x0: Mapping[str, float], target: Target, sim: Simulator, f
     less fails at every organisation (lowering one organisation can leave slack at another: repeat)."""
     step = target.step
     pools_of = screening.depends_on(sim.analytic.fm)
-    own = {o: frozenset(p for p, knobs in pools_of.items() if o in knobs) for o in target.organisations}
+    own = {o: frozenset(q for p, knobs in pools_of.items() if o in knobs for q in (p, kind_pool(p)))
+           for o in target.organisations}
     x = dict(x0)
     v = sim(x)
     shares = iter(RAISE)
@@ -500,6 +504,11 @@ def simulation_search(x0: Mapping[str, float], target: Target, sim: Simulator, f
         first = False
         if not changed and sim(x).meets:
             break
+    v = sim(x)
+    if not v.meets:  # never hand back a staffing the simulation has not confirmed
+        raise NotConfirmed(f"the search did not settle within {PASSES} passes on a staffing that meets "
+                           f"{target.describe()} (last: {', '.join(f'{o}={x[o]:g}' for o in order)}: {v.why()}); "
+                           f"more replications steady the waiting-list flags (run.replications)")
     return x
 
 

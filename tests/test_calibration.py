@@ -164,6 +164,20 @@ def test_varying_a_routing_share_keeps_the_decision_summing_to_one_and_the_remai
     assert r.close / r.buurtteam == pytest.approx(cfg.routing.vt_onderzoek.close / cfg.routing.vt_onderzoek.buurtteam)
 
 
+@pytest.mark.parametrize("share", ["catchment", "fte_share", "triage_fte_share"])
+def test_varying_one_organisations_share_keeps_its_kind_summing_to_one_and_valid(share):
+    """Gelderland's VT organisations (region.units): one organisation's share moves, the others share the rest."""
+    from sim.config import validate
+
+    cfg = sensitivity.compose("gelderland", [])
+    key = f"region.units.veilig_thuis.gelderland_zuid.{share}"
+    varied, _ = sensitivity.vary(cfg, sensitivity.Assumption(key, 0.2, 0.5, "gelderland.yaml", ""), 0.5)
+    units = varied.region.units.veilig_thuis
+    assert units.gelderland_zuid[share] == 0.5
+    assert sum(u[share] for u in units.values()) == pytest.approx(1.0)
+    validate(varied)  # every share of every kind still sums to one
+
+
 def test_varying_a_distribution_moves_its_mean_and_keeps_its_shape():
     from sim.config import distribution
 

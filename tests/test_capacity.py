@@ -24,7 +24,8 @@ def compose_capacity(overrides: list[str]):
                                              ("gelderland", "sequential"), ("gelderland", "integrated")])
 def test_capacity_is_monotone_in_every_organisations_fte(region, scenario):
     """More FTE at any organisation never lowers the demand the chain carries; at the organisation named the
-    bottleneck it raises it (until another pool binds)."""
+    bottleneck it raises it, by more than 1 % unless another pool binds just above (Gelderland: Veilig Thuis's case
+    teams and the buurtteam bind within 0.4 % of its front desk), in which case the old bottleneck is stable there."""
     m = make_model([f"region={region}", f"scenario={scenario}"])
     fm = screening.flow_model(m)
     base = capacity.capacity(m, fm)
@@ -33,8 +34,12 @@ def test_capacity_is_monotone_in_every_organisations_fte(region, scenario):
         scale, _ = capacity.max_scale(fm, {org: fte})
         assert np.all(np.diff(scale) >= -1e-9), org
     org = base.bottleneck_org
-    more, _ = capacity.max_scale(fm, {org: np.asarray([fm.fte_today[org] * 1.1])})
-    assert more[0] > base.demand_scale / m.demand_scale * 1.01, (org, base)
+    raised = {org: np.asarray([fm.fte_today[org] * 1.1])}
+    more, _ = capacity.max_scale(fm, raised)
+    assert more[0] > base.demand_scale / m.demand_scale, (org, base)
+    if more[0] <= base.demand_scale / m.demand_scale * 1.01:  # another pool binds just above: no longer this one
+        g = screening.screen_grid(m, raised, np.asarray([more[0] * 1.001]), fm=fm).iloc[0]
+        assert g["bottleneck"] != base.bottleneck and bool(g[f"stable.{base.bottleneck}"]), (org, base)
     assert all(g >= -1e-9 for g in base.gain_per_fte.values())
 
 

@@ -8,12 +8,19 @@ each extended with ``extension_probability`` (derived from the CBS mean OTS dura
 
 Caseload: ``staffing.gi.caseload`` measures (children) per FTE: 12 agreed in 2023-24 (FNV/GIs principeakkoord),
 15 the old norm, 22 observed in 2022 (domain.md 1d).
+
+Several GIs in one region (``region.units.gi``: Jeugdbescherming Gelderland, William Schrikker Stichting, Leger
+des Heils JB&JR, Jeugd Veilig Verder): each has its own jeugdbeschermers and waiting list (``gi[<name>]``), sized
+from ``staffing.gi`` x its ``fte_share`` at its own caseload if given, and a family's measure goes to its GI
+(``Family.gi_unit``, drawn from the GIs' shares). The durations are the same for every GI.
 """
 
 from __future__ import annotations
 
 from sim.actors.base import Actor, Then
-from sim.entities import Family
+from sim.config import unit_places
+from sim.engine import CaseloadPool
+from sim.entities import Family, unit_pool
 
 
 class GI(Actor):
@@ -22,9 +29,17 @@ class GI(Actor):
     def __init__(self, wf) -> None:
         super().__init__(wf)
         st = self.model.staffing[self.org]
-        slots = st.slots()
-        self.jeugdbeschermers = self.engine.pool("gi", self.org, slots, st.reserve(slots))
+        units = self.model.units_of(self.org)
+        names, places = ([u.name for u in units], unit_places(st, units)) if units else ([""], [st.slots()])
+        self.pools: dict[str, CaseloadPool] = {}  # Family.gi_unit -> its GI's pool ("": one GI)
+        for name, slots in zip(names, places):
+            self.pools[name] = self.engine.pool(unit_pool("gi", name), self.org, slots, st.reserve(slots))
+        self.jeugdbeschermers = self.pools.get("")  # one GI: its pool (with units: pool_for(fam))
         self.first_contact = self.streams.sampler("duration.gi_first_contact", self.model.durations["gi_first_contact"])
+
+    def pool_for(self, fam: Family) -> CaseloadPool:
+        """The jeugdbeschermers' pool of the family's GI."""
+        return self.pools[fam.gi_unit]
 
     def toewijzen(self, fam: Family, then: Then, waiting_since: float | None = None) -> None:
         """Assign a jeugdbeschermer; ``then(fam, 'started')`` at first contact. Places stay held until
@@ -40,8 +55,10 @@ class GI(Actor):
             self.log(f, "jeugdbeschermer", "start")
             self.engine.at(self.first_contact.next(), contact, f)
 
+        pool = self.pools[fam.gi_unit]
+
         def contact(f: Family) -> None:
-            if not self.jeugdbeschermers.is_holding(f):  # the measure ended before the first contact
+            if not pool.is_holding(f):  # the measure ended before the first contact
                 return
             f.gi_first_contact = self.engine.now
             if f.help_start != f.help_start:
@@ -50,9 +67,9 @@ class GI(Actor):
             then(f, "started")
 
         if waiting_since is None:
-            self.jeugdbeschermers.request(fam, fam.n_children, fam.crisis, assigned)
+            pool.request(fam, fam.n_children, fam.crisis, assigned)
         else:
-            self.jeugdbeschermers.backlog(fam, fam.n_children, fam.crisis, assigned, waiting_since)
+            pool.backlog(fam, fam.n_children, fam.crisis, assigned, waiting_since)
 
     def uitvoeren(self, fam: Family, measure: str, then: Then, first_term: float | None = None) -> None:
         """Run the measure term by term, asking the court for each extension; ``then(fam, 'ended')``.
@@ -75,10 +92,10 @@ class GI(Actor):
         """A measure already running when the run starts (run.start=today): the jeugdbeschermer's places are
         taken at once and the current term ends after ``remaining_term`` days; then as :meth:`uitvoeren`."""
         fam.involve(self.org)
-        self.jeugdbeschermers.preload(fam, fam.n_children)
+        self.pools[fam.gi_unit].preload(fam, fam.n_children)
         self.uitvoeren(fam, measure, then, first_term=remaining_term)
 
     def afsluiten(self, fam: Family) -> None:
         """The measure ends: free the family's places."""
-        self.jeugdbeschermers.release_case(fam)
+        self.pools[fam.gi_unit].release_case(fam)
         fam.measure_end = self.engine.now

@@ -9,12 +9,21 @@ Capacity: two caseload pools split from ``staffing.veilig_thuis``: the front des
 VT FTE are published nowhere (domain.md 1d): the region files say "assumption" and calibration fits them.
 While a family waits for the Raad, VT keeps responsibility and so keeps the caseload place
 (domain.md 1c, NRC 2019: "responsibility while waiting stays with the melder").
+
+Several Veilig Thuis organisations in one region (``region.units.veilig_thuis``: Gelderland-Midden,
+Gelderland-Zuid, Noord- en Oost-Gelderland): each has its own front desk and case teams
+(``veilig_thuis.triage[<name>]``, ``veilig_thuis.casus[<name>]``): its ``triage_fte_share`` of the front desk's FTE
+and its ``fte_share`` of the case teams' (at its own caseload if given; ``sim.config.unit_places``), and a family
+is served by the organisation of its catchment (``Family.vt_unit``), which may have its own triage routing
+(``Sequential.triage_decision``). The durations are the same for every organisation (one stream each).
 """
 
 from __future__ import annotations
 
 from sim.actors.base import Actor, Then
-from sim.entities import Family
+from sim.config import unit_places
+from sim.engine import CaseloadPool
+from sim.entities import Family, unit_pool
 
 
 class VeiligThuis(Actor):
@@ -23,10 +32,22 @@ class VeiligThuis(Actor):
     def __init__(self, wf) -> None:
         super().__init__(wf)
         st = self.model.staffing[self.org]
-        triage_slots = st.slots(st.triage_share, st.triage_caseload)
-        case_slots = st.slots(1.0 - st.triage_share)
-        self.front_desk = self.engine.pool("veilig_thuis.triage", self.org, triage_slots, st.reserve(triage_slots))
-        self.case_teams = self.engine.pool("veilig_thuis.casus", self.org, case_slots, st.reserve(case_slots))
+        units = self.model.units_of(self.org)
+        self.front_desks: dict[str, CaseloadPool] = {}  # Family.vt_unit -> its organisation's pool ("": no units)
+        self.case_teams_of: dict[str, CaseloadPool] = {}
+        if units:
+            names = [u.name for u in units]
+            desks, cases = unit_places(st, units, desk=True), unit_places(st, units)
+        else:
+            names, desks, cases = [""], [st.slots(st.triage_share, st.triage_caseload)], [st.slots(1.0 - st.triage_share)]
+        for name, triage_slots, case_slots in zip(names, desks, cases):
+            self.front_desks[name] = self.engine.pool(unit_pool("veilig_thuis.triage", name), self.org, triage_slots,
+                                                      st.reserve(triage_slots))
+            self.case_teams_of[name] = self.engine.pool(unit_pool("veilig_thuis.casus", name), self.org, case_slots,
+                                                        st.reserve(case_slots))
+        # one organisation: its pools (a region with units has one per organisation: front_desks, case_teams_of)
+        self.front_desk = self.front_desks.get("")
+        self.case_teams = self.case_teams_of.get("")
         d = self.model.durations
         self.triage_time = self.streams.sampler("duration.vt_triage", d["vt_triage"])
         self.onderzoek_time = self.streams.sampler("duration.vt_onderzoek", d["vt_onderzoek"])
@@ -40,6 +61,7 @@ class VeiligThuis(Actor):
         ``waiting_since``, the melding has been waiting since then (<= 0)."""
         fam.involve(self.org)
         self.log(fam, "veiligheidsbeoordeling", "schedule" if remaining is None else "resume")
+        front_desk = self.front_desks[fam.vt_unit]  # the front desk of the family's Veilig Thuis
 
         def start(f: Family, wait: float) -> None:
             f.add_wait(self.org, wait)
@@ -48,18 +70,18 @@ class VeiligThuis(Actor):
             self.engine.at(self.triage_time.next(), done, f)
 
         def done(f: Family) -> None:
-            self.front_desk.release_case(f)
+            front_desk.release_case(f)
             f.triage_end = self.engine.now
             self.log(f, "veiligheidsbeoordeling", "complete")
             then(f, "assessed")
 
         if remaining is not None:
-            self.front_desk.preload(fam, 1)
+            front_desk.preload(fam, 1)
             self.engine.at(remaining, done, fam)
         elif waiting_since is not None:
-            self.front_desk.backlog(fam, 1, fam.crisis, start, waiting_since)
+            front_desk.backlog(fam, 1, fam.crisis, start, waiting_since)
         else:
-            self.front_desk.request(fam, 1, fam.crisis, start)
+            front_desk.request(fam, 1, fam.crisis, start)
 
     # ---------------------------------------------------------------- onderzoek and vervolg
     def onderzoek(self, fam: Family, then: Then, remaining: float | None = None) -> None:
@@ -86,12 +108,13 @@ class VeiligThuis(Actor):
             self.log(f, activity, "complete")
             then(f, "done")
 
+        case_teams = self.case_teams_of[fam.vt_unit]
         if remaining is None:
-            self.case_teams.request(fam, 1, fam.crisis, start)
+            case_teams.request(fam, 1, fam.crisis, start)
         else:
-            self.case_teams.preload(fam, 1)
+            case_teams.preload(fam, 1)
             self.engine.at(remaining, done, fam)
 
     def discharge(self, fam: Family) -> None:
         """VT's responsibility ends (closed, handed over, or the Raad has started): free the case place."""
-        self.case_teams.release_case(fam)
+        self.case_teams_of[fam.vt_unit].release_case(fam)

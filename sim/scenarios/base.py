@@ -37,6 +37,8 @@ class Workflow:
         self.transfer_time = self.streams.sampler("duration.transfer", model.durations["transfer"])
         self.reentry_probability = model.reentry_probability
         self.voluntary_suffices = model.voluntary_suffices
+        # names of the region's organisations per kind (region.units), indexed by Arrivals.vt_unit / gi_unit
+        self.unit_names = {kind: tuple(u.name for u in model.units_of(kind)) for kind in ("veilig_thuis", "gi")}
         self.build()
         self.arrivals = demand.generate(model, self.streams)
 
@@ -106,8 +108,16 @@ class Workflow:
                      voluntary_u=float(a.voluntary_u[j, 0]), reentry_u=float(a.reentry_u[j, 0]),
                      return_after=float(a.return_after[j, 0]), preexisting=True)
         fam.waits.update(case.waits)
+        self._set_units(fam, a, j)
         self.families.append(fam)
         return fam
+
+    def _set_units(self, fam: Family, a: demand.Arrivals, j: int) -> None:
+        """The family's Veilig Thuis organisation and GI (region.units), from its row of the attribute block."""
+        if a.vt_unit is not None:
+            fam.vt_unit = self.unit_names["veilig_thuis"][a.vt_unit[j]]
+        if a.gi_unit is not None:
+            fam.gi_unit = self.unit_names["gi"][a.gi_unit[j]]
 
     def _arrival(self, i: int) -> None:
         a = self.arrivals
@@ -125,6 +135,8 @@ class Workflow:
                      arrival=self.engine.now, colour=COLOURS[a.colour[j, episode]],
                      n_children=int(a.n_children[j]), voluntary_u=float(a.voluntary_u[j, episode]),
                      reentry_u=float(a.reentry_u[j, episode]), return_after=float(a.return_after[j, episode]))
+        if a.vt_unit is not None or a.gi_unit is not None:
+            self._set_units(fam, a, j)
         self.families.append(fam)
         self.log(fam, "melding" if route != "direct" else "hulpvraag", "", "complete")
         return fam

@@ -19,6 +19,13 @@ approximates them:
 Every number comes from the validated model (routing, durations, measures, staffing); nothing is set here.
 When a workflow changes, its twin must change with it: ``tests/test_screening.py`` compares the request rates of
 every pool with the simulation's.
+
+Several organisations of a kind (``region.units``): a route forks over the family's Veilig Thuis organisation
+(catchment shares) when it first reaches Veilig Thuis and over its GI (the GIs' shares) when it first reaches the
+GI, and then uses that organisation's pools (``veilig_thuis.triage[<name>]``, ``gi[<name>]``, places as the actors
+build them: :func:`sim.config.unit_places`) and, at Veilig Thuis, its own triage routing if it has one. The
+integrated team's joint triage keeps the region's routing (as ``Integrated`` does). Sizing keeps the kind's total
+FTE as its knob (``staffing.<kind>.fte``); each organisation gets its share of it.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from sim.entities import unit_pool
 from sim.screening import ONE, Fixed, FlowModel, NotAvailable, PoolInfo, Trace, Wait, collect, min_moments, split
 
 VT_TRIAGE, VT_CASUS, BT, RVDK, GI = "veilig_thuis.triage", "veilig_thuis.casus", "buurtteam", "rvdk", "gi"
@@ -61,6 +69,9 @@ class SequentialTwin:
             self.MEAS[k] = Fixed(f"measure_{k}", ms.term_days / (1 - p), ms.term_days**2 * p / (1 - p) ** 2)
         ch = model.children
         self.N = (ch.mean, ch.variance + ch.mean**2)  # children per family: the Raad's and the GI's units
+        self.vt_units = model.units_of("veilig_thuis")  # region.units: () = one organisation of the kind
+        self.gi_units = model.units_of("gi")
+        self.unit_routing = {u.name: u.routing for u in self.vt_units if u.routing is not None}
         r = model.routing
         self.verdict = {**{k: model.court_grants * q for k, q in r["measure_type"].items()},
                         "afgewezen": 1.0 - model.court_grants}
@@ -93,14 +104,36 @@ class SequentialTwin:
     def arrive(self, t: Trace, p: float) -> Paths:
         yield from (self.hulp(t, p) if t.state["route"] == "direct" else self.triage(t, p))
 
+    # ------------------------------------------------------------------ organisations of a kind (region.units)
+    @staticmethod
+    def organisation(t: Trace, p: float, key: str, units) -> Paths:
+        """Fork the route over the family's organisation of a kind the first time it needs one (``key`` in the
+        trace's state: ``vt_unit`` or ``gi_unit``); after that, and without units, the route as it is."""
+        if not units or key in t.state:
+            yield t, p
+            return
+        for name, tt, pp in split(t, p, {u.name: u.catchment for u in units}):
+            tt.state[key] = name
+            yield tt, pp
+
+    @staticmethod
+    def vt_pool(base: str, t: Trace) -> str:
+        return unit_pool(base, t.state.get("vt_unit", ""))
+
+    @staticmethod
+    def gi_pool(t: Trace) -> str:
+        return unit_pool(GI, t.state.get("gi_unit", ""))
+
     # ------------------------------------------------------------------ Veilig Thuis
     def triage(self, t: Trace, p: float) -> Paths:
-        t.wait(VT_TRIAGE)
-        h = t.open(VT_TRIAGE, ONE)
-        t.add(self.TRI)
-        t.close(h)
-        t.mark("triage_end")
-        yield from self.after_triage(t, p)
+        for t, p in self.organisation(t, p, "vt_unit", self.vt_units):
+            desk = self.vt_pool(VT_TRIAGE, t)
+            t.wait(desk)
+            h = t.open(desk, ONE)
+            t.add(self.TRI)
+            t.close(h)
+            t.mark("triage_end")
+            yield from self.after_triage(t, p)
 
     def after_triage(self, t: Trace, p: float) -> Paths:
         if not t.crisis:
@@ -110,7 +143,8 @@ class SequentialTwin:
             yield from (self.spoed(tt, pp) if spoed else self.route_triage(tt, pp))
 
     def route_triage(self, t: Trace, p: float) -> Paths:
-        for route, tt, pp in split(t, p, self.m.routing["vt_triage"]):
+        routing = self.unit_routing.get(t.state.get("vt_unit", ""), self.m.routing["vt_triage"])
+        for route, tt, pp in split(t, p, routing):
             if route == "close":
                 yield tt, pp
             elif route == "buurtteam":
@@ -122,20 +156,22 @@ class SequentialTwin:
                 yield from self.naar_raad(tt, pp, None)
 
     def casework(self, t: Trace, p: float, path: str) -> Paths:
-        t.wait(VT_CASUS)
-        h = t.open(VT_CASUS, ONE)
-        t.add(self.OND if path == "vt_onderzoek" else self.VER)
-        t.mark(f"{path}_end")
-        for route, tt, pp in split(t, p, self.m.routing[path]):
-            if route == "rvdk":
-                yield from self.naar_raad(tt, pp, h)  # VT keeps the family until the Raad starts
-                continue
-            tt.close(h)
-            if route == "buurtteam":
-                tt.add(self.TRANS)
-                yield from self.hulp(tt, pp)
-            else:
-                yield tt, pp
+        for t, p in self.organisation(t, p, "vt_unit", self.vt_units):  # escalated direct requests meet VT here
+            case = self.vt_pool(VT_CASUS, t)
+            t.wait(case)
+            h = t.open(case, ONE)
+            t.add(self.OND if path == "vt_onderzoek" else self.VER)
+            t.mark(f"{path}_end")
+            for route, tt, pp in split(t, p, self.m.routing[path]):
+                if route == "rvdk":
+                    yield from self.naar_raad(tt, pp, h)  # VT keeps the family until the Raad starts
+                    continue
+                tt.close(h)
+                if route == "buurtteam":
+                    tt.add(self.TRANS)
+                    yield from self.hulp(tt, pp)
+                else:
+                    yield tt, pp
 
     # ------------------------------------------------------------------ buurtteam
     def hulp(self, t: Trace, p: float) -> Paths:
@@ -199,18 +235,20 @@ class SequentialTwin:
                 yield from self.gi(tt, pp, verdict)
 
     def gi(self, t: Trace, p: float, measure: str, release_team=None) -> Paths:
-        t.state["measure"] = measure
-        t.stage("gi_wait", [Wait(GI, t.crisis), self.FC])
-        t.wait(GI)
-        h = t.open(GI, self.N)
-        t.add(self.FC)
-        t.mark("help", first=True)
-        t.mark("gi_first_contact")
-        if release_team is not None:
-            release_team(t)
-        t.add(self.MEAS[measure])
-        t.close(h)
-        yield t, p
+        for t, p in self.organisation(t, p, "gi_unit", self.gi_units):
+            gi = self.gi_pool(t)
+            t.state["measure"] = measure
+            t.stage("gi_wait", [Wait(gi, t.crisis), self.FC])
+            t.wait(gi)
+            h = t.open(gi, self.N)
+            t.add(self.FC)
+            t.mark("help", first=True)
+            t.mark("gi_first_contact")
+            if release_team is not None:
+                release_team(t)
+            t.add(self.MEAS[measure])
+            t.close(h)
+            yield t, p
 
     # ------------------------------------------------------------------ spoed: voorlopige OTS
     def spoed(self, t: Trace, p: float) -> Paths:
@@ -219,10 +257,14 @@ class SequentialTwin:
 
     def vots(self, t: Trace, p: float) -> Paths:
         """The GI starts at once and the Raad investigates meanwhile (module docstring: the GI's hold)."""
+        for t, p in self.organisation(t, p, "gi_unit", self.gi_units):
+            yield from self._vots(t, p, self.gi_pool(t))
+
+    def _vots(self, t: Trace, p: float, gi: str) -> Paths:
         c = t.crisis
         t.state["measure"] = "vots"
-        t.stage("gi_wait", [Wait(GI, c), self.FC])
-        t.add(Wait(GI, c), self.FC)
+        t.stage("gi_wait", [Wait(gi, c), self.FC])
+        t.add(Wait(gi, c), self.FC)
         t.mark("help", first=True)
         t.mark("gi_first_contact")
         t.stage("rvdk_wait", [Wait(RVDK, c)])
@@ -231,17 +273,17 @@ class SequentialTwin:
         raad = [Wait(RVDK, c), onderzoek]
         for to_ots, tt, pp in split(t, p, {True: self.m.vots_to_ots, False: 1.0 - self.m.vots_to_ots}):
             if not to_ots:
-                tt.hold(GI, self.N, raad)
+                tt.hold(gi, self.N, raad)
                 yield from self.einde_vots(tt, pp)
                 continue
             decided = raad + [self.TRANS, self.COURT]
             for verdict, t3, p3 in split(tt, pp, self.verdict):
                 if verdict == "afgewezen":
-                    t3.hold(GI, self.N, decided)
+                    t3.hold(gi, self.N, decided)
                     yield from self.einde_vots(t3, p3)
                 else:
                     t3.state["measure"] = verdict
-                    t3.hold(GI, self.N, decided + [self.MEAS[verdict]])
+                    t3.hold(gi, self.N, decided + [self.MEAS[verdict]])
                     yield t3, p3
 
     def einde_vots(self, t: Trace, p: float) -> Paths:
@@ -252,11 +294,16 @@ class SequentialTwin:
 
     # ------------------------------------------------------------------ the flow model
     def pools(self) -> dict[str, PoolInfo]:
-        return {VT_TRIAGE: PoolInfo(VT_TRIAGE, "veilig_thuis", "meldingen"),
-                VT_CASUS: PoolInfo(VT_CASUS, "veilig_thuis", "families"),
-                BT: PoolInfo(BT, "buurtteam", "families"),
-                RVDK: PoolInfo(RVDK, "rvdk", "children"),
-                GI: PoolInfo(GI, "gi", "children")}
+        out = {}
+        for name in [u.name for u in self.vt_units] or [""]:  # in the order the actor creates them
+            desk, case = unit_pool(VT_TRIAGE, name), unit_pool(VT_CASUS, name)
+            out[desk] = PoolInfo(desk, "veilig_thuis", "meldingen")
+            out[case] = PoolInfo(case, "veilig_thuis", "families")
+        out[BT] = PoolInfo(BT, "buurtteam", "families")
+        out[RVDK] = PoolInfo(RVDK, "rvdk", "children")
+        for name in [u.name for u in self.gi_units] or [""]:
+            out[unit_pool(GI, name)] = PoolInfo(unit_pool(GI, name), "gi", "children")
+        return out
 
     def partner_places(self, left: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Places and crisis reserves of the partners' own pools, as their actors compute them (Staffing.slots:
@@ -264,7 +311,19 @@ class SequentialTwin:
         out = {}
         for org, s in self.m.staffing.items():
             avail = left[org] * s.productive_share * (1.0 - s.vacancy_rate)
-            if org == "veilig_thuis":
+            units = self.m.units_of(org)
+            if units:  # each organisation of the kind: sim.config.unit_places, on arrays
+                n = len(units)
+                parts = [(VT_CASUS if org == "veilig_thuis" else GI,
+                          unit_places_of(avail, [(1.0 - s.triage_share) * u.fte_share for u in units],
+                                         [u.caseload for u in units]))]
+                if org == "veilig_thuis":
+                    parts.insert(0, (VT_TRIAGE, unit_places_of(avail, [s.triage_share * u.triage_fte_share for u in units],
+                                                               [s.triage_caseload] * n)))
+                for base, places in parts:
+                    for u, slots in zip(units, places):
+                        out[unit_pool(base, u.name)] = (slots, np.rint(slots * s.crisis_reserve_share))
+            elif org == "veilig_thuis":
                 desk = np.rint(avail * s.triage_share * s.triage_caseload)
                 case = np.rint(avail * (1.0 - s.triage_share) * s.caseload)
                 out[VT_TRIAGE] = (desk, np.rint(desk * s.crisis_reserve_share))
@@ -550,6 +609,11 @@ class IntegratedTwin(SequentialTwin):
             persons = np.maximum(1.0, np.rint(e.share * fte[e.org] * s.productive_share * (1.0 - s.vacancy_rate)))
             out[e.pool_name] = (persons, np.zeros_like(persons))
         return out
+
+
+def unit_places_of(avail: np.ndarray, shares: list[float], caseloads: list[float]) -> list[np.ndarray]:
+    """``sim.config.unit_places`` on arrays of available FTE (``Staffing.slots``: rounded half to even)."""
+    return [np.rint(avail * share * caseload) for share, caseload in zip(shares, caseloads)]
 
 
 def sequential(model: Any) -> FlowModel:

@@ -124,7 +124,7 @@ class SamenInCrisis(Sequential):
         if fam.crisis and self.spoed.chance(self.model.rood_spoed) and not self.averted.chance(self.params.spoed_averted):
             self.spoedprocedure(fam)
             return
-        self.route_after_triage(fam, self.triage_route.next())
+        self.route_after_triage(fam, self.triage_decision(fam))
 
     def voorlopige_ots(self, fam: Family, _: str) -> None:
         if self.mdo is None or fam.route == "direct" or fam.colour not in self.mdo.colours:  # no MDO was held

@@ -45,6 +45,10 @@ class Sequential(Workflow):
         self.gi = self.add(GI(self))
         r, s = self.model.routing, self.streams
         self.triage_route = s.chooser("route.vt_triage", tuple(r["vt_triage"]), tuple(r["vt_triage"].values()))
+        # a Veilig Thuis organisation with its own triage practice (region.units.veilig_thuis.<name>.routing) decides
+        # from a stream of its own; the others use the region's routing.vt_triage and its stream
+        self.unit_triage_routes = {u.name: s.chooser(f"route.vt_triage[{u.name}]", tuple(u.routing), tuple(u.routing.values()))
+                                   for u in self.model.units_of("veilig_thuis") if u.routing is not None}
         self.onderzoek_route = s.chooser("route.vt_onderzoek", tuple(r["vt_onderzoek"]), tuple(r["vt_onderzoek"].values()))
         self.vervolg_route = s.chooser("route.vt_vervolg", tuple(r["vt_vervolg"]), tuple(r["vt_vervolg"].values()))
         esc = r["buurtteam_escalation"]
@@ -66,7 +70,13 @@ class Sequential(Workflow):
         if fam.crisis and self.spoed.chance(self.model.rood_spoed):
             self.spoedprocedure(fam)
             return
-        self.route_after_triage(fam, self.triage_route.next())
+        self.route_after_triage(fam, self.triage_decision(fam))
+
+    def triage_decision(self, fam: Family) -> str:
+        """The outcome of the veiligheidsbeoordeling (an option of routing.vt_triage), as the family's Veilig Thuis
+        organisation decides it (its own routing if region.units gives one)."""
+        chooser = self.unit_triage_routes.get(fam.vt_unit) if self.unit_triage_routes else None
+        return (chooser or self.triage_route).next()
 
     def route_after_triage(self, fam: Family, route: str) -> None:
         """Carry out the triage decision ``route`` (an option of ``routing.vt_triage``)."""
@@ -173,7 +183,7 @@ class Sequential(Workflow):
     def einde_vots(self, fam: Family) -> None:
         fam.measure = "vots_beeindigd"
         fam.escalations += 1
-        if not self.gi.jeugdbeschermers.cancel(fam):
+        if not self.gi.pool_for(fam).cancel(fam):
             self.gi.afsluiten(fam)
         self.handoff(fam, "buurtteam", self.vrijwillige_hulp)
 

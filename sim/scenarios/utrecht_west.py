@@ -91,10 +91,10 @@ class UtrechtWest(Sequential):
         if self.table is not None and fam.colour in self.table.colours:
             self.expertise.meeting(fam, self.table, self.after_table)
             return
-        self.route_after_triage(fam, self.triage_route.next())
+        self.route_after_triage(fam, self.triage_decision(fam))
 
     def after_table(self, fam: Family, _: str) -> None:
-        route = self.triage_route.next()
+        route = self.triage_decision(fam)
         if route == "vt_onderzoek" and self.averts_onderzoek.chance(self.params.vt_onderzoek_averted):
             route = "buurtteam"
         elif route == "rvdk" and self.averts_raad.chance(self.params.rvdk_averted):
