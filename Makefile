@@ -23,8 +23,15 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q -m "not slow"
 
-# speed and memory against the targets of issue 6 (~10 min); table printed, figures in results/bench/latest.json
-bench: $(STAMP)
+# speed and memory against the targets of issue 6 (~10 min); table printed, figures in results/bench/latest.json.
+# Also installs the profiler (the `bench` extra) for following a figure up: see docs/performance.md.
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench.py
 
 clean:

@@ -11,7 +11,8 @@ Sections (each writes its figures into ``results/bench/latest.json``; the table 
    'today' starts from today's open cases) and (b) a steady-state year, ``run.start=empty`` with 4 warm-up years
    + 1, CPU / 5 (Gelderland for every workflow, nationally for the sequential chain).
 3. **Parallel**: 20 one-year Gelderland replications with ``run.jobs=1`` and ``run.jobs=2`` (wall time, speed-up,
-   the CPU the parallel path costs over the serial one) and a check that the tables are identical.
+   the CPU the parallel path costs over the serial one, and the same path with a single worker process, which
+   separates the cost of the path from two workers slowing each other) and a check that the tables are identical.
 4. **Analytic grid**: a 10,000-point staffing grid (10 FTE levels for each of the 4 staffed organisations) of
    Allen-Cunneen mean waits per caseload pool with ``sim.analytic``: arrival rates from section 3's runs,
    service mean and cv2 from the validated model's distributions.
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
 import math
 import os
@@ -134,6 +136,7 @@ def bench_tandem(quick: bool) -> dict:
     waits = {}
     for _ in range(repeats):  # interleaved, so load from other processes hits all three alike; best of n
         for name, fn in tandem.IMPLEMENTATIONS.items():
+            gc.collect()  # each run starts with no garbage of the one before (SimPy's leaves ~1 million objects)
             t0 = time.process_time()
             waits[name] = fn(inputs)
             best[name] = min(best[name], time.process_time() - t0)
@@ -202,6 +205,25 @@ def bench_parallel(quick: bool) -> dict:
         timings[jobs] = {"wall": wall, "cpu": cpu, "load_before": before, "load_after": load()}
         print(f"  {reps} Gelderland replications, jobs={jobs}: {wall:.1f} s wall, {cpu:.1f} s CPU "
               f"(load {before} -> {timings[jobs]['load_after']})", flush=True)
+    # The same jobs=2 path with one worker process: what the process path itself costs (fork, pickling the
+    # tables back, the parent's share), apart from what two workers running at once cost each other (shared
+    # L3 cache and memory bandwidth, and on a loaded machine a third process on the two cores).
+    import concurrent.futures
+
+    class OneWorker(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, max_workers=None, **kwargs):
+            super().__init__(max_workers=1, **kwargs)
+
+    self0, kids0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    runner.ProcessPoolExecutor, pool_class = OneWorker, runner.ProcessPoolExecutor
+    try:
+        runner.run(model, jobs=2, progress=False)
+    finally:
+        runner.ProcessPoolExecutor = pool_class
+    self1, kids1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    one_worker_cpu = sum(getattr(b, f) - getattr(a, f) for a, b in ((self0, self1), (kids0, kids1))
+                         for f in ("ru_utime", "ru_stime"))
+    print(f"  {reps} Gelderland replications, process pool with 1 worker: {one_worker_cpu:.1f} s CPU", flush=True)
     identical = {name: bool(getattr(results[1], name).equals(getattr(results[2], name)))
                  for name in ("families", "events", "timeseries", "runs")}
     runs: pd.DataFrame = results[1].runs
@@ -210,6 +232,7 @@ def bench_parallel(quick: bool) -> dict:
             "speedup": timings[1]["wall"] / timings[2]["wall"], "identical": identical,
             # work the parallel path adds (fork, pickling the tables back); 2 / this = speed-up on 2 idle cores
             "cpu_ratio_jobs2_vs_jobs1": timings[2]["cpu"] / timings[1]["cpu"],
+            "cpu_ratio_one_worker_pool_vs_jobs1": one_worker_cpu / timings[1]["cpu"],
             "runs_mean": runs.drop(columns=["scenario", "replication"]).mean().to_dict(), "model": model}
 
 
@@ -372,6 +395,9 @@ def table(res: dict) -> list[tuple[str, str, str, str, str]]:
         ratio = p["cpu_ratio_jobs2_vs_jobs1"]
         add("  CPU jobs=2 / CPU jobs=1", ratio, ".2f", None,
             f"work the parallel path adds; on 2 idle cores the speed-up would be ~{2 / ratio:.2f}")
+        if "cpu_ratio_one_worker_pool_vs_jobs1" in p:
+            add("  CPU process pool, 1 worker / jobs=1", p["cpu_ratio_one_worker_pool_vs_jobs1"], ".2f", None,
+                "the process path alone; the rest of the row above is two workers sharing cache and cores")
         same = all(p["identical"].values())
         rows.append(("jobs=2 tables identical to jobs=1", "yes" if same else "NO", "identical",
                      "pass" if same else "FAIL", ", ".join(k for k, v in p["identical"].items() if not v)))
