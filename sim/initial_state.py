@@ -306,18 +306,34 @@ class _Block:
 
 def apportion(counts: Sequence[int], weights: Sequence[float]) -> list[list[int]]:
     """Split the cases of one or more stages over the organisations of a kind: ``result[k][u]`` cases of stage k
-    go to organisation u. The stages' cases are taken in sequence and organisation u gets those from
-    round(T W_u-1) to round(T W_u) (T all cases, W_u the cumulative share of the weights), so each stage and each
-    organisation gets its share to within one case, and weights = places with T = their sum give every
-    organisation exactly its places."""
+    go to organisation u. Organisation u gets round(T W_u) - round(T W_u-1) cases in all (T all cases, W_u the
+    cumulative share of the weights), so weights = places with T = their sum give every organisation exactly its
+    places; and every stage is split in the weights' proportions (to within a case), so no organisation gets one
+    stage's cases only (the GIs' long voogdij measures are shared like the OTS ones). Stage by stage, each
+    organisation gets the whole part of its share, the remaining cases go to the largest fractions among the
+    organisations with room left, and the last stage fills what is left."""
     total = int(sum(counts))
-    cum = np.cumsum(np.asarray(weights, dtype=float))
+    w = np.asarray(weights, dtype=float)
+    cum = np.cumsum(w)
     bounds = [0] + [int(round(total * c / cum[-1])) for c in cum[:-1]] + [total]
-    out, start = [], 0
-    for n in counts:
-        end = start + int(n)
-        out.append([max(0, min(end, bounds[u + 1]) - max(start, bounds[u])) for u in range(len(weights))])
-        start = end
+    room = [bounds[u + 1] - bounds[u] for u in range(len(w))]  # each organisation's total
+    out: list[list[int]] = []
+    for k, n in enumerate(counts):
+        n = int(n)
+        if k == len(counts) - 1:  # the last stage takes exactly what is left: the totals come out exact
+            row = list(room)
+        else:
+            ideal = n * w / cum[-1]
+            row = [min(int(np.floor(x)), r) for x, r in zip(ideal, room)]
+            order = sorted(range(len(w)), key=lambda u: (-(ideal[u] - np.floor(ideal[u])), u))
+            left = n - sum(row)
+            while left > 0:  # largest fractions first, only where there is room; always ends (sum(room) >= n)
+                for u in order:
+                    if left and row[u] < room[u]:
+                        row[u] += 1
+                        left -= 1
+        room = [r - x for r, x in zip(room, row)]
+        out.append(row)
     return out
 
 

@@ -338,3 +338,26 @@ def test_sizing_judges_a_kind_with_organisations_on_its_total_list():
     assert {"veilig_thuis.triage", "veilig_thuis.triage[gelderland_zuid]"} <= affected["veilig_thuis"]
     verdict = size.Verdict({"gi": 250.0}, 100.0, 90.0, 110.0, True, growing=("gi",))
     assert not verdict.meets_for(affected["gi"]) and verdict.meets_for(affected["rvdk"] - {"gi"})
+
+
+def test_every_stage_is_shared_in_proportion_and_each_organisation_gets_exactly_its_places():
+    """Today's running measures over four equal GIs: OTS, OTS with uithuisplaatsing and voogdij each split about
+    evenly (voogdij lasts for years: one GI with all of it would start full and stay full), and each GI's total is
+    exactly its places."""
+    from sim.initial_state import apportion
+
+    counts, places = [2000, 900, 313], [804, 803, 803, 803]
+    split = apportion(counts, places)
+    assert [sum(col) for col in zip(*split)] == places
+    assert [sum(row) for row in split] == counts
+    for row, n in zip(split, counts):
+        assert max(row) - min(row) <= 1 + n // 500, row  # in proportion to within a case or so
+
+
+def test_gelderlands_gis_start_alike_and_release_places_alike():
+    """With equal shares, no GI starts with a list that only grows while the others empty theirs."""
+    model = make_model(["region=gelderland", "run.start=today", "run.years=1", "run.replications=2",
+                        "run.event_log=false"])
+    runs = runner.run(model, progress=False).runs
+    starts = runs[[c for c in runs.columns if c.startswith("starts_per_year.gi[")]].mean()
+    assert starts.min() > 0.75 * starts.max(), starts.to_dict()
