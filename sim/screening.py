@@ -721,15 +721,21 @@ def kpi_knobs(fm: FlowModel, duration: str) -> tuple[str, ...]:
     """The FTE knobs a duration KPI depends on: the knobs of every pool whose wait it includes, and of the pools
     whose waits those pools' holds include (transitively)."""
     pools_of = depends_on(fm)
-    todo = {w.pool for g in fm.times.get(duration, ()) for w in g.waits}
-    seen: set[str] = set()
+    seen = closure({w.pool for g in fm.times.get(duration, ()) for w in g.waits},
+                   lambda p: {w.pool for c in fm.holds.get(p, {}).values() for g in c for w in g.waits})
+    return tuple(k for k in fm.fte_today if any(k in pools_of[p] for p in seen))
+
+
+def closure(start: set[str], neighbours: Callable[[str], set[str]]) -> set[str]:
+    """Every pool reachable from ``start`` by ``neighbours`` (``start`` included): e.g. the pools whose waits a
+    pool's holds include, transitively (a family waiting for the Raad keeps its place at Veilig Thuis)."""
+    todo, seen = set(start), set()
     while todo:
         p = todo.pop()
-        if p in seen:
-            continue
-        seen.add(p)
-        todo |= {w.pool for c in fm.holds.get(p, {}).values() for g in c for w in g.waits}
-    return tuple(k for k in fm.fte_today if any(k in pools_of[p] for p in seen))
+        if p not in seen:
+            seen.add(p)
+            todo |= neighbours(p)
+    return seen
 
 
 def is_finite(x: float) -> bool:

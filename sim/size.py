@@ -418,15 +418,9 @@ def affected_pools(fm: screening.FlowModel) -> dict[str, frozenset[str]]:
     pools_of = screening.depends_on(fm)
     out = {}
     for knob in fm.fte_today:
-        todo = {p for p, knobs in pools_of.items() if knob in knobs}
-        seen: set[str] = set()
-        while todo:
-            p = todo.pop()
-            if p in seen:
-                continue
-            seen.add(p)
-            todo |= {q for q, c in fm.holds.items() for g in (*c.get(False, ()), *c.get(True, ()))
-                     if any(w.pool == p for w in g.waits)}
+        seen = screening.closure({p for p, knobs in pools_of.items() if knob in knobs},
+                                 lambda p: {q for q, c in fm.holds.items() for g in (*c.get(False, ()), *c.get(True, ()))
+                                            if any(w.pool == p for w in g.waits)})
         out[knob] = frozenset(seen | {kind_pool(q) for q in seen})  # gi[x] -> also the kind gi (judged on totals)
     return out
 
