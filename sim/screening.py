@@ -145,6 +145,13 @@ class Trace:
         pool, units, start = self._open.pop(handle)
         self.holds.append((pool, units, self.crisis, tuple(self.timeline[start:]), 1.0))
 
+    def serve(self, pool: str, units: tuple[float, float], *components: Component) -> "Trace":
+        """A visit that ends where it starts: wait for places at ``pool``, hold them for ``components``, give
+        them back (a veiligheidsbeoordeling at the front desk)."""
+        handle = self.wait(pool).open(pool, units)
+        self.add(*components).close(handle)
+        return self
+
     def is_open(self, handle: int | None) -> bool:
         return handle is not None and handle in self._open
 

@@ -127,11 +127,7 @@ class SequentialTwin:
     # ------------------------------------------------------------------ Veilig Thuis
     def triage(self, t: Trace, p: float) -> Paths:
         for t, p in self.organisation(t, p, "vt_unit", self.vt_units):
-            desk = self.vt_pool(VT_TRIAGE, t)
-            t.wait(desk)
-            h = t.open(desk, ONE)
-            t.add(self.TRI)
-            t.close(h)
+            t.serve(self.vt_pool(VT_TRIAGE, t), ONE, self.TRI)
             t.mark("triage_end")
             yield from self.after_triage(t, p)
 
@@ -418,10 +414,7 @@ class IntegratedTwin(SequentialTwin):
             for pool in pools:
                 t.hold(pool, ONE, [self.MEET])
         else:
-            t.wait(TEAM_DESK)
-            h = t.open(TEAM_DESK, ONE)
-            t.add(self.TRI)
-            t.close(h)
+            t.serve(TEAM_DESK, ONE, self.TRI)
         t.mark("triage_end")
         yield from self.after_joint_triage(t, p)
 
