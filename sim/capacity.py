@@ -41,7 +41,7 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from sim import config as config_mod
-from sim import app, output, runner, screening
+from sim import app, metrics, output, runner, screening
 from sim.config import ConfigError, Model, ScenarioSchema, validate
 from sim.metrics import confidence_interval
 
@@ -151,11 +151,8 @@ def simulate(cfg: DictConfig, scale: float, kpi: str, fm: screening.FlowModel, b
     if kpi not in runs.columns:
         raise ConfigError(f"capacity.kpi = {kpi!r} (allowed: a column of the runs table, e.g. lead_time_help_p90)")
     mean, low, high, _ = confidence_interval(runs[kpi].to_numpy(dtype=float))
-    # a kind with several organisations (region.units) is judged on its total list, as sim.size does: one
-    # organisation's small list wanders by more than the flag's threshold (sim.metrics._kind_totals)
-    flags = {c.split(".", 1)[1]: float(runs[c].mean()) for c in runs.columns
-             if c.startswith("unstable.") and "[" not in c}
-    growing = sorted((p for p, f in flags.items() if f >= 0.5), key=lambda p: -flags[p])
+    flags = metrics.growing_lists(runs)  # a kind with several organisations counts as its total list
+    growing = sorted(flags, key=lambda p: -flags[p])
     grid = screening.screen_grid(model, {}, scale / base_scale, fm=fm)  # fm is at the base demand: relative scale
     row = grid.iloc[0]
     return {"workflow": model.scenario.name, "demand_scale": scale, "kpi": kpi, "mean": mean, "ci_low": low,

@@ -287,6 +287,15 @@ def _kind_totals(pools: dict, per_pool: dict[str, float]) -> dict[str, float]:
     return out
 
 
+def growing_lists(runs: pd.DataFrame) -> dict[str, float]:
+    """The pools whose waiting list kept growing in half the replications or more, with that share, in the runs
+    table's order. A kind with several organisations (region.units) counts as one list, its total (``unstable.gi``, see
+    :func:`_kind_totals`): the FTE that sim.size and sim.capacity vary is the kind's, and one organisation's small
+    list wanders by more than the flag's threshold; its own flag (``unstable.gi[x]``) stays in the runs table."""
+    shares = {c.split(".", 1)[1]: float(runs[c].mean()) for c in runs.columns if c.startswith("unstable.")}
+    return {p: f for p, f in shares.items() if kind_pool(p) == p and f >= 0.5}
+
+
 def is_unstable(buckets: np.ndarray, capacity: float, in_care: float) -> bool:
     """Demand above capacity shows as a full caseload and a waiting list that keeps growing through the
     window: the last quarter's mean waiting list is well above the first quarter's."""

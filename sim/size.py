@@ -64,7 +64,7 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from sim import config as config_mod
-from sim import app, output, runner, screening
+from sim import app, metrics, output, runner, screening
 from sim.entities import kind_pool
 from sim.config import ConfigError, Model, validate
 from sim.metrics import confidence_interval
@@ -369,10 +369,7 @@ class Simulator:
         mean, low, high, _ = confidence_interval(values, self.target.confidence)
         if np.any(np.isinf(values)):  # a replication where the quantile is not reached within the window
             mean, low, high = (math.inf, math.inf, math.inf) if self.target.lower_is_better else (mean, low, high)
-        # the kinds' totals are sized (staffing.<kind>.fte), so a kind with several organisations (region.units)
-        # is judged on its total list; one organisation's list (unstable.gi[x]) stays in the runs table
-        flags = [c for c in results.runs.columns if c.startswith("unstable.") and "[" not in c]
-        growing = tuple(c.split(".", 1)[1] for c in flags if results.runs[c].mean() >= 0.5)
+        growing = tuple(metrics.growing_lists(results.runs))
         bound = high if self.target.lower_is_better else low
         return Verdict(fte, mean, low, high, self.target.meets(bound), growing)
 

@@ -361,3 +361,14 @@ def test_gelderlands_gis_start_alike_and_release_places_alike():
     runs = runner.run(model, progress=False).runs
     starts = runs[[c for c in runs.columns if c.startswith("starts_per_year.gi[")]].mean()
     assert starts.min() > 0.75 * starts.max(), starts.to_dict()
+
+
+def test_growing_lists_count_a_kind_by_its_total_and_need_half_the_replications():
+    from sim.metrics import growing_lists
+
+    runs = pd.DataFrame({"unstable.gi[a]": [1.0, 1.0, 1.0], "unstable.gi": [0.0, 1.0, 0.0],
+                         "unstable.rvdk": [1.0, 1.0, 0.0], "unstable.buurtteam": [0.0, 0.0, 0.0],
+                         "lead_time_help_p90": [1.0, 2.0, 3.0]})
+    assert growing_lists(runs) == {"rvdk": pytest.approx(2 / 3)}
+    runs["unstable.gi"] = 1.0
+    assert list(growing_lists(runs)) == ["gi", "rvdk"]
