@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast bench clean
+.PHONY: run test test-fast system-deps bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -17,8 +17,13 @@ $(STAMP): $(BIN)/python pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m sim
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q
+# The whole truth: Python packages (pyproject's `test` extra), Debian's chromium and slurm-wlm when root
+# (scripts/system-deps.sh), then every test on 2 workers with line coverage of sim/ (figure printed at the end).
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest -n 2 -q --cov=sim --cov-report=term:skip-covered
+
+system-deps:
+	@bash scripts/system-deps.sh
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q -m "not slow"

@@ -5,8 +5,9 @@ Checks what only a browser can: the page loads with no console error, every embe
 full-page screenshot is saved for the test log (its path is printed and recorded as the ``screenshot`` property
 of the test in JUnit XML).
 
-Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them with apt-get). Without them the test
-fails with that instruction rather than skipping: a skipped browser test would hide a broken report.
+Needs Debian's ``chromium`` and ``chromium-driver`` (``make test`` installs them with apt-get when run as root).
+Without them the test skips with that instruction, and under ``CI=true`` it fails: a skipped browser test in CI
+would hide a broken report.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import missing_system_tool
 from sim import report
 from test_figures import build_comparison
 
@@ -32,8 +34,7 @@ def _binary(*names: str) -> str:
         path = shutil.which(name)
         if path:
             return path
-    pytest.fail(f"{names[0]} not found: install Debian's chromium and chromium-driver "
-                "(apt-get install chromium chromium-driver; .ci/run does this)")
+    missing_system_tool(names[0], "Debian's chromium and chromium-driver open the report in a real browser")
 
 
 @pytest.fixture
