@@ -20,6 +20,12 @@ answers with the model's own machinery, every step a command a user can type, an
     .venv/bin/python experiments/gelderland_staffing.py --replications 20 --years 3 --jobs 8
     .venv/bin/python experiments/gelderland_staffing.py --fte 240,322 --caseload 12,22 --skip demand
     .venv/bin/python experiments/gelderland_staffing.py --sizing results/size/<run>/sizing.csv   # issue 7's table
+    .venv/bin/python experiments/gelderland_staffing.py --tiny --out /tmp/gs   # every step in miniature (tests)
+
+``--tiny`` runs the whole figure set with the smallest grids the figures accept (2 GI FTE x 2 caseload norms in
+today's chain, demand 1.0 and 1.2 in both workflows, backlog +0 and +5 FTE), 2 replications of 0.1 year each: about
+a minute on 2 cores;
+its numbers mean nothing, it proves every step runs and writes its outputs (tests/test_experiments.py).
 
 Why the Raad for the backlog: in the calibrated Gelderland region it is the organisation whose waiting list grows
 from today's state (conf/region/gelderland.yaml: 55 raadsonderzoekers, an assumption). The staff sizing table
@@ -30,6 +36,7 @@ pass its sizing.csv with ``--sizing`` and it joins the figure set.
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 import shutil
 import subprocess
@@ -49,6 +56,24 @@ from sim.plots import figures as F  # noqa: E402
 from sim.plots import style  # noqa: E402
 
 STEPS = ("sweep", "demand", "backlog")
+# --tiny: every step with the smallest grids its figures accept (a heatmap needs two values on each axis)
+TINY = {"replications": 2, "years": 0.1, "fte": "240,322", "caseload": "12,22", "demand": "1.0,1.2",
+        "backlog_extra": "0,5"}
+
+
+def grid(text: str, name: str, parser: argparse.ArgumentParser, least: int, lowest: float, above: bool) -> list[float]:
+    """A comma-separated grid of numbers, checked before anything runs (a figure that needs two values on an axis
+    must not fail after all the simulation)."""
+    try:
+        values = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        parser.error(f"{name} = {text!r} (comma-separated numbers, e.g. 12,22)")
+    if len(set(values)) < least:
+        parser.error(f"{name} = {text!r} (at least {least} different values: the figures draw a line or a grid "
+                     f"over them)")
+    if any(not math.isfinite(v) or (v <= lowest if above else v < lowest) for v in values):
+        parser.error(f"{name} = {text!r} (every value {'>' if above else '>='} {lowest:g} and finite)")
+    return values
 
 
 def relative(path: Path) -> str:
@@ -83,17 +108,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replications", type=int, default=3, help="replications per point (default 3)")
     parser.add_argument("--years", type=float, default=2.0, help="observed years from today (default 2)")
     parser.add_argument("--jobs", type=int, default=2, help="points run at once / processes per run (default 2)")
-    parser.add_argument("--fte", help="GI FTE grid, e.g. 240,322 (default: the experiment's 200,240,280,322,373)")
-    parser.add_argument("--caseload", help="GI caseload grid, e.g. 12,22 (default: the experiment's 12,15,22)")
-    parser.add_argument("--demand", help="demand.scale grid (default: the experiment's 0.8 ... 1.4)")
+    parser.add_argument("--fte", help="GI FTE grid, two values or more, e.g. 240,322 (default: the experiment's "
+                                      "200,240,280,322,373)")
+    parser.add_argument("--caseload", help="GI caseload grid, two values or more, e.g. 12,22 (default: the "
+                                           "experiment's 12,15,22)")
+    parser.add_argument("--demand", help="demand.scale grid, two values or more (default: the experiment's 0.8 ... 1.4)")
     parser.add_argument("--backlog-org", default="rvdk", help="organisation that gets extra FTE (default rvdk)")
-    parser.add_argument("--backlog-extra", default="0,5,10", help="extra FTE levels (default 0,5,10)")
+    parser.add_argument("--backlog-extra", default="0,5,10", help="extra FTE levels, one or more (default 0,5,10)")
     parser.add_argument("--sizing", type=Path, help="a sizing.csv (python -m sim.size, issue 7) to include")
     parser.add_argument("--skip", default="", help=f"steps to skip: {', '.join(STEPS)}")
     parser.add_argument("--lang", default="en,nl", help="languages of the figures (default en,nl)")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "gelderland_staffing")
     parser.add_argument("--figures-only", action="store_true", help="redraw the figures from existing results")
+    parser.add_argument("--tiny", action="store_true", help="every step in miniature, about a minute (tests): "
+                        + ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in TINY.items()))
     args = parser.parse_args(argv)
+    if args.tiny:
+        for key, value in TINY.items():
+            setattr(args, key, value)
     langs = [x.strip() for x in args.lang.split(",") if x.strip()]
     skip = {x.strip() for x in args.skip.split(",") if x.strip()}
     if args.replications < 2:
@@ -104,7 +136,17 @@ def main(argv: list[str] | None = None) -> int:
     for lang in langs:
         if lang not in style.LANGS:
             parser.error(f"--lang: {lang!r} (allowed: {', '.join(style.LANGS)})")
-    extras = [float(x) for x in args.backlog_extra.split(",") if x.strip()]
+    if not (math.isfinite(args.years) and args.years > 0):
+        parser.error(f"--years = {args.years:g} (a positive number of years)")
+    if args.jobs < 1:
+        parser.error(f"--jobs = {args.jobs} (at least 1)")
+    if args.fte and "sweep" not in skip:
+        grid(args.fte, "--fte", parser, 2, 0.0, above=True)
+    if args.caseload and "sweep" not in skip:
+        grid(args.caseload, "--caseload", parser, 2, 0.0, above=True)
+    if args.demand and "demand" not in skip:
+        grid(args.demand, "--demand", parser, 2, 0.0, above=True)
+    extras = grid(args.backlog_extra, "--backlog-extra", parser, 1, 0.0, above=False)
     if args.sizing is not None and not args.sizing.is_file():
         parser.error(f"--sizing: {args.sizing} is not a file")
 
@@ -118,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     sweep_cmd = [sys.executable, "-m", "sim", "-m", "+experiment=gelderland_staffing", *common, *launcher,
                  *([f"staffing.gi.fte={args.fte}"] if args.fte else []),
                  *([f"staffing.gi.caseload={args.caseload}"] if args.caseload else []),
+                 *(["scenario=sequential"] if args.tiny else []),  # the demand sweep runs both workflows
                  f"hydra.sweep.dir={relative(out / 'sweep')}"]
     demand_cmd = [sys.executable, "-m", "sim", "-m", "+experiment=demand_growth", *common, *launcher,
                   *([f"demand.scale={args.demand}"] if args.demand else []),

@@ -21,6 +21,10 @@ own uncertainty is in docs/calibration.md. Values without a stated range are lis
 
     .venv/bin/python experiments/sensitivity.py                     # Gelderland, 4 replications, 1 year
     .venv/bin/python experiments/sensitivity.py --region national --replications 2
+    .venv/bin/python experiments/sensitivity.py --tiny --out /tmp/sens      # in miniature (tests), a few seconds
+
+``--tiny`` is the demo region, 2 replications of 0.1 year and only the first 2 assumptions: it proves the path
+from the provenance comments to the written table, its numbers mean nothing (tests/test_experiments.py).
 """
 
 from __future__ import annotations
@@ -182,12 +186,15 @@ def paired(base: pd.DataFrame, variant: pd.DataFrame, kpi: str) -> tuple[float, 
     return mean, mean - half, mean + half
 
 
-def analyse(region: str, replications: int, years: float, jobs: int, seed: int, log=print) -> tuple[pd.DataFrame, dict]:
+def analyse(region: str, replications: int, years: float, jobs: int, seed: int, log=print,
+            limit: int | None = None) -> tuple[pd.DataFrame, dict]:
+    """The tornado table; ``limit``: vary only the first ``limit`` assumptions (--tiny)."""
     base_cfg = compose(region, [f"run.replications={replications}", f"run.years={years}", f"run.seed={seed}",
                                 "run.event_log=false", "run.quiet=true"])
     started = time.perf_counter()
     base = run_kpis(base_cfg, jobs)
     varied, fixed = assumptions(region)
+    varied = varied[:limit] if limit is not None else varied
     rows = []
     for i, a in enumerate(varied, 1):
         current = OmegaConf.select(base_cfg, a.key)
@@ -221,9 +228,9 @@ def _d(v: float, lo: float, hi: float, digits: int = 0) -> str:
     return f"{v:+,.{digits}f}{sig}"
 
 
-def write(table: pd.DataFrame, meta: dict) -> None:
-    DOCS.mkdir(exist_ok=True)
-    table.to_csv(DOCS / "sensitivity.csv", index=False)
+def write(table: pd.DataFrame, meta: dict, out: Path = DOCS) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "sensitivity.csv", index=False)
     wide = {k: g.set_index("assumption") for k, g in table.groupby("kpi")}
     lead = wide["lead_time_help_mean"].sort_values("swing", ascending=False)
     top = max(lead["swing"].max(), 1e-9)
@@ -273,7 +280,7 @@ def write(table: pd.DataFrame, meta: dict) -> None:
         ", ".join(f"`{k}`" for k in meta["fixed"]) or "none",
         "",
     ]
-    (DOCS / "sensitivity.md").write_text("\n".join(lines), encoding="utf-8")
+    (out / "sensitivity.md").write_text("\n".join(lines), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -283,10 +290,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--years", type=float, default=1.0)
     p.add_argument("--jobs", type=int, default=1)
     p.add_argument("--seed", type=int, default=20231)
+    p.add_argument("--out", type=Path, default=DOCS, help="folder for sensitivity.md and sensitivity.csv (default docs/)")
+    p.add_argument("--tiny", action="store_true", help="demo region, 2 replications of 0.1 year, 2 assumptions (tests)")
     args = p.parse_args(argv)
-    table, meta = analyse(args.region, args.replications, args.years, args.jobs, args.seed)
-    write(table, meta)
-    print(f"wrote {DOCS / 'sensitivity.md'} and {DOCS / 'sensitivity.csv'}")
+    if args.tiny:
+        args.region, args.replications, args.years = "demo", 2, 0.1
+    if args.replications < 2:
+        p.error(f"--replications = {args.replications} (at least 2: the paired intervals need two)")
+    if not (math.isfinite(args.years) and args.years > 0):
+        p.error(f"--years = {args.years:g} (a positive number of years)")
+    table, meta = analyse(args.region, args.replications, args.years, args.jobs, args.seed,
+                          limit=2 if args.tiny else None)
+    write(table, meta, args.out)
+    print(f"wrote {args.out / 'sensitivity.md'} and {args.out / 'sensitivity.csv'}")
     return 0
 
 

@@ -15,6 +15,10 @@ size): every chart and report says so, and each comparison's assumptions.csv lis
     .venv/bin/python experiments/tweede_kamer.py                               # both regions, default sizes
     .venv/bin/python experiments/tweede_kamer.py --regions gelderland --replications 20 --years 3
     .venv/bin/python experiments/tweede_kamer.py --figures-only                # redraw from the results
+    .venv/bin/python experiments/tweede_kamer.py --tiny --out /tmp/tk          # in miniature (tests)
+
+``--tiny`` is Gelderland only, 2 replications of 0.1 year per workflow: every step (comparison, both reports, every
+figure in both languages, the README) in well under a minute; its numbers mean nothing (tests/test_experiments.py).
 
 Default sizes are chosen to run in minutes on two cores: a national replication-year takes ~35 s per workflow
 (the Netherlands has ~130,000 meldingen a year), a Gelderland one ~3 s. For numbers to cite, raise
@@ -24,6 +28,7 @@ Default sizes are chosen to run in minutes on two cores: a national replication-
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 import subprocess
 import sys
@@ -69,7 +74,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lang", default="en,nl", help="languages of the figures: en, nl or en,nl (default)")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "tweede_kamer")
     parser.add_argument("--figures-only", action="store_true", help="redraw the figures from existing results")
+    parser.add_argument("--tiny", action="store_true", help="Gelderland, 2 replications of 0.1 year (tests)")
     args = parser.parse_args(argv)
+    if args.tiny:
+        args.regions, args.replications, args.years = "gelderland", 2, 0.1
+    if args.years is not None and not (math.isfinite(args.years) and args.years > 0):
+        parser.error(f"--years = {args.years:g} (a positive number of years)")
+    if args.jobs < 1:
+        parser.error(f"--jobs = {args.jobs} (at least 1)")
     regions = [r.strip() for r in args.regions.split(",") if r.strip()]
     langs = [lang.strip() for lang in args.lang.split(",") if lang.strip()]
     for r in regions:

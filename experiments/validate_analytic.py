@@ -11,6 +11,11 @@ the chain's KPIs (lead time melding -> help, mean and p90; melding -> jeugdbesch
     .venv/bin/python experiments/validate_analytic.py                  # both regions (about 30 min on a shared 2-core machine)
     .venv/bin/python experiments/validate_analytic.py --regions demo --jobs 2
     .venv/bin/python experiments/validate_analytic.py --report-only    # rewrite docs/validation.md from the csv
+    .venv/bin/python experiments/validate_analytic.py --tiny --out /tmp/va   # in miniature (tests), seconds
+
+``--tiny``: the demo region, both workflows, the first knob of each at load 0.7, 2 replications of 0.5 year after
+0.5 year of warm-up; it proves every step down to the written report, its numbers mean nothing
+(tests/test_experiments.py).
 
 The tolerances below are what ``tests/test_screening.py`` holds the screening to at moderate load; the document
 states them next to the measured errors.
@@ -289,14 +294,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--replications", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--report-only", action="store_true")
+    ap.add_argument("--out", type=Path, default=DOCS, help="folder for validation.md and validation.csv (default docs/)")
+    ap.add_argument("--tiny", action="store_true", help="demo, load 0.7, 2 replications of 0.5 year (tests)")
     args = ap.parse_args(argv)
-    csv = DOCS / "validation.csv"
+    if args.tiny:
+        args.regions, args.loads, args.warmup, args.years, args.replications = "demo", "0.7", 0.5, 0.5, 2
+    if args.replications < 2:
+        ap.error(f"--replications = {args.replications} (at least 2: the comparison reads a 95 % CI)")
+    for w in args.workflows.split(","):
+        if w not in KNOBS:
+            ap.error(f"--workflows: {w!r} (allowed: {', '.join(KNOBS)})")
+    args.out.mkdir(parents=True, exist_ok=True)
+    csv = args.out / "validation.csv"
     if not args.report_only:
         rows = []
         started = time.perf_counter()
         for region in args.regions.split(","):
             for workflow in args.workflows.split(","):
-                for knob, pools in KNOBS[workflow]:
+                for knob, pools in KNOBS[workflow][:1] if args.tiny else KNOBS[workflow]:
                     for load in (float(x) for x in args.loads.split(",")):
                         a = argparse.Namespace(**vars(args))
                         a.years = args.years or (30.0 if region == "demo" else 5.0)
@@ -307,8 +322,8 @@ def main(argv: list[str] | None = None) -> int:
                         pd.DataFrame(rows).to_csv(csv, index=False)  # as it goes: a long run keeps what it has
     df = pd.read_csv(csv, keep_default_na=False, na_values=["", "nan", "NaN"])
     df["pool"] = df["pool"].fillna("")
-    (DOCS / "validation.md").write_text(report(df), encoding="utf-8")
-    print(f"validate_analytic: wrote {DOCS / 'validation.md'} and {csv}")
+    (args.out / "validation.md").write_text(report(df), encoding="utf-8")
+    print(f"validate_analytic: wrote {args.out / 'validation.md'} and {csv}")
     return 0
 
 

@@ -193,25 +193,46 @@ def test_varying_a_distribution_moves_its_mean_and_keeps_its_shape():
 # ====================================================================== the calibrated model reproduces the figures
 
 
+# Out of sample: the fit and its verification used calibrate.Settings().seed (20231) and its replications 0..n-1;
+# this seed shares none of their random streams, so the check is of the calibrated model, not of the noise the
+# fit could have tuned to. National: 4 replications (t = 3.18 instead of 12.7 with 2; ~35 s per replication-year,
+# run on 2 processes: the wall time of the former 2 in series); Gelderland: 8 (~3 s each). One year from today,
+# as calibrated: the figures are yearly counts and levels of 2024, a shorter window would measure other things.
+OUT_OF_SAMPLE_SEED = 20231 + 7919
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("region, replications", [("national", 2), ("gelderland", 6)])
+# Gelderland fails out of sample: the late share of veiligheidsbeoordelingen is ~0.48 over four seeds (observed
+# 0.40). The fit sits on the front desk's knife edge (0.95x FTE: 66 % late, 1.10x: 27 %), so one seed's noise was
+# fitted. Re-fitting it from the mechanism that makes assessments late is issue 14, item 7 ("No knife edge");
+# strict: the day it passes, this marker must go.
+KNIFE_EDGE = pytest.mark.xfail(strict=True, reason="Gelderland's late triage share fitted on one seed at the front "
+                               "desk's knife edge: ~0.48 out of sample vs 0.40 observed (issue 14, item 7)")
+
+
+@pytest.mark.parametrize("region, replications", [("national", 4),
+                                                  pytest.param("gelderland", 8, marks=KNIFE_EDGE)])
 def test_calibrated_as_is_run_is_within_15_percent_of_every_calibrated_figure(region, replications):
-    """The as-is run from today (the values in conf/ as written by experiments/calibrate.py) against every figure
-    the calibration claims to reproduce. With few replications the mean itself is uncertain: a figure passes
-    when it is within 15 % plus the 95 % half-width of the mean over the replications."""
+    """The as-is run from today (the values in conf/ as written by experiments/calibrate.py), on seeds the fit
+    never saw, against every figure the calibration claims to reproduce: a figure passes when the mean over the
+    replications is within 15 % of the observation plus the 95 % half-width of that mean."""
+    assert OUT_OF_SAMPLE_SEED != calibrate.Settings().seed
     reg = next(r for r in calibrate.regions(False) if r.name == region)
-    settings = calibrate.Settings(replications=replications)
+    settings = calibrate.Settings(seed=OUT_OF_SAMPLE_SEED, replications=replications, jobs=2)
     problem = calibrate.Problem(reg, settings, calibrate.compose(reg.overrides))
     x = calibrate.current_values(problem)
     per_rep = problem.evaluate(x)["per_rep"]
+    assert len(per_rep) == replications
     failures = []
     t = stats.t.ppf(0.975, replications - 1)
+    checked = 0
     for f in reg.figures:
         if not f.checked:
             continue
+        checked += 1
         v = per_rep[f.key].to_numpy(dtype=float)
         half = t * v.std(ddof=1) / math.sqrt(len(v))
         if not abs(v.mean() - f.observed) <= calibrate.TOLERANCE * f.observed + half:
             failures.append(f"{f.key}: model {v.mean():.4g} (+-{half:.2g}) vs observed {f.observed:.4g}")
-    assert not failures, "; ".join(failures)
+    assert checked >= 5 and not failures, "; ".join(failures)
     assert np.isfinite(per_rep.drop(columns="replication").to_numpy()).all()

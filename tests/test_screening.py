@@ -151,8 +151,21 @@ def _set_load(overrides: list[str], org: str, pools: tuple[str, ...], load: floa
     return overrides + [f"staffing.{org}.fte={fte[np.flatnonzero(worst <= load)[0]]}"]
 
 
-def _wait_tolerance(sim: float) -> float:
-    return max(va.TOL_WAIT_RELATIVE * sim, va.TOL_WAIT_DAYS)
+# The test's wait tolerances: relative, plus a small absolute floor, so that a wait of a few hours can fail too
+# (docs/validation.md's "50 % or 1 day" let Veilig Thuis's waits, 0.1-0.5 day, pass whatever the screening said).
+# One-place pools (front desk, case teams, buurtteam): 15 %; measured here 6 % (front desk) and 5 % (case teams),
+# and a 30 % error in the front desk's wait falls outside (asserted below). Multi-place pools (the Raad, the GI: a
+# family asks for all its children's places at once): the documented 50 %, since head-of-line blocking is only
+# approximated and the analytic Raad wait is ~60 % of the simulated one. The floor, 0.02 day (half an hour), is
+# the front desk's simulated 95 % CI half-width on this run (0.022 day): below it the simulation cannot tell.
+TOL_WAIT_ONE_PLACE = 0.15
+TOL_WAIT_FLOOR_DAYS = 0.02
+MULTI_PLACE_POOLS = ("rvdk", "gi")
+
+
+def _wait_tolerance(pool: str):
+    relative = va.TOL_WAIT_RELATIVE if pool in MULTI_PLACE_POOLS else TOL_WAIT_ONE_PLACE
+    return lambda sim: relative * sim + TOL_WAIT_FLOOR_DAYS
 
 
 def _misses(analytic, runs, pools: list[str]) -> list[str]:
@@ -161,7 +174,7 @@ def _misses(analytic, runs, pools: list[str]) -> list[str]:
     tolerance. (Every tolerance t(s) here has s - t(s) and s + t(s) non-decreasing in s, so the values within
     tolerance of some s in [low, high] are exactly [low - t(low), high + t(high)].)"""
     checks = [(f"utilisation.{p}", lambda s: va.TOL_UTIL) for p in pools]
-    checks += [(f"wait_mean.{p}", _wait_tolerance) for p in pools]
+    checks += [(f"wait_mean.{p}", _wait_tolerance(p)) for p in pools]
     checks += [(k, lambda s: va.TOL_LEAD_RELATIVE * s)
                for k in ("lead_time_help_mean", "lead_time_help_p90", "lead_time_measure_mean")]
     out = []
@@ -175,14 +188,13 @@ def _misses(analytic, runs, pools: list[str]) -> list[str]:
 @pytest.mark.slow
 def test_analytic_waits_and_lead_times_agree_with_the_simulation_at_moderate_load():
     """The Raad at 0.75 and Veilig Thuis's case teams at 0.8 per usable place: every pool's utilisation, every
-    pool's mean wait and the lead times within the tolerances of docs/validation.md of the simulated mean, read as
-    its 95 % CI (the test fails when the analytic value is outside the tolerance of every value in the interval).
+    pool's mean wait and the lead times within the stated tolerances of the simulated mean, read as its 95 % CI
+    (the test fails when the analytic value is outside the tolerance of every value in the interval).
 
-    The interval is not allowed to be wide: the Raad's wait, the one wait above the 1-day floor, must be known
-    within 35 % (half-width; it is 15-22 % on run.seed 20231, 1, 2, 3), so a Raad wait off by a factor 3 on the low
-    side (the side of its known bias) fails, as the end of the test shows. On the high side a factor 3 (5.5 days)
-    also fails on those four seeds, but on this one only just (1.5 x the upper bound 3.67 = 5.50), so it is not
-    asserted; a factor 2 passes. Waits below 1 day (Veilig Thuis's) sit under the 1-day floor."""
+    The interval is not allowed to be wide: the Raad's wait must be known within 35 % (half-width; it is 15-22 % on
+    run.seed 20231, 1, 2, 3) and the front desk's within 10 % (5 % here). Each check can fail, as the end shows: a
+    Raad wait off by a factor 3 on the low side (the side of its known bias), a front-desk wait 30 % off either way
+    and a case-team wait off by a factor 2 (its CI is +-32 %: 30 % would hide in it) all fail."""
     ov = _set_load(MODERATE, "rvdk", ("rvdk",), 0.75)
     ov = _set_load(ov, "veilig_thuis", ("veilig_thuis.triage", "veilig_thuis.casus"), 0.8)
     m = make_model(ov)
@@ -192,9 +204,13 @@ def test_analytic_waits_and_lead_times_agree_with_the_simulation_at_moderate_loa
     pools = [p for pool in m.staffing for p in slots if p.startswith(pool)]
     assert len(pools) == 5
     assert _misses(g, runs, pools) == []
-    assert g["wait_mean.rvdk"] > 1.0  # the comparison is not of two zeros
+    assert g["wait_mean.rvdk"] > 1.0 and g["wait_mean.veilig_thuis.triage"] > 0.2  # not a comparison of two zeros
     mean, low, high, _ = confidence_interval(runs["wait_mean.rvdk"].to_numpy())
     assert (high - low) / 2 <= 0.35 * mean, (mean, low, high)  # precise enough for the check to mean something
-    too_low = g.copy()
-    too_low["wait_mean.rvdk"] /= 3
-    assert _misses(too_low, runs, pools) == ["wait_mean.rvdk"]
+    mean, low, high, _ = confidence_interval(runs["wait_mean.veilig_thuis.triage"].to_numpy())
+    assert (high - low) / 2 <= 0.10 * mean, (mean, low, high)
+    for col, factor in (("wait_mean.rvdk", 1 / 3), ("wait_mean.veilig_thuis.triage", 0.7),
+                        ("wait_mean.veilig_thuis.triage", 1.3), ("wait_mean.veilig_thuis.casus", 2.0)):
+        wrong = g.copy()
+        wrong[col] *= factor
+        assert _misses(wrong, runs, pools) == [col], (col, factor)

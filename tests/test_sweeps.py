@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -51,8 +52,17 @@ def grid_points(grid: dict[str, list[str]]) -> list[list[str]]:
 
 
 def run_sweep(args: list[str], sweep_dir: Path, timeout: float = 300) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "sim", "-m", *args, f"hydra.sweep.dir={sweep_dir}"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
+    """Run the sweep command to its end; the result carries the launcher's ``pid`` (the points must not run in it)."""
+    launcher = subprocess.Popen([sys.executable, "-m", "sim", "-m", *args, f"hydra.sweep.dir={sweep_dir}"], cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        stdout, stderr = launcher.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        launcher.kill()
+        launcher.communicate()
+        raise
+    proc = subprocess.CompletedProcess(launcher.args, launcher.returncode, stdout, stderr)
+    proc.pid = launcher.pid
     assert proc.returncode == 0, f"sweep failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     return proc
 
@@ -127,7 +137,9 @@ def joblib_sweep(tmp_path_factory) -> tuple[Path, str]:
     with open(root / "joblib_sweep.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (sweep_dir / "sweep.parquet").is_file():
-            log.write_text(output_of(run_sweep([*TINY, *grid_args(GRID), *JOBLIB], sweep_dir)))
+            proc = run_sweep([*TINY, *grid_args(GRID), *JOBLIB], sweep_dir)
+            (root / "joblib_sweep.pid").write_text(str(proc.pid))
+            log.write_text(output_of(proc))
     return sweep_dir, log.read_text()
 
 
@@ -164,13 +176,16 @@ def test_joblib_sweep_aggregates_to_the_points_run_one_by_one(joblib_sweep, refe
 
 
 def test_joblib_workers_were_reused_and_results_do_not_depend_on_the_worker(joblib_sweep, references) -> None:
-    """Two loky workers ran four points, so at least one worker ran a point after another point; each point's
-    values still equal the fresh one-by-one computation (previous test) and do not depend on its worker."""
+    """Two loky workers ran four points: both workers ran points (two distinct pids, neither the launcher's, so
+    nothing fell back to running serially in the launcher), and at least one worker ran a point after another
+    point (four points, two pids). Each point's values still equal the fresh one-by-one computation (previous
+    test), so they do not depend on the worker or on what it ran before."""
     sweep_dir, _ = joblib_sweep
+    launcher = int((sweep_dir.parent / "joblib_sweep.pid").read_text())
     pids = [marker(d)["pid"] for d in point_dirs(sweep_dir).values()]
     assert len(pids) == 4
-    assert len(set(pids)) <= 2, f"expected two reused workers, got pids {pids}"
-    assert os.getpid() not in pids  # the points ran in the workers, not in a serial fallback here
+    assert launcher not in pids, f"points ran in the launcher process {launcher}: {pids}"
+    assert len(set(pids)) == 2, f"expected both workers to run points, each more than one: pids {pids}"
 
 
 def test_collect_rebuilds_the_same_tables(joblib_sweep, tmp_path) -> None:
@@ -279,17 +294,25 @@ def test_sweep_killed_with_sigkill_resumes_with_every_point_once(tmp_path, refer
 # ====================================================================== configs
 
 
-def _registered_scenarios() -> set[str]:
-    from sim.scenarios import WORKFLOWS
-
-    return {p.stem for p in (CONF / "scenario").glob("*.yaml")} & set(WORKFLOWS)
+def swept_value(model, key: str) -> object:
+    """The value a validated model holds for a swept key (the model's names are not the config's). A key not
+    listed here fails the test below: a new experiment that sweeps it adds one line."""
+    parts = key.split(".")
+    if key == "scenario":
+        return model.scenario.name
+    if key == "demand.scale":
+        return model.demand_scale
+    if parts[0] == "staffing" and len(parts) == 3:
+        return getattr(model.staffing[parts[1]], parts[2])
+    raise AssertionError(f"swept key {key!r}: say in swept_value() where the validated model holds it")
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in (CONF / "experiment").glob("*.yaml")))
 def test_every_experiment_composes_and_validates_every_point(name: str) -> None:
-    """A sweep experiment is a grid in hydra.sweeper.params: every point composes and validates. Workflows that
-    are not registered are left out of a scenario grid, the rest is tested. Other experiments (single runs)
-    compose and validate as they are."""
+    """A sweep experiment is a grid in hydra.sweeper.params: every point of it, exactly as the sweep expands it
+    (sim.sweep.expand_points, nothing left out), composes and validates through the command's own preflight, and
+    each validated model holds that point's values. Other experiments (single runs) compose and validate as they
+    are."""
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         cfg = compose("config", overrides=[f"+experiment={name}"], return_hydra_config=True)
@@ -302,16 +325,25 @@ def test_every_experiment_composes_and_validates_every_point(name: str) -> None:
     assert not any(k.startswith("run.replications") for k in params), "replications run inside a point"
     assert cfg.hydra.launcher._target_.endswith("JoblibLauncher")
     assert str(cfg.hydra.sweep.dir).startswith(f"results/sweeps/{name}/")
-    extra, n = [], 1
-    for key, values in params.items():
-        values = str(values).split(",")
-        if key == "scenario":
-            values = [v for v in values if v in _registered_scenarios()]
-            extra.append(f"scenario={','.join(values)}")
-        n *= len(values)
-    models = cli.preflight(["-m", f"+experiment={name}", *extra])
-    assert len(models) == n
+    points = sweep.expand_points([], params)
+    assert len(points) == int(np.prod([len(str(v).split(",")) for v in params.values()]))
+    models = cli.preflight(["-m", f"+experiment={name}"])
+    assert len(models) == len(points)
+    for model, point in zip(models, points):
+        for override in point:
+            key, _, value = override.partition("=")
+            got = swept_value(model, key)
+            assert (got == value) if isinstance(got, str) else got == pytest.approx(float(value)), (point, key, got)
     assert all(m.run.replications == cfg.run.replications >= 10 for m in models)
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("staffing.gi.ftee=20,34", "staffing.gi.ftee"),  # a misspelt key in the grid
+    ("scenario=sequential,not_a_workflow", "scenario = 'not_a_workflow'"),  # an unknown workflow in the grid
+])
+def test_an_experiment_grid_with_an_unknown_key_or_value_is_refused_before_running(bad: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        cli.preflight(["-m", "+experiment=vt_rvdk_capacity", "region=demo", bad])
 
 
 def test_command_line_sweep_combines_with_an_experiment_grid() -> None:
