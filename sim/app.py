@@ -3,11 +3,13 @@
 ``python -m sim`` (sim/cli.py), ``python -m sim.size``, ``sim.capacity``, ``sim.backlog`` and ``sim.screening``
 all take Hydra overrides (``region=demo staffing.gi.fte=300``). Before any simulated time each of them
 
-1. checks that every argument is an override and that a group choice (``scenario=foo``) names a file in
-   ``conf/<group>/`` (:func:`overrides`);
-2. composes the configuration exactly as its Hydra app will (:func:`composing`, :func:`compose`) and validates
-   it (:func:`validated` for a command that runs one configuration);
-3. reports whatever is wrong as one line, ``ketensim: error: <field> = <value> (<what is allowed>)``, with exit
+1. reads where the configuration comes from, as Hydra will (:func:`config_source`: ``conf/``, and a user's own
+   folder added with Hydra's ``--config-dir DIR``; ``--config-path``, ``--config-name``);
+2. checks that every argument is an override and that a group choice (``region=myregion``) names a file of that
+   group in one of those folders, the one Hydra reads (:func:`overrides`, :func:`check_group_choice`);
+3. composes the configuration exactly as its Hydra app will, from the same folders (:func:`composing`,
+   :func:`compose`) and validates it (:func:`validated` for a command that runs one configuration);
+4. reports whatever is wrong as one line, ``ketensim: error: <field> = <value> (<what is allowed>)``, with exit
    status 2 and no traceback (:func:`one_line_errors`, :func:`fail`).
 
 :func:`entry` does this and then hands the same command line to the Hydra app; :func:`run_hydra` is that app for a
@@ -25,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TypeVar
 
@@ -42,6 +45,10 @@ CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 PASS_THROUGH = ("--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc",
                 "--version", "--resolve", "-p", "--package")
 MULTIRUN = ("-m", "--multirun")
+# Hydra's flags that take the next argument as their value (or are written --flag=value)
+VALUE_FLAGS = {"--config-dir": "config_dir", "-cd": "config_dir", "--config-path": "config_path",
+               "-cp": "config_path", "--config-name": "config_name", "-cn": "config_name",
+               "--experimental-rerun": "rerun"}
 
 T = TypeVar("T")
 
@@ -63,6 +70,58 @@ def one_line_errors(*also: type[Exception]) -> Iterator[None]:
         yield
     except (ConfigError, *also) as err:
         raise fail(str(err)) from None
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a command's configuration comes from, as Hydra's own flags say: the primary folder (``conf/``, or
+    ``--config-path``), a user's folder added to the search path (``--config-dir``, read after the primary one:
+    Hydra's order) and the primary config's name (``--config-name``; None: the command's own)."""
+
+    primary: Path = CONF_DIR
+    extra: Path | None = None
+    config_name: str | None = None
+
+
+def flag_values(argv: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """(Hydra's value flags by name, the other arguments): ``--config-dir DIR``, ``-cd DIR``, ``--config-dir=DIR``.
+    Raises ConfigError for a flag without its value."""
+    flags: dict[str, str] = {}
+    rest: list[str] = []
+    args = iter(argv)
+    for a in args:
+        name, eq, value = a.partition("=")
+        if a.startswith("-") and name in VALUE_FLAGS:
+            if not eq:
+                value = next(args, "")
+            if not value:
+                raise ConfigError(f"{name} needs a value (e.g. {name} DIR)")
+            flags[VALUE_FLAGS[name]] = value
+        else:
+            rest.append(a)
+    return flags, rest
+
+
+def config_source(argv: Sequence[str]) -> Source:
+    """The :class:`Source` a command line names. Raises ConfigError for a folder that is not there, or a relative
+    ``--config-path`` (Hydra reads that relative to the sim package, not to the working folder)."""
+    flags, _ = flag_values(argv)
+    extra = None
+    if "config_dir" in flags:
+        extra = Path(flags["config_dir"]).expanduser().resolve()
+        if not extra.is_dir():
+            raise ConfigError(f"--config-dir = {flags['config_dir']!r} (not a folder: give the folder that holds "
+                              f"your region/<name>.yaml, e.g. --config-dir ./myconf region=<name>)")
+    primary = CONF_DIR
+    if "config_path" in flags:
+        given = Path(flags["config_path"]).expanduser()
+        if not given.is_absolute():
+            raise ConfigError(f"--config-path = {flags['config_path']!r} (must be an absolute folder: Hydra reads a "
+                              f"relative one inside the sim package; to add files of your own use --config-dir DIR)")
+        if not given.is_dir():
+            raise ConfigError(f"--config-path = {flags['config_path']!r} (not a folder)")
+        primary = given.resolve()
+    return Source(primary, extra, flags.get("config_name"))
 
 
 def entry(argv: list[str] | None, preflight: Callable[[list[str]], object], run: Callable[[], None]) -> None:
@@ -97,22 +156,44 @@ def run_hydra(config_name: str, job: Callable[[DictConfig, Path], object]) -> No
 # ====================================================================== the command line
 
 
+def config_dirs() -> list[Path]:
+    """The folders configuration files are read from, in Hydra's order (the first that has a file wins): those of
+    the Hydra instance in use (the app's, or :func:`composing`'s), else ``conf/`` alone."""
+    from hydra.core.global_hydra import GlobalHydra
+
+    gh = GlobalHydra.instance()
+    if not gh.is_initialized() or gh.hydra is None:
+        return [CONF_DIR]
+    return [Path(s.path) for s in gh.hydra.config_loader.get_sources() if s.scheme() == "file"]
+
+
+def group_file(group: str, name: str) -> Path | None:
+    """The file ``<group>/<name>.yaml`` Hydra reads for ``group=name`` (see :func:`config_dirs`), or None."""
+    return next((d / group / f"{name}.yaml" for d in config_dirs() if (d / group / f"{name}.yaml").is_file()), None)
+
+
 def group_options(group: str) -> list[str]:
-    """The choices of a config group: the files in ``conf/<group>/``."""
-    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+    """The choices of a config group: the files in ``<folder>/<group>/`` of every configuration folder."""
+    return sorted({p.stem for d in config_dirs() for p in (d / group).glob("*.yaml")})
 
 
 def check_group_choice(override: str) -> None:
-    """``scenario=foo``: the option must be a file in ``conf/scenario/``. Raises ConfigError."""
+    """``region=myregion``: the option must be a file of the group in a configuration folder, and a user's file
+    must not be hidden by a built-in one of the same name (Hydra would read the built-in). Raises ConfigError."""
     key, _, value = override.lstrip("+~").partition("=")
-    if "." in key or "/" in key or not (CONF_DIR / key).is_dir():
+    dirs = config_dirs()
+    if "." in key or "/" in key or not any((d / key).is_dir() for d in dirs):
         return
     for choice in value.strip("[]").split(","):
         choice = choice.strip()
         if choice.startswith(("range(", "choice(", "glob(", "interval(")):
             continue
-        if choice and not (CONF_DIR / key / f"{choice}.yaml").is_file():
+        found = [d / key / f"{choice}.yaml" for d in dirs if (d / key / f"{choice}.yaml").is_file()]
+        if choice and not found:
             raise ConfigError(f"{key} = {choice!r} (allowed: {', '.join(group_options(key))})")
+        if len(found) > 1:
+            raise ConfigError(f"{key} = {choice!r} ({found[1]} is hidden by {found[0]}, which Hydra reads first: "
+                              f"give your file another name)")
 
 
 def is_multirun(argv: Sequence[str]) -> bool:
@@ -126,7 +207,7 @@ def overrides(argv: Sequence[str], example: str, *, hydra_app: bool = True) -> l
     the same command line, so its flags (``-m``, ``--cfg job``) may stand among the overrides and are passed over
     here; a command without one takes overrides only. Raises ConfigError.
     """
-    args = [a for a in argv if not a.startswith("-")] if hydra_app else list(argv)
+    args = [a for a in flag_values(argv)[1] if not a.startswith("-")] if hydra_app else list(argv)
     for o in args:
         if "=" not in o:
             raise ConfigError(f"{o!r} is not an override (write key=value, e.g. {example})")
@@ -158,16 +239,27 @@ def describe_compose_error(err: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def composing() -> Iterator[None]:
-    """Hydra's compose API on ``conf/`` for the duration of the block, cleared again afterwards (also on error),
-    so the Hydra app that follows starts clean."""
+def composing(source: Source | None = None) -> Iterator[None]:
+    """Hydra's compose API for the duration of the block, on the folders the Hydra app will read (``source``:
+    ``conf/`` by default; a ``--config-dir`` folder is added after it, as Hydra adds it), cleared again afterwards
+    (also on error), so the Hydra app that follows starts clean."""
     from hydra import initialize_config_dir
+    from hydra._internal.hydra import Hydra
+    from hydra._internal.utils import create_config_search_path
+    from hydra.core.config_search_path import SearchPathQuery
     from hydra.core.global_hydra import GlobalHydra
 
+    source = source or Source()
     config_mod.register()
     GlobalHydra.instance().clear()
     try:
-        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        with initialize_config_dir(config_dir=str(source.primary), version_base="1.3"):
+            if source.extra is not None:  # exactly as hydra.main adds --config-dir (hydra/_internal/utils.py)
+                GlobalHydra.instance().clear()
+                search_path = create_config_search_path(search_path_dir=str(source.primary))
+                search_path.prepend(provider="command-line", path=f"file://{source.extra}",
+                                    anchor=SearchPathQuery(provider="schema"))
+                Hydra.create_main_hydra2(task_name="app", config_search_path=search_path)
             yield
     finally:
         GlobalHydra.instance().clear()
@@ -192,9 +284,10 @@ def validated(config_name: str, argv: Sequence[str], check: Callable[[DictConfig
     """
     if single_run is not None and is_multirun(argv):
         raise ConfigError(f"-m ({single_run})")
-    args = overrides(argv, example, hydra_app=hydra_app)
-    with composing():
-        return check(compose(config_name, model_overrides(args) if hydra_app else args))
+    source = config_source(argv) if hydra_app else Source()
+    with composing(source):
+        args = overrides(argv, example, hydra_app=hydra_app)
+        return check(compose(source.config_name or config_name, model_overrides(args) if hydra_app else args))
 
 
 # ====================================================================== what every run writes and prints
@@ -208,18 +301,17 @@ def assumptions_table(cfg: DictConfig, model: Model, scenario_file: str | None =
     from hydra.core.hydra_config import HydraConfig
 
     rows = []
+    choices = dict(HydraConfig.get().runtime.choices) if HydraConfig.initialized() else {}
     if scenario_file is None:
-        chosen = HydraConfig.get().runtime.choices.get("scenario") if HydraConfig.initialized() else None
-        scenario_file = chosen or model.scenario.name
-    files = [CONF_DIR / "process" / f"{HydraConfig.get().runtime.choices.get('process', 'nl_2023')}.yaml"
-             if HydraConfig.initialized() else CONF_DIR / "process" / "nl_2023.yaml",
-             CONF_DIR / "region" / f"{model.region_name}.yaml",
-             CONF_DIR / "scenario" / f"{scenario_file}.yaml"]
-    staff_file = HydraConfig.get().runtime.choices.get("staff_dynamics") if HydraConfig.initialized() else None
-    if staff_file:  # +staff_dynamics=<name>: its turnover, hiring and onboarding assumptions (sim/staff.py)
-        files.append(CONF_DIR / "staff_dynamics" / f"{staff_file}.yaml")
-    for path in files:
-        if not path.is_file():
+        scenario_file = choices.get("scenario") or model.scenario.name
+    # the files this run read: a region file of the user's own comes from its --config-dir folder
+    chosen = [("process", choices.get("process") or "nl_2023"), ("region", choices.get("region") or model.region_name),
+              ("scenario", scenario_file)]
+    if choices.get("staff_dynamics"):  # +staff_dynamics=<name>: its turnover, hiring and onboarding assumptions
+        chosen.append(("staff_dynamics", choices["staff_dynamics"]))
+    for group, name in chosen:
+        path = group_file(group, str(name))
+        if path is None:
             continue
         # conf/scenario and conf/staff_dynamics files sit under their group's package
         package = path.parent.name if path.parent.name in ("scenario", "staff_dynamics") else ""

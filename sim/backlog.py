@@ -33,11 +33,10 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from sim import app, metrics, output
-from sim.config import STAFFED_ORGS, ConfigError, Model, choice, non_negative, positive, validate
+from sim.config import STAFFED_ORGS, ConfigError, Model, check_bounds, choice, non_negative, positive, validate
 from sim.entities import kind_pool
 from sim.plots.figures import backlog_from_timeseries
 
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 NORMED_POOLS: dict[str, str] = {"veilig_thuis.triage": "vt_triage_days", "rvdk": "rvdk_wait_days",
                                 "gi": "gi_first_contact_days"}  # pool -> its norm (days); pool names of sim/actors
 
@@ -56,6 +55,7 @@ def plan(cfg: DictConfig) -> Plan:
     b = cfg.get("backlog")
     if b is None:
         raise ConfigError("backlog is missing (run python -m sim.backlog, which composes conf/backlog.yaml)")
+    check_bounds(b, "backlog.", early=True)  # before the levels are copied into staff_dynamics and named there
     org = choice("backlog.org", b.org, STAFFED_ORGS)
     levels = tuple(non_negative(f"backlog.extra_fte[{i}]", v) for i, v in enumerate(b.extra_fte))
     if not levels:
@@ -74,6 +74,7 @@ def plan(cfg: DictConfig) -> Plan:
         models.append(validate(c))
     if models[0].initial_state is None:
         raise ConfigError(f"region.initial_state = None (region {models[0].region_name} has no waiting lists today)")
+    check_bounds(b, "backlog.")  # every bound the checks above left open
     return Plan(org, levels, spread, probe, tuple(models))
 
 
@@ -183,8 +184,13 @@ def preflight(argv: list[str]) -> None:
                   single_run="sim.backlog compares its own levels: set backlog.extra_fte=[0,10,20]")
 
 
+def _job(cfg: DictConfig, out_dir: Path) -> None:
+    with output.guarded(out_dir):  # a failure: error.txt, and no marker
+        run_app(cfg, out_dir)
+
+
 def main(argv: list[str] | None = None) -> None:
-    app.entry(argv, preflight, lambda: app.run_hydra("backlog", run_app))
+    app.entry(argv, preflight, lambda: app.run_hydra("backlog", _job))
 
 
 if __name__ == "__main__":

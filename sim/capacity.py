@@ -45,7 +45,6 @@ from sim import app, metrics, output, runner, screening
 from sim.config import ConfigError, Model, ScenarioSchema, validate
 from sim.metrics import confidence_interval
 
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 SCALE_TOP = 64.0  # capacity above 64 x today's demand is reported as >= 64
 
 config_mod.register()
@@ -127,13 +126,13 @@ def capacity(model: Model, fm: screening.FlowModel | None = None, step: float = 
 
 def workflow_cfg(cfg: DictConfig, name: str, chosen: str) -> DictConfig:
     """``cfg`` with the workflow of ``conf/scenario/<name>.yaml`` (the chosen one keeps its command-line values)."""
-    files = sorted(p.stem for p in (CONF_DIR / "scenario").glob("*.yaml"))
+    files = app.group_options("scenario")  # conf/scenario, and a --config-dir folder of the user's
     if name not in files:
         raise ConfigError(f"capacity.workflows: {name!r} (allowed: {', '.join(files)})")
     out = copy.deepcopy(cfg)
     if name != chosen:
         out.scenario = OmegaConf.merge(OmegaConf.structured(ScenarioSchema),
-                                       OmegaConf.load(CONF_DIR / "scenario" / f"{name}.yaml"))
+                                       OmegaConf.load(app.group_file("scenario", name)))
     return out
 
 
@@ -187,6 +186,7 @@ def check(c: Any) -> None:
 def plan(cfg: DictConfig, chosen: str | None = None) -> list[tuple[DictConfig, Model, screening.FlowModel]]:
     """Every workflow's configuration, model and flow model, validated before any simulated time."""
     check(cfg.get("capacity"))
+    config_mod.check_bounds(cfg.capacity, "capacity.", early=True)  # named here, not inside a workflow
     chosen = chosen or str(cfg.scenario.name)
     out = []
     for i, name in enumerate(cfg.capacity.workflows):
@@ -199,7 +199,17 @@ def plan(cfg: DictConfig, chosen: str | None = None) -> list[tuple[DictConfig, M
             fm = screening.flow_model(model)
         except screening.NotAvailable as err:
             raise ConfigError(f"capacity.workflows[{i}] = {name!r} (no analytic screening: {err})") from None
+        # the demand levels the run will simulate must be valid too (their arrivals stay within their bounds)
+        cap = capacity(model, fm).demand_scale
+        top = max([cap * (1 + cfg.capacity.margin), *curve_scales(cfg.capacity, cap)])
+        try:
+            at_scale(wcfg, top)
+        except ConfigError as err:
+            raise ConfigError(f"{err} [capacity workflow {name!r} is simulated up to demand.scale = {top:.4g}, "
+                              f"{1 + cfg.capacity.margin:g} x its analytic capacity; lower the staffing or "
+                              f"capacity.scales]") from None
         out.append((wcfg, model, fm))
+    config_mod.check_bounds(cfg.capacity, "capacity.")  # every bound the checks above left open
     return out
 
 
@@ -277,7 +287,8 @@ def preflight(argv: list[str]) -> None:
 def _job(cfg: DictConfig, out_dir: Path) -> None:
     from hydra.core.hydra_config import HydraConfig
 
-    run(cfg, out_dir, chosen=HydraConfig.get().runtime.choices.get("scenario"))
+    with output.guarded(out_dir):  # a failure: error.txt, and no marker
+        run(cfg, out_dir, chosen=HydraConfig.get().runtime.choices.get("scenario"))
 
 
 def main(argv: list[str] | None = None) -> None:

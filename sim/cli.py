@@ -51,11 +51,13 @@ def _not_sweeps(overrides: list[str]) -> list[str]:
 def preflight(argv: list[str]) -> list[Model]:
     """Compose and validate every configuration the command would run. Raises ConfigError."""
     multirun = app.is_multirun(argv)
-    overrides = app.overrides(argv, "region=national")
-    model_overrides = app.model_overrides(overrides)
+    source = app.config_source(argv)  # conf/ and a --config-dir of the user's own, as the Hydra app will read them
+    name = source.config_name or "config"
     models = []
-    with app.composing():
-        base = app.compose("config", _not_sweeps(overrides) if multirun else model_overrides,
+    with app.composing(source):
+        overrides = app.overrides(argv, "region=national")
+        model_overrides = app.model_overrides(overrides)
+        base = app.compose(name, _not_sweeps(overrides) if multirun else model_overrides,
                            return_hydra_config=True)
         sweep = sweep_mod.sweeper_params(base.hydra) if multirun else {}  # an experiment's grid
         points = _points(model_overrides, multirun, sweep or {})
@@ -64,7 +66,7 @@ def preflight(argv: list[str]) -> list[Model]:
         for point in points:
             for o in point:
                 app.check_group_choice(o)
-            cfg = app.compose("config", point)
+            cfg = app.compose(name, point)
             models.append(validate(cfg))
             if cfg.compare.enabled:  # every workflow of a comparison is checked before any simulated time
                 from sim import compare
@@ -111,8 +113,9 @@ def write_report(out_dir: Path, quiet: bool) -> Path | None:
 
     try:
         path = report.write_report(out_dir)
-    except report.ReportError as err:
-        print(f"ketensim: report not written: {err}", file=sys.stderr)
+    except Exception as err:  # noqa: BLE001 - the tables are complete and valid; the report is a view of them
+        why = str(err) if isinstance(err, report.ReportError) else f"{type(err).__name__}: {err}"
+        print(f"ketensim: report not written: {' '.join(why.split())}", file=sys.stderr)
         return None
     if not quiet:
         print(f"report: {path}")
@@ -128,15 +131,14 @@ def execute(cfg: DictConfig, out_dir: Path) -> Path:
         return marker
     model = validate(cfg)
     config_yaml = OmegaConf.to_yaml(cfg)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    output.write_text(out_dir / "config_resolved.yaml", config_yaml)  # snapshot first
     quiet = model.run.quiet
     if not quiet:
         print(f"ketensim: scenario={model.scenario.name} region={model.region_name} "
               f"replications={model.run.replications} years={model.run.years:g} (+{model.run.warmup_years:g} warm-up)",
               file=sys.stderr)
     started = time.perf_counter()
-    try:
+    with output.guarded(out_dir):  # a failure anywhere below: error.txt, and no marker
+        output.write_text(out_dir / "config_resolved.yaml", config_yaml)  # snapshot first
         results = runner.run(model)
         tables = results.tables()
         tables["assumptions"] = assumptions_table(cfg, model)
@@ -146,9 +148,6 @@ def execute(cfg: DictConfig, out_dir: Path) -> Path:
                                              "wall_seconds": round(time.perf_counter() - started, 3),
                                              "pid": os.getpid()},
                                       identity=sweep_mod.identity_yaml(cfg))
-    except Exception as err:
-        output.write_text(out_dir / "error.txt", f"{type(err).__name__}: {err}\n")
-        raise
     summary = tables["summary"]
     if not quiet:
         print(format_summary(summary, model))

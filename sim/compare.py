@@ -38,7 +38,7 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from sim import metrics, output, runner
-from sim.app import CONF_DIR, assumptions_table, group_options, stability_warnings
+from sim.app import assumptions_table, group_file, group_options, stability_warnings
 from sim.config import ConfigError, Model, ScenarioSchema, validate
 from sim.scenarios import fte_plan
 
@@ -88,11 +88,11 @@ def plan(cfg: DictConfig, chosen: str | None = None) -> list[tuple[str, DictConf
         wcfg = copy.deepcopy(cfg)
         if name != chosen:  # the workflow's own file, as a policy adviser would choose it with scenario=<name>
             try:
-                section = OmegaConf.merge(OmegaConf.structured(ScenarioSchema),
-                                          OmegaConf.load(CONF_DIR / "scenario" / f"{name}.yaml"))
+                path = group_file("scenario", name)  # conf/scenario, or a --config-dir folder of the user's
+                section = OmegaConf.merge(OmegaConf.structured(ScenarioSchema), OmegaConf.load(path))
                 wcfg.scenario = section
             except Exception as err:  # noqa: BLE001 - a wrong file is a configuration error
-                raise ConfigError(f"conf/scenario/{name}.yaml: {str(err).splitlines()[0]}") from None
+                raise ConfigError(f"scenario/{name}.yaml: {str(err).splitlines()[0]}") from None
         try:
             model = validate(wcfg)
         except ConfigError as err:
@@ -201,8 +201,6 @@ def execute(cfg: DictConfig, out_dir: Path) -> Path:
     started = time.perf_counter()
     members = plan(cfg)  # every workflow validated before any simulated time
     config_yaml = OmegaConf.to_yaml(cfg)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    output.write_text(out_dir / "config_resolved.yaml", config_yaml)  # snapshot first
     baseline = members[0][0]
     quiet = members[0][2].run.quiet
     first = members[0][2]
@@ -210,7 +208,8 @@ def execute(cfg: DictConfig, out_dir: Path) -> Path:
         print(f"ketensim: compare {baseline} with {', '.join(n for n, _, _ in members[1:])} region={first.region_name} "
               f"replications={first.run.replications} years={first.run.years:g} (+{first.run.warmup_years:g} "
               f"warm-up) seed={first.run.seed}", file=sys.stderr)
-    try:
+    with output.guarded(out_dir):  # a failure anywhere below: error.txt, and no marker
+        output.write_text(out_dir / "config_resolved.yaml", config_yaml)  # snapshot first
         kpis: dict[str, pd.DataFrame] = {}
         summaries, assumptions, warnings = [], [], []
         for name, wcfg, model in members:
@@ -239,9 +238,6 @@ def execute(cfg: DictConfig, out_dir: Path) -> Path:
                                       extra={"comparison": [n for n, _, _ in members], "region": first.region_name,
                                              "replications": first.run.replications, "pid": os.getpid(),
                                              "wall_seconds": round(time.perf_counter() - started, 3)})
-    except Exception as err:
-        output.write_text(out_dir / "error.txt", f"{type(err).__name__}: {err}\n")
-        raise
     if not quiet:
         for name, _, _ in members[1:]:
             print(f"\n{name} vs {baseline}: same families, {first.run.replications} paired replications "

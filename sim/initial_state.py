@@ -98,14 +98,14 @@ class InitialState:
         return out
 
 
-def validate(schema: Any, *, start: str, start_date: str, measures: Mapping[str, Any]) -> InitialState | None:
+def validate(schema: Any, *, start: str, start_date: dt.date, measures: Mapping[str, Any]) -> InitialState | None:
     """Check ``region.initial_state`` (a typed schema object or None) and return the validated state.
 
     A region file that gives an initial state must give all of it (a missing value is caught by the config
     gate as ``region.initial_state.<field> is missing``). Contradictions with the rest of the configuration are
     rejected here: a state dated otherwise than the run's start date, a remaining term longer than the term.
     """
-    from sim.config import ConfigError, distribution  # late import: config imports this module lazily
+    from sim.config import ConfigError, distribution, parse_date  # late import: config imports this module lazily
 
     prefix = "region.initial_state"
     if schema is None:
@@ -114,11 +114,8 @@ def validate(schema: Any, *, start: str, start_date: str, measures: Mapping[str,
                               f"date; this region gives none: use run.start=empty)")
         return None
 
-    try:
-        date = dt.date.fromisoformat(str(schema.date))
-    except ValueError:
-        raise ConfigError(f"{prefix}.date = {schema.date!r} (must be an ISO date such as 2024-01-01)") from None
-    if start == "today" and str(date) != str(start_date):
+    date = parse_date(f"{prefix}.date", schema.date)
+    if start == "today" and date != start_date:
         raise ConfigError(f"{prefix}.date = '{date}' (contradicts run.start_date = '{start_date}': a run from today "
                           f"starts on the date of the state; set run.start_date={date})")
 

@@ -2,23 +2,28 @@
 
 A table is written under a temporary name in the same directory and renamed into place, so a crash leaves
 either the old file or the new one, never half of one. ``_COMPLETE.json`` is written last; a directory without
-it is incomplete and no later step (collect, report, resume) trusts it. An error during a run is written to
-``error.txt`` beside the tables.
+it is incomplete and no later step (collect, report, resume) trusts it. A run does its writing inside
+:func:`guarded`: the folder loses any marker of an earlier run first (it is being rewritten), and an error during
+the run is written to ``error.txt`` beside the tables (the exception and its traceback), then raised on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import os
 import time
+import traceback
+from collections.abc import Callable, Iterator
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
 MARKER = "_COMPLETE.json"
+ERROR = "error.txt"
 
 
 @functools.lru_cache(maxsize=1)
@@ -51,10 +56,30 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _atomic(path: Path, write) -> None:
+def _atomic(path: Path, write: Callable[[Path], object]) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:  # a write that failed leaves no temporary file behind (after the rename there is none)
+        tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def guarded(directory: Path) -> Iterator[None]:
+    """The writing of one run into ``directory``: on entry the folder is made and loses the marker and error file
+    of an earlier run (it is being rewritten, so it is incomplete until :func:`write_results` puts the new marker
+    last); any exception inside (also an interrupt) writes ``error.txt`` with the traceback and is raised on.
+    Other folders (earlier points of a sweep) are never touched."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / MARKER).unlink(missing_ok=True)
+    (directory / ERROR).unlink(missing_ok=True)
+    try:
+        yield
+    except BaseException as err:
+        (directory / MARKER).unlink(missing_ok=True)  # the marker is only ever the last step of a whole run
+        write_text(directory / ERROR, f"{type(err).__name__}: {err}\n\n{traceback.format_exc()}")
+        raise
 
 
 def write_text(path: Path, text: str) -> None:

@@ -144,6 +144,13 @@ class Results:
     overrides: list[str] = field(default_factory=list)
     multirun: bool = False
     choices: dict[str, str] = field(default_factory=dict)
+    # the folders Hydra read the configuration from, first wins (a user's --config-dir before conf/)
+    config_dirs: tuple[Path, ...] = (CONF_DIR,)
+
+    def config_file(self, group: str, name: str) -> Path | None:
+        """``<group>/<name>.yaml`` as the run read it: from the first configuration folder that has it."""
+        return next((d / group / f"{name}.yaml" for d in self.config_dirs if (d / group / f"{name}.yaml").is_file()),
+                    None)
 
 
 FAMILY_COLUMNS = ("replication", "preexisting", "lead_time_help", "stories_told")
@@ -156,12 +163,23 @@ def _workflow(directory: Path, name: str) -> Workflow:
     return Workflow(name, directory, summary, families, timeseries)
 
 
-def _hydra_record(directory: Path) -> tuple[list[str], dict[str, str]]:
-    """The overrides and config-group choices Hydra recorded for the run (``.hydra/``), if it did."""
+def _config_dirs(hydra_cfg) -> tuple[Path, ...]:
+    """The file folders of ``hydra.runtime.config_sources`` in Hydra's order (conf/ alone if none is recorded)."""
+    from omegaconf import OmegaConf
+
+    sources = OmegaConf.to_container(hydra_cfg.hydra.runtime.config_sources)
+    dirs = tuple(Path(str(s["path"])) for s in sources if s.get("schema") == "file" and s.get("path"))
+    return dirs or (CONF_DIR,)
+
+
+def _hydra_record(directory: Path) -> tuple[list[str], dict[str, str], tuple[Path, ...]]:
+    """The overrides, config-group choices and configuration folders Hydra recorded for the run (``.hydra/``),
+    if it did."""
     from omegaconf import OmegaConf
 
     overrides: list[str] = []
     choices: dict[str, str] = {}
+    dirs: tuple[Path, ...] = (CONF_DIR,)
     try:
         overrides = [str(o) for o in OmegaConf.to_container(OmegaConf.load(directory / ".hydra" / "overrides.yaml"))]
     except Exception:  # noqa: BLE001 - not run through Hydra (e.g. written by a test or a script)
@@ -170,9 +188,10 @@ def _hydra_record(directory: Path) -> tuple[list[str], dict[str, str]]:
         hydra = OmegaConf.load(directory / ".hydra" / "hydra.yaml")
         choices = {str(k): str(v) for k, v in OmegaConf.to_container(hydra.hydra.runtime.choices).items()
                    if v is not None and not str(k).startswith("hydra/")}
+        dirs = _config_dirs(hydra)
     except Exception:  # noqa: BLE001
         pass
-    return overrides, choices
+    return overrides, choices, dirs
 
 
 def load(directory: Path) -> Results:
@@ -184,7 +203,7 @@ def load(directory: Path) -> Results:
     marker_path = directory / output.MARKER
     if marker_path.is_file():
         marker = _checked_marker(directory)
-        overrides, choices = _hydra_record(directory)
+        overrides, choices, dirs = _hydra_record(directory)
         config = _config(directory)
         if "comparison" in marker:
             names = [str(n) for n in marker["comparison"]]
@@ -199,18 +218,18 @@ def load(directory: Path) -> Results:
             F._require(comparison, F.COMPARISON_COLUMNS, str(directory / "comparison.csv"))
             return Results("comparison", directory, config, marker, _read(directory, "summary", prefer="csv"),
                            _read(directory, "assumptions", prefer="csv"), workflows, comparison, overrides,
-                           choices=choices)
+                           choices=choices, config_dirs=dirs)
         files = {str(f) for f in marker.get("files", [])}
         if files & set(OPTIONAL_TABLES) and not any(f.startswith("families.") for f in files):
             # written by python -m sim.size / sim.capacity / sim.backlog: their tables, no family records
             assumptions = _read(directory, "assumptions", prefer="csv") if any(
                 f.startswith("assumptions.") for f in files) else pd.DataFrame(columns=["parameter", "value", "why", "file"])
             return Results("tables", directory, config, marker, pd.DataFrame(), assumptions, overrides=overrides,
-                           choices=choices)
+                           choices=choices, config_dirs=dirs)
         name = str(marker.get("scenario") or config.get("scenario", {}).get("name", "?"))
         wf = _workflow(directory, name)
         return Results("run", directory, config, marker, wf.summary, _read(directory, "assumptions", prefer="csv"),
-                       {name: wf}, None, overrides, choices=choices)
+                       {name: wf}, None, overrides, choices=choices, config_dirs=dirs)
     if (directory / "sweep_summary.csv").is_file():
         return _load_sweep(directory)
     if (directory / "multirun.yaml").is_file():
@@ -239,6 +258,7 @@ def _load_sweep(directory: Path) -> Results:
     config = _config(first)
     overrides: list[str] = []
     choices: dict[str, str] = {}
+    dirs: tuple[Path, ...] = (CONF_DIR,)
     from omegaconf import OmegaConf
 
     try:
@@ -246,11 +266,12 @@ def _load_sweep(directory: Path) -> Results:
         overrides = [str(o) for o in OmegaConf.to_container(multirun.hydra.overrides.task, resolve=False)]
         choices = {str(k): str(v) for k, v in OmegaConf.to_container(multirun.hydra.runtime.choices).items()
                    if v is not None and not str(k).startswith("hydra/")}
+        dirs = _config_dirs(multirun)
     except Exception:  # noqa: BLE001 - a sweep collected from copied point folders has no multirun.yaml
         pass
     assumptions = _read(first, "assumptions", prefer="csv")
     results = Results("sweep", directory, config, {"points": len(summary), "swept": keys}, summary, assumptions,
-                      overrides=overrides, multirun=True, choices=choices)
+                      overrides=overrides, multirun=True, choices=choices, config_dirs=dirs)
     return results
 
 
@@ -481,16 +502,16 @@ def sources_table(results: Results, lang: str) -> str:
     from sim import provenance
 
     process = results.choices.get("process", "nl_2023")
-    region = str(results.config.get("region", {}).get("name", ""))
-    files = [(CONF_DIR / "process" / f"{process}.yaml", ""), (CONF_DIR / "region" / f"{region}.yaml", "")]
+    region = results.choices.get("region") or str(results.config.get("region", {}).get("name", ""))
+    files = [(results.config_file("process", process), ""), (results.config_file("region", region), "")]
     scenarios = list(results.workflows) or ([results.choices.get("scenario")] if results.choices.get("scenario") else [])
     if results.kind == "sweep" and "scenario" in results.summary.columns:
         scenarios = [str(s) for s in results.summary["scenario"].astype(str).unique()]
-    files += [(CONF_DIR / "scenario" / f"{s}.yaml", "scenario") for s in dict.fromkeys(scenarios)]
+    files += [(results.config_file("scenario", s), "scenario") for s in dict.fromkeys(scenarios)]
     cfg = OmegaConf.create(results.config)
     rows = []
     for path, package in files:
-        if not path.is_file():
+        if path is None:
             continue
         for p in provenance.read_file(path, package)[0]:
             if p.kind == "assumption":

@@ -51,7 +51,8 @@ def _replication(model: Model, replication: int) -> dict[str, pd.DataFrame | dic
     # (~90,000 callbacks nationally) at once, and the event log (a million tuples nationally, ~100 MB) as soon
     # as it is a table, before the families table is built.
     wf.engine.discard_pending()
-    events = metrics.events_table(wf.events, name, replication, t0, model.run.start_date)
+    # the date as the text pandas has always parsed here: the timestamps keep their exact resolution
+    events = metrics.events_table(wf.events, name, replication, t0, model.start_date.isoformat())
     if wf.events is not None:
         wf.events.clear()
     fam = metrics.families_table(wf.families, name, replication, t0)

@@ -508,6 +508,7 @@ def simulation_search(x0: Mapping[str, float], target: Target, sim: Simulator, f
 
 def plan(cfg: DictConfig) -> tuple[Model, screening.FlowModel, Target, Analytic]:
     """Validate the configuration and the target (before any simulated time). Raises ConfigError."""
+    config_mod.check_bounds(cfg.get("target"), "target.", early=True)  # no absurd magnitude reaches the search
     model = validate(cfg)
     if model.run.replications < 2:
         raise ConfigError(f"run.replications = {model.run.replications} (sizing needs at least 2 for a confidence "
@@ -518,6 +519,7 @@ def plan(cfg: DictConfig) -> tuple[Model, screening.FlowModel, Target, Analytic]
         raise ConfigError(f"scenario.name = {model.scenario.name!r} (sizing starts from the analytic screening: "
                           f"{err})") from None
     target = parse_target(cfg.get("target"), fm)
+    config_mod.check_bounds(cfg.get("target"), "target.")  # every bound parse_target left open
     an = Analytic(fm, target)
     check_reachable(target, an)
     return model, fm, target, an
@@ -618,7 +620,8 @@ def preflight(argv: list[str]) -> None:
 
 def _job(cfg: DictConfig, out_dir: Path) -> None:
     try:
-        size(cfg, out_dir)
+        with output.guarded(out_dir):  # a failure (also an unconfirmed search): error.txt, and no marker
+            size(cfg, out_dir)
     except NotConfirmed as err:
         print(f"ketensim: error: {err}", file=sys.stderr)
         raise SystemExit(1) from None
