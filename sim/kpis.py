@@ -130,9 +130,9 @@ SHARE_MEASURE_WAITING_AT_END = _declare(
     "share_measure_waiting_at_end", SHARE,
     "families with a measure still waiting for first contact at the end of the run", LOWER)
 SHARE_REACHED_HELP = _declare(
-    "share_reached_help", "", "families whose help (buurtteam, team or GI) started by the end of the run", HIGHER)
+    "share_reached_help", SHARE, "families whose help (buurtteam, team or GI) started by the end of the run", HIGHER)
 SHARE_CENSORED = _declare(
-    "share_censored", "", "families whose episode was still open at the end of the run")
+    "share_censored", SHARE, "families whose episode was still open at the end of the run")
 SHARE_TRIAGE_WITHIN_NORM = _declare(
     "share_triage_within_norm", SHARE, "veiligheidsbeoordeling within 5 werkdagen (7 days)", HIGHER,
     norm="vt_triage_days", duration="triage", pool="veilig_thuis.triage", tags=("compared", "paired", "sizable"),
