@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TypeVar
 from omegaconf import DictConfig, OmegaConf
 
 from sim import config as config_mod
-from sim import provenance
+from sim import kpis, provenance
 from sim.config import ConfigError, Model
 
 if TYPE_CHECKING:
@@ -332,11 +332,13 @@ def stability_warnings(summary: pd.DataFrame, model: Model) -> list[str]:
     s = summary.set_index("kpi")["mean"]
     warnings = []
     for kpi in s.index:
-        if not kpi.startswith("unstable."):
+        pool = kpis.pool_of(kpi, kpis.UNSTABLE)
+        if pool is None:
             continue
-        pool = kpi.split(".", 1)[1]
-        offered, cap = s.get(f"offered_load.{pool}", float("nan")), s.get(f"capacity.{pool}", float("nan"))
-        end, util = s.get(f"waiting_list_end.{pool}", float("nan")), s.get(f"utilisation.{pool}", float("nan"))
+        offered = s.get(kpis.of(kpis.OFFERED_LOAD, pool), float("nan"))
+        cap = s.get(kpis.of(kpis.CAPACITY, pool), float("nan"))
+        end = s.get(kpis.of(kpis.WAITING_LIST_END, pool), float("nan"))
+        util = s.get(kpis.of(kpis.UTILISATION, pool), float("nan"))
         if offered >= cap:
             warnings.append(f"UNSTABLE: {pool}: offered load ~{offered:,.0f} cases exceeds its capacity of {cap:,.0f} "
                             f"places; its waiting list grows without bound ({end:,.0f} waiting at the end). Lead "

@@ -32,13 +32,12 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from sim import app, metrics, output
+from sim import app, kpis, metrics, output
 from sim.config import STAFFED_ORGS, ConfigError, Model, check_bounds, choice, non_negative, positive, validate
 from sim.entities import kind_pool
 from sim.plots.figures import backlog_from_timeseries
 
-NORMED_POOLS: dict[str, str] = {"veilig_thuis.triage": "vt_triage_days", "rvdk": "rvdk_wait_days",
-                                "gi": "gi_first_contact_days"}  # pool -> its norm (days); pool names of sim/actors
+NORMED_POOLS: dict[str, str] = kpis.normed_pools()  # pool -> its norm (a key of model.norms, days)
 
 
 @dataclass(frozen=True)
@@ -102,11 +101,11 @@ def drain_days(model: Model, replication: int, probe_days: float) -> tuple[dict[
     wf.run()
     ts = metrics.timeseries_table(wf.engine.pools, model.scenario.name, replication)
     fam = metrics.families_table(wf.families, model.scenario.name, replication, model.warmup_days)
-    kpis = metrics.replication_kpis(fam, wf.engine.pools, model.norms, model.run.years * 365.0)
+    values = metrics.replication_kpis(fam, wf.engine.pools, model.norms, model.run.years * 365.0)
     if getattr(wf, "staff", None) is not None:
-        kpis.update(wf.staff.kpis(model.warmup_days, model.horizon_days))
+        values.update(wf.staff.kpis(model.warmup_days, model.horizon_days))
     wf.engine.discard_pending()
-    return found, ts, kpis
+    return found, ts, values
 
 
 def organisation_of(pool: str) -> str:
@@ -119,12 +118,13 @@ def drain(p: Plan, progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     for level, model in zip(p.levels, p.models):
         parts = []
         for r in range(model.run.replications):
-            found, ts, kpis = drain_days(model, r, p.probe_days)
+            found, ts, values = drain_days(model, r, p.probe_days)
             parts.append(ts)
             for pool, day in found.items():
+                available = kpis.of(kpis.AVAILABLE_FTE_MEAN, organisation_of(pool))
                 rows.append({"workflow": model.scenario.name, "organisation": organisation_of(pool), "pool": pool,
                              "extra_fte_org": p.org, "extra_fte": level, "replication": r, "days_to_norm": day,
-                             "available_fte_mean": kpis.get(f"available_fte_mean.{organisation_of(pool)}", math.nan)})
+                             kpis.AVAILABLE_FTE_MEAN: values.get(available, math.nan)})
             if progress:
                 print(f"  extra_fte={level:g} replication {r + 1}/{model.run.replications}", file=sys.stderr)
         series[level] = pd.concat(parts, ignore_index=True)
@@ -135,7 +135,7 @@ def drain(p: Plan, progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
         summary.append({"organisation": org, "extra_fte": float(level), "days_to_norm_mean": mean,
                         "days_to_norm_ci_low": low, "days_to_norm_ci_high": high,
                         "share_drained": float(g["days_to_norm"].notna().mean()),
-                        "available_fte_mean": float(g["available_fte_mean"].mean())})
+                        kpis.AVAILABLE_FTE_MEAN: float(g[kpis.AVAILABLE_FTE_MEAN].mean())})
     per_level = pd.DataFrame(summary)
     curve = backlog_from_timeseries(series, workflow=p.models[0].scenario.name, extra_fte_org=p.org)
     curve = curve[curve["organisation"].isin(per_level["organisation"])]
@@ -150,7 +150,7 @@ def format_table(days: pd.DataFrame, horizon_days: float) -> str:
         band = f"{mean:6.0f} [{low:5.0f}, {high:5.0f}]" if math.isfinite(low) else (
             f"{mean:6.0f}" if math.isfinite(mean) else f"> {horizon_days:.0f}")
         lines.append(f"{org:<22}{level:>10g}{band:>28}{g['days_to_norm'].notna().mean():>9.0%}"
-                     f"{g['available_fte_mean'].mean():>12.1f}")
+                     f"{g[kpis.AVAILABLE_FTE_MEAN].mean():>12.1f}")
     return "\n".join(lines)
 
 

@@ -19,7 +19,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim import app, output, runner
+from sim import app, kpis, output, runner
 from sim import config as config_mod
 from sim import sweep as sweep_mod
 from sim.app import CONF_DIR, assumptions_table, stability_warnings
@@ -78,12 +78,6 @@ def preflight(argv: list[str]) -> list[Model]:
 # ====================================================================== the run
 
 
-HEADLINE = ("lead_time_help_mean", "lead_time_help_p90", "lead_time_measure_mean", "share_triage_within_norm",
-            "share_rvdk_wait_within_norm", "rvdk_wait_mean", "gi_wait_mean", "share_chain_within_norm",
-            "handoffs_per_family", "stories_told_per_family", "vt_meldingen_per_year", "rvdk_onderzoeken_per_year",
-            "new_measures_per_year")
-
-
 def format_summary(summary, model: Model) -> str:
     import pandas as pd
 
@@ -92,7 +86,9 @@ def format_summary(summary, model: Model) -> str:
 
     lines = []
     s = summary.set_index("kpi")
-    for kpi in HEADLINE + tuple(k for k in s.index if k.startswith(("waiting_list_mean.", "utilisation."))):
+    printed = kpis.tagged("printed")  # the named KPIs in their order, then every pool's in the summary's order
+    per_pool = tuple(k.prefix for k in printed if k.per_pool)
+    for kpi in [k.name for k in printed if not k.per_pool] + [k for k in s.index if k.startswith(per_pool)]:
         if kpi not in s.index:
             continue
         r = s.loc[kpi]

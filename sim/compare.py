@@ -37,18 +37,12 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from sim import metrics, output, runner
+from sim import kpis, metrics, output, runner
 from sim.app import assumptions_table, group_file, group_options, stability_warnings
 from sim.config import ConfigError, Model, ScenarioSchema, validate
 from sim.scenarios import fte_plan
 
-# KPIs the printed table shows (all KPIs are in comparison.csv)
-PRINTED = ("lead_time_help_mean", "lead_time_help_p90", "lead_time_measure_mean", "lead_time_measure_p90",
-           "share_triage_within_norm", "share_vt_onderzoek_within_norm", "share_rvdk_wait_within_norm",
-           "share_gi_within_norm", "share_chain_within_norm", "handoffs_per_family", "stories_told_per_family",
-           "intake_hours_per_family", "meeting_hours_per_family", "consult_hours_per_family", "staff_hours_per_family",
-           "vt_onderzoeken_per_year", "rvdk_onderzoeken_per_year", "new_measures_per_year")
-WAITING_PREFIX = "waiting_list_org."
+WAITING_PREFIX = kpis.get(kpis.WAITING_LIST_ORG).prefix
 
 
 # ====================================================================== which workflows, with which values
@@ -113,8 +107,9 @@ def org_waiting(runs: pd.DataFrame, timeseries: pd.DataFrame) -> pd.DataFrame:
     owner = {p: ("expertise" if p.startswith("expertise.") else o) for p, o in zip(pools["pool"], pools["organisation"])}
     out = pd.DataFrame({"replication": runs["replication"]})
     for org in sorted(set(owner.values())):
-        cols = [f"waiting_list_mean.{p}" for p, o in owner.items() if o == org and f"waiting_list_mean.{p}" in runs]
-        out[f"{WAITING_PREFIX}{org}"] = runs[cols].sum(axis=1, min_count=1) if cols else math.nan
+        cols = [kpis.of(kpis.WAITING_LIST_MEAN, p) for p, o in owner.items()
+                if o == org and kpis.of(kpis.WAITING_LIST_MEAN, p) in runs]
+        out[kpis.of(kpis.WAITING_LIST_ORG, org)] = runs[cols].sum(axis=1, min_count=1) if cols else math.nan
     return out
 
 
@@ -123,20 +118,8 @@ def kpi_frame(results: runner.Results, model: Model) -> pd.DataFrame:
     runs = results.runs.drop(columns=["scenario"])
     extra = org_waiting(results.runs, results.timeseries)
     runs = runs.merge(extra, on="replication", how="left")
-    runs["fte_total"] = sum(fte_plan(model).values())
+    runs[kpis.FTE_TOTAL] = sum(fte_plan(model).values())
     return runs.set_index("replication").sort_index()
-
-
-def unit_of(kpi: str) -> str:
-    if kpi.startswith(WAITING_PREFIX):
-        return "cases"
-    if kpi == "fte_total":
-        return "FTE"
-    if kpi.endswith("_hours_per_family"):
-        return "hours"
-    if kpi.endswith("_per_family"):
-        return "count"
-    return metrics.unit_of(kpi) or ("per year" if kpi.endswith("_per_year") else "")
 
 
 def paired(base: pd.DataFrame, alt: pd.DataFrame, baseline: str, workflow: str) -> pd.DataFrame:
@@ -153,11 +136,11 @@ def paired(base: pd.DataFrame, alt: pd.DataFrame, baseline: str, workflow: str) 
         b = base.loc[reps, kpi].to_numpy(dtype=float) if kpi in base.columns else np.full(len(reps), np.nan)
         both = np.isfinite(a) & np.isfinite(b)
         mean, lo, hi, sd = metrics.confidence_interval(a[both] - b[both])
-        rows.append((workflow, baseline, kpi, unit_of(kpi),
+        rows.append((workflow, baseline, kpi, kpis.unit(kpi),
                      metrics.confidence_interval(b)[0], metrics.confidence_interval(a)[0],
                      mean, lo, hi, sd, int(both.sum()),
                      bool(lo > 0 or hi < 0) if np.isfinite(lo) else False,
-                     metrics.KPI_INFO[kpi].description if kpi in metrics.KPI_INFO else ""))
+                     kpis.description(kpi)))
     return pd.DataFrame.from_records(rows, columns=[
         "workflow", "baseline", "kpi", "unit", "mean_baseline", "mean_workflow", "diff_mean", "diff_ci_low",
         "diff_ci_high", "diff_sd", "n_pairs", "ci_excludes_zero", "description"])
@@ -183,12 +166,11 @@ def _fmt(v: float) -> str:
 
 def format_comparison(comparison: pd.DataFrame, workflow: str) -> str:
     c = comparison[comparison["workflow"] == workflow].set_index("kpi")
-    kpis = [k for k in PRINTED if k in c.index] + sorted(k for k in c.index if k.startswith(WAITING_PREFIX)) \
-        + (["fte_total"] if "fte_total" in c.index else [])
+    shown = kpis.rows("compared", c.index)
     base = c["baseline"].iloc[0]
     lines = [(k, c.at[k, "unit"], _fmt(c.at[k, "mean_baseline"]), _fmt(c.at[k, "mean_workflow"]),
               f"{_fmt(c.at[k, 'diff_mean'])} [{_fmt(c.at[k, 'diff_ci_low'])}, {_fmt(c.at[k, 'diff_ci_high'])}]"
-              + (" *" if c.at[k, "ci_excludes_zero"] else "")) for k in kpis]
+              + (" *" if c.at[k, "ci_excludes_zero"] else "")) for k in shown]
     w = max(len(x[0]) for x in lines)
     head = f"{'KPI':<{w}}  {'unit':<13} {base:>11} {workflow:>16}  paired difference [95% CI]"
     return "\n".join([head] + [f"{k:<{w}}  {u:<13} {b:>11} {a:>16}  {d}" for k, u, b, a, d in lines])
@@ -210,7 +192,7 @@ def execute(cfg: DictConfig, out_dir: Path) -> Path:
               f"warm-up) seed={first.run.seed}", file=sys.stderr)
     with output.guarded(out_dir):  # a failure anywhere below: error.txt, and no marker
         output.write_text(out_dir / "config_resolved.yaml", config_yaml)  # snapshot first
-        kpis: dict[str, pd.DataFrame] = {}
+        frames: dict[str, pd.DataFrame] = {}  # the KPIs per replication of each workflow
         summaries, assumptions, warnings = [], [], []
         for name, wcfg, model in members:
             if not quiet:
@@ -224,11 +206,11 @@ def execute(cfg: DictConfig, out_dir: Path) -> Path:
             output.write_results(out_dir / name, tables, list(model.run.formats), OmegaConf.to_yaml(wcfg),
                                  extra={"scenario": model.scenario.name, "region": model.region_name,
                                         "replications": model.run.replications, "pid": os.getpid()})
-            kpis[name] = kpi_frame(results, model)
+            frames[name] = kpi_frame(results, model)
             summaries.append(tables["summary"].assign(workflow=name))
             assumptions.append(table.assign(workflow=name))
             warnings += [f"[{name}] {w}" for w in stability_warnings(tables["summary"], model)]
-        comparison = pd.concat([paired(kpis[baseline], kpis[name], baseline, name) for name, _, _ in members[1:]],
+        comparison = pd.concat([paired(frames[baseline], frames[name], baseline, name) for name, _, _ in members[1:]],
                                ignore_index=True)
         top = {"comparison": comparison,
                "staffing": staffing_table({name: model for name, _, model in members}),

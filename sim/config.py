@@ -26,6 +26,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
 from sim import distributions as dists
+from sim import kpis
 from sim.distributions import Distribution, DistributionError
 
 
@@ -340,7 +341,7 @@ class CapacitySchema:
     """``python -m sim.capacity``: the largest demand each workflow carries, and lead time against demand."""
 
     workflows: List[str] = field(default_factory=lambda: ["sequential", "integrated"])  # conf/scenario files
-    kpi: str = "lead_time_help_p90"  # the KPI of the curve (a column of the runs table)
+    kpi: str = kpis.LEAD_TIME_HELP_P90  # the KPI of the curve (a column of the runs table)
     margin: float = 0.1  # confirmation: stable at capacity x (1 - margin), unstable at capacity x (1 + margin)
     scales: Optional[List[float]] = None  # demand.scale values of the curve; None = evenly up to capacity x (1 + margin)
     points: int = 6  # with scales None: how many points from low to capacity x (1 + margin)

@@ -19,7 +19,6 @@ stage norms and waits get one KPI per organisation (``share_triage_within_norm[g
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from itertools import chain, repeat
 from operator import add, attrgetter
 
@@ -27,7 +26,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.entities import COUNTERS, MILESTONES, WAIT_ORGS, Family, kind_pool
+from sim import kpis
+from sim.entities import COUNTERS, MILESTONES, WAIT_ORGS, Family, kind_pool, unit_pool
 
 FAMILY_COLUMNS: tuple[str, ...] = (
     "scenario", "replication", "case_id", "family_id", "episode", "route", "colour", "n_children",
@@ -40,13 +40,6 @@ UNIT_COLUMNS: tuple[str, ...] = ("vt_unit", "gi_unit")
 families table of every other region is exactly what it was."""
 TIMESERIES_COLUMNS = ("scenario", "replication", "pool", "organisation", "t_start", "length_days", "waiting",
                       "in_care", "capacity", "arrivals", "starts")
-
-
-@dataclass(frozen=True)
-class KPI:
-    name: str
-    unit: str
-    description: str
 
 
 def families_table(families: list[Family], scenario: str, replication: int, t0: float) -> pd.DataFrame:
@@ -241,17 +234,17 @@ def pool_kpis(pools: dict, window_days: float) -> dict[str, float]:
         in_care = float((b[:, 2] * length).sum() / total) if total else math.nan
         capacity = float((b[:, 3] * length).sum() / total) if total else math.nan
         key = p.name
-        out[f"waiting_list_mean.{key}"] = waiting
-        out[f"waiting_list_end.{key}"] = float(p.queued)
-        out[f"in_care_mean.{key}"] = in_care
-        out[f"capacity.{key}"] = capacity
-        out[f"utilisation.{key}"] = in_care / capacity if capacity else math.nan
-        out[f"arrivals_per_year.{key}"] = p.stats.arrivals / years
-        out[f"starts_per_year.{key}"] = p.stats.starts / years
-        out[f"wait_mean.{key}"] = p.stats.wait_sum / p.stats.starts if p.stats.starts else math.nan
+        out[kpis.of(kpis.WAITING_LIST_MEAN, key)] = waiting
+        out[kpis.of(kpis.WAITING_LIST_END, key)] = float(p.queued)
+        out[kpis.of(kpis.IN_CARE_MEAN, key)] = in_care
+        out[kpis.of(kpis.CAPACITY, key)] = capacity
+        out[kpis.of(kpis.UTILISATION, key)] = in_care / capacity if capacity else math.nan
+        out[kpis.of(kpis.ARRIVALS_PER_YEAR, key)] = p.stats.arrivals / years
+        out[kpis.of(kpis.STARTS_PER_YEAR, key)] = p.stats.starts / years
+        out[kpis.of(kpis.WAIT_MEAN, key)] = p.stats.wait_sum / p.stats.starts if p.stats.starts else math.nan
         mean_hold = p.stats.hold_sum / p.stats.holds if p.stats.holds else math.nan
-        out[f"offered_load.{key}"] = p.stats.arrivals / window_days * mean_hold
-        out[f"unstable.{key}"] = float(is_unstable(b, capacity, in_care))
+        out[kpis.of(kpis.OFFERED_LOAD, key)] = p.stats.arrivals / window_days * mean_hold
+        out[kpis.of(kpis.UNSTABLE, key)] = float(is_unstable(b, capacity, in_care))
     out.update(_kind_totals(pools, out))
     return out
 
@@ -269,21 +262,18 @@ def _kind_totals(pools: dict, per_pool: dict[str, float]) -> dict[str, float]:
             groups.setdefault(kind_pool(p.name), []).append(p)
     out: dict[str, float] = {}
     for kind, members in groups.items():
-        def total(metric: str) -> float:
-            return float(sum(per_pool[f"{metric}.{p.name}"] for p in members))
-
-        for metric in ("waiting_list_mean", "waiting_list_end", "in_care_mean", "capacity", "arrivals_per_year",
-                       "starts_per_year", "offered_load"):
-            out[f"{metric}.{kind}"] = total(metric)
-        capacity, starts = out[f"capacity.{kind}"], sum(p.stats.starts for p in members)
-        out[f"utilisation.{kind}"] = out[f"in_care_mean.{kind}"] / capacity if capacity else math.nan
-        out[f"wait_mean.{kind}"] = sum(p.stats.wait_sum for p in members) / starts if starts else math.nan
+        for metric in kpis.tagged("summed"):  # levels, places, flows and loads add up
+            out[metric.of(kind)] = float(sum(per_pool[metric.of(p.name)] for p in members))
+        capacity, starts = out[kpis.of(kpis.CAPACITY, kind)], sum(p.stats.starts for p in members)
+        in_care = out[kpis.of(kpis.IN_CARE_MEAN, kind)]
+        out[kpis.of(kpis.UTILISATION, kind)] = in_care / capacity if capacity else math.nan
+        out[kpis.of(kpis.WAIT_MEAN, kind)] = sum(p.stats.wait_sum for p in members) / starts if starts else math.nan
         levels = [np.asarray([x[1:5] for x in p.stats.buckets], dtype=float).reshape(-1, 4) for p in members]
         if all(b.shape == levels[0].shape for b in levels):  # one time grid: the kind's levels are the sums
             summed = np.column_stack([levels[0][:, 0], *(sum(b[:, j] for b in levels) for j in (1, 2, 3))])
-            out[f"unstable.{kind}"] = float(is_unstable(summed, capacity, out[f"in_care_mean.{kind}"]))
+            out[kpis.of(kpis.UNSTABLE, kind)] = float(is_unstable(summed, capacity, in_care))
         else:
-            out[f"unstable.{kind}"] = max(per_pool[f"unstable.{p.name}"] for p in members)
+            out[kpis.of(kpis.UNSTABLE, kind)] = max(per_pool[kpis.of(kpis.UNSTABLE, p.name)] for p in members)
     return out
 
 
@@ -292,7 +282,7 @@ def growing_lists(runs: pd.DataFrame) -> dict[str, float]:
     table's order. A kind with several organisations (region.units) counts as one list, its total (``unstable.gi``, see
     :func:`_kind_totals`): the FTE that sim.size and sim.capacity vary is the kind's, and one organisation's small
     list wanders by more than the flag's threshold; its own flag (``unstable.gi[x]``) stays in the runs table."""
-    shares = {c.split(".", 1)[1]: float(runs[c].mean()) for c in runs.columns if c.startswith("unstable.")}
+    shares = {pool: float(runs[c].mean()) for c in runs.columns if (pool := kpis.pool_of(c, kpis.UNSTABLE)) is not None}
     return {p: f for p, f in shares.items() if kind_pool(p) == p and f >= 0.5}
 
 
@@ -320,41 +310,43 @@ def replication_kpis(fam: pd.DataFrame, pools: dict, norms: dict[str, float], wi
                                                        "vt_onderzoek_end", "rvdk_start", "court_request",
                                                        "gi_request", "gi_first_contact")}
     helped = fam["lead_time_help"]
-    k["families_per_year"] = len(fam) / years
-    k["lead_time_help_mean"] = _mean(helped)
-    k["lead_time_help_median"] = _q(helped, 0.5)
-    k["lead_time_help_p90"] = _q(helped, 0.9)
-    k["lead_time_measure_mean"] = _mean(fam["lead_time_measure"])
+    k[kpis.FAMILIES_PER_YEAR] = len(fam) / years
+    k[kpis.LEAD_TIME_HELP_MEAN] = _mean(helped)
+    k[kpis.LEAD_TIME_HELP_MEDIAN] = _q(helped, 0.5)
+    k[kpis.LEAD_TIME_HELP_P90] = _q(helped, 0.9)
+    k[kpis.LEAD_TIME_MEASURE_MEAN] = _mean(fam["lead_time_measure"])
     # to first contact under a measure: every family whose measure reached the GI gets there eventually, so the
     # ones still waiting at the end are censored observations, not absent ones (Kaplan-Meier)
     under_measure = fam["gi_request"].notna().to_numpy()
     contact = fam["gi_first_contact"].notna().to_numpy()[under_measure]
     waited = np.where(contact, fam["lead_time_measure"].to_numpy()[under_measure],
                       window_days - fam["arrival"].to_numpy()[under_measure])
-    k["lead_time_measure_p90"] = km_quantile(waited, contact, 0.9)
-    k["share_measure_waiting_at_end"] = float((~contact).mean()) if len(contact) else math.nan
-    k["share_reached_help"] = float(helped.notna().mean()) if len(fam) else math.nan
-    k["share_censored"] = float(fam["censored"].mean()) if len(fam) else math.nan
+    k[kpis.LEAD_TIME_MEASURE_P90] = km_quantile(waited, contact, 0.9)
+    k[kpis.SHARE_MEASURE_WAITING_AT_END] = float((~contact).mean()) if len(contact) else math.nan
+    k[kpis.SHARE_REACHED_HELP] = float(helped.notna().mean()) if len(fam) else math.nan
+    k[kpis.SHARE_CENSORED] = float(fam["censored"].mean()) if len(fam) else math.nan
     triage = (everyone["triage_end"] - everyone["arrival"])[in_window["triage_end"]]
-    k["share_triage_within_norm"] = _share_within(triage, norms["vt_triage_days"])
+    k[kpis.SHARE_TRIAGE_WITHIN_NORM] = _share_within(triage, norms[kpis.norm(kpis.SHARE_TRIAGE_WITHIN_NORM)])
     vt_onderzoek = (everyone["vt_onderzoek_end"] - everyone["triage_end"])[in_window["vt_onderzoek_end"]]
-    k["share_vt_onderzoek_within_norm"] = _share_within(vt_onderzoek, norms["vt_onderzoek_days"])
+    k[kpis.SHARE_VT_ONDERZOEK_WITHIN_NORM] = _share_within(vt_onderzoek,
+                                                       norms[kpis.norm(kpis.SHARE_VT_ONDERZOEK_WITHIN_NORM)])
     rvdk_wait = (everyone["rvdk_start"] - everyone["rvdk_request"])[in_window["rvdk_start"]]
-    k["rvdk_wait_mean"] = _mean(rvdk_wait)
-    k["share_rvdk_wait_within_norm"] = _share_within(rvdk_wait, norms["rvdk_wait_days"])
+    k[kpis.RVDK_WAIT_MEAN] = _mean(rvdk_wait)
+    k[kpis.SHARE_RVDK_WAIT_WITHIN_NORM] = _share_within(rvdk_wait, norms[kpis.norm(kpis.SHARE_RVDK_WAIT_WITHIN_NORM)])
     gi_wait = (everyone["gi_first_contact"] - everyone["gi_request"])[in_window["gi_first_contact"]]
-    k["gi_wait_mean"] = _mean(gi_wait)
-    k["share_gi_within_norm"] = _share_within(gi_wait, norms["gi_first_contact_days"])
+    k[kpis.GI_WAIT_MEAN] = _mean(gi_wait)
+    k[kpis.SHARE_GI_WITHIN_NORM] = _share_within(gi_wait, norms[kpis.norm(kpis.SHARE_GI_WITHIN_NORM)])
     regular = fam["measure"].isin(["ots", "ots_uhp", "voogdij"]) & (fam["colour"] != "rood")
-    k["share_chain_within_norm"] = _share_within(fam.loc[regular, "lead_time_measure"], norms["chain_days"])
+    k[kpis.SHARE_CHAIN_WITHIN_NORM] = _share_within(fam.loc[regular, "lead_time_measure"],
+                                                norms[kpis.norm(kpis.SHARE_CHAIN_WITHIN_NORM)])
     for col in ("handoffs", "stories_told", "intakes", "intake_hours", "meeting_hours", "consult_hours", "staff_hours"):
         k[f"{col}_per_family"] = float(fam[col].mean()) if len(fam) else math.nan
     children = everyone["n_children"]
-    k["vt_meldingen_per_year"] = float(in_window["triage_start"].sum()) / years
-    k["vt_onderzoeken_per_year"] = float(in_window["vt_onderzoek_start"].sum()) / years
-    k["rvdk_onderzoeken_per_year"] = float(children[in_window["rvdk_start"]].sum()) / years
-    k["verzoeken_per_year"] = float(children[in_window["court_request"]].sum()) / years
-    k["new_measures_per_year"] = float(children[in_window["gi_request"]].sum()) / years
+    k[kpis.VT_MELDINGEN_PER_YEAR] = float(in_window["triage_start"].sum()) / years
+    k[kpis.VT_ONDERZOEKEN_PER_YEAR] = float(in_window["vt_onderzoek_start"].sum()) / years
+    k[kpis.RVDK_ONDERZOEKEN_PER_YEAR] = float(children[in_window["rvdk_start"]].sum()) / years
+    k[kpis.VERZOEKEN_PER_YEAR] = float(children[in_window["court_request"]].sum()) / years
+    k[kpis.NEW_MEASURES_PER_YEAR] = float(children[in_window["gi_request"]].sum()) / years
     if "vt_unit" in everyone.columns:
         k.update(_unit_kpis(everyone, in_window, norms))
     k.update(pool_kpis(pools, window_days))
@@ -370,51 +362,16 @@ def _unit_kpis(everyone: pd.DataFrame, in_window: dict[str, pd.Series], norms: d
     gi_wait = everyone["gi_first_contact"] - everyone["gi_request"]
     for unit in sorted(u for u in everyone["vt_unit"].unique() if u):
         mine = everyone["vt_unit"] == unit
-        out[f"share_triage_within_norm[{unit}]"] = _share_within(triage[mine & in_window["triage_end"]],
-                                                                 norms["vt_triage_days"])
-        out[f"share_vt_onderzoek_within_norm[{unit}]"] = _share_within(
-            onderzoek[mine & in_window["vt_onderzoek_end"]], norms["vt_onderzoek_days"])
+        out[unit_pool(kpis.SHARE_TRIAGE_WITHIN_NORM, unit)] = _share_within(
+            triage[mine & in_window["triage_end"]], norms[kpis.norm(kpis.SHARE_TRIAGE_WITHIN_NORM)])
+        out[unit_pool(kpis.SHARE_VT_ONDERZOEK_WITHIN_NORM, unit)] = _share_within(
+            onderzoek[mine & in_window["vt_onderzoek_end"]], norms[kpis.norm(kpis.SHARE_VT_ONDERZOEK_WITHIN_NORM)])
     for unit in sorted(u for u in everyone["gi_unit"].unique() if u):
         mine = everyone["gi_unit"] == unit
-        out[f"gi_wait_mean[{unit}]"] = _mean(gi_wait[mine & in_window["gi_first_contact"]])
-        out[f"share_gi_within_norm[{unit}]"] = _share_within(gi_wait[mine & in_window["gi_first_contact"]],
-                                                             norms["gi_first_contact_days"])
+        out[unit_pool(kpis.GI_WAIT_MEAN, unit)] = _mean(gi_wait[mine & in_window["gi_first_contact"]])
+        out[unit_pool(kpis.SHARE_GI_WITHIN_NORM, unit)] = _share_within(gi_wait[mine & in_window["gi_first_contact"]],
+                                                                   norms[kpis.norm(kpis.SHARE_GI_WITHIN_NORM)])
     return out
-
-
-KPI_INFO: dict[str, KPI] = {
-    "lead_time_help_mean": KPI("lead_time_help_mean", "days", "melding -> start of help (buurtteam, team or GI), mean"),
-    "lead_time_help_median": KPI("lead_time_help_median", "days", "melding -> start of help, median"),
-    "lead_time_help_p90": KPI("lead_time_help_p90", "days", "melding -> start of help, 90th percentile"),
-    "lead_time_measure_mean": KPI("lead_time_measure_mean", "days", "melding -> first contact with the jeugdbeschermer, mean"),
-    "lead_time_measure_p90": KPI("lead_time_measure_p90", "days", "melding -> first contact with the jeugdbeschermer, p90 (Kaplan-Meier: families still waiting at the end count as censored)"),
-    "share_measure_waiting_at_end": KPI("share_measure_waiting_at_end", "share", "families with a measure still waiting for first contact at the end of the run"),
-    "share_triage_within_norm": KPI("share_triage_within_norm", "share", "veiligheidsbeoordeling within 5 werkdagen (7 days)"),
-    "share_vt_onderzoek_within_norm": KPI("share_vt_onderzoek_within_norm", "share", "VT onderzoek within 10 weeks"),
-    "share_rvdk_wait_within_norm": KPI("share_rvdk_wait_within_norm", "share", "Raad starts within 10 days"),
-    "share_gi_within_norm": KPI("share_gi_within_norm", "share", "GI first contact within the norm after the measure"),
-    "share_chain_within_norm": KPI("share_chain_within_norm", "share", "melding -> jeugdbeschermer within the sum of norms (152 days)"),
-    "rvdk_wait_mean": KPI("rvdk_wait_mean", "days", "wait for the Raad to start, mean"),
-    "gi_wait_mean": KPI("gi_wait_mean", "days", "measure -> first contact at the GI, mean"),
-    "handoffs_per_family": KPI("handoffs_per_family", "count", "hand-offs between organisations per episode"),
-    "stories_told_per_family": KPI("stories_told_per_family", "count", "times the family tells its story, per episode"),
-    "staff_hours_per_family": KPI("staff_hours_per_family", "hours", "intake, meeting and consult hours per episode"),
-    "vt_meldingen_per_year": KPI("vt_meldingen_per_year", "per year", "meldingen assessed by Veilig Thuis (episodes)"),
-    "rvdk_onderzoeken_per_year": KPI("rvdk_onderzoeken_per_year", "children/year", "beschermingsonderzoeken started"),
-    "verzoeken_per_year": KPI("verzoeken_per_year", "children/year", "requests to the kinderrechter"),
-    "new_measures_per_year": KPI("new_measures_per_year", "children/year", "measures reaching the GI"),
-}
-
-
-def unit_of(kpi: str) -> str:
-    if kpi in KPI_INFO:
-        return KPI_INFO[kpi].unit
-    if kind_pool(kpi) in KPI_INFO:  # a KPI per organisation of a kind: share_gi_within_norm[william_schrikker]
-        return KPI_INFO[kind_pool(kpi)].unit
-    head = kpi.split(".", 1)[0]
-    return {"waiting_list_mean": "cases", "waiting_list_end": "cases", "in_care_mean": "cases", "capacity": "places",
-            "utilisation": "share", "arrivals_per_year": "cases/year", "starts_per_year": "cases/year",
-            "wait_mean": "days", "offered_load": "cases", "unstable": "flag"}.get(head, "")
 
 
 # ====================================================================== over replications
@@ -437,7 +394,7 @@ def confidence_interval(values: np.ndarray, level: float = 0.95) -> tuple[float,
 def clip_interval(kpi: str, values: np.ndarray, lo: float, hi: float) -> tuple[float, float]:
     """A t-interval is symmetric; a share cannot leave [0, 1], and a KPI that cannot be negative (a count, a time)
     cannot have a negative lower bound."""
-    if unit_of(kpi) in ("share", "flag"):
+    if kpis.unit(kpi) in (kpis.SHARE, kpis.FLAG):
         return max(lo, 0.0), min(hi, 1.0)
     if np.nanmin(values, initial=0.0) >= 0:
         return max(lo, 0.0), hi
@@ -471,7 +428,7 @@ def summarise(runs: pd.DataFrame, keys: tuple[str, ...] = ("scenario",)) -> pd.D
             values = group[kpi].to_numpy(dtype=float)
             mean, lo, hi, sd = confidence_interval(values)
             lo, hi = clip_interval(kpi, values, lo, hi)
-            rows.append((*key_vals, kpi, unit_of(kpi), mean, lo, hi, sd, int(group[kpi].notna().sum()),
-                         KPI_INFO[kpi].description if kpi in KPI_INFO else ""))
+            rows.append((*key_vals, kpi, kpis.unit(kpi), mean, lo, hi, sd, int(group[kpi].notna().sum()),
+                         kpis.description(kpi)))
     return pd.DataFrame.from_records(rows, columns=[*keys, "kpi", "unit", "mean", "ci_low", "ci_high", "sd",
                                                     "n_replications", "description"])

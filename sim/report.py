@@ -35,7 +35,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from sim import output
+from sim import kpis, output
 from sim.plots import figures as F
 from sim.plots import style
 from sim.plots.style import term
@@ -44,16 +44,9 @@ CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 REPORT = "report.html"
 OPTIONAL_TABLES = ("sizing.csv", "capacity.csv", "backlog_drain.csv")  # docs/model.md, "Output tables"
 
-# The key figures a reader sees first (every KPI is in the full table below them).
-HEADLINE: tuple[str, ...] = (
-    "lead_time_help_mean", "lead_time_help_median", "lead_time_help_p90", "lead_time_measure_mean",
-    "share_triage_within_norm", "share_vt_onderzoek_within_norm", "share_rvdk_wait_within_norm",
-    "share_gi_within_norm", "share_chain_within_norm", "rvdk_wait_mean", "gi_wait_mean", "handoffs_per_family",
-    "stories_told_per_family", "staff_hours_per_family", "vt_meldingen_per_year", "rvdk_onderzoeken_per_year",
-    "new_measures_per_year",
-)
-SWEEP_KPIS: tuple[str, ...] = ("lead_time_help_mean", "lead_time_help_p90", "lead_time_measure_mean",
-                               "share_chain_within_norm", "stories_told_per_family")
+# The key figures a reader sees first (every KPI is in the full table below them), and a sweep's columns
+HEADLINE: tuple[str, ...] = kpis.names("headline")
+SWEEP_KPIS: tuple[str, ...] = kpis.names("swept")
 
 
 class ReportError(Exception):
@@ -598,10 +591,7 @@ def render(results: Results, lang: str = "en") -> str:
         parts.append(kpi_table(results.summary, lang, HEADLINE, table_id="key-figures"))
     elif results.kind == "comparison":
         parts.append(comparison_key_table({n: w.summary for n, w in results.workflows.items()}, HEADLINE, lang))
-        from sim.compare import PRINTED
-
-        main = [*PRINTED, *sorted(k for k in results.comparison["kpi"].astype(str).unique()
-                                  if k.startswith("waiting_list_org.")), "fte_total"]
+        main = kpis.rows("compared", results.comparison["kpi"].astype(str).unique())
         parts.append(f"<h2>{term('r.paired', lang)}</h2><p>{_e(term('r.paired.note', lang))}</p>"
                      + paired_table(results.comparison, lang, main)
                      + f"<details><summary>{term('r.paired.all', lang)}</summary>"
@@ -677,10 +667,11 @@ def _warnings(results: Results, meta: F.Meta) -> list[str]:
 
     out: list[str] = []
     if results.kind == "sweep":
-        flags = [c for c in results.summary.columns if c.startswith("unstable.") and c.endswith(".mean")]
+        unstable = kpis.get(kpis.UNSTABLE).prefix
+        flags = [c for c in results.summary.columns if c.startswith(unstable) and c.endswith(".mean")]
         bad = results.summary[results.summary[flags].ge(0.5).any(axis=1)] if flags else results.summary.iloc[:0]
         for _, r in bad.iterrows():
-            pools = [c[len("unstable."):-len(".mean")] for c in flags if r[c] >= 0.5]
+            pools = [c[len(unstable):-len(".mean")] for c in flags if r[c] >= 0.5]
             out.append(f"{r['point']}: UNSTABLE or SATURATED: {', '.join(pools)}")
     else:
         for name, wf in results.workflows.items():

@@ -59,6 +59,7 @@ import pandas as pd
 from scipy import special
 
 from sim import analytic
+from sim import kpis as kpi_registry
 
 # ====================================================================== path components
 
@@ -588,32 +589,20 @@ class Mixture:
         return np.where(finite_mass >= q - 1e-12, hi, np.inf)
 
 
-LEAD_KPIS = {"lead_time": "lead_time_help", "lead_time_measure": "lead_time_measure"}
-
-
-def quantile_name(base: str, q: float | None) -> str:
-    """KPI name as the simulation writes it: ``lead_time_help_p90``, ``_median`` for 0.5, ``_mean`` for None."""
-    if q is None:
-        return f"{base}_mean"
-    if abs(q - 0.5) < 1e-12:
-        return f"{base}_median"
-    pct = q * 100
-    return f"{base}_p{pct:g}".replace(".", "_")
-
-
 def kpis(fm: FlowModel, stats: Mapping[Wait, WaitStats], shape, quantiles: tuple[float, ...] = (0.9,)
          ) -> dict[str, np.ndarray]:
-    """Analytic values of the simulation's KPIs (sim/metrics.py names) on the grid."""
+    """Analytic values of the simulation's KPIs (sim/metrics.py names) on the grid. (This function's name is why
+    the registry is imported here as ``kpi_registry``.)"""
     out: dict[str, np.ndarray] = {}
     mix = {k: Mixture.of(g, stats, shape) for k, g in fm.times.items()}
-    for base in ("lead_time_help", "lead_time_measure"):
+    for base in kpi_registry.LEAD_TIMES.values():
         m = mix.get(base)
         if m is None:
             continue
-        out[f"{base}_mean"] = m.mean_value()
+        out[kpi_registry.quantile_name(base, None)] = m.mean_value()
         for q in quantiles:
-            out[quantile_name(base, q)] = m.quantile(q)
-    for name, kpi in (("rvdk_wait", "rvdk_wait_mean"), ("gi_wait", "gi_wait_mean")):
+            out[kpi_registry.quantile_name(base, q)] = m.quantile(q)
+    for name, kpi in (("rvdk_wait", kpi_registry.RVDK_WAIT_MEAN), ("gi_wait", kpi_registry.GI_WAIT_MEAN)):
         if mix.get(name) is not None:
             out[kpi] = mix[name].mean_value()
     for kpi, (duration, norm) in fm.norms.items():
@@ -651,10 +640,10 @@ def screen_grid(model: Any, fte_grid: Mapping[str, np.ndarray], scale: np.ndarra
         r = pools[p]
         cols[f"slots.{p}"] = r.slots.ravel()
         cols[f"load.{p}"] = r.load.ravel()
-        cols[f"utilisation.{p}"] = r.utilisation.ravel()
+        cols[kpi_registry.of(kpi_registry.UTILISATION, p)] = r.utilisation.ravel()
         cols[f"pressure.{p}"] = r.pressure.ravel()
         cols[f"stable.{p}"] = r.stable.ravel()
-        cols[f"wait_mean.{p}"] = r.unit_wait(crisis_units[p]).ravel()
+        cols[kpi_registry.of(kpi_registry.WAIT_MEAN, p)] = r.unit_wait(crisis_units[p]).ravel()
         cols[f"wait_mean_mmc.{p}"] = r.wait_mm.ravel()
     cols.update(_kind_columns(pools, crisis_units))
     for k, v in kpis(fm, stats, shape, quantiles).items():
@@ -681,11 +670,12 @@ def _kind_columns(pools: Mapping[str, PoolResult], crisis_units: Mapping[str, np
             waited = sum(np.where(r.arrivals > 0, r.arrivals * r.unit_wait(crisis_units[n]), 0.0) for n, r in members)
             out[f"slots.{kind}"] = slots.ravel()
             out[f"load.{kind}"] = load.ravel()
-            out[f"utilisation.{kind}"] = np.where(slots > 0, load / np.where(slots > 0, slots, 1),
-                                                  np.where(load > 0, np.inf, 0.0)).ravel()
+            out[kpi_registry.of(kpi_registry.UTILISATION, kind)] = np.where(
+                slots > 0, load / np.where(slots > 0, slots, 1), np.where(load > 0, np.inf, 0.0)).ravel()
             out[f"pressure.{kind}"] = np.max([r.pressure for _, r in members], axis=0).ravel()
             out[f"stable.{kind}"] = np.all([r.stable for _, r in members], axis=0).ravel()
-            out[f"wait_mean.{kind}"] = np.where(arrivals > 0, waited / np.where(arrivals > 0, arrivals, 1), 0.0).ravel()
+            out[kpi_registry.of(kpi_registry.WAIT_MEAN, kind)] = np.where(
+                arrivals > 0, waited / np.where(arrivals > 0, arrivals, 1), 0.0).ravel()
     return out
 
 
@@ -768,8 +758,7 @@ def main(argv: list[str] | None = None) -> None:
               f"(steady state; docs/validation.md says where it holds)")
         print(screen(model, fm).drop(columns=["organisation"]).to_string(index=False))
         row = screen_grid(model, {}, fm=fm).iloc[0]
-        for k in ("lead_time_help_mean", "lead_time_help_p90", "lead_time_measure_mean", "lead_time_measure_p90",
-                  "rvdk_wait_mean", "gi_wait_mean", *fm.norms):
+        for k in (*kpi_registry.names("screened"), *fm.norms):
             if k in row.index:
                 print(f"{k:<34} {row[k]:>10.3g}")
         print(f"{'stable':<34} {str(bool(row['stable'])):>10}   (highest load per usable place: {row['bottleneck']})")

@@ -64,15 +64,14 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from sim import config as config_mod
-from sim import app, metrics, output, runner, screening
+from sim import app, kpis, metrics, output, runner, screening
 from sim.entities import kind_pool
 from sim.config import ConfigError, Model, validate
 from sim.metrics import confidence_interval
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
-LEAD = {"lead_time": "lead_time_help", "lead_time_measure": "lead_time_measure"}
-SHARES = ("share_triage_within_norm", "share_vt_onderzoek_within_norm", "share_rvdk_wait_within_norm",
-          "share_gi_within_norm", "share_chain_within_norm")
+LEAD = kpis.LEAD_TIMES  # target.kpi -> the duration whose mean or quantile is the KPI
+SHARES = kpis.names("sizable")
 KPIS = (*LEAD, *SHARES)
 RAISE = (0.05, 0.10, 0.20, 0.40, 0.80)  # simulation: raise the failing organisations by these shares until it meets
 PASSES = 8  # simulation: at most this many passes of per-organisation bisection and repair
@@ -134,7 +133,7 @@ def parse_target(t: Any, fm: screening.FlowModel) -> Target:
             if not 0.0 < quantile < 1.0:
                 raise ConfigError(f"target.quantile = {t.quantile!r} (must lie strictly between 0 and 1, e.g. 0.9; "
                                   f"null for the mean)")
-        kpi = screening.quantile_name(LEAD[t.kpi], quantile)
+        kpi = kpis.quantile_name(LEAD[t.kpi], quantile)
         lower = True
     else:
         if t.days is not None or t.quantile is not None:
@@ -146,7 +145,7 @@ def parse_target(t: Any, fm: screening.FlowModel) -> Target:
         threshold = _number("target.share", t.share)
         if not 0.0 < threshold <= 1.0:
             raise ConfigError(f"target.share = {t.share!r} (must be a share, 0 < share <= 1)")
-        kpi, lower = t.kpi, False
+        kpi, lower = t.kpi, kpis.get(t.kpi).lower_is_better
     confidence = _number("target.confidence", t.confidence)
     if not 0.5 <= confidence < 1.0:
         raise ConfigError(f"target.confidence = {t.confidence!r} (must lie in [0.5, 1), e.g. 0.95)")

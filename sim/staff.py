@@ -27,6 +27,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from sim import kpis
 from sim.config import STAFFED_ORGS, ConfigError, Staffing, non_negative, positive, probability
 
 
@@ -194,8 +195,8 @@ class StaffController:
                     paper += p * (hi - lo)
                     avail += a * (hi - lo)
                     total += hi - lo
-            out[f"paper_fte_mean.{org}"] = paper / total if total else math.nan
-            out[f"available_fte_mean.{org}"] = avail / total if total else math.nan
+            out[kpis.of(kpis.PAPER_FTE_MEAN, org)] = paper / total if total else math.nan
+            out[kpis.of(kpis.AVAILABLE_FTE_MEAN, org)] = avail / total if total else math.nan
         return out
 
 

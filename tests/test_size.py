@@ -156,7 +156,7 @@ def test_a_target_file_documents_every_value():
 
 
 def test_kpi_names_follow_the_simulation():
-    from sim.screening import quantile_name
+    from sim.kpis import quantile_name
 
     assert quantile_name("lead_time_help", 0.9) == "lead_time_help_p90"
     assert quantile_name("lead_time_help", None) == "lead_time_help_mean"

@@ -36,6 +36,7 @@ from matplotlib.patches import Patch
 from matplotlib.patheffects import withStroke
 from scipy import stats
 
+from sim import kpis
 from sim.plots import style
 from sim.plots.style import Chart, term
 
@@ -406,8 +407,9 @@ def handoffs_stories(summaries: Mapping[str, pd.DataFrame], families: Mapping[st
         width = 0.8 / max(len(wfs), 1)
         plotted = []
         for i, wf in enumerate(wfs):
-            vals = [_summary_row(summaries[wf], k) for k in ("handoffs_per_family", "stories_told_per_family")]
-            plotted += [(wf, k, *v) for k, v in zip(("handoffs_per_family", "stories_told_per_family"), vals)]
+            told = (kpis.HANDOFFS_PER_FAMILY, kpis.STORIES_TOLD_PER_FAMILY)
+            vals = [_summary_row(summaries[wf], k) for k in told]
+            plotted += [(wf, k, *v) for k, v in zip(told, vals)]
             x = np.arange(2) + (i - (len(wfs) - 1) / 2) * width
             colour = style.workflow_colour(wf)
             left.bar(x, [v[0] for v in vals], width, color=_tint(colour, BAR_TINT), hatch=style.workflow_hatch(wf),
@@ -463,9 +465,9 @@ def _errorbars(ax, x: Sequence[float], vals: Sequence[tuple[float, float, float]
 
 HOUR_PARTS: tuple[tuple[str, str, float, str], ...] = (
     # (KPI, legend term, tint of the workflow colour, hatch)
-    ("intake_hours_per_family", "lg.intake", 0.0, ""),
-    ("meeting_hours_per_family", "lg.meeting", 0.45, "//"),
-    ("consult_hours_per_family", "lg.consult", 0.75, ".."),
+    (kpis.INTAKE_HOURS_PER_FAMILY, "lg.intake", 0.0, ""),
+    (kpis.MEETING_HOURS_PER_FAMILY, "lg.meeting", 0.45, "//"),
+    (kpis.CONSULT_HOURS_PER_FAMILY, "lg.consult", 0.75, ".."),
 )
 
 
@@ -488,7 +490,7 @@ def staff_hours(summaries: Mapping[str, pd.DataFrame], meta: Meta) -> Chart:
                     continue
                 ax.barh(y[j], value, 0.6, left=left, color=_tint(colour, tint), hatch=hatch, edgecolor="white")
                 left += value
-            total = _summary_row(summaries[wf], "staff_hours_per_family")
+            total = _summary_row(summaries[wf], kpis.STAFF_HOURS_PER_FAMILY)
             _errorbars(ax, [y[j]], [total], horizontal=True)
             if math.isfinite(total[0]):
                 ax.annotate(style.fmt_number(total[0], lang, 1) + (" h" if lang == "en" else " u"),
@@ -504,23 +506,31 @@ def staff_hours(summaries: Mapping[str, pd.DataFrame], meta: Meta) -> Chart:
         _finish(fig, term("t.staff_hours", lang), meta, band="ft.bars",
                 legend=(parts + [whisker], [term(k, lang) for _, k, _, _ in HOUR_PARTS] + [term("lg.total_ci", lang)], 2))
     data = pd.DataFrame([(wf, kpi, *_summary_row(summaries[wf], kpi)) for wf in wfs[::-1]
-                         for kpi in [k for k, _, _, _ in HOUR_PARTS] + ["staff_hours_per_family"]],
+                         for kpi in [k for k, _, _, _ in HOUR_PARTS] + [kpis.STAFF_HOURS_PER_FAMILY]],
                         columns=["workflow", "kpi", "mean", "ci_low", "ci_high"])
     return Chart("staff_hours", fig, meta.caption("cap.staff_hours"), alt=term("t.staff_hours", lang), data=data)
 
 
 # ====================================================================== 5. paired comparison of workflows
 
-PAIRED_GROUPS: tuple[tuple[str, tuple[str, ...], float, int], ...] = (
-    # (group title term, KPIs, factor for display, direction: +1 higher is better, -1 lower is better).
-    # The headline measures only: every KPI's paired difference is in comparison.csv and in the report's table;
-    # waiting lists per organisation and the hours by kind have their own charts.
-    ("t.group.days", ("lead_time_help_mean", "lead_time_help_p90", "lead_time_measure_mean"), 1.0, -1),
-    ("t.group.share", ("share_triage_within_norm", "share_vt_onderzoek_within_norm", "share_rvdk_wait_within_norm",
-                       "share_gi_within_norm", "share_chain_within_norm"), 100.0, +1),
-    ("t.group.count", ("handoffs_per_family", "stories_told_per_family"), 1.0, -1),
-    ("t.group.hours", ("staff_hours_per_family",), 1.0, -1),
-)
+def _paired_groups() -> tuple[tuple[str, tuple[str, ...], float, int], ...]:
+    """(group title term, KPIs, factor for display, direction: +1 higher is better, -1 lower is better): the KPIs
+    tagged ``paired`` (sim/kpis.py), one panel per unit in their order. The headline measures only: every KPI's
+    paired difference is in comparison.csv and in the report's table; waiting lists per organisation and the hours
+    by kind have their own charts."""
+    by_unit: dict[str, list[kpis.KPI]] = {}
+    for k in kpis.tagged("paired"):
+        by_unit.setdefault(k.unit, []).append(k)
+    groups = []
+    for unit, members in by_unit.items():
+        if len({k.better for k in members}) != 1 or not members[0].better:
+            raise ValueError(f"paired KPIs in {unit} need one direction: {[k.name for k in members]}")
+        groups.append((f"t.group.{unit}", tuple(k.name for k in members), 100.0 if unit == kpis.SHARE else 1.0,
+                       +1 if members[0].better == kpis.HIGHER else -1))
+    return tuple(groups)
+
+
+PAIRED_GROUPS = _paired_groups()
 COMPARISON_COLUMNS = ("workflow", "baseline", "kpi", "mean_baseline", "mean_workflow", "diff_mean", "diff_ci_low",
                       "diff_ci_high")
 
@@ -627,15 +637,16 @@ def _sweep_frame(summary: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
 
 
 def _kpi_axis(kpi: str, lang: str) -> str:
-    return term("ax.p90_days", lang) if kpi == "lead_time_help_p90" else style.kpi_label(kpi, lang)
+    return term("ax.p90_days", lang) if kpi == kpis.LEAD_TIME_HELP_P90 else style.kpi_label(kpi, lang)
 
 
 def _kpi_name(base: str, kpi: str) -> str:
     """File name of a sweep chart: the default KPI keeps the plain name, another KPI is named in it."""
-    return base if kpi == "lead_time_help_p90" else f"{base}.{kpi}"
+    return base if kpi == kpis.LEAD_TIME_HELP_P90 else f"{base}.{kpi}"
 
 
-def p90_against_fte(summary: pd.DataFrame, meta: Meta, kpi: str = "lead_time_help_p90", x_key: str | None = None) -> Chart:
+def p90_against_fte(summary: pd.DataFrame, meta: Meta, kpi: str = kpis.LEAD_TIME_HELP_P90,
+                    x_key: str | None = None) -> Chart:
     """The KPI (default: days within which 90 % of families get help) against the swept FTE of one organisation:
     a line per workflow with its 95 % band, one panel per value of the other swept keys (e.g. caseload norm)."""
     lang = meta.lang
@@ -676,12 +687,12 @@ def p90_against_fte(summary: pd.DataFrame, meta: Meta, kpi: str = "lead_time_hel
         top = np.nanmax(np.concatenate([df[mean_c].to_numpy(dtype=float), df[high_c].to_numpy(dtype=float)]))
         axes[0][0].set_ylim(0, 1.05 * top if np.isfinite(top) and top > 0 else 1.0)
         for ax in axes[:, 0]:
-            ax.set_ylabel(textwrap.fill(term("ax.p90_days", lang), 34) if kpi == "lead_time_help_p90"
+            ax.set_ylabel(textwrap.fill(term("ax.p90_days", lang), 34) if kpi == kpis.LEAD_TIME_HELP_P90
                           else term("u.days", lang).capitalize(), fontsize=10)
         for j in range(len(groups), nrows * ncols):
             axes[j // ncols][j % ncols].set_visible(False)
         names = list(seen)
-        _finish(fig, term("t.p90_fte", lang) if kpi == "lead_time_help_p90" else
+        _finish(fig, term("t.p90_fte", lang) if kpi == kpis.LEAD_TIME_HELP_P90 else
                 term("t.kpi_fte", lang, kpi=style.kpi_label(kpi, lang)), meta,
                 legend=([seen[w] for w in names] + [Patch(facecolor=style.LIGHT_GREY)],
                         [style.workflow_label(w, lang) for w in names] + [term("lg.band", lang)],
@@ -710,7 +721,7 @@ def _facet_label(key: str, value, lang: str) -> str:
     return f"{key} = {v}"
 
 
-def staffing_heatmap(summary: pd.DataFrame, meta: Meta, kpi: str = "lead_time_help_p90") -> Chart:
+def staffing_heatmap(summary: pd.DataFrame, meta: Meta, kpi: str = kpis.LEAD_TIME_HELP_P90) -> Chart:
     """Mean KPI for every (FTE, caseload norm) of one organisation, one panel per workflow, the value written in
     every cell. Colour: cividis (dark = short), one scale for all panels; logarithmic when values span more
     than a factor 10."""
@@ -769,7 +780,7 @@ def staffing_heatmap(summary: pd.DataFrame, meta: Meta, kpi: str = "lead_time_he
         bar.set_label(textwrap.fill(_kpi_axis(kpi, lang), 40), fontsize=9.5)
         bar.ax.yaxis.set_major_formatter(style.number_formatter(lang))
         bar.ax.yaxis.set_minor_formatter(style.number_formatter(lang))
-        _finish(fig, term("t.heatmap", lang) if kpi == "lead_time_help_p90" else
+        _finish(fig, term("t.heatmap", lang) if kpi == kpis.LEAD_TIME_HELP_P90 else
                 term("t.kpi_heatmap", lang, kpi=style.kpi_label(kpi, lang)), meta, band="")
     return Chart(_kpi_name("staffing_heatmap", kpi), fig,
                  meta.caption("cap.heatmap", kpi=_kpi_axis(kpi, lang), org=style.org_label(org, lang)),
@@ -803,16 +814,17 @@ SIZING = TableSpec("sizing.csv", ("organisation", "fte_today", "fte_needed", "kp
                    ("workflow", "kpi_one_less_mean", "kpi_one_less_ci_low", "kpi_one_less_ci_high"))
 
 
-def capacity_from_sweep(summary: pd.DataFrame, kpi: str = "lead_time_help_p90") -> pd.DataFrame:
+def capacity_from_sweep(summary: pd.DataFrame, kpi: str = kpis.LEAD_TIME_HELP_P90) -> pd.DataFrame:
     """The capacity table (:data:`CAPACITY`) from a sweep over ``demand.scale``: per workflow and demand, the KPI's
     mean and CI, and ``unstable`` when any organisation's waiting list kept growing in at least half of the
     replications (the runs' ``unstable.<pool>`` flags, sim/metrics.is_unstable)."""
     if "demand.scale" not in summary.columns:
         raise FigureDataError("sweep_summary.csv: demand.scale is not swept (no capacity curve)")
     mean_c, low_c, high_c = _kpi_cols(summary, kpi)
-    flags = [c for c in summary.columns if c.startswith("unstable.") and c.endswith(".mean")]
+    prefix = kpis.get(kpis.UNSTABLE).prefix
+    flags = [c for c in summary.columns if c.startswith(prefix) and c.endswith(".mean")]
     unstable = summary[flags].ge(0.5).any(axis=1) if flags else pd.Series(False, index=summary.index)
-    bottleneck = summary[flags].idxmax(axis=1).str.slice(len("unstable."), -len(".mean")).where(unstable, "") \
+    bottleneck = summary[flags].idxmax(axis=1).str.slice(len(prefix), -len(".mean")).where(unstable, "") \
         if flags else pd.Series("", index=summary.index)
     return pd.DataFrame({"workflow": _workflow_col(summary), "demand_scale": summary["demand.scale"].astype(float),
                          "kpi": kpi, "mean": summary[mean_c], "ci_low": summary[low_c], "ci_high": summary[high_c],

@@ -29,6 +29,8 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from sim import kpis
+
 LANGS: tuple[str, ...] = ("en", "nl")
 
 # ====================================================================== colours (Okabe-Ito)
@@ -487,8 +489,9 @@ def kpi_label(kpi: str, lang: str) -> str:
     """Readable name of a KPI column (``waiting_list_org.gi`` -> 'Waiting list, Youth protection agency (GI)')."""
     if has_term(f"kpi.{kpi}"):
         return term(f"kpi.{kpi}", lang)
-    if kpi.startswith("waiting_list_org."):
-        return term("kpi.waiting_list_org", lang, org=org_label(kpi.split(".", 1)[1], lang))
+    org = kpis.pool_of(kpi, kpis.WAITING_LIST_ORG)
+    if org is not None:
+        return term("kpi.waiting_list_org", lang, org=org_label(org, lang))
     return kpi
 
 

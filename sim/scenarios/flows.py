@@ -34,6 +34,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from sim import kpis
 from sim.entities import unit_pool
 from sim.screening import ONE, Fixed, FlowModel, NotAvailable, PoolInfo, Trace, Wait, collect, min_moments, split
 
@@ -344,11 +345,7 @@ class SequentialTwin:
             "rvdk_wait": lambda t: t.stages.get("rvdk_wait"),
             "gi_wait": lambda t: t.stages.get("gi_wait"),
         }
-        share_norms = {"share_triage_within_norm": ("triage", norms["vt_triage_days"]),
-                       "share_vt_onderzoek_within_norm": ("vt_onderzoek", norms["vt_onderzoek_days"]),
-                       "share_rvdk_wait_within_norm": ("rvdk_wait", norms["rvdk_wait_days"]),
-                       "share_gi_within_norm": ("gi_wait", norms["gi_first_contact_days"]),
-                       "share_chain_within_norm": ("chain", norms["chain_days"])}
+        share_norms = {k.name: (k.duration, norms[k.norm]) for k in kpis.normed()}
         fte_today = {org: s.fte for org, s in self.m.staffing.items()}
         return collect(self.workflow, self.paths(), self.pools(), times, share_norms, fte_today, self.places,
                        self.entry_rates())
