@@ -57,6 +57,12 @@ def _set_fields(schema: Any) -> list[str]:
 
 
 def build_scenario(schema: Any, staffing: Mapping[str, Any] | None = None) -> Scenario:
+    package = getattr(schema, "package", None)
+    if package:  # a workflow package that lives outside sim/scenarios/ (registry.load)
+        try:
+            registry.load(str(package))
+        except (ImportError, LookupError) as err:
+            raise ConfigError(f"scenario.package = {package!r} ({err})") from None
     name = schema.name
     spec = registry.get(name)
     if spec is None:
