@@ -3,7 +3,7 @@
 Read beside seed 002 ("Hoe werkt het als we onze blik verbreden naar de gezins- en volwassenenproblematiek? En
 als we alle partners uit de keten gewoon in een wijkgericht team zetten?"; "Waarom zou je hulpverlening
 inzetten, als schulden blijven? Dan is er een grote oorzaak nog steeds niet weggenomen") and domain.md 1e (police:
-~80 % of their meldingen are herhaalmeldingen). Everything else is today's chain (``sequential.py``).
+~80 % of their meldingen are herhaalmeldingen). Everything else is today's chain (``sim/scenarios/sequential``).
 
     voluntary help by the neighbourhood team (the buurtteam's pool and staff) takes longer, because it also works
         on debts and the adults' problems: each help episode x effects.help_duration_factor (same draws as today)

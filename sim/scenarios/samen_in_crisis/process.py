@@ -3,7 +3,7 @@
 Read beside seed 001 ("nu stuurt elke ketenpartner een eigen crisisteam"; "één overdraagbaar intakeformulier";
 a crisismeter as a traffic light; "elke melding die bij binnenkomst op rood wordt ingedeeld, wordt direct
 doorgezet naar het Samen in Crisis overleg ... inclusief een vertrouwensarts"; "wachten op elkaar is verleden
-tijd"). Everything else is today's chain (``sequential.py``).
+tijd"). Everything else is today's chain (``sim/scenarios/sequential``).
 
     rood melding -> (no veiligheidsbeoordeling at the Veilig Thuis front desk) the joint crisis MDO
         (scenario.meetings.crisis): one person each of Veilig Thuis, the GI, the RvdK and the vertrouwensarts at the
