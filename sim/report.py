@@ -280,7 +280,7 @@ class Section:
 
 def meta_of(results: Results, lang: str) -> F.Meta:
     if results.kind == "sweep":
-        workflows = tuple(style.ordered(results.summary["scenario"].astype(str).unique(), style.WORKFLOW_ORDER)) \
+        workflows = tuple(style.ordered(results.summary["scenario"].astype(str).unique(), style.workflow_order())) \
             if "scenario" in results.summary.columns else None
         meta = F.Meta.from_config(results.config, workflows, lang)
         return F.Meta(meta.region, meta.workflows, int(results.summary["n_replications"].min()), meta.years,
@@ -301,7 +301,7 @@ def charts(results: Results, lang: str) -> list[F.Chart]:
                                        meta))
         made.append(F.staff_hours({n: w.summary for n, w in wfs.items()}, meta))
     if results.comparison is not None:
-        for wf in style.ordered(results.comparison["workflow"].astype(str).unique(), style.WORKFLOW_ORDER):
+        for wf in style.ordered(results.comparison["workflow"].astype(str).unique(), style.workflow_order()):
             made.append(F.paired_differences(results.comparison, wf, meta))
     if results.kind == "sweep":
         keys = results.marker["swept"]
@@ -396,7 +396,7 @@ def kpi_table(summary: pd.DataFrame, lang: str, kpis: Sequence[str] | None, work
 
 def comparison_key_table(summaries: dict[str, pd.DataFrame], kpis: Sequence[str], lang: str) -> str:
     """Key figures of every workflow side by side: per workflow its mean and 95 % CI (its summary.csv)."""
-    names = style.ordered(summaries, style.WORKFLOW_ORDER)
+    names = style.ordered(summaries, style.workflow_order())
     indexed = {n: summaries[n].set_index("kpi") for n in names}
     head1 = f"<tr><th rowspan=\"2\">{term('r.col.kpi', lang)}</th><th rowspan=\"2\">{term('r.col.unit', lang)}</th>" + "".join(
         f"<th colspan=\"3\">{_e(style.workflow_label(n, lang))}</th>" for n in names) + "</tr>"
@@ -426,7 +426,7 @@ def paired_table(comparison: pd.DataFrame, lang: str, kpis: Sequence[str] | None
     """Both means and the paired difference with its 95 % CI (comparison.csv), per alternative workflow; rows
     whose interval excludes zero in bold. ``kpis``: these rows only (in this order), else every row."""
     parts = []
-    for wf in style.ordered(comparison["workflow"].astype(str).unique(), style.WORKFLOW_ORDER):
+    for wf in style.ordered(comparison["workflow"].astype(str).unique(), style.workflow_order()):
         c = comparison[comparison["workflow"].astype(str) == wf]
         if kpis is not None:
             c = c.set_index("kpi").reindex([k for k in kpis if k in set(c["kpi"])]).reset_index()

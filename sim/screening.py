@@ -9,7 +9,7 @@ is measured against the simulation in ``docs/validation.md`` (``experiments/vali
 
 Where the numbers come from: nothing here is a number of its own. Arrival rates, routing shares, durations and
 staffing are the validated :class:`~sim.config.Model`; the workflow states its routes once, as an analytic twin of
-its process (``Workflow.flows(model)``, see ``sim/scenarios/flows.py``), built with :class:`Trace`.
+its process (its package's ``twin.py``, e.g. ``sim/scenarios/sequential/twin.py``), built with :class:`Trace`.
 
 The approximations, each stated where it is used:
 
@@ -205,7 +205,7 @@ class Group:
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity (caches key on it)
 class FlowModel:
-    """A workflow's analytic twin for one validated model (``Workflow.flows(model)``).
+    """A workflow's analytic twin for one validated model (``WorkflowSpec.twin(model)``).
 
     ``holds[pool][crisis]``: groups of requests for that pool's places; ``times[kpi]``: groups of paths of a
     duration (days) per episode that has it: ``lead_time_help``, ``lead_time_measure``, ``chain``, ``triage``,
@@ -311,19 +311,15 @@ def min_moments(a: Any, b: Any, n: int = 200_000) -> tuple[float, float]:
 def flow_model(model: Any) -> FlowModel:
     """The analytic twin of ``model``'s workflow. Raises :class:`NotAvailable` when the workflow has none.
 
-    A workflow states its flows with a classmethod ``flows(model)``. A subclass that changes the process (defines
-    any method of its own) must state its own flows: inheriting its parent's would describe the wrong process.
+    A workflow package states its twin in its descriptor (``WorkflowSpec.twin``, ``sim/scenarios/<name>/twin.py``);
+    the validated scenario carries it. A workflow that changes a process without stating a twin has none: the
+    simulation answers for it.
     """
-    wf = model.scenario.workflow
-    owner = next((k for k in wf.__mro__ if "flows" in vars(k)), None)
-    if owner is None:
-        raise NotAvailable(f"workflow {wf.name!r} has no analytic twin (no flows(model)); use the simulation")
-    for k in wf.__mro__[:wf.__mro__.index(owner)]:
-        changed = sorted(n for n, v in vars(k).items() if callable(v) and not n.startswith("__"))
-        if changed:
-            raise NotAvailable(f"workflow {wf.name!r} changes the process of {owner.name!r} "
-                               f"({', '.join(changed[:3])}...) and states no analytic twin of its own; use the simulation")
-    return wf.flows(model)
+    scenario = model.scenario
+    if scenario.twin is None:
+        raise NotAvailable(f"workflow {scenario.name!r} has no analytic twin (no twin.py in its package); "
+                           f"use the simulation")
+    return scenario.twin(model)
 
 
 # ====================================================================== evaluation, vectorised over staffings

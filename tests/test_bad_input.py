@@ -18,6 +18,7 @@ read it. The classes:
 from __future__ import annotations
 
 import copy
+import dataclasses
 import subprocess
 import sys
 import typing
@@ -30,6 +31,7 @@ from omegaconf import OmegaConf
 
 from sim import app, backlog, capacity, cli, output, report, runner, screening, size
 from sim import config as config_mod
+from sim.scenarios import effects, registry
 from sim.config import BOUNDS, ConfigError, DistSpec, KetensimSchema, bound_of, validate
 from tests.conftest import CONF, ROOT, compose_cfg
 
@@ -161,11 +163,29 @@ def test_every_numeric_field_of_the_schema_has_a_range_with_a_reason():
     units = [f"region.units.*.*.{k}" for k in ("catchment", "fte_share", "caseload", "triage_fte_share",
                                                "routing.close")]  # untyped in the schema (sim.config.UNIT_KEYS)
     assert len(fields) > 100
+    # scenario.effects.* is an open map: each workflow declares its effects with a kind, and the kind has the range
+    # (sim/scenarios/effects.py: a factor within effects.FACTOR_BOUND, a share between 0 and 1)
+    assert ("scenario.effects.*", False) in fields
+    for spec in registry.specs().values():
+        for f in dataclasses.fields(spec.effects) if spec.effects is not None else ():
+            assert effects.kind_of(f) in effects.KINDS, f"{spec.name}: effect {f.name} has no kind"
+    assert effects.FACTOR_BOUND.why and effects.FACTOR_BOUND.high == 10.0
     for name, in_dist in fields + [(u, False) for u in units]:
+        if name == "scenario.effects.*":
+            continue
         b = bound_of(name.replace("*", "x"), in_dist)
         assert b is not None, f"{name} has no row in sim.config.BOUNDS"
         assert b.low < b.high and b.why, b
     assert len({b.pattern for b in BOUNDS}) == len(BOUNDS), "a pattern twice: the second row would never apply"
+
+
+def test_an_effect_factor_beyond_its_bound_is_one_line():
+    """An assumed effect is bounded by its kind where the workflow declares it (a factor: 0 < f <= 10)."""
+    with pytest.raises(ConfigError) as err:
+        validate(compose_cfg(["scenario=integrated", "scenario.effects.assessment_factor=1e308"]))
+    assert str(err.value) == ("scenario.effects.assessment_factor = 1e+308 (allowed: 0 < assessment_factor <= 10 x "
+                              "today's; a workflow that makes a duration ten times longer is no alternative to study; "
+                              "assumed ranges stay within 0.5-1.5)")
 
 
 def _set(tree, name: str, value) -> None:

@@ -328,7 +328,8 @@ def test_every_assumed_effect_names_its_range():
 
 
 @pytest.mark.parametrize("override, message", [
-    ("scenario.effects.reentry_reduction=0.2", r"^scenario.effects.reentry_reduction is set, but workflow 'integrated'"),
+    # an effect the workflow does not declare is not in its file: it is added with + and then refused
+    ("+scenario.effects.reentry_reduction=0.2", r"^scenario.effects.reentry_reduction is set, but workflow 'integrated'"),
     ("scenario.team.caseload=-1", r"^scenario.team.caseload = -1"),
     ("scenario.team.gi_mandate=raad", r"^scenario.team.gi_mandate = 'raad' \(allowed: duo, gi\)"),
     ("scenario.consults.vt.need.rood=1.5", r"^scenario.consults.vt.need.rood = 1.5"),
@@ -343,7 +344,7 @@ def test_bad_scenario_values_give_one_line_errors(override, message):
 
 def test_sequential_refuses_scenario_values_it_would_ignore():
     with pytest.raises(ConfigError, match=r"^scenario.effects.help_duration_factor is set, but workflow 'sequential'"):
-        model_of("sequential", "scenario.effects.help_duration_factor=1.2")
+        model_of("sequential", "+scenario.effects.help_duration_factor=1.2")
 
 
 def test_assumptions_table_lists_the_scenario_file_and_structure():

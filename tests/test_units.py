@@ -169,7 +169,7 @@ def test_an_organisations_own_triage_routing_is_used():
 
 
 def test_the_twins_request_rates_per_organisation_match_the_simulation():
-    """The twin forks a route over the family's VT organisation and GI (sim/scenarios/flows.py): each unit pool's
+    """The twin forks a route over the family's VT organisation and GI (sim/scenarios/<workflow>/twin.py): each unit pool's
     requests per year are the simulation's within 5 % or four Poisson standard deviations."""
     m = make_model(["region=demo", "run.start=empty", "run.warmup_years=4", "run.years=8", "run.replications=2",
                     "run.event_log=false", "run.quiet=true",

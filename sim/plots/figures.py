@@ -225,7 +225,7 @@ def lead_time_ecdf(families: Mapping[str, pd.DataFrame], norms: Mapping[str, flo
         fig = style.new_figure(5.4)
         ax = fig.add_subplot()
         handles, labels, plotted = [], [], []
-        for wf in style.ordered(per_wf, style.WORKFLOW_ORDER):
+        for wf in style.ordered(per_wf, style.workflow_order()):
             reps = [v for v in per_wf[wf] if len(v)]
             if not reps:
                 continue
@@ -334,7 +334,7 @@ def waiting_lists(timeseries: Mapping[str, pd.DataFrame], meta: Meta) -> Chart:
         plotted = []
         for i, org in enumerate(orgs):
             ax = axes[i // ncols][i % ncols]
-            for wf in style.ordered(series, style.WORKFLOW_ORDER):
+            for wf in style.ordered(series, style.workflow_order()):
                 if (wf, org) not in staffed:
                     continue
                 band = _band_over_time(series[wf][series[wf]["organisation"] == org])
@@ -345,7 +345,7 @@ def waiting_lists(timeseries: Mapping[str, pd.DataFrame], meta: Meta) -> Chart:
                     ax.fill_between(x, band["low"], band["high"], color=colour, alpha=style.BAND_ALPHA, linewidth=0)
                 (line,) = ax.plot(x, band["mean"], color=colour, linestyle=style.workflow_dash(wf), linewidth=1.8)
                 handles.setdefault(wf, line)
-            absent = [wf for wf in style.ordered(series, style.WORKFLOW_ORDER) if (wf, org) not in staffed]
+            absent = [wf for wf in style.ordered(series, style.workflow_order()) if (wf, org) not in staffed]
             if absent:  # say why a line is missing: in that workflow this organisation has no places of its own
                 ax.text(0.02, 0.97, "\n".join(term("lg.absent", lang, wf=style.workflow_label(wf, lang))
                                               for wf in absent), transform=ax.transAxes, va="top", ha="left",
@@ -396,7 +396,7 @@ def handoffs_stories(summaries: Mapping[str, pd.DataFrame], families: Mapping[st
     """Left: hand-offs and stories told per family (summary means and 95 % CIs). Right: share of families by the
     number of times they told their story (mean and 95 % CI over replications)."""
     lang = meta.lang
-    wfs = style.ordered(summaries, style.WORKFLOW_ORDER)
+    wfs = style.ordered(summaries, style.workflow_order())
     top = 5
     dists = {wf: stories_distribution(families[wf], top) for wf in wfs if wf in families}
     # every family tells its story at least once at its first intake: start the axis at 1 unless some did not
@@ -476,7 +476,7 @@ def staff_hours(summaries: Mapping[str, pd.DataFrame], meta: Meta) -> Chart:
     hours, consult hours per family, each a summary mean; the whisker is the 95 % CI of their total
     (staff_hours_per_family)."""
     lang = meta.lang
-    wfs = style.ordered(summaries, style.WORKFLOW_ORDER)[::-1]  # top to bottom in the house order
+    wfs = style.ordered(summaries, style.workflow_order())[::-1]  # top to bottom in the house order
     with style.style_context():
         fig = style.new_figure(1.9 + 0.65 * len(wfs))
         ax = fig.add_subplot()
@@ -667,7 +667,7 @@ def p90_against_fte(summary: pd.DataFrame, meta: Meta, kpi: str = kpis.LEAD_TIME
         seen: dict[str, Line2D] = {}
         for i, (values, g) in enumerate(groups):
             ax = axes[i // ncols][i % ncols]
-            for wf in style.ordered(g["_wf"].unique(), style.WORKFLOW_ORDER):
+            for wf in style.ordered(g["_wf"].unique(), style.workflow_order()):
                 w = g[g["_wf"] == wf].sort_values(x_key)
                 x = w[x_key].to_numpy(dtype=float)
                 colour = style.workflow_colour(wf)
@@ -736,7 +736,7 @@ def staffing_heatmap(summary: pd.DataFrame, meta: Meta, kpi: str = kpis.LEAD_TIM
         raise FigureDataError(f"sweep_summary.csv: {y_key} is not swept (the heatmap needs FTE x caseload)")
     mean_c = _kpi_cols(summary, kpi)[0]
     df = _sweep_frame(summary, [x_key, y_key, mean_c])
-    wfs = style.ordered(df["_wf"].unique(), style.WORKFLOW_ORDER)
+    wfs = style.ordered(df["_wf"].unique(), style.workflow_order())
     values = df[mean_c].to_numpy(dtype=float)
     finite = values[np.isfinite(values) & (values > 0)]
     if finite.size == 0:
@@ -842,7 +842,7 @@ def capacity_curve(capacity: pd.DataFrame, meta: Meta) -> Chart:
         fig = style.new_figure(5.2)
         ax = fig.add_subplot()
         handles, labels = [], []
-        for wf in style.ordered(capacity["workflow"].unique(), style.WORKFLOW_ORDER):
+        for wf in style.ordered(capacity["workflow"].unique(), style.workflow_order()):
             w = capacity[capacity["workflow"] == wf].sort_values("demand_scale")
             x = w["demand_scale"].to_numpy(dtype=float)
             colour = style.workflow_colour(wf)

@@ -4,7 +4,8 @@ Who reads the charts: policy advisers and Members of the Tweede Kamer, often pri
 with a colour-vision deficiency. Hence:
 
 - **Colours are fixed per organisation and per workflow** across every figure (Veilig Thuis is always orange,
-  today's chain always dark grey), taken from the Okabe-Ito palette, which stays distinguishable for the common
+  today's chain always dark grey; a workflow's colour, line style and names live in its package's ``labels.py``),
+  taken from the Okabe-Ito palette, which stays distinguishable for the common
   colour-vision deficiencies (Okabe & Ito 2008, https://jfly.uni-koeln.de/color/). Lines also differ in dash
   pattern and marker, so a black-and-white print still tells them apart. Yellow is left out: it is unreadable
   on white.
@@ -12,7 +13,8 @@ with a colour-vision deficiency. Hence:
   a figure looks the same on every machine.
 - **Every axis states its unit** (days, FTE, children, ...), and Dutch figures use the decimal comma.
 - **Every word a reader sees comes from** :data:`TERMS`, one table with the English and the Dutch text side by
-  side, so both languages always say the same thing. ``lang`` is ``"en"`` or ``"nl"``.
+  side, so both languages always say the same thing (a workflow's names: its ``labels.py``, in both languages).
+  ``lang`` is ``"en"`` or ``"nl"``.
 
 :func:`save` writes a chart as PNG (200 dpi), SVG and PDF plus its caption as text, each file atomically.
 """
@@ -23,13 +25,15 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from sim import kpis
+from sim.scenarios import registry
+from sim.scenarios.registry import Labels
 
 LANGS: tuple[str, ...] = ("en", "nl")
 
@@ -56,35 +60,48 @@ ORG_COLOURS: dict[str, str] = {
     "expertise": OKABE_ITO["sky_blue"],
 }
 
-WORKFLOW_ORDER: tuple[str, ...] = ("sequential", "integrated", "samen_in_crisis", "utrecht_west", "blijvend_veilig",
-                                   "toekomstscenario", "ketenversnelling")
-WORKFLOW_COLOURS: dict[str, str] = {
-    "sequential": GREY,
-    "integrated": OKABE_ITO["blue"],
-    "samen_in_crisis": OKABE_ITO["vermillion"],
-    "utrecht_west": OKABE_ITO["bluish_green"],
-    "blijvend_veilig": OKABE_ITO["orange"],
-    "toekomstscenario": OKABE_ITO["reddish_purple"],
-    "ketenversnelling": OKABE_ITO["sky_blue"],
-}
-WORKFLOW_DASHES: dict[str, str] = {
-    "sequential": "-", "integrated": "--", "samen_in_crisis": "-.", "utrecht_west": ":",
-    "blijvend_veilig": (0, (5, 1, 1, 1, 1, 1)), "toekomstscenario": (0, (8, 2)), "ketenversnelling": (0, (1, 2)),
-}
-WORKFLOW_MARKERS: dict[str, str] = {
-    "sequential": "o", "integrated": "s", "samen_in_crisis": "^", "utrecht_west": "D", "blijvend_veilig": "v",
-    "toekomstscenario": "P", "ketenversnelling": "X",
-}
-WORKFLOW_HATCHES: dict[str, str] = {
-    "sequential": "", "integrated": "//", "samen_in_crisis": "\\\\", "utrecht_west": "..", "blijvend_veilig": "xx",
-    "toekomstscenario": "--", "ketenversnelling": "++",
-}
 BAND_ALPHA = 0.22  # confidence bands: light enough to see lines through, dark enough to print
 HEATMAP_CMAP = "cividis"  # perceptually uniform and designed for colour-vision deficiencies
 
 
 def org_colour(org: str) -> str:
     return ORG_COLOURS.get(org, UNKNOWN_COLOUR)
+
+
+class _WorkflowStyle(Mapping[str, Any]):
+    """One property of every registered workflow's labels (``sim/scenarios/<name>/labels.py``), by name: a live,
+    read-only view of the registry, so a workflow registered later has its style too."""
+
+    def __init__(self, pick: Callable[[Labels], Any]) -> None:
+        self._pick = pick
+
+    def __getitem__(self, name: str) -> Any:
+        spec = registry.get(name)
+        if spec is None:
+            raise KeyError(name)
+        return self._pick(spec.labels)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(registry.names())
+
+    def __len__(self) -> int:
+        return len(registry.names())
+
+
+def palette_colour(colour: str) -> str:
+    """A colour as a workflow's labels state it: an Okabe-Ito name, ``grey`` (today's chain) or ``#rrggbb``."""
+    return GREY if colour == "grey" else OKABE_ITO.get(colour, colour)
+
+
+WORKFLOW_COLOURS: Mapping[str, str] = _WorkflowStyle(lambda lab: palette_colour(lab.colour))
+WORKFLOW_DASHES: Mapping[str, Any] = _WorkflowStyle(lambda lab: lab.dash)
+WORKFLOW_MARKERS: Mapping[str, str] = _WorkflowStyle(lambda lab: lab.marker)
+WORKFLOW_HATCHES: Mapping[str, str] = _WorkflowStyle(lambda lab: lab.hatch)
+
+
+def workflow_order() -> tuple[str, ...]:
+    """The registered workflows in the house order (``Labels.order``)."""
+    return registry.names()
 
 
 def workflow_colour(name: str) -> str:
@@ -133,16 +150,6 @@ TERMS: dict[str, tuple[str, str]] = {
     "unit.gi": ("children", "kinderen"),
     "unit.veiligheidsteam": ("team places (a duo = 2)", "teamplaatsen (een duo = 2)"),
     "unit.expertise": ("consults and meetings", "consulten en overleggen"),
-    # ---- workflows
-    "wf.sequential": ("Today's chain", "Huidige keten"),
-    "wfs.sequential": ("today's chain", "de huidige keten"),
-    "wfs.integrated": ("the integrated team", "het geïntegreerde team"),
-    "wf.integrated": ("Integrated team", "Geïntegreerd team"),
-    "wf.samen_in_crisis": ("Samen in Crisis", "Samen in Crisis"),
-    "wf.utrecht_west": ("Utrecht-West early table", "Utrecht-West vroege tafel"),
-    "wf.blijvend_veilig": ("Blijvend Veilig", "Blijvend Veilig"),
-    "wf.toekomstscenario": ("Toekomstscenario", "Toekomstscenario"),
-    "wf.ketenversnelling": ("Ketenversnelling (Overvecht)", "Ketenversnelling (Overvecht)"),
     # ---- regions
     "region.gelderland": ("Gelderland", "Gelderland"),
     "region.national": ("the Netherlands", "Nederland"),
@@ -451,15 +458,25 @@ def check_lang(lang: str) -> str:
 def term(key: str, lang: str, **values: object) -> str:
     """The text of ``key`` in ``lang``, with ``{placeholders}`` filled from ``values``."""
     check_lang(lang)
-    try:
-        text = TERMS[key][LANGS.index(lang)]
-    except KeyError:
-        raise KeyError(f"no term {key!r} in sim.plots.style.TERMS") from None
+    both = TERMS.get(key) or _workflow_term(key)
+    if both is None:
+        raise KeyError(f"no term {key!r} in sim.plots.style.TERMS")
+    text = both[LANGS.index(lang)]
     return text.format(**values) if values else text
 
 
 def has_term(key: str) -> bool:
-    return key in TERMS
+    return key in TERMS or _workflow_term(key) is not None
+
+
+def _workflow_term(key: str) -> tuple[str, str] | None:
+    """``wf.<name>`` (a workflow's name) and ``wfs.<name>`` (as it reads in a sentence) come from the workflow's
+    own labels (``sim/scenarios/<name>/labels.py``), not from :data:`TERMS`."""
+    kind, _, name = key.partition(".")
+    spec = registry.get(name) if kind in ("wf", "wfs") else None
+    if spec is None:
+        return None
+    return tuple(spec.labels.name(lang, in_sentence=kind == "wfs") for lang in LANGS)  # type: ignore[return-value]
 
 
 def org_label(org: str, lang: str) -> str:
@@ -475,10 +492,9 @@ def org_unit(org: str, lang: str) -> str:
 
 
 def workflow_label(name: str, lang: str, in_sentence: bool = False) -> str:
-    """The workflow's name; ``in_sentence``: as it reads inside a sentence ('today's chain')."""
-    if in_sentence and has_term(f"wfs.{name}"):
-        return term(f"wfs.{name}", lang)
-    return term(f"wf.{name}", lang) if has_term(f"wf.{name}") else name
+    """The workflow's name (its ``labels.py``); ``in_sentence``: as it reads inside a sentence ('today's chain')."""
+    spec = registry.get(name)
+    return spec.labels.name(check_lang(lang), in_sentence) if spec is not None else name
 
 
 def region_label(name: str, lang: str) -> str:

@@ -1,25 +1,22 @@
-"""Workflows (scenarios): one module per workflow; this registry maps ``scenario.name`` to it.
+"""Workflows (scenarios): one package per workflow (``sim/scenarios/<name>/``), known through ``registry``.
 
 A scenario object is the validated form of the ``scenario`` config group: it names the workflow class and
-carries the scenario's own parameters (for the pilots: their assumed effects). A workflow class that has
-parameters defines ``configure(schema, staffing)``, which validates its sections of ``scenario.*`` once and
-returns them as frozen objects (``Scenario.params``); ``uses`` names the sections and effects it reads, so a
-value set for a workflow that would ignore it is an error rather than a silent no-op.
+carries the scenario's own parameters (for the pilots: their assumed effects) and its analytic twin. A workflow
+package's ``WORKFLOW`` descriptor (``registry.WorkflowSpec``) says how its sections of ``scenario.*`` are validated
+(``configure(schema, staffing)``, once, returning frozen objects: ``Scenario.params``) and which sections and
+effects it reads, so a value set for a workflow that would ignore it is an error rather than a silent no-op.
+
+Adding a workflow: a package under ``sim/scenarios/`` plus ``conf/scenario/<name>.yaml`` (docs/CONTRIBUTING.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
+from sim.config import ConfigError
+from sim.scenarios import effects, registry
 from sim.scenarios.base import Workflow
-from sim.scenarios.blijvend_veilig import BlijvendVeilig
-from sim.scenarios.integrated import Integrated
-from sim.scenarios.ketenversnelling import Ketenversnelling
-from sim.scenarios.samen_in_crisis import SamenInCrisis
-from sim.scenarios.sequential import Sequential
-from sim.scenarios.toekomstscenario import Toekomstscenario
-from sim.scenarios.utrecht_west import UtrechtWest
 
 
 @dataclass(frozen=True)
@@ -29,17 +26,26 @@ class Scenario:
     workflow: type[Workflow]
     assumptions: tuple[tuple[str, Any, str], ...] = ()  # (name, value, why) of the workflow's structural assumptions
     params: Any = None  # the workflow's validated parameters (None for today's chain)
+    twin: Callable[[Any], Any] | None = None  # its analytic flow model (model -> screening.FlowModel), if it has one
 
 
-WORKFLOWS: dict[str, type[Workflow]] = {
-    "sequential": Sequential,
-    "integrated": Integrated,
-    "samen_in_crisis": SamenInCrisis,
-    "utrecht_west": UtrechtWest,
-    "blijvend_veilig": BlijvendVeilig,
-    "toekomstscenario": Toekomstscenario,
-    "ketenversnelling": Ketenversnelling,
-}
+class _Workflows(Mapping[str, type[Workflow]]):
+    """``scenario.name`` -> workflow class of every registered workflow (a live, read-only view of the registry)."""
+
+    def __getitem__(self, name: str) -> type[Workflow]:
+        spec = registry.get(name)
+        if spec is None:
+            raise KeyError(name)
+        return spec.workflow
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(registry.names())
+
+    def __len__(self) -> int:
+        return len(registry.names())
+
+
+WORKFLOWS: Mapping[str, type[Workflow]] = _Workflows()
 
 SECTIONS = ("work_hours_per_day", "team", "experts", "consults", "meetings")
 
@@ -47,32 +53,33 @@ SECTIONS = ("work_hours_per_day", "team", "experts", "consults", "meetings")
 def _set_fields(schema: Any) -> list[str]:
     """Dotted names of the optional scenario sections and effects that the configuration sets."""
     out = [f"scenario.{s}" for s in SECTIONS if getattr(schema, s, None) not in (None, {}, [])]
-    effects = getattr(schema, "effects", None)
-    if effects is not None:
-        out += [f"scenario.effects.{k}" for k, v in vars(effects).items() if v is not None]
-    return out
+    return out + [f"scenario.effects.{k}" for k in effects.configured(schema)]
 
 
 def build_scenario(schema: Any, staffing: Mapping[str, Any] | None = None) -> Scenario:
-    from sim.config import ConfigError
-
+    package = getattr(schema, "package", None)
+    if package:  # a workflow package that lives outside sim/scenarios/ (registry.load)
+        try:
+            registry.load(str(package))
+        except (ImportError, LookupError) as err:
+            raise ConfigError(f"scenario.package = {package!r} ({err})") from None
     name = schema.name
-    if name not in WORKFLOWS:
-        raise ConfigError(f"scenario.name = {name!r} (allowed: {', '.join(sorted(WORKFLOWS))})")
-    workflow = WORKFLOWS[name]
-    uses = {f"scenario.{u}" for u in getattr(workflow, "uses", ())}
+    spec = registry.get(name)
+    if spec is None:
+        raise ConfigError(f"scenario.name = {name!r} (allowed: {', '.join(sorted(registry.names()))})")
+    uses = {f"scenario.{u}" for u in spec.uses}
     for dotted in _set_fields(schema):
         if dotted not in uses:
             raise ConfigError(f"{dotted} is set, but workflow {name!r} does not use it "
                               f"(it uses: {', '.join(sorted(uses)) or 'no scenario parameters'})")
     params = None
-    configure = getattr(workflow, "configure", None)
-    if configure is not None:
+    if spec.configure is not None:
         if staffing is None:
             raise ConfigError(f"scenario.name = {name!r} (needs the validated staffing to form its team)")
-        params = configure(schema, staffing)
-    return Scenario(name=name, description=str(schema.description), workflow=workflow,
-                    assumptions=tuple(getattr(workflow, "structural_assumptions", ())), params=params)
+        params = spec.configure(schema, staffing)
+    return Scenario(name=name, description=str(schema.description), workflow=spec.workflow,
+                    assumptions=tuple(getattr(spec.workflow, "structural_assumptions", ())), params=params,
+                    twin=spec.twin)
 
 
 def fte_plan(model: Any) -> dict[str, float]:

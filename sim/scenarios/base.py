@@ -2,8 +2,8 @@
 
 A workflow subclass composes the actors it needs in :meth:`Workflow.build` and states the route of a family
 from :meth:`Workflow.arrive` onwards, one method per decision point, so that the module reads like the process
-in the seed articles. Adding a workflow touches no engine file; registering it in ``sim/scenarios/__init__.py``
-makes ``scenario=<name>`` work.
+in the seed articles. Adding a workflow touches no engine file: a package ``sim/scenarios/<name>/`` whose
+``WORKFLOW`` descriptor names its subclass (``sim/scenarios/registry.py``) makes ``scenario=<name>`` work.
 """
 
 from __future__ import annotations
@@ -79,8 +79,8 @@ class Workflow:
         Cases in care take their places at once and finish their current activity after their remaining time;
         waiting cases join the waiting lists, longest waiting first; families closed before the start come back
         as hermeldingen. Each case enters through the workflow's ``resume_<stage>(fam, case)`` method, so a
-        workflow states where today's cases stand in its own process (``Sequential`` defines them for the
-        stages of today's chain). Pre-existing families get ids after the run's own arrivals and are marked
+        workflow states where today's cases stand in its own process (its package's ``today.py``; today's chain's
+        in ``sim/scenarios/sequential/today.py``). Pre-existing families get ids after the run's own arrivals and are marked
         ``preexisting`` in the families table; their history before the start is the case's ``milestones``.
         """
         from sim import initial_state

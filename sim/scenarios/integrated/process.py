@@ -32,67 +32,25 @@ the experts and the partners together have exactly the partners' FTE of today's 
 
 Every effect is an assumption (``conf/scenario/integrated.yaml``: default, range, why): no pilot has published an
 effect size (domain.md 1e). With ``scenario.team.enabled=false`` the workflow is today's chain, bit for bit.
+Its parameters: ``params.py``; where today's open cases stand in it: ``today.py``; its analytic twin: ``twin.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from dataclasses import replace
+from typing import Any
 
-from sim.actors.expertise import (ConsultSpec, ExpertSpec, Expertise, MeetingSpec, parse_consults, parse_experts,
-                                  parse_meetings, parse_work_hours, take_fte)
-from sim.actors.veiligheidsteam import TeamSpec, Veiligheidsteam, parse_team
-from sim.config import ConfigError, Staffing, positive, probability
+from sim.actors.expertise import Expertise
+from sim.actors.veiligheidsteam import Veiligheidsteam
 from sim.entities import Family
+from sim.scenarios.integrated.params import IntegratedParams
+from sim.scenarios.integrated.today import IntegratedToday
 from sim.scenarios.sequential import Sequential
 
-MEETINGS = ("crisis",)
 
-
-@dataclass(frozen=True)
-class IntegratedParams:
-    team: TeamSpec
-    experts: Mapping[str, ExpertSpec]
-    consults: Mapping[str, ConsultSpec]
-    meetings: Mapping[str, MeetingSpec]
-    work_hours_per_day: float
-    assessment_factor: float
-    rvdk_duration_factor: float
-    resolved_without_measure: float
-    staffing: Mapping[str, Staffing]  # the partners after the team and the experts took their FTE
-    fte_plan: Mapping[str, float]  # paper FTE per partner, team and expert pool
-
-
-def effect(schema: Any, name: str, kind: str) -> float:
-    """An effect size the workflow needs: ``factor`` (> 0, 1 = no effect) or ``share`` (0..1, 0 = no effect)."""
-    value = getattr(schema.effects, name)
-    field = f"scenario.effects.{name}"
-    if value is None:
-        raise ConfigError(f"{field} is missing (workflow {schema.name!r} needs it; 1 = no effect)" if kind == "factor"
-                          else f"{field} is missing (workflow {schema.name!r} needs it; 0 = no effect)")
-    return positive(field, value) if kind == "factor" else probability(field, value)
-
-
-def check_places(staffing: Mapping[str, Staffing], org: str, field: str, why: str) -> None:
-    """A partner that still has work in this workflow keeps at least one caseload place."""
-    st = staffing[org]
-    pools = [st.slots(1.0 - st.triage_share), st.slots(st.triage_share, st.triage_caseload)] if org == "veilig_thuis" \
-        else [st.slots()]
-    if min(pools) < 1:
-        raise ConfigError(f"{field} leaves staffing.{org} less than one caseload place ({why})")
-
-
-class Integrated(Sequential):
+class Integrated(IntegratedToday, Sequential):
     name = "integrated"
 
-    @classmethod
-    def flows(cls, model):
-        """The analytic twin of this workflow (sim/scenarios/flows.py) for ``sim.screening``."""
-        from sim.scenarios import flows
-
-        return flows.integrated(model)
-    uses = ("work_hours_per_day", "team", "experts", "consults", "meetings", "effects.assessment_factor",
-            "effects.rvdk_duration_factor", "effects.resolved_without_measure")
     structural_assumptions = (
         ("structure.help_start", "end of the joint assessment",
          "assumption: the duo's help counts as started when the joint assessment ends (voluntary-help entries: when "
@@ -107,48 +65,6 @@ class Integrated(Sequential):
          "assumption: failed voluntary help inside the team follows today's split: veilig_thuis -> a new joint "
          "assessment, rvdk -> the RvdK's judgement"),
     )
-
-    # ------------------------------------------------------------------ configuration
-    @classmethod
-    def configure(cls, schema: Any, staffing: Mapping[str, Staffing]) -> IntegratedParams:
-        team = parse_team(schema, staffing)
-        experts = parse_experts(schema, staffing)
-        consults = parse_consults(schema, experts)
-        meetings = parse_meetings(schema, experts)
-        for name in meetings:
-            if name not in MEETINGS:
-                raise ConfigError(f"scenario.meetings.{name} is not a meeting of workflow {schema.name!r} "
-                                  f"(allowed: {', '.join(MEETINGS)})")
-        work_hours = parse_work_hours(schema)
-        factors = {"assessment_factor": effect(schema, "assessment_factor", "factor"),
-                   "rvdk_duration_factor": effect(schema, "rvdk_duration_factor", "factor"),
-                   "resolved_without_measure": effect(schema, "resolved_without_measure", "share")}
-        if not team.enabled or team.coverage == 0:
-            plan = {org: st.fte for org, st in staffing.items()}
-            return IntegratedParams(team, experts, consults, meetings, work_hours, **factors, staffing=staffing,
-                                    fte_plan=plan)
-        taken = team.taken(staffing)
-        for e in experts.values():
-            taken[e.org] = taken.get(e.org, 0.0) + e.fte
-        left = take_fte(staffing, taken, {org: f"scenario.team.share.{org}" for org in staffing})
-        joining = team.to_lokaal_team(staffing)
-        if joining > 0:  # staff for the vast gezichten join the lokaal team (and its caseload norm)
-            left["buurtteam"] = replace(left["buurtteam"], fte=left["buurtteam"].fte + joining)
-        field = "scenario.team.share"
-        check_places(left, "rvdk", f"{field}.rvdk = {team.share['rvdk']:g}", "the RvdK's judgement stays outside the team")
-        if team.gi_mandate == "gi" or team.coverage < 1:
-            check_places(left, "gi", f"{field}.gi = {team.share['gi']:g}", "the GI still executes measures")
-        if team.coverage < 1 or team.vast_gezicht or team.holds_voluntary != {"direct", "overdracht"}:
-            check_places(left, "buurtteam", f"{field}.buurtteam = {team.share['buurtteam']:g}",
-                         "the lokaal team still gives voluntary help")
-        if team.coverage < 1:
-            check_places(left, "veilig_thuis", f"{field}.veilig_thuis = {team.share['veilig_thuis']:g}",
-                         "Veilig Thuis still serves the families outside the team's area")
-        plan = {org: st.fte for org, st in left.items()}
-        plan["veiligheidsteam"] = team.fte
-        for name, e in experts.items():
-            plan[f"expertise.{name}"] = e.fte
-        return IntegratedParams(team, experts, consults, meetings, work_hours, **factors, staffing=left, fte_plan=plan)
 
     # ------------------------------------------------------------------ composition
     def build(self) -> None:
@@ -266,7 +182,7 @@ class Integrated(Sequential):
         when its own work and every consult are done. ``path`` is the VT stage it replaces."""
         p = self.params
         sampler = self.vt.onderzoek_time if path == "vt_onderzoek" else self.vt.vervolg_time
-        length = sampler.next() * p.assessment_factor
+        length = sampler.next() * p.effects.assessment_factor
         setattr(fam, f"{path}_start", self.engine.now)
         self.log(fam, f"gezamenlijke_{path}", self.team.org, "start")
         needed = [c for name, c in p.consults.items() if self.consult_needed[name].chance(c.need[fam.colour])]
@@ -331,11 +247,12 @@ class Integrated(Sequential):
         """A measure may be needed: the team resolves some cases itself; the others go to the RvdK's judgement,
         without a new intake (the Raad reads the team's file) and without a transfer delay."""
         p = self.params
-        if self.team_resolves.chance(p.resolved_without_measure):
+        if self.team_resolves.chance(p.effects.resolved_without_measure):
             self.log(fam, "opgelost_zonder_maatregel", self.team.org, "complete")
             self.duo_help(fam, suffices=True)
             return
-        self.rvdk.beschermingsonderzoek(fam, self.after_team_raadsonderzoek, duration_factor=p.rvdk_duration_factor)
+        self.rvdk.beschermingsonderzoek(fam, self.after_team_raadsonderzoek,
+                                        duration_factor=p.effects.rvdk_duration_factor)
 
     def after_team_raadsonderzoek(self, fam: Family, outcome: str) -> None:
         if outcome == "verzoek":
@@ -384,7 +301,7 @@ class Integrated(Sequential):
         fam.measure = "vots"
         self.duo_mandate(fam)
         self.rvdk.beschermingsonderzoek(fam, self.after_team_vots_onderzoek,
-                                        duration_factor=self.params.rvdk_duration_factor)
+                                        duration_factor=self.params.effects.rvdk_duration_factor)
 
     def after_team_vots_onderzoek(self, fam: Family, _: str) -> None:
         if self.vots_to_ots.chance(self.model.vots_to_ots):
@@ -404,81 +321,3 @@ class Integrated(Sequential):
         fam.escalations += 1
         fam.measure_end = self.engine.now
         self.duo_help(fam)
-
-    # ------------------------------------------------------------------ run.start=today: cases already open
-    # The team takes over the open cases of the partners whose staff moved in (cases in care keep their
-    # remaining time, waiting cases queue for the team's places); cases outside the team's area, and stages the
-    # team does not take over (the lokaal team's help when it keeps voluntary help, the GI's measures when the
-    # GI keeps them), start in today's chain as Sequential puts them. The Raad and the court keep their cases.
-    def resume_triage_waiting(self, fam: Family, case) -> None:
-        if not self.in_team(fam):
-            return super().resume_triage_waiting(fam, case)
-        self.team.joint_triage(fam, self.after_joint_triage, waiting_since=case.entered)
-
-    def resume_triage_in_progress(self, fam: Family, case) -> None:
-        if not self.in_team(fam):
-            return super().resume_triage_in_progress(fam, case)
-        self.team.joint_triage(fam, self.after_joint_triage, remaining=case.remaining)
-
-    def resume_vt_onderzoek(self, fam: Family, case) -> None:
-        if not self.in_team(fam):
-            return super().resume_vt_onderzoek(fam, case)
-        self._resume_assessment(fam, case, "vt_onderzoek")
-
-    def resume_vt_vervolg(self, fam: Family, case) -> None:
-        if not self.in_team(fam):
-            return super().resume_vt_vervolg(fam, case)
-        self._resume_assessment(fam, case, "vt_vervolg")
-
-    def _resume_assessment(self, fam: Family, case, path: str) -> None:
-        self.team.take_over(fam)
-
-        def done(f: Family) -> None:
-            setattr(f, f"{path}_end", self.engine.now)
-            self.after_assessment(f, path)
-
-        self.engine.at(case.remaining, done, fam)
-
-    def resume_buurtteam(self, fam: Family, case) -> None:
-        entry = "direct" if fam.route == "direct" else "overdracht"
-        if not self.in_team(fam) or entry not in self.params.team.holds_voluntary:
-            return super().resume_buurtteam(fam, case)
-        self.team.take_over(fam, places=self.params.team.voluntary_places)
-        self.engine.at(case.remaining, self._duo_help_done if case.suffices else self._duo_help_failed, fam)
-
-    def resume_rvdk_waiting(self, fam: Family, case) -> None:
-        if not self.in_team(fam):
-            return super().resume_rvdk_waiting(fam, case)
-        self.team.take_over(fam)
-        self.rvdk.beschermingsonderzoek(fam, self.after_team_raadsonderzoek, waiting_since=case.entered)
-
-    def resume_rvdk_in_care(self, fam: Family, case) -> None:
-        if not self.in_team(fam):
-            return super().resume_rvdk_in_care(fam, case)
-        self.team.take_over(fam)
-        self.rvdk.beschermingsonderzoek(fam, self.after_team_raadsonderzoek, remaining=case.remaining)
-
-    def resume_court_pending(self, fam: Family, case) -> None:
-        if not self.in_team(fam):
-            return super().resume_court_pending(fam, case)
-        self.team.take_over(fam)
-        self.court.verzoekschrift(fam, self.after_team_beschikking, remaining=case.remaining)
-
-    def resume_gi_waiting(self, fam: Family, case) -> None:
-        if not self.in_team(fam) or self.params.team.gi_mandate != "duo":
-            return super().resume_gi_waiting(fam, case)
-        fam.measure = case.measure
-
-        def assigned(f: Family, _: str) -> None:
-            self.duo_mandate(f)
-            self.gi.uitvoeren(f, f.measure, self._team_measure_ended)
-
-        self.team.take_on(fam, assigned, waiting_since=case.entered)
-
-    def resume_gi_in_care(self, fam: Family, case) -> None:
-        if not self.in_team(fam) or self.params.team.gi_mandate != "duo":
-            return super().resume_gi_in_care(fam, case)
-        fam.measure = case.measure
-        fam.extensions = case.completed_terms
-        self.team.take_over(fam)
-        self.gi.uitvoeren(fam, case.measure, self._team_measure_ended, first_term=case.remaining)

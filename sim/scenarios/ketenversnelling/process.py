@@ -6,8 +6,8 @@ medewerkers uit het team zijn en blijven betrokken bij het gezin"; "Met een beet
 wachtlijsten binnen die ene keten") and domain.md 1e (its successor, the Expertiseteam Veiligheid Utrecht: the
 buurtteam calls the team when safety concerns arise; VT meldingen taken into onderzoek enter the team).
 
-It is the integrated workflow (``integrated.py``) for one neighbourhood: ``team.coverage`` is the share of the
-region's families living in the pilot's area (the others follow today's chain, with the partners' remaining
+It is the integrated workflow (``sim/scenarios/integrated``) for one neighbourhood: ``team.coverage`` is the share of
+the region's families living in the pilot's area (the others follow today's chain, with the partners' remaining
 staff), and the team is staffed in proportion (``team.share`` = coverage x the shares a region-wide team would
 take). The buurtteam keeps voluntary help (``team.holds_voluntary: []``) and calls the Veiligheidsteam when
 voluntary help fails; a fixed duo of the team holds each family it takes. Values in

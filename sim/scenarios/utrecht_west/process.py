@@ -21,55 +21,28 @@ the nearest effect it has, fewer verzoeken tot onderzoek decided at the table (a
 measures). Cost: the table's hours for every participant and the wait for the table. Staff: the table's persons on
 duty are a share of their partners' FTE (``scenario.experts``); total FTE equals today's chain. Every effect is an
 assumption (``conf/scenario/utrecht_west.yaml``); with ``scenario.meetings.table.enabled=false`` this is today's
-chain, bit for bit.
+chain, bit for bit. Its parameters: ``params.py``; today's open cases stand as in today's chain.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from dataclasses import replace
 
-from sim.actors.expertise import ExpertSpec, Expertise, MeetingSpec, parse_experts, parse_meetings, parse_work_hours
-from sim.config import ConfigError, Staffing
+from sim.actors.expertise import Expertise
 from sim.entities import Family
-from sim.scenarios.integrated import effect
-from sim.scenarios.samen_in_crisis import experts_from_partners, shared_handoff
+from sim.scenarios.samen_in_crisis.process import shared_handoff
 from sim.scenarios.sequential import Sequential
-
-
-@dataclass(frozen=True)
-class UtrechtWestParams:
-    experts: Mapping[str, ExpertSpec]
-    meetings: Mapping[str, MeetingSpec]
-    work_hours_per_day: float
-    vt_onderzoek_averted: float
-    rvdk_averted: float
-    staffing: Mapping[str, Staffing]
-    fte_plan: Mapping[str, float]
+from sim.scenarios.utrecht_west.params import UtrechtWestParams
 
 
 class UtrechtWest(Sequential):
     name = "utrecht_west"
-    uses = ("work_hours_per_day", "experts", "meetings", "effects.vt_onderzoek_averted", "effects.rvdk_averted")
     structural_assumptions = (
         ("structure.table_position", "after the veiligheidsbeoordeling, meldingen only",
          "assumption: Veilig Thuis assesses safety first; the table then decides what is needed (seed 003)"),
         ("structure.voluntary_gi", "not in the model",
          "today's chain has no voluntary GI involvement; the pilot's effect on it is shown as fewer verzoeken"),
     )
-
-    @classmethod
-    def configure(cls, schema: Any, staffing: Mapping[str, Staffing]) -> UtrechtWestParams:
-        experts = parse_experts(schema, staffing)
-        meetings = parse_meetings(schema, experts)
-        if set(meetings) != {"table"}:
-            raise ConfigError(f"scenario.meetings has {sorted(meetings)} (workflow {schema.name!r} needs exactly: table)")
-        if schema.consults:
-            raise ConfigError(f"scenario.consults is set, but workflow {schema.name!r} has no consults")
-        left, plan = experts_from_partners(schema, staffing, experts, meetings["table"].enabled)
-        return UtrechtWestParams(experts, meetings, parse_work_hours(schema),
-                                 effect(schema, "vt_onderzoek_averted", "share"), effect(schema, "rvdk_averted", "share"),
-                                 left, plan)
 
     def build(self) -> None:
         p: UtrechtWestParams = self.model.scenario.params
@@ -95,9 +68,9 @@ class UtrechtWest(Sequential):
 
     def after_table(self, fam: Family, _: str) -> None:
         route = self.triage_decision(fam)
-        if route == "vt_onderzoek" and self.averts_onderzoek.chance(self.params.vt_onderzoek_averted):
+        if route == "vt_onderzoek" and self.averts_onderzoek.chance(self.params.effects.vt_onderzoek_averted):
             route = "buurtteam"
-        elif route == "rvdk" and self.averts_raad.chance(self.params.rvdk_averted):
+        elif route == "rvdk" and self.averts_raad.chance(self.params.effects.rvdk_averted):
             route = "buurtteam"
         if route == "buurtteam":
             shared_handoff(self, fam, "buurtteam", self.vrijwillige_hulp, urgent=False)

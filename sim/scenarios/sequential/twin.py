@@ -1,48 +1,39 @@
-"""Analytic twins of today's chain and of the integrated workflow: every route a family episode can take, with
-its probability, the places it holds and the waits and activities on its way (``sim/screening.py`` turns them
-into offered loads, waits and lead times).
+"""The analytic twin of today's chain (``process.py``): every route a family episode can take, with its
+probability, the places it holds and the waits and activities on its way (``sim/screening.py`` turns them into
+offered loads, waits and lead times).
 
-Each twin mirrors its workflow module decision by decision (``sequential.py``, ``integrated.py``): the same
-routing shares, the same hand-offs (a transfer delay, none when urgent), the same holds (Veilig Thuis and the
-buurtteam keep a family until the Raad starts; the GI holds a child for the whole measure; the duo holds its
-places until the team releases the family). Where the simulation runs two things at once, the twin states how it
-approximates them:
-
-* voorlopige OTS (rood, spoed): the GI's hold runs from the jeugdbeschermer's assignment until the Raad's
-  investigation and the court have decided (the Raad's wait + investigation + transfer + beschikking) and then
-  for the measure; the short overlap with the GI's own crisis wait is ignored;
-* consults during the integrated team's joint assessment load the expert pools but are taken not to lengthen the
-  assessment (hours against an assessment of weeks; an expert pool near saturation shows in its own utilisation);
-* the joint crisis meeting waits for every participant: the twin adds their waits (an upper bound on waiting
-  for the last of them).
+It mirrors ``Sequential`` decision by decision: the same routing shares, the same hand-offs (a transfer delay,
+none when urgent), the same holds (Veilig Thuis and the buurtteam keep a family until the Raad starts; the GI holds
+a child for the whole measure). The voorlopige OTS (rood, spoed) is approximated: the GI's hold runs from the
+jeugdbeschermer's assignment until the Raad's investigation and the court have decided (the Raad's wait +
+investigation + transfer + beschikking) and then for the measure; the short overlap with the GI's own crisis
+wait is ignored. Several organisations of a kind (``region.units``): see ``sim/scenarios/twins.py``.
 
 Every number comes from the validated model (routing, durations, measures, staffing); nothing is set here.
-When a workflow changes, its twin must change with it: ``tests/test_screening.py`` compares the request rates of
-every pool with the simulation's.
-
-Several organisations of a kind (``region.units``): a route forks over the family's Veilig Thuis organisation
-(catchment shares) when it first reaches Veilig Thuis and over its GI (the GIs' shares) when it first reaches the
-GI, and then uses that organisation's pools (``veilig_thuis.triage[<name>]``, ``gi[<name>]``, places as the actors
-build them: :func:`sim.config.unit_places`) and, at Veilig Thuis, its own triage routing if it has one. The
-integrated team's joint triage keeps the region's routing (as ``Integrated`` does). Sizing keeps the kind's total
-FTE as its knob (``staffing.<kind>.fte``); each organisation gets its share of it.
+When the process changes, this twin must change with it: ``tests/test_screening.py`` compares the request rates
+of every pool with the simulation's.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
 from sim import kpis
 from sim.entities import unit_pool
-from sim.screening import ONE, Fixed, FlowModel, NotAvailable, PoolInfo, Trace, Wait, collect, min_moments, split
-
-VT_TRIAGE, VT_CASUS, BT, RVDK, GI = "veilig_thuis.triage", "veilig_thuis.casus", "buurtteam", "rvdk", "gi"
-TEAM, TEAM_DESK = "veiligheidsteam", "veiligheidsteam.triage"
-MEASURES = ("ots", "ots_uhp", "voogdij")
-
-Paths = Iterator[tuple[Trace, float]]
+from sim.scenarios.twins import BT, GI, RVDK, VT_CASUS, VT_TRIAGE, Paths, unit_places_of
+from sim.screening import (
+    ONE,
+    Fixed,
+    FlowModel,
+    PoolInfo,
+    Trace,
+    Wait,
+    collect,
+    min_moments,
+    split,
+)
 
 
 class SequentialTwin:
@@ -351,264 +342,6 @@ class SequentialTwin:
                        self.entry_rates())
 
 
-class IntegratedTwin(SequentialTwin):
-    """The integrated workflow (``Integrated``): the team's families route by route; families outside the team's
-    area (``scenario.team.coverage``) follow today's chain with the partners' remaining staff."""
-
-    workflow = "integrated"
-
-    def __init__(self, model: Any) -> None:
-        super().__init__(model)
-        p = model.scenario.params
-        self.p = p
-        self.spec = p.team
-        if self.spec.vast_gezicht:
-            raise NotAvailable("scenario.team.vast_gezicht = true has no analytic twin yet (the vast gezicht's "
-                               "places at the lokaal team); use the simulation")
-        self.duo = (float(self.spec.duo_size), float(self.spec.duo_size) ** 2)
-        self.vp = (float(self.spec.voluntary_places), float(self.spec.voluntary_places) ** 2)
-        wh = p.work_hours_per_day
-        crisis = p.meetings.get("crisis")
-        self.meeting = crisis if crisis is not None and crisis.enabled else None
-        if self.meeting is not None:
-            self.PLAN = Fixed.of("meeting_planning", self.meeting.planning)
-            self.MEET = Fixed("crisis_meeting", self.meeting.hours / wh, 0.0)
-        self.consults = {name: (f"expertise.{c.expert}", c.need, Fixed(f"consult_{name}", c.hours / wh, 0.0))
-                         for name, c in p.consults.items()}
-
-    def arrive(self, t: Trace, p: float) -> Paths:
-        if not (self.spec.enabled and self.spec.coverage > 0):  # no team: the workflow is today's chain
-            yield from super().arrive(t, p)
-            return
-        for covered, tt, pp in split(t, p, {True: self.spec.coverage, False: 1.0 - self.spec.coverage}):
-            tt.state["team"] = covered
-            yield from (self.team_arrive(tt, pp) if covered else super().arrive(tt, pp))
-
-    # ------------------------------------------------------------------ the team's places
-    def take_on(self, t: Trace, units: tuple[float, float]) -> None:
-        t.wait(TEAM)
-        t.state["team_h"] = t.state.get("team_h", ()) + (t.open(TEAM, units),)
-        t.state["held"] = t.state.get("held", 0.0) + units[0]
-
-    def release(self, t: Trace) -> None:
-        for h in t.state.get("team_h", ()):
-            t.close(h)
-        t.state["team_h"], t.state["held"] = (), 0.0
-
-    # ------------------------------------------------------------------ entry and joint triage
-    def team_arrive(self, t: Trace, p: float) -> Paths:
-        spec = self.spec
-        if t.state["route"] == "direct":
-            if "direct" in spec.holds_voluntary:
-                self.take_on(t, self.vp)
-                yield from self.duo_help(t, p)
-            else:
-                yield from self.hulp(t, p)  # the lokaal team, as today; failed help comes to the team
-            return
-        if self.meeting is not None and t.state["colour"] in self.meeting.colours:
-            pools = [f"expertise.{e}" for e in self.meeting.participants]
-            t.add(self.PLAN, *(Wait(pool, t.crisis) for pool in pools), self.MEET)
-            for pool in pools:
-                t.hold(pool, ONE, [self.MEET])
-        else:
-            t.serve(TEAM_DESK, ONE, self.TRI)
-        t.mark("triage_end")
-        yield from self.after_joint_triage(t, p)
-
-    def after_joint_triage(self, t: Trace, p: float) -> Paths:
-        if t.crisis:
-            for spoed, tt, pp in split(t, p, {True: self.m.rood_spoed, False: 1.0 - self.m.rood_spoed}):
-                if spoed:
-                    self.take_on(tt, self.duo)
-                    tt.add(self.SPOED)
-                    yield from self.team_vots(tt, pp)
-                else:
-                    yield from self.team_route(tt, pp)
-        else:
-            yield from self.team_route(t, p)
-
-    def team_route(self, t: Trace, p: float) -> Paths:
-        for route, tt, pp in split(t, p, self.m.routing["vt_triage"]):
-            if route == "close":
-                yield tt, pp
-            elif route == "buurtteam":
-                if "overdracht" in self.spec.holds_voluntary:
-                    self.take_on(tt, self.vp)
-                    yield from self.duo_help(tt, pp)
-                else:
-                    tt.add(self.TRANS)
-                    yield from self.hulp(tt, pp)
-            elif route in ("vt_onderzoek", "vt_vervolg"):
-                self.take_on(tt, self.duo)
-                yield from self.joint_assessment(tt, pp, route)
-            else:
-                self.take_on(tt, self.duo)
-                yield from self.naar_raad_team(tt, pp)
-
-    # ------------------------------------------------------------------ the lokaal team's families
-    def escalate(self, t: Trace, p: float, route: str, h: int) -> Paths:
-        if not t.state.get("team"):
-            yield from super().escalate(t, p, route, h)
-            return
-        t.add(self.TRANS)  # hand-off to the team; the lokaal team keeps the family until the duo has it
-        self.take_on(t, self.duo)
-        t.close(h)
-        yield from self.after_team_escalation(t, p, route)
-
-    def after_team_escalation(self, t: Trace, p: float, route: str) -> Paths:
-        if route == "rvdk":
-            yield from self.naar_raad_team(t, p)
-        else:
-            yield from self.joint_assessment(t, p, "vt_onderzoek")
-
-    # ------------------------------------------------------------------ the duo
-    def joint_assessment(self, t: Trace, p: float, path: str) -> Paths:
-        base = self.OND if path == "vt_onderzoek" else self.VER
-        for pool, need, consult in self.consults.values():  # each consult needed with its colour's probability
-            q = need[t.state["colour"]]
-            if q > 0:
-                t.hold(pool, ONE, [consult], share=q)
-        t.add(Fixed(f"{base.name}x{self.p.assessment_factor:g}", base.mean * self.p.assessment_factor,
-                    base.var * self.p.assessment_factor**2))
-        t.mark(f"{path}_end")
-        for route, tt, pp in split(t, p, self.m.routing[path]):
-            if route == "close":
-                self.release(tt)
-                yield tt, pp
-            elif route == "buurtteam":
-                yield from self.duo_help(tt, pp)
-            else:
-                yield from self.naar_raad_team(tt, pp)
-
-    def duo_help(self, t: Trace, p: float, suffices: bool | None = None) -> Paths:
-        t.mark("help", first=True)
-        ok = self.suffices(t) if suffices is None else suffices
-        if ok:
-            t.add(self.HELP)
-            self.release(t)
-            yield t, p
-            return
-        t.add(self.MIN)
-        t.state["escalated"] = True
-        for route, tt, pp in split(t, p, self.m.routing["buurtteam_escalation"]):
-            missing = self.duo[0] - tt.state.get("held", 0.0)  # the second member of the duo joins
-            if missing > 0:
-                self.take_on(tt, (missing, missing**2))
-            yield from self.after_team_escalation(tt, pp, route)
-
-    def naar_raad_team(self, t: Trace, p: float) -> Paths:
-        q = self.p.resolved_without_measure
-        for resolved, tt, pp in split(t, p, {True: q, False: 1.0 - q}):
-            if resolved:
-                yield from self.duo_help(tt, pp, suffices=True)
-            else:  # the Raad reads the team's file: no transfer, no new intake
-                yield from self.raad(tt, pp, None, self.p.rvdk_duration_factor, self.after_team_raad)
-
-    def after_team_raad(self, t: Trace, p: float, outcome: str) -> Paths:
-        if outcome == "verzoek":
-            t.add(self.TRANS, self.COURT)
-            yield from self.team_beschikking(t, p)
-        elif outcome == "buurtteam":
-            yield from self.duo_help(t, p)
-        else:
-            self.release(t)
-            yield t, p
-
-    def duo_mandate(self, t: Trace) -> None:
-        t.mark("help", first=True)
-        if "gi_first_contact" not in t.marks:
-            t.mark("gi_first_contact")
-            t.stage("gi_wait", [])
-
-    def team_beschikking(self, t: Trace, p: float) -> Paths:
-        for verdict, tt, pp in split(t, p, self.verdict):
-            if verdict == "afgewezen":
-                tt.state["escalated"] = True
-                yield from self.duo_help(tt, pp)
-            elif self.spec.gi_mandate == "duo":
-                tt.state["measure"] = verdict
-                self.duo_mandate(tt)
-                tt.add(self.MEAS[verdict])
-                self.release(tt)
-                yield tt, pp
-            else:  # the GI takes over; the duo stays until the jeugdbeschermer has met the family
-                tt.add(self.TRANS)
-                yield from self.gi(tt, pp, verdict, release_team=self.release)
-
-    def team_vots(self, t: Trace, p: float) -> Paths:
-        if self.spec.gi_mandate == "gi":
-            self.release(t)
-            yield from self.vots(t, p)  # today's crisis path from here
-            return
-        t.state["measure"] = "vots"
-        self.duo_mandate(t)
-        for t2, p2 in self.raad(t, p, None, self.p.rvdk_duration_factor, None):
-            for to_ots, tt, pp in split(t2, p2, {True: self.m.vots_to_ots, False: 1.0 - self.m.vots_to_ots}):
-                if not to_ots:
-                    yield from self.team_einde_vots(tt, pp)
-                    continue
-                tt.add(self.TRANS, self.COURT)
-                for verdict, t3, p3 in split(tt, pp, self.verdict):
-                    if verdict == "afgewezen":
-                        yield from self.team_einde_vots(t3, p3)
-                    else:
-                        t3.state["measure"] = verdict
-                        t3.add(self.MEAS[verdict])
-                        self.release(t3)
-                        yield t3, p3
-
-    def team_einde_vots(self, t: Trace, p: float) -> Paths:
-        t.state["measure"] = "vots_beeindigd"
-        t.state["escalated"] = True
-        yield from self.duo_help(t, p)
-
-    # ------------------------------------------------------------------ the flow model
-    def pools(self) -> dict[str, PoolInfo]:
-        out = super().pools()
-        if self.spec.enabled and self.spec.coverage > 0:
-            out[TEAM_DESK] = PoolInfo(TEAM_DESK, TEAM, "meldingen")
-            out[TEAM] = PoolInfo(TEAM, TEAM, "places")
-            for name, e in self.p.experts.items():
-                out[e.pool_name] = PoolInfo(e.pool_name, e.org, "persons")
-        return out
-
-    def places(self, fte: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """As ``Integrated.configure`` forms the team: shares of the partners' paper FTE move into the team, to
-        expert duty and (with vast gezicht) to the lokaal team; the partners keep the rest."""
-        spec = self.spec
-        if not (spec.enabled and spec.coverage > 0):
-            return self.partner_places(fte)
-        st = self.m.staffing
-        left = {org: fte[org] * (1.0 - spec.share.get(org, 0.0) - spec.lokaal_team.get(org, 0.0)) for org in st}
-        for e in self.p.experts.values():
-            left[e.org] = left[e.org] - e.share * fte[e.org]
-        left = {org: np.clip(v, 0.0, None) for org, v in left.items()}
-        out = self.partner_places(left)
-        desk = case = 0.0
-        for org, s in st.items():
-            present = spec.share.get(org, 0.0) * fte[org] * s.productive_share * (1.0 - s.vacancy_rate)
-            share_desk = s.triage_share if org == "veilig_thuis" else 0.0
-            desk = desk + present * share_desk
-            case = case + present * (1.0 - share_desk)
-        places = np.rint(case * spec.caseload)
-        desk_places = np.rint(desk * st["veilig_thuis"].triage_caseload)
-        out[TEAM] = (places, np.rint(places * spec.crisis_reserve_share))
-        out[TEAM_DESK] = (desk_places, np.rint(desk_places * spec.crisis_reserve_share))
-        for e in self.p.experts.values():
-            s = st[e.org]
-            persons = np.maximum(1.0, np.rint(e.share * fte[e.org] * s.productive_share * (1.0 - s.vacancy_rate)))
-            out[e.pool_name] = (persons, np.zeros_like(persons))
-        return out
-
-
-def unit_places_of(avail: np.ndarray, shares: list[float], caseloads: list[float]) -> list[np.ndarray]:
-    """``sim.config.unit_places`` on arrays of available FTE (``Staffing.slots``: rounded half to even)."""
-    return [np.rint(avail * share * caseload) for share, caseload in zip(shares, caseloads)]
-
-
-def sequential(model: Any) -> FlowModel:
+def flows(model: Any) -> FlowModel:
+    """The flow model of ``model`` (a validated model whose workflow is today's chain)."""
     return SequentialTwin(model).flow_model()
-
-
-def integrated(model: Any) -> FlowModel:
-    return IntegratedTwin(model).flow_model()

@@ -3,7 +3,7 @@
 Read beside seed 002 ("Hoe werkt het als we onze blik verbreden naar de gezins- en volwassenenproblematiek? En
 als we alle partners uit de keten gewoon in een wijkgericht team zetten?"; "Waarom zou je hulpverlening
 inzetten, als schulden blijven? Dan is er een grote oorzaak nog steeds niet weggenomen") and domain.md 1e (police:
-~80 % of their meldingen are herhaalmeldingen). Everything else is today's chain (``sequential.py``).
+~80 % of their meldingen are herhaalmeldingen). Everything else is today's chain (``sim/scenarios/sequential``).
 
     voluntary help by the neighbourhood team (the buurtteam's pool and staff) takes longer, because it also works
         on debts and the adults' problems: each help episode x effects.help_duration_factor (same draws as today)
@@ -14,25 +14,15 @@ Both effects are assumptions (``conf/scenario/blijvend_veilig.yaml``): the pilot
 (domain.md 1e). Cost: longer episodes hold buurtteam places longer, so at equal FTE the neighbourhood team's
 waiting list is the price of fewer returns. Staff: unchanged; the debt counsellors' own time (municipal
 schuldhulpverlening) is outside the chain's FTE and not modelled. With both effects neutral (factor 1,
-reduction 0) this is today's chain, bit for bit.
+reduction 0) this is today's chain, bit for bit. Its parameters: ``params.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping
-
-from sim.config import Staffing
 from sim.entities import Family
-from sim.scenarios.integrated import effect
+from sim.scenarios.blijvend_veilig.params import BlijvendVeiligParams
 from sim.scenarios.sequential import Sequential
 from sim.streams import Sampler
-
-
-@dataclass(frozen=True)
-class BlijvendVeiligParams:
-    reentry_reduction: float
-    help_duration_factor: float
 
 
 class ScaledSampler:
@@ -49,23 +39,17 @@ class ScaledSampler:
 
 class BlijvendVeilig(Sequential):
     name = "blijvend_veilig"
-    uses = ("effects.reentry_reduction", "effects.help_duration_factor")
     structural_assumptions = (
         ("structure.reentry_scope", "episodes with help from the neighbourhood team",
          "assumption: only episodes in which the family had voluntary help return less often"),
     )
 
-    @classmethod
-    def configure(cls, schema: Any, staffing: Mapping[str, Staffing]) -> BlijvendVeiligParams:
-        return BlijvendVeiligParams(effect(schema, "reentry_reduction", "share"),
-                                    effect(schema, "help_duration_factor", "factor"))
-
     def build(self) -> None:
         super().build()
         p: BlijvendVeiligParams = self.model.scenario.params
         self.params = p
-        self.buurtteam.help_time = ScaledSampler(self.buurtteam.help_time, p.help_duration_factor)
-        self.reentry_after_help = self.model.reentry_probability * (1.0 - p.reentry_reduction)
+        self.buurtteam.help_time = ScaledSampler(self.buurtteam.help_time, p.effects.help_duration_factor)
+        self.reentry_after_help = self.model.reentry_probability * (1.0 - p.effects.reentry_reduction)
 
     def close(self, fam: Family, outcome: str) -> None:
         helped = fam.buurtteam_start == fam.buurtteam_start  # not NaN: the neighbourhood team helped this episode

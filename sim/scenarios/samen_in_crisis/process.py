@@ -3,7 +3,7 @@
 Read beside seed 001 ("nu stuurt elke ketenpartner een eigen crisisteam"; "één overdraagbaar intakeformulier";
 a crisismeter as a traffic light; "elke melding die bij binnenkomst op rood wordt ingedeeld, wordt direct
 doorgezet naar het Samen in Crisis overleg ... inclusief een vertrouwensarts"; "wachten op elkaar is verleden
-tijd"). Everything else is today's chain (``sequential.py``).
+tijd"). Everything else is today's chain (``sim/scenarios/sequential``).
 
     rood melding -> (no veiligheidsbeoordeling at the Veilig Thuis front desk) the joint crisis MDO
         (scenario.meetings.crisis): one person each of Veilig Thuis, the GI, the RvdK and the vertrouwensarts at the
@@ -20,48 +20,18 @@ own crisis intakes. Staff: the MDO's persons on duty are a share of their partne
 (``scenario.experts``), taken out of the partners' caseload capacity; total FTE equals today's chain.
 Every effect is an assumption (``conf/scenario/samen_in_crisis.yaml``): seed 001 reports no numbers and
 domain.md 1e found none. With ``scenario.meetings.crisis.enabled=false`` this is today's chain, bit for bit.
+Its parameters: ``params.py``; today's open cases stand as in today's chain.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any, Callable, Mapping
+from dataclasses import replace
+from typing import Callable
 
-from sim.actors.expertise import ExpertSpec, Expertise, MeetingSpec, parse_experts, parse_meetings, parse_work_hours, take_fte
-from sim.config import ConfigError, Staffing
+from sim.actors.expertise import Expertise
 from sim.entities import Family
-from sim.scenarios.integrated import check_places, effect
+from sim.scenarios.samen_in_crisis.params import SamenInCrisisParams
 from sim.scenarios.sequential import Sequential
-
-
-@dataclass(frozen=True)
-class SamenInCrisisParams:
-    experts: Mapping[str, ExpertSpec]
-    meetings: Mapping[str, MeetingSpec]
-    work_hours_per_day: float
-    spoed_averted: float
-    rvdk_duration_factor: float
-    staffing: Mapping[str, Staffing]
-    fte_plan: Mapping[str, float]
-
-
-def experts_from_partners(schema: Any, staffing: Mapping[str, Staffing], experts: Mapping[str, ExpertSpec],
-                          active: bool) -> tuple[dict[str, Staffing], dict[str, float]]:
-    """Take the experts' FTE out of their partners (when the joint structure is active) and list the FTE plan."""
-    if not active:
-        return dict(staffing), {org: st.fte for org, st in staffing.items()}
-    taken: dict[str, float] = {}
-    for e in experts.values():
-        taken[e.org] = taken.get(e.org, 0.0) + e.fte
-    fields = {org: "scenario.experts (shares of " + org + ")" for org in staffing}
-    left = take_fte(staffing, taken, fields)
-    for org in taken:
-        check_places(left, org, f"scenario.experts (shares of {org}) = {taken[org] / staffing[org].fte:g}",
-                     f"{org} keeps its own work")
-    plan = {org: st.fte for org, st in left.items()}
-    for name, e in experts.items():
-        plan[f"expertise.{name}"] = e.fte
-    return left, plan
 
 
 def shared_handoff(wf: Sequential, fam: Family, to_org: str, then: Callable[[Family], None], urgent: bool) -> None:
@@ -75,26 +45,12 @@ def shared_handoff(wf: Sequential, fam: Family, to_org: str, then: Callable[[Fam
 
 class SamenInCrisis(Sequential):
     name = "samen_in_crisis"
-    uses = ("work_hours_per_day", "experts", "meetings", "effects.spoed_averted", "effects.rvdk_duration_factor")
     structural_assumptions = (
         ("structure.crisis_entry", "rood at entry -> MDO",
          "seed 001: rood meldingen skip the front-desk triage and go straight to the joint overleg"),
         ("structure.shared_form", "no new intake at GI and RvdK on the crisis path",
          "seed 001: one intake form for the three partners; responsibility still moves (hand-offs are counted)"),
     )
-
-    @classmethod
-    def configure(cls, schema: Any, staffing: Mapping[str, Staffing]) -> SamenInCrisisParams:
-        experts = parse_experts(schema, staffing)
-        meetings = parse_meetings(schema, experts)
-        if set(meetings) != {"crisis"}:
-            raise ConfigError(f"scenario.meetings has {sorted(meetings)} (workflow {schema.name!r} needs exactly: crisis)")
-        if schema.consults:
-            raise ConfigError(f"scenario.consults is set, but workflow {schema.name!r} has no consults")
-        active = meetings["crisis"].enabled
-        left, plan = experts_from_partners(schema, staffing, experts, active)
-        return SamenInCrisisParams(experts, meetings, parse_work_hours(schema), effect(schema, "spoed_averted", "share"),
-                                   effect(schema, "rvdk_duration_factor", "factor"), left, plan)
 
     def build(self) -> None:
         p: SamenInCrisisParams = self.model.scenario.params
@@ -121,7 +77,7 @@ class SamenInCrisis(Sequential):
 
     def after_crisis_mdo(self, fam: Family, _: str) -> None:
         fam.triage_end = self.engine.now
-        if fam.crisis and self.spoed.chance(self.model.rood_spoed) and not self.averted.chance(self.params.spoed_averted):
+        if fam.crisis and self.spoed.chance(self.model.rood_spoed) and not self.averted.chance(self.params.effects.spoed_averted):
             self.spoedprocedure(fam)
             return
         self.route_after_triage(fam, self.triage_decision(fam))
@@ -134,4 +90,4 @@ class SamenInCrisis(Sequential):
         fam.measure = "vots"
         shared_handoff(self, fam, "gi", lambda f: self.gi.toewijzen(f, self.vots_contact), urgent=True)
         shared_handoff(self, fam, "rvdk", lambda f: self.rvdk.beschermingsonderzoek(
-            f, self.after_vots_onderzoek, duration_factor=self.params.rvdk_duration_factor), urgent=True)
+            f, self.after_vots_onderzoek, duration_factor=self.params.effects.rvdk_duration_factor), urgent=True)

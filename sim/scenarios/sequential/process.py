@@ -14,6 +14,8 @@ costs a transfer delay, a new intake and one more story told (``Workflow.handoff
     kinderrechter -> OTS / OTS + uithuisplaatsing / voogdij | afgewezen (back to voluntary help)
     GI (wachtlijst for a jeugdbeschermer) -> first contact = start of help -> measure, extended yearly
     closure -> the family may come back as a hermelding
+
+Where today's open cases stand in this chain (``run.start=today``): ``today.py``.
 """
 
 from __future__ import annotations
@@ -25,17 +27,11 @@ from sim.actors.rvdk import RvdK
 from sim.actors.veilig_thuis import VeiligThuis
 from sim.entities import Family
 from sim.scenarios.base import Workflow
+from sim.scenarios.sequential.today import SequentialToday
 
 
-class Sequential(Workflow):
+class Sequential(SequentialToday, Workflow):
     name = "sequential"
-
-    @classmethod
-    def flows(cls, model):
-        """The analytic twin of this chain (sim/scenarios/flows.py) for ``sim.screening``."""
-        from sim.scenarios import flows
-
-        return flows.sequential(model)
 
     def build(self) -> None:
         self.vt = self.add(VeiligThuis(self))
@@ -186,43 +182,3 @@ class Sequential(Workflow):
         if not self.gi.pool_for(fam).cancel(fam):
             self.gi.afsluiten(fam)
         self.handoff(fam, "buurtteam", self.vrijwillige_hulp)
-
-    # ------------------------------------------------------------------ run.start=today: cases already open
-    # Where each case of the region's initial state (sim/initial_state.py) stands in this chain. Waiting cases
-    # join the waiting list ahead of every new request, oldest first, with the days they have already waited
-    # (CaseloadPool.backlog: not an arrival of the window); cases in care hold their places and finish
-    # their current step after ``case.remaining`` days, then follow the chain as any other family.
-    # Simplification: a family waiting for the Raad on the start date holds no place at its melder (VT or
-    # buurtteam); the melders' own open caseloads are in their counts (veilig_thuis.*, buurtteam.in_care).
-    def resume_triage_waiting(self, fam: Family, case) -> None:
-        self.vt.veiligheidsbeoordeling(fam, self.after_veiligheidsbeoordeling, waiting_since=case.entered)
-
-    def resume_triage_in_progress(self, fam: Family, case) -> None:
-        self.vt.veiligheidsbeoordeling(fam, self.after_veiligheidsbeoordeling, remaining=case.remaining)
-
-    def resume_vt_onderzoek(self, fam: Family, case) -> None:
-        self.vt.onderzoek(fam, self.after_vt_onderzoek, remaining=case.remaining)
-
-    def resume_vt_vervolg(self, fam: Family, case) -> None:
-        self.vt.vervolg(fam, self.after_vt_vervolg, remaining=case.remaining)
-
-    def resume_buurtteam(self, fam: Family, case) -> None:
-        self.buurtteam.vrijwillige_hulp(fam, case.suffices, self.after_vrijwillige_hulp, remaining=case.remaining)
-
-    def resume_rvdk_waiting(self, fam: Family, case) -> None:
-        self.rvdk.beschermingsonderzoek(fam, self.after_raadsonderzoek, waiting_since=case.entered)
-
-    def resume_rvdk_in_care(self, fam: Family, case) -> None:
-        self.rvdk.beschermingsonderzoek(fam, self.after_raadsonderzoek, remaining=case.remaining)
-
-    def resume_court_pending(self, fam: Family, case) -> None:
-        self.court.verzoekschrift(fam, self.after_beschikking, remaining=case.remaining)
-
-    def resume_gi_waiting(self, fam: Family, case) -> None:
-        fam.measure = case.measure
-        self.gi.toewijzen(fam, self.maatregel_gestart, waiting_since=case.entered)
-
-    def resume_gi_in_care(self, fam: Family, case) -> None:
-        fam.measure = case.measure
-        fam.extensions = case.completed_terms
-        self.gi.lopende_maatregel(fam, case.measure, case.remaining, self.maatregel_beeindigd)

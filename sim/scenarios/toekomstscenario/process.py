@@ -6,7 +6,7 @@ Read beside seed 002 (the ministry magazine on the Toekomstscenario for the Twee
 one vast gezicht; a Regionaal Veiligheidsteam combining the functions of the GI, Veilig Thuis and the RvdK's
 advice; the vast gezicht works in a duo with a professional of that team when safety is at stake).
 
-It is the integrated workflow (``integrated.py``) with three differences, all set in
+It is the integrated workflow (``sim/scenarios/integrated``) with three differences, all set in
 ``conf/scenario/toekomstscenario.yaml``:
 - voluntary help stays with the lokaal team (``team.holds_voluntary: []``): direct requests and overdrachten go
   there as today;
@@ -18,7 +18,7 @@ It is the integrated workflow (``integrated.py``) with three differences, all se
   a vast gezicht for every family the veiligheidsteam holds costs the lokaal team places for the whole trajectory,
   including measures, and the vast gezicht takes over much of the family contact a jeugdbeschermer has today; the
   regionaal veiligheidsteam is formed from Veilig Thuis and the rest of the GI, the RvdK's advice joins as consults.
-The RvdK's independent judgement and the court stay as in ``integrated.py``.
+The RvdK's independent judgement and the court stay as in ``sim/scenarios/integrated``.
 """
 
 from __future__ import annotations

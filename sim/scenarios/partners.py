@@ -1,0 +1,41 @@
+"""Staff that a workflow moves out of the partners (into a team, onto expert or meeting duty): what stays behind.
+
+Shared by the workflows that form joint structures from the partners' FTE (``integrated`` and those built on it,
+``samen_in_crisis``, ``utrecht_west``), so that total FTE equals today's chain and every partner that still has work
+keeps at least one caseload place (a configuration that would leave it none is refused, with the field to change).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from sim.actors.expertise import ExpertSpec, take_fte
+from sim.config import ConfigError, Staffing
+
+
+def check_places(staffing: Mapping[str, Staffing], org: str, field: str, why: str) -> None:
+    """A partner that still has work in this workflow keeps at least one caseload place."""
+    st = staffing[org]
+    pools = [st.slots(1.0 - st.triage_share), st.slots(st.triage_share, st.triage_caseload)] if org == "veilig_thuis" \
+        else [st.slots()]
+    if min(pools) < 1:
+        raise ConfigError(f"{field} leaves staffing.{org} less than one caseload place ({why})")
+
+
+def experts_from_partners(schema: Any, staffing: Mapping[str, Staffing], experts: Mapping[str, ExpertSpec],
+                          active: bool) -> tuple[dict[str, Staffing], dict[str, float]]:
+    """Take the experts' FTE out of their partners (when the joint structure is active) and list the FTE plan."""
+    if not active:
+        return dict(staffing), {org: st.fte for org, st in staffing.items()}
+    taken: dict[str, float] = {}
+    for e in experts.values():
+        taken[e.org] = taken.get(e.org, 0.0) + e.fte
+    fields = {org: "scenario.experts (shares of " + org + ")" for org in staffing}
+    left = take_fte(staffing, taken, fields)
+    for org in taken:
+        check_places(left, org, f"scenario.experts (shares of {org}) = {taken[org] / staffing[org].fte:g}",
+                     f"{org} keeps its own work")
+    plan = {org: st.fte for org, st in left.items()}
+    for name, e in experts.items():
+        plan[f"expertise.{name}"] = e.fte
+    return left, plan

@@ -1,0 +1,57 @@
+"""Samen in Crisis's parameters: the persons on crisis duty, the joint crisis MDO and two assumed effects.
+
+The MDO's persons on duty are a share of their partners' FTE (``scenario.experts``), taken out of the partners'
+caseload capacity, so total FTE equals today's chain. Values and their sources: ``conf/scenario/samen_in_crisis.yaml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from sim.actors.expertise import (
+    ExpertSpec,
+    MeetingSpec,
+    parse_experts,
+    parse_meetings,
+    parse_work_hours,
+)
+from sim.config import ConfigError, Staffing
+from sim.scenarios import effects
+from sim.scenarios.partners import experts_from_partners
+
+SECTIONS = ("work_hours_per_day", "experts", "meetings")
+
+
+@dataclass(frozen=True)
+class SamenInCrisisEffects:
+    """Assumed effects of the joint crisis MDO (seed 001 reports no numbers, domain.md 1e)."""
+
+    spoed_averted: float = effects.effect("share", (0.0, 0.2),
+                                          "P(the joint crisis MDO makes a voorlopige OTS unnecessary)")
+    rvdk_duration_factor: float = effects.effect("factor", (0.7, 1.0),
+                                                 "RvdK investigation during the vOTS with the shared form / today's")
+
+
+@dataclass(frozen=True)
+class SamenInCrisisParams:
+    experts: Mapping[str, ExpertSpec]
+    meetings: Mapping[str, MeetingSpec]
+    work_hours_per_day: float
+    effects: SamenInCrisisEffects
+    staffing: Mapping[str, Staffing]
+    fte_plan: Mapping[str, float]
+
+
+def configure(schema: Any, staffing: Mapping[str, Staffing]) -> SamenInCrisisParams:
+    """Validate ``scenario.*`` of Samen in Crisis against the region's validated ``staffing``."""
+    experts = parse_experts(schema, staffing)
+    meetings = parse_meetings(schema, experts)
+    if set(meetings) != {"crisis"}:
+        raise ConfigError(f"scenario.meetings has {sorted(meetings)} (workflow {schema.name!r} needs exactly: crisis)")
+    if schema.consults:
+        raise ConfigError(f"scenario.consults is set, but workflow {schema.name!r} has no consults")
+    active = meetings["crisis"].enabled
+    left, plan = experts_from_partners(schema, staffing, experts, active)
+    work_hours = parse_work_hours(schema)
+    return SamenInCrisisParams(experts, meetings, work_hours, effects.read(schema, SamenInCrisisEffects), left, plan)

@@ -1,0 +1,56 @@
+"""Utrecht-West's parameters: the persons at the early assessment table, the table and two assumed effects.
+
+The table's persons on duty are a share of their partners' FTE (``scenario.experts``), so total FTE equals today's
+chain. Values and their sources: ``conf/scenario/utrecht_west.yaml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from sim.actors.expertise import (
+    ExpertSpec,
+    MeetingSpec,
+    parse_experts,
+    parse_meetings,
+    parse_work_hours,
+)
+from sim.config import ConfigError, Staffing
+from sim.scenarios import effects
+from sim.scenarios.partners import experts_from_partners
+
+SECTIONS = ("work_hours_per_day", "experts", "meetings")
+
+
+@dataclass(frozen=True)
+class UtrechtWestEffects:
+    """Assumed effects of the early table (the pilot's results are not published as numbers, domain.md 1e)."""
+
+    vt_onderzoek_averted: float = effects.effect("share", (0.0, 0.5),
+                                                 "P(the early table replaces a VT onderzoek by voluntary help)")
+    rvdk_averted: float = effects.effect("share", (0.0, 0.3),
+                                         "P(the early table replaces a verzoek tot onderzoek by voluntary help)")
+
+
+@dataclass(frozen=True)
+class UtrechtWestParams:
+    experts: Mapping[str, ExpertSpec]
+    meetings: Mapping[str, MeetingSpec]
+    work_hours_per_day: float
+    effects: UtrechtWestEffects
+    staffing: Mapping[str, Staffing]
+    fte_plan: Mapping[str, float]
+
+
+def configure(schema: Any, staffing: Mapping[str, Staffing]) -> UtrechtWestParams:
+    """Validate ``scenario.*`` of Utrecht-West against the region's validated ``staffing``."""
+    experts = parse_experts(schema, staffing)
+    meetings = parse_meetings(schema, experts)
+    if set(meetings) != {"table"}:
+        raise ConfigError(f"scenario.meetings has {sorted(meetings)} (workflow {schema.name!r} needs exactly: table)")
+    if schema.consults:
+        raise ConfigError(f"scenario.consults is set, but workflow {schema.name!r} has no consults")
+    left, plan = experts_from_partners(schema, staffing, experts, meetings["table"].enabled)
+    work_hours = parse_work_hours(schema)
+    return UtrechtWestParams(experts, meetings, work_hours, effects.read(schema, UtrechtWestEffects), left, plan)
