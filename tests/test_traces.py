@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from sim import runner
+from sim.config import FTE_MAX
 from sim.demand import Arrivals
 from sim.scenarios.sequential import Sequential
 from tests.conftest import PLAIN, make_model, staff
@@ -76,6 +77,11 @@ def test_rood_overtakes_groen_at_the_front_desk():
     assert (f2.waits["veilig_thuis"], f1.waits["veilig_thuis"]) == (1, 5)
 
 
+# "unlimited" staff: the largest FTE a region may have (config.FTE_MAX, 50,000), thousands of places for each of
+# the demo region's few hundred families a year, so no family can ever wait
+UNLIMITED_FTE = FTE_MAX
+
+
 def test_deterministic_durations_with_unlimited_staff_give_their_exact_sum():
     model = make_model(["region=demo", *PLAIN, "run.warmup_years=0.2", "run.years=1", "run.replications=1",
                         "demand.buurtteam_direct_per_year=0", "durations.vt_triage={dist:deterministic,value:3}", "durations.transfer={dist:deterministic,value:2}",
@@ -83,7 +89,7 @@ def test_deterministic_durations_with_unlimited_staff_give_their_exact_sum():
                         "durations.court_decision={dist:deterministic,value:21}",
                         "durations.gi_first_contact={dist:deterministic,value:7}", "routing.court_grants=1.0",
                         *_route("vt_triage", rvdk=1), *_route("rvdk_outcome", verzoek=1), *_route("measure_type", ots=1),
-                        *(o for org in ("veilig_thuis", "rvdk", "gi", "buurtteam") for o in staff(org, 1e6, triage_share=0.5, triage_caseload=1) if org == "veilig_thuis" or "triage" not in o)])
+                        *(o for org in ("veilig_thuis", "rvdk", "gi", "buurtteam") for o in staff(org, UNLIMITED_FTE, triage_share=0.5, triage_caseload=1) if org == "veilig_thuis" or "triage" not in o)])
     fam = runner.run(model, progress=False).families
     measured = fam.dropna(subset=["gi_first_contact"])
     assert len(measured) > 100
@@ -93,7 +99,7 @@ def test_deterministic_durations_with_unlimited_staff_give_their_exact_sum():
 
 
 def test_unlimited_staff_means_no_waiting(tiny_overrides):
-    big = [o for org in ("buurtteam", "veilig_thuis", "rvdk", "gi") for o in staff(org, 1e6)
+    big = [o for org in ("buurtteam", "veilig_thuis", "rvdk", "gi") for o in staff(org, UNLIMITED_FTE)
            if not o.startswith("staffing.veilig_thuis.triage")]
     res = runner.run(make_model([*tiny_overrides, *big, "staffing.veilig_thuis.triage_share=0.5"]), progress=False)
     fam = res.families
