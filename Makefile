@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast system-deps bench clean
+.PHONY: run test test-fast lint system-deps bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -18,9 +18,15 @@ run: $(STAMP)
 	$(BIN)/python -m sim
 
 # The whole truth: Python packages (pyproject's `test` extra), Debian's chromium and slurm-wlm when root
-# (scripts/system-deps.sh), then every test on 2 workers with line coverage of sim/ (figure printed at the end).
-test: $(STAMP) system-deps
+# (scripts/system-deps.sh), the architecture and style checks (lint), then every test on 2 workers with line
+# coverage of sim/ (figure printed at the end).
+test: $(STAMP) system-deps lint
 	$(BIN)/python -m pytest -n 2 -q --cov=sim --cov-report=term:skip-covered
+
+# dependencies run one way between the rooms of sim/ (pyproject's [tool.importlinter]); the agreed ruff rules
+lint: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/ruff check sim tests experiments benchmarks
 
 system-deps:
 	@bash scripts/system-deps.sh

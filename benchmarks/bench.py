@@ -14,7 +14,7 @@ Sections (each writes its figures into ``results/bench/latest.json``; the table 
    the CPU the parallel path costs over the serial one, and the same path with a single worker process, which
    separates the cost of the path from two workers slowing each other) and a check that the tables are identical.
 4. **Analytic grid**: a 10,000-point staffing grid (10 FTE levels for each of the 4 staffed organisations) of
-   Allen-Cunneen mean waits per caseload pool with ``sim.analytic``: arrival rates from section 3's runs,
+   Allen-Cunneen mean waits per caseload pool with ``sim.kernel.queueing``: arrival rates from section 3's runs,
    service mean and cv2 from the validated model's distributions.
 5. **Scaling**: wall time (best of 3) of a Gelderland replication (from empty, 1 warm-up + 2 observed years) at
    demand.scale 0.5, 1, 2, 4
@@ -73,7 +73,7 @@ def compose(overrides: list[str]):
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    from sim import config as config_mod
+    from sim.config import schema as config_mod
 
     config_mod.register()
     GlobalHydra.instance().clear()
@@ -85,7 +85,8 @@ def compose(overrides: list[str]):
 
 
 def model_for(overrides: list[str], fte_scale: float = 1.0):
-    from sim.config import STAFFED_ORGS, validate
+    from sim.chain.checks import STAFFED_ORGS
+    from sim.config.gate import validate
 
     cfg = compose(overrides)
     if fte_scale != 1.0:
@@ -100,7 +101,7 @@ def model_for(overrides: list[str], fte_scale: float = 1.0):
 def worker(spec: dict) -> dict:
     """One replication in this (fresh) process: CPU, wall, sizes and peak memory."""
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    from sim import runner
+    from sim.run import runner
 
     model = model_for(spec["overrides"], spec.get("fte_scale", 1.0))
     imported_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -187,7 +188,7 @@ def bench_replications(quick: bool) -> dict:
 def bench_parallel(quick: bool) -> dict:
     import pandas as pd
 
-    from sim import runner
+    from sim.run import runner
 
     reps = 4 if quick else 20
     model = model_for(["region=gelderland", f"run.replications={reps}", "run.years=1", "run.quiet=true"])
@@ -264,8 +265,8 @@ def _service_moments(model) -> dict[str, tuple[float, float]]:
 
 
 def bench_grid(parallel: dict, quick: bool) -> dict:
-    from sim import analytic
-    from sim.config import STAFFED_ORGS
+    from sim.chain.checks import STAFFED_ORGS
+    from sim.kernel import queueing
     from sim.scenarios.sequential import Sequential
 
     model, runs = parallel["model"], parallel["runs_mean"]
@@ -288,7 +289,7 @@ def bench_grid(parallel: dict, quick: bool) -> dict:
         waits = np.empty((len(pools), points))
         for j, (_, org, slots_per_fte, lam, mean, cv2) in enumerate(pools):
             slots = np.maximum(np.round(fte[org] * slots_per_fte), 1.0)
-            waits[j] = analytic.allen_cunneen_wait_mean(lam, mean, slots, 1.0, cv2)
+            waits[j] = queueing.allen_cunneen_wait_mean(lam, mean, slots, 1.0, cv2)
         return waits
 
     best = math.inf

@@ -5,8 +5,8 @@
    and the speed a policy adviser would get from a straightforward model.
 2. ``run_heapq``: a plain event loop on ``heapq`` with integer-coded events, no objects per event: about the
    fastest a pure-Python discrete-event loop gets; the ceiling for an engine written in Python.
-3. ``run_ketensim``: ketensim's own kernel, :class:`sim.engine.Engine` (SimPy's environment and heap with
-   callbacks) and one :class:`sim.engine.CaseloadPool` per station, used exactly as the actors use it:
+3. ``run_ketensim``: ketensim's own kernel, :class:`sim.kernel.engine.Engine` (SimPy's environment and heap with
+   callbacks) and one :class:`sim.kernel.engine.CaseloadPool` per station, used exactly as the actors use it:
    ``pool.request(case, 1, crisis, granted)``, ``engine.at(delay, fn, case)``, ``pool.release_case(case)``.
    The pools keep their time-weighted statistics, as in a real run.
 
@@ -27,7 +27,7 @@ from itertools import count
 import numpy as np
 import simpy
 
-from sim.engine import Engine
+from sim.kernel.engine import Engine
 
 SERVERS = (2, 3, 1, 4)  # servers per station
 ARRIVAL_RATE = 1.0  # customers per time unit
@@ -194,7 +194,7 @@ def check_waits(results: dict[str, list[list[float]]], warmup_share: float = 0.1
     summation order, tolerance 1e-6 days) and the mean wait after a 10 % warm-up is within 4 batch-means
     standard errors (plus 2 %) of Erlang C's ``Wq``.
     """
-    from sim.analytic import mmc_wait_mean
+    from sim.kernel.queueing import mmc_wait_mean
 
     names = list(results)
     ref = [np.asarray(w) for w in results[names[0]]]

@@ -10,7 +10,7 @@ OTS. Everything else keeps its source, derivation or assumption; an assumption t
 How (repeatable, no hand tuning):
 
 1. *Analytic screening* gives each unknown a starting value and a search interval: Little's law for the places a
-   pool needs (``sim.analytic.littles_law_L``), the observed volumes for the routing shares.
+   pool needs (``sim.kernel.queueing.littles_law_L``), the observed volumes for the routing shares.
 2. *Coordinate search with common random numbers*: every evaluation is the as-is run from today's state
    (``run.start=today``, one year) with the same seed and replications, so two evaluations differ only by the
    unknowns. Each unknown in chain order is set by a bounded Brent search (scipy ``minimize_scalar``) on the
@@ -45,7 +45,7 @@ import math
 import re
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -58,10 +58,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sim import analytic, runner  # noqa: E402
-from sim import config as config_mod  # noqa: E402
-from sim.config import Model  # noqa: E402
-from sim.metrics import confidence_interval  # noqa: E402
+from sim.chain import checks  # noqa: E402
+from sim.chain.model import Model  # noqa: E402
+from sim.config import gate, schema
+from sim.kernel import queueing
+from sim.kernel.stats import confidence_interval  # noqa: E402
+from sim.run import runner  # noqa: E402
 
 CONF = ROOT / "conf"
 DOCS = ROOT / "docs"
@@ -217,7 +219,7 @@ def compose(overrides: list[str]) -> DictConfig:
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    config_mod.register()
+    schema.register()
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
@@ -227,7 +229,7 @@ def compose(overrides: list[str]) -> DictConfig:
 
 
 def places(cfg: DictConfig, org: str, share: float = 1.0, caseload: float | None = None) -> int:
-    """Caseload places of ``staffing.<org>`` exactly as sim.config.Staffing.slots computes them."""
+    """Caseload places of ``staffing.<org>`` exactly as sim.chain.model.Staffing.slots computes them."""
     s = cfg.staffing[org]
     load = s.caseload if caseload is None else caseload
     return int(round(s.fte * s.productive_share * (1.0 - s.vacancy_rate) * share * load))
@@ -235,7 +237,7 @@ def places(cfg: DictConfig, org: str, share: float = 1.0, caseload: float | None
 
 def front_desk_places(cfg: DictConfig) -> int:
     """Veilig Thuis's front-desk places as the model builds them: with several organisations (region.units) each
-    rounds its own share (sim.config.unit_places), so their sum can differ from the undivided desk's by a place."""
+    rounds its own share (sim.chain.model.unit_places), so their sum can differ from the undivided desk's by a place."""
     vt = cfg.staffing.veilig_thuis
     orgs = (OmegaConf.to_container(cfg.region.units) or {}).get("veilig_thuis") if "units" in cfg.region else None
     if not orgs:
@@ -268,12 +270,12 @@ class Problem:
         # analytic screening: Little's law for the places a pool needs at the observed volume
         fig = {f.key: f for f in region.figures}
         per_day = fig["vt_meldingen"].observed / 365.0
-        triage_mean = float(analytic.littles_law_L(per_day, _dist_mean(base.durations.vt_triage)))
+        triage_mean = float(queueing.littles_law_L(per_day, _dist_mean(base.durations.vt_triage)))
         front_fte = triage_mean / (avail_vt * vt.triage_caseload) / (1.0 - vt.crisis_reserve_share)
         prior_case = front_fte * (1.0 - 0.15) / 0.15  # the assumed front-desk share 0.15 (range 0.1-0.3)
         case_fte = prior_case
         rvdk = base.staffing.rvdk
-        onderzoek_children = float(analytic.littles_law_L(fig["rvdk_onderzoeken"].observed / 365.0,
+        onderzoek_children = float(queueing.littles_law_L(fig["rvdk_onderzoeken"].observed / 365.0,
                                                           _dist_mean(base.durations.rvdk_onderzoek)))
         rvdk_fte = onderzoek_children / (available(base, "rvdk") * rvdk.caseload) / (1.0 - rvdk.crisis_reserve_share)
         # Starting values never come from earlier fits in conf/, so a rerun repeats the same search: nationally
@@ -334,7 +336,7 @@ class Problem:
         cfg = self.config(x)
         if replications is not None:
             cfg.run.replications = replications
-        model = config_mod.validate(cfg)
+        model = gate.validate(cfg)
         results = runner.run(model, jobs=self.settings.jobs, progress=False)
         per_rep = figure_values(results, self.region.figures, model)
         out = {"per_rep": per_rep, "results": results, "model": model, "cfg": cfg}
@@ -357,7 +359,7 @@ class Problem:
 
 
 def _dist_mean(spec: DictConfig) -> float:
-    return config_mod.distribution("spec", spec).mean
+    return checks.distribution("spec", spec).mean
 
 
 # ====================================================================== measuring the figures
@@ -724,7 +726,7 @@ def steady_state_check(region: Region, log: Callable[[str], None]) -> pd.Series:
     capacities give in the long run, for the section on starting empty."""
     cfg = compose(region.overrides + ["run.start=empty", "run.warmup_years=6", "run.years=2", "run.replications=3",
                                       "run.event_log=false", "run.quiet=true"])
-    results = runner.run(config_mod.validate(cfg), progress=False)
+    results = runner.run(gate.validate(cfg), progress=False)
     mean = results.runs.drop(columns=["scenario"]).mean()
     log(f"  steady state from empty ({region.name}): RvdK waiting {mean['waiting_list_mean.rvdk']:,.0f}, "
         f"late triage {1 - mean['share_triage_within_norm']:.1%}, GI waiting {mean['waiting_list_mean.gi']:,.0f}")
@@ -834,7 +836,7 @@ def write_report(verified: list[Verified], settings: Settings, seconds: float, f
         "",
         "### Procedure",
         "",
-        "1. *Analytic screening* (`sim.analytic.littles_law_L`): the front desk needs meldingen per day × mean "
+        "1. *Analytic screening* (`sim.kernel.queueing.littles_law_L`): the front desk needs meldingen per day × mean "
         "assessment time places, the Raad onderzoeken per day × 90 days; the search intervals are set around those.",
         "2. *Coordinate search with common random numbers*: each evaluation runs the chain from today for one year "
         "with the same seed and replications, so evaluations differ only by the unknowns. Each unknown in chain "

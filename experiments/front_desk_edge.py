@@ -20,7 +20,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from experiments import calibrate  # noqa: E402
-from sim import config, runner  # noqa: E402
+from sim.config import gate
+from sim.run import runner  # noqa: E402
 
 FACTORS = (0.95, 1.0, 1.05, 1.10)
 TINY_FACTORS = (0.95, 1.10)  # --tiny: the two ends, 2 replications of 0.1 year: proves the path, means nothing
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg = base.copy()
         cfg.staffing.veilig_thuis.fte = float(vt.fte - front + front * f)
         cfg.staffing.veilig_thuis.triage_share = float(front * f / cfg.staffing.veilig_thuis.fte)
-        late = 1.0 - runner.run(config.validate(cfg), progress=False).runs["share_triage_within_norm"].to_numpy()
+        late = 1.0 - runner.run(gate.validate(cfg), progress=False).runs["share_triage_within_norm"].to_numpy()
         print(f"{front * f:14.2f}  {f:6.2f}  {late.mean():11.1%}  {' '.join(f'{x:.0%}' for x in np.sort(late))}",
               flush=True)
     return 0

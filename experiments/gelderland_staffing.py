@@ -51,9 +51,13 @@ if str(ROOT) not in sys.path:
 import pandas as pd  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
 
-from sim import output, report  # noqa: E402
-from sim.plots import figures as F  # noqa: E402
-from sim.plots import style  # noqa: E402
+from sim.analysis import derived
+from sim.report import (
+    figures,  # noqa: E402
+    html,  # noqa: E402
+    style,  # noqa: E402
+)
+from sim.run import output
 
 STEPS = ("sweep", "demand", "backlog")
 # --tiny: every step with the smallest grids its figures accept (a heatmap needs two values on each axis)
@@ -187,38 +191,38 @@ def main(argv: list[str] | None = None) -> int:
     charts: list[tuple] = []  # (name, draw(meta), meta of its data)
     try:
         if "sweep" in commands:
-            report.write_report(out / "sweep")
-            sweep_meta = report.meta_of(report.load(out / "sweep"), "en")
+            html.write_report(out / "sweep")
+            sweep_meta = html.meta_of(html.load(out / "sweep"), "en")
             summary = pd.read_csv(out / "sweep" / "sweep_summary.csv")
             # the help that starts first (mostly voluntary help) and the jeugdbeschermer: GI staff moves the second
             for kpi in ("lead_time_help_p90", "lead_time_measure_p90"):
-                charts += [("p90_against_fte", lambda m, s=summary, k=kpi: F.p90_against_fte(s, m, k), sweep_meta),
-                           ("staffing_heatmap", lambda m, s=summary, k=kpi: F.staffing_heatmap(s, m, k), sweep_meta)]
+                charts += [("p90_against_fte", lambda m, s=summary, k=kpi: figures.p90_against_fte(s, m, k), sweep_meta),
+                           ("staffing_heatmap", lambda m, s=summary, k=kpi: figures.staffing_heatmap(s, m, k), sweep_meta)]
         if "demand" in commands:
-            report.write_report(out / "demand")
-            demand_meta = report.meta_of(report.load(out / "demand"), "en")
-            capacity = F.capacity_from_sweep(pd.read_csv(out / "demand" / "sweep_summary.csv"))
+            html.write_report(out / "demand")
+            demand_meta = html.meta_of(html.load(out / "demand"), "en")
+            capacity = derived.capacity_from_sweep(pd.read_csv(out / "demand" / "sweep_summary.csv"))
             output.write_table(out, "capacity", capacity, ["csv"])
-            charts.append(("capacity_curve", lambda m, c=capacity: F.capacity_curve(c, m), demand_meta))
+            charts.append(("capacity_curve", lambda m, c=capacity: figures.capacity_curve(c, m), demand_meta))
         if "backlog" in commands:
-            runs = {extra: report.load(out / "backlog" / f"extra_{extra:g}") for extra in extras}
-            backlog = F.backlog_from_timeseries({e: next(iter(r.workflows.values())).timeseries for e, r in runs.items()},
+            runs = {extra: html.load(out / "backlog" / f"extra_{extra:g}") for extra in extras}
+            backlog = derived.backlog_from_timeseries({e: next(iter(r.workflows.values())).timeseries for e, r in runs.items()},
                                                 "sequential", org)
             output.write_table(out, "backlog_drain", backlog, ["csv"])
-            backlog_meta = report.meta_of(runs[extras[0]], "en")
-            charts.append(("backlog_drain", lambda m, b=backlog: F.backlog_drain(b, m), backlog_meta))
+            backlog_meta = html.meta_of(runs[extras[0]], "en")
+            charts.append(("backlog_drain", lambda m, b=backlog: figures.backlog_drain(b, m), backlog_meta))
         if args.sizing is not None:
             shutil.copyfile(args.sizing, out / "sizing.csv")
             sizing = pd.read_csv(out / "sizing.csv")
-            charts.append(("sizing_table", lambda m, s=sizing: F.sizing_table(s, m), sweep_meta if "sweep" in commands
-                           else F.Meta("gelderland", ("sequential",), 0, args.years, 0.0, "today")))
+            charts.append(("sizing_table", lambda m, s=sizing: figures.sizing_table(s, m), sweep_meta if "sweep" in commands
+                           else figures.Meta("gelderland", ("sequential",), 0, args.years, 0.0, "today")))
         written: list[Path] = []
         for lang in langs:
             for _name, draw, meta in charts:
                 chart = draw(meta.with_lang(lang))
                 written += style.save(chart, out / "figures" / lang)
                 chart.figure.clear()
-    except (report.ReportError, F.FigureDataError) as err:
+    except (html.ReportError, derived.FigureDataError) as err:
         print(f"gelderland_staffing: error: {err}", file=sys.stderr)
         return 2
 

@@ -1,7 +1,7 @@
 """Which assumptions matter? A tornado table of the as-is chain (docs/sensitivity.md and docs/sensitivity.csv).
 
 Every value whose provenance says ``assumption`` and gives a plausible range (``range: a-b`` in its comment in
-``conf/process/nl_2023.yaml`` or the region file, read by ``sim.provenance.parse_range``) is moved to the low and
+``conf/process/nl_2023.yaml`` or the region file, read by ``sim.config.provenance.parse_range``) is moved to the low and
 to the high end of its range, one at a time, with everything else as calibrated. Each variant is the as-is run
 of the region from today's state (the default of ``make run``), with the same seeds as the base run (common
 random numbers), so the difference to the base is the effect of that assumption alone; its 95 % interval is the
@@ -47,8 +47,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sim import provenance, runner  # noqa: E402
-from sim import config as config_mod  # noqa: E402
+from sim.chain import checks  # noqa: E402
+from sim.config import gate, provenance, schema
+from sim.run import runner  # noqa: E402
 
 CONF = ROOT / "conf"
 DOCS = ROOT / "docs"
@@ -109,7 +110,7 @@ def vary(cfg: DictConfig, a: Assumption, bound: float) -> tuple[DictConfig, str]
     parent = a.key.rsplit(".", 1)[0]
     if isinstance(node, DictConfig):  # a distribution: move its mean to the bound, keep its shape
         spec = OmegaConf.to_container(node)
-        mean = config_mod.distribution(a.key, spec).mean
+        mean = checks.distribution(a.key, spec).mean
         factor = bound / mean
         new = {k: (v * factor if k in TIME_FIELDS and v is not None else v) for k, v in spec.items()}
         if spec.get("dist") == "gamma" and spec.get("shape") is not None:
@@ -121,7 +122,7 @@ def vary(cfg: DictConfig, a: Assumption, bound: float) -> tuple[DictConfig, str]
         # organisations share the rest in their current proportions, so the shares keep summing to 1
         kind_path, name, share = a.key.rsplit(".", 2)
         orgs = OmegaConf.to_container(OmegaConf.select(out, kind_path))
-        def given(u: dict) -> float:  # a share left out defaults as sim.config.units does
+        def given(u: dict) -> float:  # a share left out defaults as sim.config.gate.units does
             for key in (share, "fte_share", "catchment"):
                 if u.get(key) is not None and (key == share or share != "catchment"):
                     return u[key]
@@ -158,7 +159,7 @@ def compose(region: str, overrides: list[str]) -> DictConfig:
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    config_mod.register()
+    schema.register()
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
@@ -168,7 +169,7 @@ def compose(region: str, overrides: list[str]) -> DictConfig:
 
 
 def run_kpis(cfg: DictConfig, jobs: int) -> pd.DataFrame:
-    model = config_mod.validate(cfg)
+    model = gate.validate(cfg)
     runs = runner.run(model, jobs=jobs, progress=False).runs
     return runs.set_index("replication")[list(KPIS)]
 
@@ -198,7 +199,7 @@ def analyse(region: str, replications: int, years: float, jobs: int, seed: int, 
     rows = []
     for i, a in enumerate(varied, 1):
         current = OmegaConf.select(base_cfg, a.key)
-        cur_txt = (f"mean {config_mod.distribution(a.key, OmegaConf.to_container(current)).mean:.3g}"
+        cur_txt = (f"mean {checks.distribution(a.key, OmegaConf.to_container(current)).mean:.3g}"
                    if isinstance(current, DictConfig) else f"{current:.3g}")
         results = {}
         for side, bound in (("low", a.low), ("high", a.high)):

@@ -2,7 +2,7 @@
 
 The question of the Toekomstscenario kind- en gezinsbescherming (seed 002): what happens to families and to staff
 if the chain becomes one team? For each region this runs the fair comparison (``+experiment=compare_workflows``,
-sim/compare.py: the same families in both workflows, the same total FTE, paired differences with 95 % CIs),
+sim/analysis/compare.py: the same families in both workflows, the same total FTE, paired differences with 95 % CIs),
 starting from the region's waiting lists today (``run.start=today`` is the regions' default), and writes
 
     results/tweede_kamer/<region>/compare/          the comparison's tables and report.html (+ report_nl.html)
@@ -39,8 +39,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sim import report  # noqa: E402
-from sim.plots import style  # noqa: E402
+from sim.report import (
+    html,  # noqa: E402
+    style,  # noqa: E402
+)
 
 REGIONS = ("national", "gelderland")
 # replications and observed years per region when not given: minutes on two cores, not a final answer
@@ -116,9 +118,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"tweede_kamer: {region}: simulated in {time.perf_counter() - t0:.0f}s", flush=True)
         try:
             if "nl" in langs:
-                report.write_report(out, "nl", name="report_nl.html")
-            written = report.save_figure_set(out, args.out / region / "figures", langs)
-        except report.ReportError as err:
+                html.write_report(out, "nl", name="report_nl.html")
+            written = html.save_figure_set(out, args.out / region / "figures", langs)
+        except html.ReportError as err:
             print(f"tweede_kamer: error: {err}", file=sys.stderr)
             return 2
         pngs = [p for p in written if p.suffix == ".png"]  # in the report's order, English first

@@ -39,9 +39,13 @@ from hydra import compose, initialize_config_dir  # noqa: E402
 from hydra.core.global_hydra import GlobalHydra  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
 
-from sim import config as config_mod  # noqa: E402
-from sim import runner, screening  # noqa: E402
-from sim.metrics import confidence_interval  # noqa: E402
+from sim.analysis import screening  # noqa: E402
+from sim.config import (
+    gate,  # noqa: E402
+    schema,
+)
+from sim.kernel.stats import confidence_interval  # noqa: E402
+from sim.run import runner
 
 DOCS = ROOT / "docs"
 LOADS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
@@ -62,7 +66,7 @@ KPIS = ("lead_time_help_mean", "lead_time_help_p90", "lead_time_measure_mean", "
         "share_triage_within_norm", "share_vt_onderzoek_within_norm", "share_rvdk_wait_within_norm",
         "share_gi_within_norm")
 
-config_mod.register()
+schema.register()
 
 
 def compose_cfg(overrides: list[str]):
@@ -72,7 +76,7 @@ def compose_cfg(overrides: list[str]):
 
 
 def pressure(cfg, pools: tuple[str, ...]) -> float:
-    model = config_mod.validate(cfg)
+    model = gate.validate(cfg)
     g = screening.screen_grid(model, {})
     return max(float(g[f"pressure.{p}"].iloc[0]) for p in pools)
 
@@ -83,7 +87,7 @@ def solve(base: list[str], knob: str, pools: tuple[str, ...], load: float) -> fl
     cfg = compose_cfg(base)
     today = float(OmegaConf.select(cfg, knob))
     if knob.startswith("staffing.") and knob.endswith(".fte"):  # one flow model, every candidate FTE at once
-        model = config_mod.validate(cfg)
+        model = gate.validate(cfg)
         org = knob.split(".")[1]
         values = today * np.geomspace(0.05, 20.0, 4001)
         g = screening.screen_grid(model, {org: values})
@@ -108,7 +112,7 @@ def point(region: str, workflow: str, knob: str, pools: tuple[str, ...], load: f
             "run.event_log=false", "run.quiet=true"]
     value = solve(base, knob, pools, load)
     cfg = compose_cfg(base + [f"{knob}={value}"])
-    model = config_mod.validate(cfg)
+    model = gate.validate(cfg)
     grid = screening.screen_grid(model, {}).iloc[0]
     runs = runner.run(model, progress=False).runs
     rows = []

@@ -15,10 +15,10 @@ all take Hydra overrides (``region=demo staffing.gi.fte=300``). Before any simul
 :func:`entry` does this and then hands the same command line to the Hydra app; :func:`run_hydra` is that app for a
 command whose job is a function of the configuration and its output folder.
 
-Also here, because a run (sim/cli.py) and a comparison of workflows (sim/compare.py) both write and print them:
+Also here, because a run (sim/cli.py) and a comparison of workflows (sim/analysis/compare.py) both write and print them:
 :func:`assumptions_table` (every assumed value in force, ``assumptions.csv``) and :func:`stability_warnings`.
 
-Depends on sim/config.py (the schema, ``ConfigError``) and sim/provenance.py only. It imports no command module
+Depends on sim/config.py (the schema, ``ConfigError``) and sim/config/provenance.py only. It imports no command module
 (cli, compare, size, ...), so every command imports it without an import cycle.
 """
 
@@ -31,16 +31,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TypeVar
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
-from sim import config as config_mod
-from sim import kpis, provenance
-from sim.config import ConfigError, Model
+from sim.chain.checks import ConfigError
+from sim.config import schema as config_mod
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
+from sim.config.sources import CONF_DIR, config_dirs, group_options
 
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 # Hydra's own flags that show something and run nothing: no preflight, Hydra answers them itself
 PASS_THROUGH = ("--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc",
                 "--version", "--resolve", "-p", "--package")
@@ -151,30 +150,6 @@ def run_hydra(config_name: str, job: Callable[[DictConfig, Path], object]) -> No
         job(cfg, Path(HydraConfig.get().runtime.output_dir))
 
     app()
-
-
-# ====================================================================== the command line
-
-
-def config_dirs() -> list[Path]:
-    """The folders configuration files are read from, in Hydra's order (the first that has a file wins): those of
-    the Hydra instance in use (the app's, or :func:`composing`'s), else ``conf/`` alone."""
-    from hydra.core.global_hydra import GlobalHydra
-
-    gh = GlobalHydra.instance()
-    if not gh.is_initialized() or gh.hydra is None:
-        return [CONF_DIR]
-    return [Path(s.path) for s in gh.hydra.config_loader.get_sources() if s.scheme() == "file"]
-
-
-def group_file(group: str, name: str) -> Path | None:
-    """The file ``<group>/<name>.yaml`` Hydra reads for ``group=name`` (see :func:`config_dirs`), or None."""
-    return next((d / group / f"{name}.yaml" for d in config_dirs() if (d / group / f"{name}.yaml").is_file()), None)
-
-
-def group_options(group: str) -> list[str]:
-    """The choices of a config group: the files in ``<folder>/<group>/`` of every configuration folder."""
-    return sorted({p.stem for d in config_dirs() for p in (d / group).glob("*.yaml")})
 
 
 def check_group_choice(override: str) -> None:
@@ -288,63 +263,3 @@ def validated(config_name: str, argv: Sequence[str], check: Callable[[DictConfig
     with composing(source):
         args = overrides(argv, example, hydra_app=hydra_app)
         return check(compose(source.config_name or config_name, model_overrides(args) if hydra_app else args))
-
-
-# ====================================================================== what every run writes and prints
-
-
-def assumptions_table(cfg: DictConfig, model: Model, scenario_file: str | None = None) -> pd.DataFrame:
-    """Every value in force whose provenance says 'assumption', with its current value: the process and region
-    files, the chosen ``conf/scenario/<scenario_file>.yaml`` (its assumed effects) and the workflow's structural
-    assumptions."""
-    import pandas as pd
-    from hydra.core.hydra_config import HydraConfig
-
-    rows = []
-    choices = dict(HydraConfig.get().runtime.choices) if HydraConfig.initialized() else {}
-    if scenario_file is None:
-        scenario_file = choices.get("scenario") or model.scenario.name
-    # the files this run read: a region file of the user's own comes from its --config-dir folder
-    chosen = [("process", choices.get("process") or "nl_2023"), ("region", choices.get("region") or model.region_name),
-              ("scenario", scenario_file)]
-    if choices.get("staff_dynamics"):  # +staff_dynamics=<name>: its turnover, hiring and onboarding assumptions
-        chosen.append(("staff_dynamics", choices["staff_dynamics"]))
-    for group, name in chosen:
-        path = group_file(group, str(name))
-        if path is None:
-            continue
-        # conf/scenario and conf/staff_dynamics files sit under their group's package
-        package = path.parent.name if path.parent.name in ("scenario", "staff_dynamics") else ""
-        for p in provenance.read_file(path, package)[0]:
-            if p.kind == "assumption":
-                value = OmegaConf.select(cfg, p.key, default=None)
-                if isinstance(value, DictConfig) or OmegaConf.is_list(value):
-                    value = OmegaConf.to_container(value)
-                rows.append((p.key, str(value), p.text, f"{path.parent.name}/{path.name}" if package else path.name))
-    for key, value, why in model.scenario.assumptions:
-        rows.append((key, str(value), why, f"scenario/{model.scenario.name}"))
-    return pd.DataFrame(rows, columns=["parameter", "value", "why", "file"])
-
-
-def stability_warnings(summary: pd.DataFrame, model: Model) -> list[str]:
-    """Say which organisation cannot carry its demand: offered load (arrivals x mean holding time) at or above
-    its capacity, or a full caseload with a waiting list that grew through the whole window."""
-    s = summary.set_index("kpi")["mean"]
-    warnings = []
-    for kpi in s.index:
-        pool = kpis.pool_of(kpi, kpis.UNSTABLE)
-        if pool is None:
-            continue
-        offered = s.get(kpis.of(kpis.OFFERED_LOAD, pool), float("nan"))
-        cap = s.get(kpis.of(kpis.CAPACITY, pool), float("nan"))
-        end = s.get(kpis.of(kpis.WAITING_LIST_END, pool), float("nan"))
-        util = s.get(kpis.of(kpis.UTILISATION, pool), float("nan"))
-        if offered >= cap:
-            warnings.append(f"UNSTABLE: {pool}: offered load ~{offered:,.0f} cases exceeds its capacity of {cap:,.0f} "
-                            f"places; its waiting list grows without bound ({end:,.0f} waiting at the end). Lead "
-                            f"times through {pool} are not meaningful: raise staffing, caseload or lower demand.scale.")
-        elif s[kpi] >= 0.5:
-            warnings.append(f"SATURATED: {pool}: {util:.0%} of its {cap:,.0f} places in use and its waiting list grew "
-                            f"through the window ({end:,.0f} waiting at the end): lead times through {pool} still "
-                            f"depend on the run length.")
-    return warnings

@@ -19,11 +19,18 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim import app, kpis, output, runner
-from sim import config as config_mod
+from sim import app
 from sim import sweep as sweep_mod
-from sim.app import CONF_DIR, assumptions_table, stability_warnings
-from sim.config import ConfigError, Model, validate
+from sim.analysis import compare
+from sim.analysis.assumptions import assumptions_table, stability_warnings
+from sim.chain import kpis
+from sim.chain.checks import ConfigError
+from sim.chain.model import Model
+from sim.config import schema as config_mod
+from sim.config.gate import validate
+from sim.config.sources import CONF_DIR
+from sim.report import html
+from sim.run import output, runner
 
 config_mod.register()
 
@@ -69,7 +76,6 @@ def preflight(argv: list[str]) -> list[Model]:
             cfg = app.compose(name, point)
             models.append(validate(cfg))
             if cfg.compare.enabled:  # every workflow of a comparison is checked before any simulated time
-                from sim import compare
 
                 models.extend(model for _, _, model in compare.plan(cfg))
     return models
@@ -105,12 +111,11 @@ def write_report(out_dir: Path, quiet: bool) -> Path | None:
     that cannot be made is one line on stderr; the results are written and stay valid either way."""
     if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
         return None
-    from sim import report
 
     try:
-        path = report.write_report(out_dir)
+        path = html.write_report(out_dir)
     except Exception as err:  # noqa: BLE001 - the tables are complete and valid; the report is a view of them
-        why = str(err) if isinstance(err, report.ReportError) else f"{type(err).__name__}: {err}"
+        why = str(err) if isinstance(err, html.ReportError) else f"{type(err).__name__}: {err}"
         print(f"ketensim: report not written: {' '.join(why.split())}", file=sys.stderr)
         return None
     if not quiet:
@@ -120,7 +125,6 @@ def write_report(out_dir: Path, quiet: bool) -> Path | None:
 
 def execute(cfg: DictConfig, out_dir: Path) -> Path:
     if cfg.compare.enabled:  # +experiment=compare_workflows: several workflows on the same families
-        from sim import compare
 
         marker = compare.execute(cfg, out_dir)
         write_report(out_dir, bool(cfg.run.quiet))

@@ -10,7 +10,7 @@ such a grid safe to run for hours, here or on a SLURM cluster:
   which reads sweeps back, and used here by name.
 - **Resume, never mix** (:func:`run_point`, called for every job of a multirun): a point directory that is
   complete, with the same configuration hash (:func:`identity_yaml`) and the same model version
-  (:func:`sim.output.model_version`), is skipped. Anything else already in the directory (an interrupted run, a
+  (:func:`sim.run.output.model_version`), is skipped. Anything else already in the directory (an interrupted run, a
   corrupt file, results of another configuration or model version) is named in the log, moved to
   ``superseded/<time>_<why>/`` inside the point directory (nothing complete is ever deleted) and the point runs
   again. A lock (``.lock``, released by the kernel even on SIGKILL) keeps two processes from writing one point.
@@ -35,18 +35,28 @@ from typing import Any, Callable, Iterator, Sequence
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from sim import collect, output
-from sim.collect import LOCK, SUPERSEDED, check_point, expand_points, read_point_overrides, result_files, sweeper_params
-from sim.collect import PointStatus  # noqa: F401 - what check_point returns, named where a point is resumed
+from sim.analysis import collect
+from sim.analysis.collect import (
+    LOCK,
+    SUPERSEDED,
+    PointStatus,  # noqa: F401 - what check_point returns, named where a point is resumed
+    check_point,
+    expand_points,
+    read_point_overrides,
+    result_files,
+    sweeper_params,
+)
+from sim.run import output
 
 try:  # advisory file locks; absent on Windows, where two runs of one point are not guarded against
     import fcntl
 except ImportError:  # pragma: no cover - not on the platforms we run on
     fcntl = None  # type: ignore[assignment]
+from sim.chain.checks import ConfigError
 
 log = logging.getLogger(__name__)
 
-# Settings that change speed or printing but never a number (sim/runner.py gives identical results for any
+# Settings that change speed or printing but never a number (sim/run/runner.py gives identical results for any
 # run.jobs): a point computed with other values of these is the same point.
 NOT_RESULTS: tuple[str, ...] = ("run.jobs", "run.quiet")
 
@@ -56,8 +66,8 @@ NOT_RESULTS: tuple[str, ...] = ("run.jobs", "run.quiet")
 
 def point_dirname(point: Sequence[str], exclude_keys: Sequence[str], item_sep: str = ",", kv_sep: str = "=") -> str:
     """The directory name Hydra gives a point when ``hydra.sweep.subdir`` is ``${hydra.job.override_dirname}``."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra._internal.config_loader_impl import get_overrides_dirname
+    from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parsed = OverridesParser.create().parse_overrides(list(point))
     return get_overrides_dirname(overrides=parsed, exclude_keys=list(exclude_keys), item_sep=item_sep, kv_sep=kv_sep)
@@ -67,9 +77,8 @@ def check_point_names(points: Sequence[Sequence[str]], hydra_cfg: DictConfig) ->
     """Before anything runs: two points must never share a directory, and a name must fit the file system.
 
     Only applies when points are named by their overrides (``hydra.sweep.subdir`` uses ``override_dirname``).
-    Raises :class:`sim.config.ConfigError`.
+    Raises :class:`sim.chain.checks.ConfigError`.
     """
-    from sim.config import ConfigError
 
     subdir = OmegaConf.to_container(hydra_cfg.sweep, resolve=False).get("subdir", "")
     if "override_dirname" not in str(subdir):

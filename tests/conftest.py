@@ -10,8 +10,9 @@ import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
-from sim import config as config_mod
-from sim.config import Model, validate
+from sim.chain.model import Model
+from sim.config import schema as config_mod
+from sim.config.gate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 CONF = ROOT / "conf"

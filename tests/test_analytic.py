@@ -1,4 +1,4 @@
-"""Tests for sim.analytic against references computed independently of it (exact rational Erlang C, the Erlang B
+"""Tests for sim.kernel.queueing against references computed independently of it (exact rational Erlang C, the Erlang B
 recursion, the exact M/D/c chain) and Little's law against the simulation.
 
 Speed is not tested here: ``make bench`` (benchmarks/bench.py) measures it; a wall-clock limit on shared cores
@@ -13,10 +13,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim import analytic as an
-from sim import runner
+from sim.kernel import queueing as an
+from sim.run import runner
 from tests.conftest import PLAIN, make_model, staff
-
 
 # --- independent references -------------------------------------------------
 

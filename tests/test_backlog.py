@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-
 import pytest
+from conftest import CONF
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
-from conftest import CONF
-from sim.backlog import drain, plan
-from sim.config import ConfigError
-from sim.plots.figures import BACKLOG
+from sim.analysis.backlog import drain, plan
+from sim.analysis.derived import BACKLOG
+from sim.chain.checks import ConfigError
 
 
 def _cfg(overrides: list[str]):

@@ -7,7 +7,7 @@ preflight refuses the input before the Hydra app starts, so nothing is simulated
 second. One test runs ``python -m sim`` in a subprocess with a region file of the user's own, to see the whole run
 read it. The classes:
 
-1. magnitudes: every numeric field has a range (``sim.config.BOUNDS``); the largest float in any field of any
+1. magnitudes: every numeric field has a range (``sim.chain.bounds.BOUNDS``); the largest float in any field of any
    shipped configuration is refused with one line, never an OverflowError or MemoryError;
 2. dates are read at the edge into a ``datetime.date``;
 3. keys the schema does not know are refused with the known ones, the nearest first;
@@ -29,10 +29,17 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
-from sim import app, backlog, capacity, cli, output, report, runner, screening, size
-from sim import config as config_mod
+from sim import app, backlog, capacity, cli, screening, size
+from sim.chain import bounds
+from sim.chain.bounds import BOUNDS, bound_of
+from sim.chain.checks import ConfigError
+from sim.config import schema as config_schema
+from sim.config import sources
+from sim.config.gate import validate
+from sim.config.schema import DistSpec, KetensimSchema
+from sim.report import html
+from sim.run import output, runner
 from sim.scenarios import effects, registry
-from sim.config import BOUNDS, ConfigError, DistSpec, KetensimSchema, bound_of, validate
 from tests.conftest import CONF, ROOT, compose_cfg
 
 Main = Callable[[list[str]], None]
@@ -161,7 +168,7 @@ def _typed(hint, name: str, in_dist: bool) -> list[tuple[str, bool]]:
 def test_every_numeric_field_of_the_schema_has_a_range_with_a_reason():
     fields = _schema_fields(KetensimSchema)
     units = [f"region.units.*.*.{k}" for k in ("catchment", "fte_share", "caseload", "triage_fte_share",
-                                               "routing.close")]  # untyped in the schema (sim.config.UNIT_KEYS)
+                                               "routing.close")]  # untyped in the schema (sim.config.gate.UNIT_KEYS)
     assert len(fields) > 100
     # scenario.effects.* is an open map: each workflow declares its effects with a kind, and the kind has the range
     # (sim/scenarios/effects.py: a factor within effects.FACTOR_BOUND, a share between 0 and 1)
@@ -174,7 +181,7 @@ def test_every_numeric_field_of_the_schema_has_a_range_with_a_reason():
         if name == "scenario.effects.*":
             continue
         b = bound_of(name.replace("*", "x"), in_dist)
-        assert b is not None, f"{name} has no row in sim.config.BOUNDS"
+        assert b is not None, f"{name} has no row in sim.chain.bounds.BOUNDS"
         assert b.low < b.high and b.why, b
     assert len({b.pattern for b in BOUNDS}) == len(BOUNDS), "a pattern twice: the second row would never apply"
 
@@ -207,7 +214,7 @@ def test_the_largest_float_in_any_field_of_a_shipped_configuration_is_one_line()
     for scenario in ("sequential", "integrated", "samen_in_crisis", "utrecht_west", "blijvend_veilig"):
         base = OmegaConf.to_object(compose_cfg(["region=gelderland", f"scenario={scenario}",
                                                 "+staff_dynamics=nl_2023"]))
-        for name, value, _ in config_mod.numeric_leaves(base):
+        for name, value, _ in bounds.numeric_leaves(base):
             if name in seen:
                 continue
             seen.add(name)
@@ -257,7 +264,7 @@ def test_an_unknown_key_is_refused_with_the_known_ones_nearest_first(override, s
     line = refused(cli.entry, ["region=demo", override], capsys, monkeypatch, tmp_path)
     assert line.startswith(f"ketensim: error: {start}") and line.endswith(")"), line
     section = override.lstrip("+").rsplit(".", 1)[0].split("=")[0]
-    schema = {"run": config_mod.RunSchema, "new": KetensimSchema, "staffing.gi": config_mod.OrgStaffingSchema,
+    schema = {"run": config_schema.RunSchema, "new": KetensimSchema, "staffing.gi": config_schema.OrgStaffingSchema,
               "durations.rvdk_onderzoek": DistSpec}[section]
     listed = line.split("known: ", 1)[1].rstrip(")").split(", ")
     assert sorted(listed) == sorted(schema.__dataclass_fields__)  # every known key, each once
@@ -316,10 +323,10 @@ def test_every_command_reads_ones_own_folder(tmp_path: Path):
     model = app.validated("config", ["--config-dir", str(own), "region=myregion"], validate, example="region=demo")
     assert model.region_name == "myregion"
     with app.composing(app.config_source(["--config-dir", str(own)])):
-        assert "myregion" in app.group_options("region")
-        assert app.group_file("region", "myregion") == own / "region" / "myregion.yaml"
-        assert app.group_file("scenario", "integrated") == CONF / "scenario" / "integrated.yaml"
-    assert app.group_options("region") == ["demo", "gelderland", "national"]  # outside: conf/ alone
+        assert "myregion" in sources.group_options("region")
+        assert sources.group_file("region", "myregion") == own / "region" / "myregion.yaml"
+        assert sources.group_file("scenario", "integrated") == CONF / "scenario" / "integrated.yaml"
+    assert sources.group_options("region") == ["demo", "gelderland", "national"]  # outside: conf/ alone
 
 
 def test_a_run_with_ones_own_region_file_lists_its_assumptions(tmp_path: Path):
@@ -338,9 +345,9 @@ def test_a_run_with_ones_own_region_file_lists_its_assumptions(tmp_path: Path):
     assumed = pd.read_csv(run_dir / "assumptions.csv")
     assert (assumed["file"] == "myregion.yaml").sum() > 0
     assert not (assumed["file"] == "demo.yaml").any()
-    results = report.load(run_dir)
+    results = html.load(run_dir)
     assert results.config_file("region", "myregion") == own / "region" / "myregion.yaml"
-    assert "our own count of 2024" in report.sources_table(results, "en")
+    assert "our own count of 2024" in html.sources_table(results, "en")
 
 
 # ---------------------------------------------------------------------------------------------- 5. failing runs

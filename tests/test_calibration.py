@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT / "experiments"))
 import calibrate  # noqa: E402
 import sensitivity  # noqa: E402
 
-from sim import provenance  # noqa: E402
+from sim.config import provenance  # noqa: E402
 
 
 def quiet(*_: object) -> None:
@@ -77,7 +77,6 @@ def test_voorlopige_ots_instroom_and_verzoekschriften_are_counted_as_the_sources
 
 
 def test_vt_onderzoek_is_timed_from_the_decision_to_investigate():
-    nan = math.nan
     fam = _families([
         # straight from triage: 60 days -> within 10 weeks
         dict(replication=0, n_children=1, triage_end=5, vt_onderzoek_start=5, vt_onderzoek_end=65),
@@ -167,7 +166,7 @@ def test_varying_a_routing_share_keeps_the_decision_summing_to_one_and_the_remai
 @pytest.mark.parametrize("share", ["catchment", "fte_share", "triage_fte_share"])
 def test_varying_one_organisations_share_keeps_its_kind_summing_to_one_and_valid(share):
     """Gelderland's VT organisations (region.units): one organisation's share moves, the others share the rest."""
-    from sim.config import validate
+    from sim.config.gate import validate
 
     cfg = sensitivity.compose("gelderland", [])
     key = f"region.units.veilig_thuis.gelderland_zuid.{share}"
@@ -179,7 +178,7 @@ def test_varying_one_organisations_share_keeps_its_kind_summing_to_one_and_valid
 
 
 def test_varying_a_distribution_moves_its_mean_and_keeps_its_shape():
-    from sim.config import distribution
+    from sim.chain.checks import distribution
 
     cfg = sensitivity.compose("demo", [])
     a = sensitivity.Assumption("durations.court_decision", 14, 42, "nl_2023.yaml", "")

@@ -8,9 +8,9 @@ import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
-from sim import capacity, screening
-from sim.config import ConfigError
-from sim.plots import figures as F
+from sim.analysis import capacity, derived, screening
+from sim.chain.checks import ConfigError
+from sim.report import figures
 from tests.conftest import CONF, make_model
 
 
@@ -70,11 +70,11 @@ def test_the_capacity_table_is_the_one_the_chart_draws(tmp_path):
                             "capacity.scales=[0.6,1.0]"])
     summary, curve = capacity.run(cfg, out_dir=tmp_path, quiet=True)
     assert (tmp_path / "capacity.csv").is_file() and (tmp_path / "_COMPLETE.json").is_file()
-    F.CAPACITY.check(curve)
+    derived.CAPACITY.check(curve)
     assert set(curve["workflow"]) == {"sequential", "integrated"}
     assert set(summary["workflow"]) == {"sequential", "integrated"}
     assert (curve.groupby("workflow")["demand_scale"].count() == 4).all()  # 0.6, 1.0 and the two confirmations
-    chart = F.capacity_curve(curve, F.Meta("demo", ("sequential", "integrated"), 2, 1.0, 1.0, "empty"))
+    chart = figures.capacity_curve(curve, figures.Meta("demo", ("sequential", "integrated"), 2, 1.0, 1.0, "empty"))
     assert chart.name == "capacity_curve"
 
 

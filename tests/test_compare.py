@@ -12,9 +12,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim import compare, metrics, runner
+from sim.analysis import compare
+from sim.chain import tables
+from sim.chain.checks import ConfigError
 from sim.cli import preflight
-from sim.config import ConfigError
+from sim.run import runner
 from tests.conftest import compose_cfg, make_model
 
 TINY = ["region=demo", "run.years=1", "run.warmup_years=0.5", "run.replications=3", "run.quiet=true",
@@ -67,9 +69,9 @@ def test_compare_experiment_writes_the_paired_table_and_each_workflows_tables(tm
     assert "scenario.team.caseload" in set(assumptions.loc[assumptions["workflow"] == "integrated", "parameter"])
     for name in ("sequential", "integrated", "blijvend_veilig"):
         fam = pd.read_csv(tmp_path / name / "families.csv")
-        assert list(fam.columns) == list(metrics.FAMILY_COLUMNS)
+        assert list(fam.columns) == list(tables.FAMILY_COLUMNS)
         assert (tmp_path / name / "_COMPLETE.json").is_file()
-        assert list(pd.read_csv(tmp_path / name / "timeseries.csv").columns) == list(metrics.TIMESERIES_COLUMNS)
+        assert list(pd.read_csv(tmp_path / name / "timeseries.csv").columns) == list(tables.TIMESERIES_COLUMNS)
     out = capsys.readouterr().out
     assert "integrated vs sequential" in out and "paired difference [95% CI]" in out
     assert "not measured pilot effects" in out

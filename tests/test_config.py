@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from sim import provenance
-from sim.config import ConfigError, validate
+from sim.chain.checks import ConfigError
+from sim.config import provenance
+from sim.config.gate import validate
 from tests.conftest import CONF, ROOT, compose_cfg, make_model
 
 

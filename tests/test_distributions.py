@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import distributions as d
+from sim.kernel import distributions as d
 
 SPECS = [
     dict(dist="exponential", mean=30.0),
@@ -55,7 +55,7 @@ def test_bad_specs_name_the_field(spec, message):
 
 
 def test_kaplan_meier_quantile_by_hand():
-    from sim.metrics import km_quantile
+    from sim.kernel.stats import km_quantile
 
     # 10 families: 6 finished at 1..6 days, 4 still waiting after 10 days (censored)
     durations = np.array([1, 2, 3, 4, 5, 6, 10, 10, 10, 10], float)

@@ -28,14 +28,15 @@ import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
-from sim import output, sweep
+from sim import sweep
+from sim.run import output
 from tests.conftest import CONF, ROOT
 
 EXPERIMENTS = ROOT / "experiments"
 # the override set that makes a conf/experiment/*.yaml tiny (its grid is cut in tiny_grid)
 TINY = ["region=demo", "run.years=0.2", "run.warmup_years=0.2", "run.replications=2", "run.quiet=true",
         "run.jobs=1"]
-FIGURE_FILES = (".png", ".svg", ".pdf", ".txt", ".csv")  # what sim.plots.style.save writes per chart
+FIGURE_FILES = (".png", ".svg", ".pdf", ".txt", ".csv")  # what sim.report.style.save writes per chart
 # conf/experiment files that a script in experiments/ runs: its tiny test runs them (and checks its README says so)
 RUN_BY_SCRIPT = {"compare_workflows": "tweede_kamer", "gelderland_staffing": "gelderland_staffing",
                  "demand_growth": "gelderland_staffing"}

@@ -1,7 +1,7 @@
 """The charts (sim/plots): every figure from tiny real runs without a warning, the house style, and the numbers.
 
 The inputs are made by the model itself, in this process, on the demo region (one year after half a year's
-run-in, three replications): a comparison of today's chain and the integrated team (sim/compare.py), two small
+run-in, three replications): a comparison of today's chain and the integrated team (sim/analysis/compare.py), two small
 sweeps written point by point and aggregated by sim/collect.py (GI FTE x caseload x workflow; demand x workflow),
 and two runs from today's waiting lists with different Raad staffing (backlog drain). The sizing table has no
 producer yet (issue 7, sim/size.py); its chart is drawn from a table with the documented columns
@@ -22,12 +22,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import compose_cfg, make_model
 from omegaconf import OmegaConf
 
-from conftest import compose_cfg, make_model
-from sim import collect, compare, metrics, output, runner
-from sim.plots import figures as F
-from sim.plots import style
+from sim.analysis import collect, compare, derived
+from sim.kernel import stats
+from sim.report import figures, style
+from sim.run import output, runner
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -117,8 +118,8 @@ def backlog_runs() -> dict[float, pd.DataFrame]:
     return out
 
 
-def meta(lang: str = "en", workflows=("sequential", "integrated"), start: str = "empty") -> F.Meta:
-    return F.Meta("demo", tuple(workflows), 3, 1.0, 0.0 if start == "today" else 0.5, start, "2024-01-01", lang)
+def meta(lang: str = "en", workflows=("sequential", "integrated"), start: str = "empty") -> figures.Meta:
+    return figures.Meta("demo", tuple(workflows), 3, 1.0, 0.0 if start == "today" else 0.5, start, "2024-01-01", lang)
 
 
 # Test input for the sizing chart only (no producer exists yet): the documented columns, values marked as such.
@@ -137,16 +138,16 @@ def all_charts(comparison_dir: Path, staffing_sweep, demand_sweep, backlog_runs,
     cfg = OmegaConf.to_container(OmegaConf.load(comparison_dir / "config_resolved.yaml"))
     m = meta(lang)
     return [
-        F.lead_time_ecdf(fam, cfg["norms"], m),
-        F.waiting_lists(ts, m),
-        F.handoffs_stories(summ, fam, m),
-        F.staff_hours(summ, m),
-        F.paired_differences(pd.read_csv(comparison_dir / "comparison.csv"), "integrated", m),
-        F.p90_against_fte(staffing_sweep, m),
-        F.staffing_heatmap(staffing_sweep, m),
-        F.capacity_curve(F.capacity_from_sweep(demand_sweep), m),
-        F.backlog_drain(F.backlog_from_timeseries(backlog_runs, "sequential", "rvdk"), meta(lang, ("sequential",), "today")),
-        F.sizing_table(SIZING_FIXTURE, meta(lang, ("sequential",))),
+        figures.lead_time_ecdf(fam, cfg["norms"], m),
+        figures.waiting_lists(ts, m),
+        figures.handoffs_stories(summ, fam, m),
+        figures.staff_hours(summ, m),
+        figures.paired_differences(pd.read_csv(comparison_dir / "comparison.csv"), "integrated", m),
+        figures.p90_against_fte(staffing_sweep, m),
+        figures.staffing_heatmap(staffing_sweep, m),
+        figures.capacity_curve(derived.capacity_from_sweep(demand_sweep), m),
+        figures.backlog_drain(derived.backlog_from_timeseries(backlog_runs, "sequential", "rvdk"), meta(lang, ("sequential",), "today")),
+        figures.sizing_table(SIZING_FIXTURE, meta(lang, ("sequential",))),
     ]
 
 
@@ -190,7 +191,7 @@ def test_a_figure_saves_the_same_bytes_twice(comparison_dir, tmp_path):
     fam = {"sequential": pd.read_parquet(comparison_dir / "sequential" / "families.parquet")}
     cfg = OmegaConf.to_container(OmegaConf.load(comparison_dir / "config_resolved.yaml"))
     for sub in ("a", "b"):
-        style.save(F.lead_time_ecdf(fam, cfg["norms"], meta(workflows=("sequential",))), tmp_path / sub)
+        style.save(figures.lead_time_ecdf(fam, cfg["norms"], meta(workflows=("sequential",))), tmp_path / sub)
     for suffix in ("png", "svg", "pdf"):
         assert (tmp_path / "a" / f"lead_time_ecdf.{suffix}").read_bytes() == \
             (tmp_path / "b" / f"lead_time_ecdf.{suffix}").read_bytes(), suffix
@@ -202,14 +203,14 @@ def test_a_figure_saves_the_same_bytes_twice(comparison_dir, tmp_path):
 def test_the_lead_time_curve_is_the_mean_of_the_replications_ecdfs(comparison_dir):
     fam = pd.read_parquet(comparison_dir / "sequential" / "families.parquet")
     cfg = OmegaConf.to_container(OmegaConf.load(comparison_dir / "config_resolved.yaml"))
-    chart = F.lead_time_ecdf({"sequential": fam}, cfg["norms"], meta(workflows=("sequential",)))
+    chart = figures.lead_time_ecdf({"sequential": fam}, cfg["norms"], meta(workflows=("sequential",)))
     curve = chart.data
     own = fam[~fam["preexisting"].astype(bool)]
     for day in (7.0, 30.0, 152.0):
         row = curve.iloc[(curve["days"] - day).abs().argmin()]
         t = float(row["days"])
         per_rep = [float((g["lead_time_help"].dropna() <= t).mean()) * 100 for _, g in own.groupby("replication")]
-        mean, low, high, _ = metrics.confidence_interval(np.array(per_rep))
+        mean, low, high, _ = stats.confidence_interval(np.array(per_rep))
         assert row["share_helped_pct_mean"] == pytest.approx(mean, abs=1e-9)
         assert row["ci_low"] == pytest.approx(low, abs=1e-9) and row["ci_high"] == pytest.approx(high, abs=1e-9)
     # the legend's numbers are the summary's median and p90 (means over replications)
@@ -220,13 +221,13 @@ def test_the_lead_time_curve_is_the_mean_of_the_replications_ecdfs(comparison_di
 
 def test_the_waiting_list_band_is_the_ci_over_replications_of_the_organisations_pools(comparison_dir):
     ts = pd.read_parquet(comparison_dir / "sequential" / "timeseries.parquet")
-    chart = F.waiting_lists({"sequential": ts}, meta(workflows=("sequential",)))
+    chart = figures.waiting_lists({"sequential": ts}, meta(workflows=("sequential",)))
     vt = chart.data[(chart.data["organisation"] == "veilig_thuis")].reset_index(drop=True)
     pools = ts[ts["organisation"] == "veilig_thuis"]
     assert set(pools["pool"]) == {"veilig_thuis.triage", "veilig_thuis.casus"}  # both pools summed
     busiest = pools.groupby("t_start")["waiting"].sum().idxmax()
     per_rep = pools[pools["t_start"] == busiest].groupby("replication")["waiting"].sum().to_numpy()
-    mean, low, high, _ = metrics.confidence_interval(per_rep)
+    mean, low, high, _ = stats.confidence_interval(per_rep)
     length = float(pools.loc[pools["t_start"] == busiest, "length_days"].max())
     row = vt[np.isclose(vt["day"], busiest + length / 2)].iloc[0]  # drawn at the middle of its week
     assert row["mean"] == pytest.approx(mean) and row["ci_high"] == pytest.approx(high)
@@ -235,7 +236,7 @@ def test_the_waiting_list_band_is_the_ci_over_replications_of_the_organisations_
 
 def test_the_paired_chart_draws_comparison_csv(comparison_dir):
     comparison = pd.read_csv(comparison_dir / "comparison.csv")
-    chart = F.paired_differences(comparison, "integrated", meta())
+    chart = figures.paired_differences(comparison, "integrated", meta())
     expected = comparison[comparison["workflow"] == "integrated"].set_index("kpi")
     for _, row in chart.data.iterrows():
         for col in ("diff_mean", "diff_ci_low", "diff_ci_high", "mean_baseline", "mean_workflow"):
@@ -244,8 +245,8 @@ def test_the_paired_chart_draws_comparison_csv(comparison_dir):
 
 
 def test_capacity_from_a_demand_sweep_flags_the_growing_waiting_lists(demand_sweep):
-    cap = F.capacity_from_sweep(demand_sweep)
-    assert list(cap.columns[:6]) == list(F.CAPACITY.required)
+    cap = derived.capacity_from_sweep(demand_sweep)
+    assert list(cap.columns[:6]) == list(derived.CAPACITY.required)
     assert len(cap) == len(demand_sweep) == 6
     for _, r in cap.iterrows():
         point = demand_sweep[(demand_sweep["scenario"] == r["workflow"]) & (demand_sweep["demand.scale"] == r["demand_scale"])]
@@ -258,8 +259,8 @@ def test_capacity_from_a_demand_sweep_flags_the_growing_waiting_lists(demand_swe
 
 
 def test_backlog_table_has_the_documented_columns_and_drains_faster_with_more_staff(backlog_runs):
-    table = F.backlog_from_timeseries(backlog_runs, "sequential", "rvdk")
-    assert set(F.BACKLOG.required) <= set(table.columns)
+    table = derived.backlog_from_timeseries(backlog_runs, "sequential", "rvdk")
+    assert set(derived.BACKLOG.required) <= set(table.columns)
     raad = table[table["organisation"] == "rvdk"]
     # the demo region starts with 16 children waiting for the Raad; 2 more FTE empty that list sooner
     first_weeks = raad[raad["day"] < 60].groupby("extra_fte")["waiting_mean"].mean()
@@ -270,7 +271,7 @@ def test_backlog_table_has_the_documented_columns_and_drains_faster_with_more_st
 
 
 def _orgs_and_workflows() -> tuple[list[str], list[str]]:
-    from sim.entities import ORGS
+    from sim.chain.entities import ORGS
     from sim.scenarios import WORKFLOWS
 
     return [*ORGS, "veiligheidsteam", "expertise"], list(WORKFLOWS)
@@ -333,7 +334,7 @@ def test_every_term_exists_in_both_languages_with_the_same_placeholders():
 def test_dutch_figures_speak_dutch_with_a_decimal_comma(comparison_dir):
     fam = {"sequential": pd.read_parquet(comparison_dir / "sequential" / "families.parquet")}
     cfg = OmegaConf.to_container(OmegaConf.load(comparison_dir / "config_resolved.yaml"))
-    chart = F.lead_time_ecdf(fam, cfg["norms"], meta("nl", ("sequential",)))
+    chart = figures.lead_time_ecdf(fam, cfg["norms"], meta("nl", ("sequential",)))
     ax = chart.figure.axes[0]
     assert ax.get_xlabel() == "Dagen sinds de melding"
     texts = " ".join(t.get_text() for t in chart.figure.findobj(lambda a: hasattr(a, "get_text")))
@@ -346,7 +347,7 @@ def test_dutch_figures_speak_dutch_with_a_decimal_comma(comparison_dir):
 
 
 def test_an_unknown_language_is_a_one_line_error():
-    from sim.config import ConfigError
+    from sim.chain.checks import ConfigError
 
     with pytest.raises(ConfigError, match=r"^lang = 'fr' \(allowed: en, nl\)$"):
         style.term("t.lead_time", "fr")
@@ -356,17 +357,17 @@ def test_an_unknown_language_is_a_one_line_error():
 
 
 @pytest.mark.parametrize("draw,table,column", [
-    (F.sizing_table, SIZING_FIXTURE.drop(columns=["fte_needed"]), "fte_needed"),
-    (F.capacity_curve, pd.DataFrame({"workflow": ["sequential"], "demand_scale": [1.0]}), "kpi"),
-    (F.backlog_drain, pd.DataFrame({"organisation": ["gi"]}), "extra_fte"),
+    (figures.sizing_table, SIZING_FIXTURE.drop(columns=["fte_needed"]), "fte_needed"),
+    (figures.capacity_curve, pd.DataFrame({"workflow": ["sequential"], "demand_scale": [1.0]}), "kpi"),
+    (figures.backlog_drain, pd.DataFrame({"organisation": ["gi"]}), "extra_fte"),
 ])
 def test_a_table_without_a_documented_column_is_refused_in_one_line(draw, table, column):
-    with pytest.raises(F.FigureDataError) as err:
+    with pytest.raises(derived.FigureDataError) as err:
         draw(table, meta())
     message = str(err.value)
     assert "\n" not in message and repr(column) in message and ".csv lacks column" in message
 
 
 def test_a_sweep_without_a_staffing_key_cannot_draw_fte_charts(demand_sweep):
-    with pytest.raises(F.FigureDataError, match="no swept staffing"):
-        F.p90_against_fte(demand_sweep, meta())
+    with pytest.raises(derived.FigureDataError, match="no swept staffing"):
+        figures.p90_against_fte(demand_sweep, meta())

@@ -95,10 +95,12 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
-from sim import config as config_mod
-from sim import engine as engine_mod
-from sim import runner
-from sim.config import KetensimSchema, Model
+from sim.chain import checks
+from sim.chain.model import Model
+from sim.config import gate, schema
+from sim.config.schema import KetensimSchema
+from sim.kernel import engine as engine_mod
+from sim.run import runner
 
 DATA = Path(__file__).resolve().parent / "data"
 GOLDEN = DATA / "golden.json"
@@ -369,19 +371,19 @@ def load_model(case: str) -> Model:
     (so the file cannot have it) is taken from conf/, with a warning: if that new field changes the numbers, the
     comparison says so; if it does not, the golden test need not be regenerated for it.
     """
-    config_mod.register()
+    schema.register()
     stored = OmegaConf.load(config_path(case))
     cfg = OmegaConf.merge(OmegaConf.structured(KetensimSchema), stored)
     try:
-        return config_mod.validate(cfg)
-    except config_mod.ConfigError as err:
+        return gate.validate(cfg)
+    except checks.ConfigError as err:
         if "is missing" not in str(err):
             raise
     composed = OmegaConf.create(compose_case(case))
     new_keys = sorted(_leaf_keys(composed) - _leaf_keys(stored))
     warnings.warn(f"golden config lacks {len(new_keys)} field(s) added to the schema since it was recorded; "
                   f"taken from conf/: {', '.join(new_keys[:5])}{' ...' if len(new_keys) > 5 else ''}", stacklevel=2)
-    return config_mod.validate(OmegaConf.merge(OmegaConf.structured(KetensimSchema), composed, stored))
+    return gate.validate(OmegaConf.merge(OmegaConf.structured(KetensimSchema), composed, stored))
 
 
 def _leaf_keys(cfg, prefix: str = "") -> set[str]:
@@ -399,7 +401,7 @@ def compose_conf(overrides: tuple[str, ...]):
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    config_mod.register()
+    schema.register()
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):

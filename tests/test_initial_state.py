@@ -13,10 +13,12 @@ import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
-from sim import initial_state, runner
-from sim.config import ConfigError, validate
-from sim.engine import Engine
-from sim.streams import Streams
+from sim.chain import initial_state
+from sim.chain.checks import ConfigError
+from sim.config.gate import validate
+from sim.kernel.engine import Engine
+from sim.kernel.streams import Streams
+from sim.run import runner
 from tests.conftest import CONF, make_model
 
 TODAY = ["run.start=today", "run.years=1", "run.replications=1", "run.quiet=true", "run.event_log=false"]
@@ -39,7 +41,7 @@ class KindTotals:
     def __getitem__(self, name: str):
         from types import SimpleNamespace
 
-        from sim.entities import kind_pool
+        from sim.chain.entities import kind_pool
 
         members = [p for p in self.pools.values() if kind_pool(p.name) == name]
         assert members, name

@@ -1,11 +1,11 @@
-"""The KPI registry (sim/kpis.py) is the one home of every KPI: its name, unit, description and the lists it is in.
+"""The KPI registry (sim/chain/kpis.py) is the one home of every KPI: its name, unit, description and the lists it is in.
 
 Three promises, each checked against what the code does rather than against a copy of the registry:
 - every KPI column a run writes is declared with a unit and a description (a tiny demo run, and the runs tables of
   every pinned golden case: each workflow, a region with several organisations of a kind, staff dynamics);
 - every list a command shows is the registry's list, in its order (the console summary of a run, the printed
   comparison, the report's key figures and sweep columns, sizing targets, backlog pools, the paired chart);
-- no module of sim/ spells a KPI name: its constant in sim/kpis.py is the only place (an AST scan of sim/).
+- no module of sim/ spells a KPI name: its constant in sim/chain/kpis.py is the only place (an AST scan of sim/).
 """
 
 from __future__ import annotations
@@ -19,10 +19,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import backlog, cli, compare, kpis, metrics, report, runner, size
-from sim.config import KetensimSchema
-from sim.entities import WAIT_ORGS
-from sim.plots import figures
+from sim import cli
+from sim.analysis import backlog, compare, size
+from sim.chain import kpis, tables
+from sim.chain.entities import WAIT_ORGS
+from sim.config.schema import KetensimSchema
+from sim.report import figures, html
+from sim.run import runner
 from tests.conftest import make_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +57,7 @@ def test_every_kpi_of_a_run_is_declared_with_a_unit_and_a_description(demo_run):
     columns = list(results.runs.columns)
     assert len(columns) > 50
     missing = _undeclared(columns)
-    assert not missing, f"runs columns without a declaration, unit or description in sim/kpis.py: {missing}"
+    assert not missing, f"runs columns without a declaration, unit or description in sim/chain/kpis.py: {missing}"
     summary = results.tables()["summary"].set_index("kpi")
     for column in columns:
         if column not in NOT_KPIS:  # the summary writes the registry's unit and description
@@ -140,8 +143,8 @@ def test_the_printed_comparison_shows_the_compared_kpis_in_order(demo_run):
 
 
 def test_reports_sizing_backlog_and_charts_ask_the_registry():
-    assert report.HEADLINE == kpis.names("headline")
-    assert report.SWEEP_KPIS == kpis.names("swept")
+    assert html.HEADLINE == kpis.names("headline")
+    assert html.SWEEP_KPIS == kpis.names("swept")
     assert size.SHARES == kpis.names("sizable") and size.KPIS == (*kpis.LEAD_TIMES, *kpis.names("sizable"))
     assert all(kpis.get(k).norm for k in size.SHARES)
     assert backlog.NORMED_POOLS == kpis.normed_pools()
@@ -168,7 +171,7 @@ def test_kind_totals_sum_the_summed_kpis():
             self.name, self.queued, self.stats = name, waiting, Stats(waiting)
 
     pools = {n: Pool(n, w) for n, w in (("gi[a]", 1.0), ("gi[b]", 3.0))}
-    out = metrics.pool_kpis(pools, 365.0)
+    out = tables.pool_kpis(pools, 365.0)
     for kpi in kpis.tagged("summed"):
         assert out[kpi.of("gi")] == pytest.approx(out[kpi.of("gi[a]")] + out[kpi.of("gi[b]")], rel=1e-12)
     assert out[kpis.of(kpis.WAITING_LIST_MEAN, "gi")] == pytest.approx(4.0, rel=1e-12)
@@ -176,8 +179,8 @@ def test_kind_totals_sum_the_summed_kpis():
 
 def test_clip_interval_follows_the_registry_unit():
     values = np.array([0.9, 1.0])
-    assert metrics.clip_interval(kpis.SHARE_TRIAGE_WITHIN_NORM, values, 0.5, 1.3) == (0.5, 1.0)
-    assert metrics.clip_interval(kpis.LEAD_TIME_HELP_MEAN, values, -0.5, 1.3) == (0.0, 1.3)
+    assert tables.clip_interval(kpis.SHARE_TRIAGE_WITHIN_NORM, values, 0.5, 1.3) == (0.5, 1.0)
+    assert tables.clip_interval(kpis.LEAD_TIME_HELP_MEAN, values, -0.5, 1.3) == (0.0, 1.3)
 
 
 # ====================================================================== one home per name
@@ -211,30 +214,30 @@ def test_the_scan_finds_kpi_names():
 
 
 def test_no_module_spells_a_kpi_name():
-    """Every KPI name is spelled once, in sim/kpis.py; other modules use its constants and queries. Docstrings and
+    """Every KPI name is spelled once, in sim/chain/kpis.py; other modules use its constants and queries. Docstrings and
     comments may name KPIs in prose: only string constants that *are* a name count."""
     offenders = []
     for path in sorted((ROOT / "sim").rglob("*.py")):
-        if path == ROOT / "sim" / "kpis.py":
+        if path == Path(kpis.__file__):
             continue
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and _spells_a_kpi(node.value):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}")
-    assert not offenders, ("KPI names spelled outside sim/kpis.py (use its constants, e.g. kpis.GI_WAIT_MEAN, or "
+    assert not offenders, ("KPI names spelled outside sim/chain/kpis.py (use its constants, e.g. kpis.GI_WAIT_MEAN, or "
                            "its queries, e.g. kpis.of(kpis.WAIT_MEAN, pool)):\n" + "\n".join(offenders))
 
 
 def test_the_registry_is_a_leaf():
-    """sim/kpis.py imports nothing of sim but the entity names, so any layer may ask it."""
-    tree = ast.parse((ROOT / "sim" / "kpis.py").read_text())
+    """sim/chain/kpis.py imports nothing of sim but the entity names, so any layer may ask it."""
+    tree = ast.parse((Path(kpis.__file__)).read_text())
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    assert {m for m in imported if m.startswith("sim")} <= {"sim.entities"}
+    assert {m for m in imported if m.startswith("sim")} <= {"sim.chain.entities"}
 
 
 def test_summary_units_come_from_the_registry():
     runs = pd.DataFrame({"scenario": ["s", "s"], "replication": [0, 1],
                          kpis.FAMILIES_PER_YEAR: [1.0, 2.0], kpis.of(kpis.CAPACITY, "gi"): [3.0, 3.0]})
-    summary = metrics.summarise(runs).set_index("kpi")
+    summary = tables.summarise(runs).set_index("kpi")
     assert summary.at[kpis.FAMILIES_PER_YEAR, "unit"] == kpis.PER_YEAR
     assert summary.at["capacity.gi", "unit"] == kpis.PLACES

@@ -2,7 +2,7 @@
 
 The properties, each stated where the code claims it:
 
-* more staff never lengthens a FIFO wait (``sim/engine.py``: a pool grants FIFO; for first-come-first-served
+* more staff never lengthens a FIFO wait (``sim/kernel/engine.py``: a pool grants FIFO; for first-come-first-served
   multi-server queues every customer's wait is non-increasing in the number of servers, given the same arrivals
   and the same service times: the Kiefer-Wolfowitz workload recursion is monotone);
 * conservation per pool: every unit that joined the waiting list was granted or is still waiting, every granted
@@ -12,7 +12,7 @@ The properties, each stated where the code claims it:
 * ``Staffing.slots`` (FTE x caseload norm -> places) never falls when FTE or the norm rises;
 * a distribution's sample mean lies within a 99.9 % interval of the mean it states (``Distribution.mean``).
 
-The examples drive the kernel (``sim.engine.Engine``, ``CaseloadPool``) directly with hand-built arrivals and
+The examples drive the kernel (``sim.kernel.engine.Engine``, ``CaseloadPool``) directly with hand-built arrivals and
 services, so each takes milliseconds. The hypothesis profile is derandomised (the same examples on every run and
 every machine: the suite is reproducible) with a modest example count and no deadline (nothing here is timed).
 """
@@ -26,9 +26,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.config import Staffing
-from sim.distributions import build
-from sim.engine import Engine
+from sim.chain.model import Staffing
+from sim.kernel.distributions import build
+from sim.kernel.engine import Engine
 
 settings.register_profile("ketensim", max_examples=60, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow])

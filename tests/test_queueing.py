@@ -19,8 +19,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import analytic, runner
-from sim.metrics import confidence_interval
+from sim.kernel import queueing
+from sim.kernel.stats import confidence_interval
+from sim.run import runner
 from tests.conftest import PLAIN, make_model, staff
 
 RATE_PER_DAY = 2.0
@@ -29,7 +30,7 @@ BASE = ["region=demo", *PLAIN, f"demand.vt_meldingen_per_year={RATE_PER_DAY * 36
 
 
 def _route(name: str, **probs: float) -> list[str]:
-    from sim.config import ROUTING_OPTIONS
+    from sim.chain.checks import ROUTING_OPTIONS
 
     return [f"routing.{name}.{opt}={probs.get(opt, 0.0)}" for opt in ROUTING_OPTIONS[name]]
 
@@ -85,14 +86,14 @@ def results():
 def test_each_organisation_matches_erlang_c(results, case):
     res = results(case)
     for pool, mean_service, places in CASES[case][1]:
-        theory = analytic.mmc_wait_mean(RATE_PER_DAY, mean_service, places)
+        theory = queueing.mmc_wait_mean(RATE_PER_DAY, mean_service, places)
         _check(res.runs[f"wait_mean.{pool}"].to_numpy(), float(theory))
 
 
 def _gi_theory() -> float:
     mean_hold = GI_TERM / (1 - GI_EXTEND)
     cs2 = GI_EXTEND  # geometric number of fixed terms: Var = term^2 p / (1-p)^2
-    return float(analytic.allen_cunneen_wait_mean(RATE_PER_DAY, mean_hold, GI_PLACES, 1.0, cs2))
+    return float(queueing.allen_cunneen_wait_mean(RATE_PER_DAY, mean_hold, GI_PLACES, 1.0, cs2))
 
 
 @pytest.mark.slow
@@ -107,7 +108,7 @@ def test_chain_in_tandem_matches_sum_of_waits(results):
     per_family = fam["wait_veilig_thuis"] + fam["wait_rvdk"] + fam["wait_gi"]
     reached_gi = fam["gi_assigned"].notna()
     sim_means = per_family[reached_gi].groupby(fam.loc[reached_gi, "replication"]).mean().to_numpy()
-    theory = (analytic.mmc_wait_mean(RATE_PER_DAY, 1.05, 3) + analytic.mmc_wait_mean(RATE_PER_DAY, 1.75, 5)
+    theory = (queueing.mmc_wait_mean(RATE_PER_DAY, 1.05, 3) + queueing.mmc_wait_mean(RATE_PER_DAY, 1.75, 5)
               + _gi_theory())
     _check(sim_means, float(theory))
 

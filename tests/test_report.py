@@ -20,10 +20,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import ROOT
-from sim import output, report
 from test_figures import SIZING_FIXTURE, STAFFING_GRID, SWEEP_BASE, build_comparison, build_run, build_sweep
+
+from sim.report import html as report_html
+from sim.run import output
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -102,13 +103,13 @@ def dirs(tmp_path_factory) -> dict[str, Path]:
     out = {"run": build_run(base / "run"), "comparison": build_comparison(base / "compare"),
            "sweep": build_sweep(base / "sweep", STAFFING_GRID, SWEEP_BASE)}
     for d in out.values():
-        report.write_report(d)
+        report_html.write_report(d)
     return out
 
 
 def fresh_copy(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
-    (dst / report.REPORT).unlink(missing_ok=True)
+    (dst / report_html.REPORT).unlink(missing_ok=True)
     return dst
 
 
@@ -116,19 +117,19 @@ def fresh_copy(src: Path, dst: Path) -> Path:
 
 
 def test_the_run_reports_kpi_table_equals_summary_csv(dirs):
-    page = parse(dirs["run"] / report.REPORT)
+    page = parse(dirs["run"] / report_html.REPORT)
     summary = pd.read_csv(dirs["run"] / "summary.csv")
     full = cells_by(page, table_id="all-kpis", source="summary.csv")
     key = cells_by(page, table_id="key-figures", source="summary.csv")
     assert len(full) == 3 * len(summary)  # every KPI, its mean and both ends of its interval, nothing else
-    assert len(key) == 3 * len([k for k in report.HEADLINE if k in set(summary["kpi"])]) > 0
+    assert len(key) == 3 * len([k for k in report_html.HEADLINE if k in set(summary["kpi"])]) > 0
     for _, row in summary.iterrows():
         for field in ("mean", "ci_low", "ci_high"):
             value = float(row[field])
             for table in (full, key):
                 cell = table.get(("", "", row["kpi"], field))
                 if cell is None:
-                    assert table is key and row["kpi"] not in report.HEADLINE
+                    assert table is key and row["kpi"] not in report_html.HEADLINE
                     continue
                 assert same(float(cell["data-value"]), value), (row["kpi"], field)
                 assert shown_matches(cell["text"], value, cell["data-unit"]), (row["kpi"], field, cell["text"])
@@ -136,11 +137,11 @@ def test_the_run_reports_kpi_table_equals_summary_csv(dirs):
 
 def test_the_comparison_report_quotes_each_workflows_summary_and_comparison_csv(dirs):
     d = dirs["comparison"]
-    page = parse(d / report.REPORT)
+    page = parse(d / report_html.REPORT)
     for wf in ("sequential", "integrated"):
         summary = pd.read_csv(d / wf / "summary.csv").set_index("kpi")
         key = {k: c for k, c in cells_by(page, table_id="key-figures", source="summary.csv").items() if k[0] == wf}
-        assert len(key) == 3 * len([k for k in report.HEADLINE if k in summary.index])
+        assert len(key) == 3 * len([k for k in report_html.HEADLINE if k in summary.index])
         for (_, _, kpi, field), cell in key.items():
             assert same(float(cell["data-value"]), float(summary.at[kpi, field])), (wf, kpi, field)
             assert shown_matches(cell["text"], float(summary.at[kpi, field]), cell["data-unit"])
@@ -159,10 +160,10 @@ def test_the_comparison_report_quotes_each_workflows_summary_and_comparison_csv(
 
 def test_the_sweep_report_quotes_sweep_summary_csv(dirs):
     d = dirs["sweep"]
-    page = parse(d / report.REPORT)
+    page = parse(d / report_html.REPORT)
     summary = pd.read_csv(d / "sweep_summary.csv").set_index("point")
     cells = [c for c in page.cells if c["source"] == "sweep_summary.csv"]
-    assert len(cells) == len(summary) * 3 * len([k for k in report.SWEEP_KPIS if f"{k}.mean" in summary.columns])
+    assert len(cells) == len(summary) * 3 * len([k for k in report_html.SWEEP_KPIS if f"{k}.mean" in summary.columns])
     for cell in cells:
         value = float(summary.at[cell["data-point"], f"{cell['data-kpi']}.{cell['data-field']}"])
         assert same(float(cell["data-value"]), value)
@@ -179,7 +180,7 @@ def test_the_sweep_report_quotes_sweep_summary_csv(dirs):
     ("comparison", {"lead_time_ecdf", "waiting_lists", "handoffs_stories", "staff_hours", "paired_integrated"}),
 ])
 def test_the_report_is_one_self_contained_file_with_every_figure_embedded(dirs, kind, figures):
-    path = dirs[kind] / report.REPORT
+    path = dirs[kind] / report_html.REPORT
     html = path.read_text(encoding="utf-8")
     page = parse(path)
     tags = [t for t, _ in page.tags]
@@ -202,7 +203,7 @@ def test_the_report_is_one_self_contained_file_with_every_figure_embedded(dirs, 
 
 def test_the_report_lists_the_assumptions_sources_configuration_and_the_command(dirs):
     d = dirs["run"]
-    html = (d / report.REPORT).read_text(encoding="utf-8")
+    html = (d / report_html.REPORT).read_text(encoding="utf-8")
     assumptions = pd.read_csv(d / "assumptions.csv")
     assert f"({len(assumptions)})" in html
     for parameter in assumptions["parameter"]:
@@ -216,21 +217,21 @@ def test_the_report_lists_the_assumptions_sources_configuration_and_the_command(
 
 def test_the_dutch_report_is_in_dutch(dirs, tmp_path):
     d = fresh_copy(dirs["run"], tmp_path / "run")
-    html = report.write_report(d, "nl").read_text(encoding="utf-8")
+    html = report_html.write_report(d, "nl").read_text(encoding="utf-8")
     assert '<html lang="nl">' in html and "Kerncijfers" in html and "Aannames" in html and "Key figures" not in html
 
 
 def test_sizing_capacity_and_backlog_tables_are_included_when_present(dirs, tmp_path):
     d = fresh_copy(dirs["run"], tmp_path / "run")
     SIZING_FIXTURE.to_csv(d / "sizing.csv", index=False)
-    page = parse(report.write_report(d))
+    page = parse(report_html.write_report(d))
     ids = {a.get("id") for t, a in page.tags if t == "figure"}
     assert "fig-sizing_table" in ids
     assert "Staff sizing (sizing.csv)" in " ".join(page.text)
     # a table without a documented column: refused with one line naming the file and the column
     SIZING_FIXTURE.drop(columns=["kpi_mean"]).to_csv(d / "sizing.csv", index=False)
-    with pytest.raises(report.ReportError, match=r"sizing\.csv: sizing\.csv lacks column 'kpi_mean'"):
-        report.write_report(d)
+    with pytest.raises(report_html.ReportError, match=r"sizing\.csv: sizing\.csv lacks column 'kpi_mean'"):
+        report_html.write_report(d)
 
 
 # ====================================================================== directories the report must refuse
@@ -263,17 +264,17 @@ def _break(kind: str, d: Path) -> str:
 def test_a_corrupt_or_partial_run_is_refused_in_one_line(dirs, tmp_path, capsys, kind):
     d = fresh_copy(dirs["run"], tmp_path / "run")
     expected = _break(kind, d)
-    assert report.main([str(d)]) == 2
+    assert report_html.main([str(d)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("ketensim: error: ") and expected in err[0], err
     assert str(d) in err[0]
-    assert not (d / report.REPORT).exists()
+    assert not (d / report_html.REPORT).exists()
 
 
 def test_a_comparison_without_one_of_its_workflows_is_refused(dirs, tmp_path, capsys):
     d = fresh_copy(dirs["comparison"], tmp_path / "compare")
     shutil.rmtree(d / "integrated")
-    assert report.main([str(d)]) == 2
+    assert report_html.main([str(d)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "integrated: missing (the comparison lists workflow 'integrated')" in err[0]
 
@@ -282,11 +283,11 @@ def test_a_sweep_without_its_summary_and_a_foreign_directory_are_refused(dirs, t
     d = fresh_copy(dirs["sweep"], tmp_path / "sweep")
     (d / "sweep_summary.csv").unlink()
     (d / "multirun.yaml").write_text("hydra: {}\n")
-    assert report.main([str(d)]) == 2
+    assert report_html.main([str(d)]) == 2
     assert "a sweep without sweep_summary.csv (run: python -m sim.collect" in capsys.readouterr().err
-    assert report.main([str(tmp_path)]) == 2
+    assert report_html.main([str(tmp_path)]) == 2
     assert "not a ketensim results directory" in capsys.readouterr().err
-    assert report.main([str(tmp_path / "nowhere")]) == 2
+    assert report_html.main([str(tmp_path / "nowhere")]) == 2
     assert "nowhere: no such directory" in capsys.readouterr().err
 
 
@@ -309,13 +310,13 @@ def test_a_run_from_the_command_line_ends_with_its_report_path(tmp_path):
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     last = proc.stdout.strip().splitlines()[-1]
-    assert last == f"report: {out / report.REPORT}"
-    page = parse(out / report.REPORT)
+    assert last == f"report: {out / report_html.REPORT}"
+    page = parse(out / report_html.REPORT)
     summary = pd.read_csv(out / "summary.csv").set_index("kpi")
     cell = cells_by(page, table_id="key-figures")[("", "", "lead_time_help_mean", "mean")]
     assert float(cell["data-value"]) == float(summary.at["lead_time_help_mean", "mean"])
     marker = json.loads((out / output.MARKER).read_text())
-    assert report.REPORT not in marker["files"]  # the report is made from the results, not part of them
+    assert report_html.REPORT not in marker["files"]  # the report is made from the results, not part of them
 
 
 def test_a_directory_of_sizing_capacity_and_backlog_tables_gets_its_own_report(dirs, tmp_path):
@@ -325,7 +326,7 @@ def test_a_directory_of_sizing_capacity_and_backlog_tables_gets_its_own_report(d
     config = (dirs["run"] / "config_resolved.yaml").read_text()
     output.write_text(d / "config_resolved.yaml", config)
     output.write_results(d, {"sizing": SIZING_FIXTURE}, ["csv"], config, extra={"scenario": "sequential"})
-    page = parse(report.write_report(d))
+    page = parse(report_html.write_report(d))
     ids = {a.get("id") for t, a in page.tags if t == "figure"}
     assert ids == {"fig-sizing_table"}
     assert "Staff sizing (sizing.csv)" in " ".join(page.text)

@@ -17,10 +17,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from conftest import missing_system_tool
-from sim import report
 from test_figures import build_comparison
+
+from sim.report import html as report_html
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -60,13 +60,13 @@ def browser(tmp_path):
 @pytest.fixture(scope="module")
 def comparison_report(tmp_path_factory) -> Path:
     directory = build_comparison(tmp_path_factory.mktemp("browser") / "compare")
-    return report.write_report(directory)
+    return report_html.write_report(directory)
 
 
 @pytest.mark.parametrize("lang", ["en", "nl"])
 def test_chromium_opens_the_report_from_disk_without_errors_and_every_image_decodes(
         comparison_report, browser, tmp_path, capsys, record_property, lang):
-    path = comparison_report if lang == "en" else report.write_report(comparison_report.parent, "nl")
+    path = comparison_report if lang == "en" else report_html.write_report(comparison_report.parent, "nl")
     browser.get(path.resolve().as_uri())
     state = browser.execute_script("return document.readyState")
     assert state == "complete"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sim import runner
+from sim.run import runner
 from tests.conftest import PLAIN, make_model, staff
 
 

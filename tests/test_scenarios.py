@@ -7,14 +7,15 @@ that starts before all its participants are free, a stream drawn in a different 
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from sim import demand, metrics, provenance, runner
 from sim.actors.expertise import ConsultSpec
-from sim.config import ConfigError
+from sim.chain import demand, tables
+from sim.chain.checks import ConfigError
+from sim.config import provenance
+from sim.run import runner
 from sim.scenarios import WORKFLOWS, fte_plan
 from tests.conftest import CONF, make_model, staff
 
@@ -56,9 +57,9 @@ def test_every_scenario_composes_and_runs_in_a_tiny_mode(scenario):
     model = model_of(scenario, "run.event_log=true")
     assert model.scenario.name == scenario
     res = runner.run(model, jobs=1, progress=False)
-    assert list(res.families.columns) == list(metrics.FAMILY_COLUMNS)
-    assert list(res.events.columns) == list(metrics.EVENT_COLUMNS)
-    assert list(res.timeseries.columns) == list(metrics.TIMESERIES_COLUMNS)
+    assert list(res.families.columns) == list(tables.FAMILY_COLUMNS)
+    assert list(res.events.columns) == list(tables.EVENT_COLUMNS)
+    assert list(res.timeseries.columns) == list(tables.TIMESERIES_COLUMNS)
     assert len(res.runs) == 2 and len(res.families) > 50 and len(res.events) > 100
     assert np.isfinite(res.runs["lead_time_help_mean"]).all()
     assert set(res.families["scenario"]) == {scenario}
@@ -91,7 +92,7 @@ def test_the_integrated_team_takes_over_todays_open_cases():
 
 
 def test_same_seed_gives_identical_families_in_every_workflow():
-    """Arrival times and every attribute are drawn before the run (sim/demand.py): a workflow that drew its
+    """Arrival times and every attribute are drawn before the run (sim/chain/demand.py): a workflow that drew its
     families itself, or from a changed model, would differ here."""
     ref_model = model_of("sequential")
     reference = {rep: demand.generate(ref_model, ref_model.scenario.workflow(ref_model, rep).streams) for rep in (0, 1)}
@@ -157,7 +158,7 @@ def test_with_every_effect_off_the_paired_difference_in_lead_time_is_zero(scenar
     alt = runner.run(model_of(scenario, *NULL[scenario]), jobs=1, progress=False)
     diff = alt.runs["lead_time_help_mean"].to_numpy() - base.runs["lead_time_help_mean"].to_numpy()
     assert np.all(diff == 0.0)
-    cols = [c for c in metrics.FAMILY_COLUMNS if c != "scenario"]
+    cols = [c for c in tables.FAMILY_COLUMNS if c != "scenario"]
     pd.testing.assert_frame_equal(alt.families[cols], base.families[cols], check_exact=True)
 
 

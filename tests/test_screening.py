@@ -13,9 +13,12 @@ import sys
 import numpy as np
 import pytest
 
-from sim import analytic, runner, screening
-from sim.config import ROUTING_OPTIONS
-from sim.metrics import confidence_interval
+from sim.analysis import screening
+from sim.chain.checks import ROUTING_OPTIONS
+from sim.kernel import flows
+from sim.kernel import queueing as analytic
+from sim.kernel.stats import confidence_interval
+from sim.run import runner
 from tests.conftest import PLAIN, ROOT, make_model, staff
 
 sys.path.insert(0, str(ROOT / "experiments"))
@@ -42,9 +45,9 @@ def test_a_one_place_exponential_pool_is_erlang_c_exactly():
 
 
 def test_min_of_two_exponentials_is_exponential():
-    from sim.distributions import Exponential
+    from sim.kernel.distributions import Exponential
 
-    mean, var = screening.min_moments(Exponential(2.0), Exponential(3.0))
+    mean, var = flows.min_moments(Exponential(2.0), Exponential(3.0))
     assert mean == pytest.approx(1.2, rel=2e-3)  # rate 1/2 + 1/3
     assert var == pytest.approx(1.44, rel=5e-3)
 
@@ -129,7 +132,7 @@ def test_workflows_without_a_twin_say_so(scenario, available):
     if available:
         assert screening.flow_model(m).pools
     else:
-        with pytest.raises(screening.NotAvailable, match="use the simulation"):
+        with pytest.raises(flows.NotAvailable, match="use the simulation"):
             screening.flow_model(m)
 
 

@@ -15,9 +15,11 @@ import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
-from sim import runner, size
-from sim.config import ConfigError, validate
-from sim.metrics import confidence_interval
+from sim.analysis import size
+from sim.chain.checks import ConfigError
+from sim.config.gate import validate
+from sim.kernel.stats import confidence_interval
+from sim.run import runner
 from tests.conftest import CONF, ROOT
 
 TINY = ["region=demo", "run.start=empty", "run.warmup_years=6", "run.years=4", "run.replications=4",
@@ -148,7 +150,7 @@ def test_sizing_cli_errors_are_one_line_before_any_simulation(tmp_path: Path, ar
 
 
 def test_a_target_file_documents_every_value():
-    from sim import provenance
+    from sim.config import provenance
 
     for path in sorted((CONF / "target").glob("*.yaml")):
         found, missing = provenance.read_file(path, "target")
@@ -156,7 +158,7 @@ def test_a_target_file_documents_every_value():
 
 
 def test_kpi_names_follow_the_simulation():
-    from sim.kpis import quantile_name
+    from sim.chain.kpis import quantile_name
 
     assert quantile_name("lead_time_help", 0.9) == "lead_time_help_p90"
     assert quantile_name("lead_time_help", None) == "lead_time_help_mean"

@@ -33,8 +33,9 @@ import pandas as pd
 import pytest
 from conftest import compose_cfg, missing_system_tool
 
-from sim import output, runner, sweep
-from sim.config import validate
+from sim import sweep
+from sim.config.gate import validate
+from sim.run import output, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 CLUSTER = ROOT / "scripts" / "slurm" / "cluster.sh"

@@ -1,15 +1,16 @@
-"""Staff dynamics (sim/staff.py): leavers, hiring delay and onboarding change available FTE exactly as configured."""
+"""Staff dynamics (sim/chain/workforce.py): leavers, hiring delay and onboarding change available FTE exactly as configured."""
 
 from __future__ import annotations
 
 import math
 
 import pytest
-
 from conftest import make_model, staff
-from sim import runner
-from sim.config import ConfigError, Staffing
-from sim.staff import OrgDynamics, Workforce
+
+from sim.chain.checks import ConfigError
+from sim.chain.model import Staffing
+from sim.chain.workforce import OrgDynamics, Workforce
+from sim.run import runner
 
 DYN = "+staff_dynamics=nl_2023"
 
@@ -110,7 +111,7 @@ def test_bad_staff_dynamics_name_the_field(tiny_overrides, override, field):
 def test_unknown_organisation_is_rejected():
     from types import SimpleNamespace
 
-    from sim.staff import validate
+    from sim.chain.workforce import validate
 
     org = SimpleNamespace(leavers_per_year=0.1, hiring_delay_days=1, onboarding_weeks=1, onboarding_start_share=1,
                           fte_per_person=1, extra_fte=0, extra_spread_days=0)

@@ -26,9 +26,14 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
-from sim import cli, collect, output, runner, sweep
-from sim.config import ConfigError, validate
-from sim.metrics import clip_interval, confidence_interval
+from sim import cli, sweep
+from sim import collect as sim_collect
+from sim.analysis import collect
+from sim.chain.checks import ConfigError
+from sim.chain.tables import clip_interval
+from sim.config.gate import validate
+from sim.kernel.stats import confidence_interval
+from sim.run import output, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 CONF = ROOT / "conf"
@@ -194,7 +199,7 @@ def test_collect_rebuilds_the_same_tables(joblib_sweep, tmp_path) -> None:
     shutil.copytree(sweep_dir, copy)
     for name in collect.TABLES:
         (copy / name).unlink()
-    assert collect.main([str(copy)]) == 0
+    assert sim_collect.main([str(copy)]) == 0
     for name in ("sweep.csv", "sweep_summary.csv"):
         assert (copy / name).read_bytes() == (sweep_dir / name).read_bytes(), name
     pd.testing.assert_frame_equal(pd.read_parquet(copy / "sweep.parquet"), pd.read_parquet(sweep_dir / "sweep.parquet"))
@@ -215,7 +220,7 @@ def test_corrupted_and_incomplete_points_are_named_and_run_again(joblib_sweep, t
     (incomplete / output.MARKER).unlink()
 
     # collect refuses the folder: one line naming a bad point, no traceback
-    assert collect.main([str(copy)]) == 2
+    assert sim_collect.main([str(copy)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert corrupt.name in err or incomplete.name in err
@@ -436,7 +441,7 @@ def test_prepare_point_skips_same_and_keeps_what_it_replaces(tmp_path) -> None:
 def test_progress_counts_points_of_this_sweep_and_estimates(tmp_path) -> None:
     points = [["k=1"], ["k=2"], ["k=3"], ["k=4"]]
     prog = sweep.Progress(tmp_path, points, interval=60, stream=open(os.devnull, "w"))
-    for i, (value, done) in enumerate([("1", True), ("2", True), ("3", False), ("9", True)]):
+    for value, done in [("1", True), ("2", True), ("3", False), ("9", True)]:
         d = tmp_path / f"k={value}"
         (d / ".hydra").mkdir(parents=True)
         (d / ".hydra" / "overrides.yaml").write_text(f"- k={value}\n")
@@ -451,9 +456,9 @@ def test_progress_counts_points_of_this_sweep_and_estimates(tmp_path) -> None:
 
 
 def test_collect_names_a_folder_that_is_not_a_sweep(tmp_path, capsys) -> None:
-    assert collect.main([str(tmp_path / "nope")]) == 2
+    assert sim_collect.main([str(tmp_path / "nope")]) == 2
     single = tmp_path / "single"
     _write_point(single)
-    assert collect.main([str(single)]) == 2
+    assert sim_collect.main([str(single)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "nope: not a directory" in err[0] and "single run, not a sweep" in err[1]

@@ -21,9 +21,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import compare, runner, screening
-from sim.config import ConfigError, validate
-from sim.plots import style
+from sim.analysis import compare, screening
+from sim.chain.checks import ConfigError
+from sim.config.gate import validate
+from sim.report import style
+from sim.run import runner
 from sim.scenarios import WORKFLOWS, effects, registry
 from tests.conftest import ROOT, compose_cfg
 
@@ -97,7 +99,7 @@ FILES = {
         """The toy's analytic twin: every episode waits for and holds one buurtteam place for its help."""
         import numpy as np
 
-        from sim.screening import ONE, Fixed, PoolInfo, Trace, collect
+        from sim.kernel.flows import ONE, Fixed, PoolInfo, Trace, collect
 
 
         def flows(model):

@@ -13,9 +13,9 @@ import math
 import numpy as np
 import pytest
 
-from sim import runner
-from sim.config import FTE_MAX
-from sim.demand import Arrivals
+from sim.chain.bounds import FTE_MAX
+from sim.chain.demand import Arrivals
+from sim.run import runner
 from sim.scenarios.sequential import Sequential
 from tests.conftest import PLAIN, make_model, staff
 
@@ -40,7 +40,7 @@ def _trace(overrides: list[str], times: list[float], colours: list[int]) -> Sequ
 
 
 def _route(name: str, **probs: float) -> list[str]:
-    from sim.config import ROUTING_OPTIONS
+    from sim.chain.checks import ROUTING_OPTIONS
 
     return [f"routing.{name}.{opt}={probs.get(opt, 0.0)}" for opt in ROUTING_OPTIONS[name]]
 

@@ -24,11 +24,13 @@ import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
-from sim import demand, runner, screening
-from sim.config import ConfigError, validate
-from sim.entities import kind_pool
-from sim.metrics import UNIT_COLUMNS
-from sim.streams import Streams
+from sim.analysis import screening
+from sim.chain import demand
+from sim.chain.checks import ConfigError
+from sim.chain.entities import kind_pool
+from sim.chain.tables import UNIT_COLUMNS
+from sim.kernel.streams import Streams
+from sim.run import runner
 from tests.conftest import CONF, ROOT, make_model, staff
 
 Z99 = 2.5758  # two-sided 99 % normal quantile
@@ -329,7 +331,7 @@ def test_a_kind_is_unstable_when_its_total_list_grows_not_when_one_organisations
     down by 8) leave the kind stable though each organisation's own flag is set; both growing make it unstable."""
     from types import SimpleNamespace
 
-    from sim.metrics import pool_kpis
+    from sim.chain.tables import pool_kpis
 
     def pool(name: str, waiting: list[float]):
         # buckets (start, length, waiting, in care, capacity, arrivals, starts); full caseload throughout
@@ -347,7 +349,7 @@ def test_a_kind_is_unstable_when_its_total_list_grows_not_when_one_organisations
 def test_sizing_judges_a_kind_with_organisations_on_its_total_list():
     """sim.size sizes staffing.<kind>.fte: the pools its FTE affects include the kind's own name, which is the
     flag the simulation's verdict uses (a growing total list at the GIs must fail the GIs' FTE)."""
-    from sim import size
+    from sim.analysis import size
 
     fm = screening.flow_model(make_model(["region=gelderland"]))
     affected = size.affected_pools(fm)
@@ -361,7 +363,7 @@ def test_every_stage_is_shared_in_proportion_and_each_organisation_gets_exactly_
     """Today's running measures over four equal GIs: OTS, OTS with uithuisplaatsing and voogdij each split about
     evenly (voogdij lasts for years: one GI with all of it would start full and stay full), and each GI's total is
     exactly its places."""
-    from sim.initial_state import apportion
+    from sim.chain.initial_state import apportion
 
     counts, places = [2000, 900, 313], [804, 803, 803, 803]
     split = apportion(counts, places)
@@ -381,7 +383,7 @@ def test_gelderlands_gis_start_alike_and_release_places_alike():
 
 
 def test_growing_lists_count_a_kind_by_its_total_and_need_half_the_replications():
-    from sim.metrics import growing_lists
+    from sim.chain.tables import growing_lists
 
     runs = pd.DataFrame({"unstable.gi[a]": [1.0, 1.0, 1.0], "unstable.gi": [0.0, 1.0, 0.0],
                          "unstable.rvdk": [1.0, 1.0, 0.0], "unstable.buurtteam": [0.0, 0.0, 0.0],

@@ -9,7 +9,7 @@ from dataclasses import fields
 
 import pytest
 
-from sim import provenance
+from sim.config import provenance
 from sim.scenarios import effects, registry
 from tests.conftest import CONF, ROOT
 

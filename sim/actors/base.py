@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import Any, Callable, Protocol
 
-from sim.entities import Family
-
-if TYPE_CHECKING:  # imported for type hints only: actors never import a workflow at run time
-    from sim.scenarios.base import Workflow
+from sim.chain.entities import Family
 
 Then = Callable[[Family, str], None]
+
+
+class Workflow(Protocol):
+    """What an actor uses of the workflow that composes it (sim.scenarios.base.Workflow satisfies it)."""
+
+    engine: Any
+    model: Any
+    streams: Any
+    actors: dict[str, Any]
+
+    def log(self, fam: Family, activity: str, org: str, lifecycle: str) -> None: ...
 
 
 class Actor:

@@ -12,7 +12,7 @@ Lokaal team FTE and caseload are not published (domain.md 1d): the region files 
 from __future__ import annotations
 
 from sim.actors.base import Actor, Then
-from sim.entities import Family
+from sim.chain.entities import Family
 
 
 class Buurtteam(Actor):

@@ -29,10 +29,20 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from sim.actors.base import Actor
-from sim.config import COLOURS, STAFFED_ORGS, ConfigError, Staffing, choice, distribution, non_negative, positive, probability
-from sim.distributions import Distribution
-from sim.engine import CaseloadPool, Engine
-from sim.entities import Family
+from sim.chain.checks import (
+    COLOURS,
+    STAFFED_ORGS,
+    ConfigError,
+    choice,
+    distribution,
+    non_negative,
+    positive,
+    probability,
+)
+from sim.chain.entities import Family
+from sim.chain.model import Staffing
+from sim.kernel.distributions import Distribution
+from sim.kernel.engine import CaseloadPool, Engine
 
 # ====================================================================== validated specifications
 

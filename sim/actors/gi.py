@@ -18,9 +18,9 @@ from ``staffing.gi`` x its ``fte_share`` at its own caseload if given, and a fam
 from __future__ import annotations
 
 from sim.actors.base import Actor, Then
-from sim.config import unit_places
-from sim.engine import CaseloadPool
-from sim.entities import Family, unit_pool
+from sim.chain.entities import Family, unit_pool
+from sim.chain.model import unit_places
+from sim.kernel.engine import CaseloadPool
 
 
 class GI(Actor):

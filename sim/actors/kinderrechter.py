@@ -10,7 +10,7 @@ split of requested measures (OTS 67 %, OTS + machtiging uithuisplaatsing 23 %, o
 from __future__ import annotations
 
 from sim.actors.base import Actor, Then
-from sim.entities import Family
+from sim.chain.entities import Family
 
 
 class Kinderrechter(Actor):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Callable
 
 from sim.actors.base import Actor, Then
-from sim.entities import Family
+from sim.chain.entities import Family
 
 
 class RvdK(Actor):

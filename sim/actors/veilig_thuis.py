@@ -13,7 +13,7 @@ While a family waits for the Raad, VT keeps responsibility and so keeps the case
 Several Veilig Thuis organisations in one region (``region.units.veilig_thuis``: Gelderland-Midden,
 Gelderland-Zuid, Noord- en Oost-Gelderland): each has its own front desk and case teams
 (``veilig_thuis.triage[<name>]``, ``veilig_thuis.casus[<name>]``): its ``triage_fte_share`` of the front desk's FTE
-and its ``fte_share`` of the case teams' (at its own caseload if given; ``sim.config.unit_places``), and a family
+and its ``fte_share`` of the case teams' (at its own caseload if given; ``sim.chain.model.unit_places``), and a family
 is served by the organisation of its catchment (``Family.vt_unit``), which may have its own triage routing
 (``Sequential.triage_decision``). The durations are the same for every organisation (one stream each).
 """
@@ -21,9 +21,9 @@ is served by the organisation of its catchment (``Family.vt_unit``), which may h
 from __future__ import annotations
 
 from sim.actors.base import Actor, Then
-from sim.config import unit_places
-from sim.engine import CaseloadPool
-from sim.entities import Family, unit_pool
+from sim.chain.entities import Family, unit_pool
+from sim.chain.model import unit_places
+from sim.kernel.engine import CaseloadPool
 
 
 class VeiligThuis(Actor):

@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from sim.actors.base import Actor
-from sim.config import STAFFED_ORGS, ConfigError, Staffing, choice, integer, non_negative, positive, probability
-from sim.engine import CaseloadPool
-from sim.entities import Family
-from sim.streams import Sampler
+from sim.chain.checks import STAFFED_ORGS, ConfigError, choice, integer, non_negative, positive, probability
+from sim.chain.entities import Family
+from sim.chain.model import Staffing
+from sim.kernel.engine import CaseloadPool
+from sim.kernel.streams import Sampler
 
 VOLUNTARY_ENTRIES: tuple[str, ...] = ("direct", "overdracht")
 GI_MANDATES: tuple[str, ...] = ("duo", "gi")

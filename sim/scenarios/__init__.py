@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
-from sim.config import ConfigError
+from sim.chain.checks import ConfigError
 from sim.scenarios import effects, registry
 from sim.scenarios.base import Workflow
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from sim import demand
 from sim.actors.base import Actor
-from sim.config import COLOURS, Model
-from sim.demand import ROUTES
-from sim.engine import Engine
-from sim.entities import Family
-from sim.streams import Streams
+from sim.chain import demand, initial_state, workforce
+from sim.chain.checks import COLOURS
+from sim.chain.demand import ROUTES
+from sim.chain.entities import Family
+from sim.chain.model import Model
+from sim.kernel.engine import Engine
+from sim.kernel.streams import Streams
 
 
 class Workflow:
@@ -61,10 +62,9 @@ class Workflow:
             self.seed_initial_state()
         if len(self.arrivals):
             self.engine.at(float(self.arrivals.time[0]), self._arrival, 0)
-        if self.model.staff_dynamics is not None:  # FTE available over time (sim/staff.py); None: fixed places
-            from sim import staff
+        if self.model.staff_dynamics is not None:  # FTE available over time (sim/chain/workforce.py); None: fixed places
 
-            self.staff = staff.attach(self)
+            self.staff = workforce.attach(self)
         self.engine.run()
         now = self.engine.now
         for pool in self.engine.pools.values():  # right-censored waits: what was waited until the end
@@ -74,7 +74,7 @@ class Workflow:
 
     # ------------------------------------------------------------------ run.start=today
     def seed_initial_state(self) -> None:
-        """Put the region's open cases in place at time zero (``run.start=today``, sim/initial_state.py).
+        """Put the region's open cases in place at time zero (``run.start=today``, sim/chain/initial_state.py).
 
         Cases in care take their places at once and finish their current activity after their remaining time;
         waiting cases join the waiting lists, longest waiting first; families closed before the start come back
@@ -83,7 +83,6 @@ class Workflow:
         in ``sim/scenarios/sequential/today.py``). Pre-existing families get ids after the run's own arrivals and are marked
         ``preexisting`` in the families table; their history before the start is the case's ``milestones``.
         """
-        from sim import initial_state
 
         plan = initial_state.plan(self.model, self.streams)
         self.preexisting = plan.attributes

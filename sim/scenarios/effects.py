@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import Field, field, fields
 from typing import Any, Mapping, TypeVar
 
-from sim.config import Bound, ConfigError, out_of_bounds, positive, probability
+from sim.chain.bounds import Bound, out_of_bounds
+from sim.chain.checks import ConfigError, positive, probability
 
 E = TypeVar("E")
 KINDS = {"factor": 1.0, "share": 0.0}  # kind -> its no-effect value

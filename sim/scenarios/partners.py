@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from sim.actors.expertise import ExpertSpec, take_fte
-from sim.config import ConfigError, Staffing
+from sim.chain.checks import ConfigError
+from sim.chain.model import Staffing
 
 
 def check_places(staffing: Mapping[str, Staffing], org: str, field: str, why: str) -> None:

@@ -7,7 +7,7 @@ dataclass), its analytic twin (``twin(model) -> FlowModel`` for screening, sizin
 none) and its labels (names in English and Dutch, colour, line style, order in charts and tables).
 
 Nothing outside this module lists the workflows: validation (``sim.scenarios.build_scenario``), the analytic
-tools (through ``Scenario.twin``) and the charts (``sim.plots.style``) ask the registry. Two ways in:
+tools (through ``Scenario.twin``) and the charts (``sim.report.style``) ask the registry. Two ways in:
 
 * **discovery**: every sub-package of ``sim.scenarios`` that exports ``WORKFLOW`` is registered the first time
   the registry is asked (:func:`specs`), in package-name order;
@@ -32,7 +32,7 @@ Dash = str | tuple[float, tuple[float, ...]]  # a matplotlib line style: "-", "-
 class Labels:
     """How a workflow is shown: names in both languages, its fixed colour and line style, its place in order.
 
-    ``colour`` is an Okabe-Ito colour name (``sim.plots.style.OKABE_ITO``), ``"grey"`` (today's chain) or a
+    ``colour`` is an Okabe-Ito colour name (``sim.report.style.OKABE_ITO``), ``"grey"`` (today's chain) or a
     ``#rrggbb`` value. ``in_sentence_*``: how the name reads inside a sentence ("today's chain"); empty: the name.
     ``order``: charts and tables list workflows by it (unknown workflows after, alphabetically)."""
 

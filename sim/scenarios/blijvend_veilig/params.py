@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from sim.config import Staffing
+from sim.chain.model import Staffing
 from sim.scenarios import effects
 
 

@@ -19,10 +19,10 @@ reduction 0) this is today's chain, bit for bit. Its parameters: ``params.py``.
 
 from __future__ import annotations
 
-from sim.entities import Family
+from sim.chain.entities import Family
+from sim.kernel.streams import Sampler
 from sim.scenarios.blijvend_veilig.params import BlijvendVeiligParams
 from sim.scenarios.sequential import Sequential
-from sim.streams import Sampler
 
 
 class ScaledSampler:

@@ -22,7 +22,8 @@ from sim.actors.expertise import (
     take_fte,
 )
 from sim.actors.veiligheidsteam import TeamSpec, parse_team
-from sim.config import ConfigError, Staffing
+from sim.chain.checks import ConfigError
+from sim.chain.model import Staffing
 from sim.scenarios import effects
 from sim.scenarios.partners import check_places
 

@@ -42,7 +42,7 @@ from typing import Any
 
 from sim.actors.expertise import Expertise
 from sim.actors.veiligheidsteam import Veiligheidsteam
-from sim.entities import Family
+from sim.chain.entities import Family
 from sim.scenarios.integrated.params import IntegratedParams
 from sim.scenarios.integrated.today import IntegratedToday
 from sim.scenarios.sequential import Sequential

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.entities import Family
+from sim.chain.entities import Family
 from sim.scenarios.sequential.today import SequentialToday
 
 

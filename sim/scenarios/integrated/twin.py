@@ -20,18 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from sim.kernel.flows import ONE, Fixed, FlowModel, NotAvailable, PoolInfo, Trace, Wait, split
 from sim.scenarios.sequential.twin import SequentialTwin
 from sim.scenarios.twins import TEAM, TEAM_DESK, Paths
-from sim.screening import (
-    ONE,
-    Fixed,
-    FlowModel,
-    NotAvailable,
-    PoolInfo,
-    Trace,
-    Wait,
-    split,
-)
 
 
 class IntegratedTwin(SequentialTwin):
@@ -251,7 +242,7 @@ class IntegratedTwin(SequentialTwin):
         if self.spec.enabled and self.spec.coverage > 0:
             out[TEAM_DESK] = PoolInfo(TEAM_DESK, TEAM, "meldingen")
             out[TEAM] = PoolInfo(TEAM, TEAM, "places")
-            for name, e in self.p.experts.items():
+            for e in self.p.experts.values():
                 out[e.pool_name] = PoolInfo(e.pool_name, e.org, "persons")
         return out
 

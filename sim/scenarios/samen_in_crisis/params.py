@@ -16,7 +16,8 @@ from sim.actors.expertise import (
     parse_meetings,
     parse_work_hours,
 )
-from sim.config import ConfigError, Staffing
+from sim.chain.checks import ConfigError
+from sim.chain.model import Staffing
 from sim.scenarios import effects
 from sim.scenarios.partners import experts_from_partners
 

@@ -29,7 +29,7 @@ from dataclasses import replace
 from typing import Callable
 
 from sim.actors.expertise import Expertise
-from sim.entities import Family
+from sim.chain.entities import Family
 from sim.scenarios.samen_in_crisis.params import SamenInCrisisParams
 from sim.scenarios.sequential import Sequential
 

@@ -25,7 +25,7 @@ from sim.actors.gi import GI
 from sim.actors.kinderrechter import Kinderrechter
 from sim.actors.rvdk import RvdK
 from sim.actors.veilig_thuis import VeiligThuis
-from sim.entities import Family
+from sim.chain.entities import Family
 from sim.scenarios.base import Workflow
 from sim.scenarios.sequential.today import SequentialToday
 

@@ -1,6 +1,6 @@
 """Where today's open cases stand in today's chain (``run.start=today``): one ``resume_<stage>`` per stage.
 
-Each case of the region's initial state (``sim/initial_state.py``) enters the chain through the method of its stage
+Each case of the region's initial state (``sim/chain/initial_state.py``) enters the chain through the method of its stage
 (``Workflow.seed_initial_state``). Waiting cases join the waiting list ahead of every new request, oldest first,
 with the days they have already waited (``CaseloadPool.backlog``: not an arrival of the window); cases in care hold
 their places and finish their current step after ``case.remaining`` days, then follow the chain as any other
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.entities import Family
+from sim.chain.entities import Family
 
 
 class SequentialToday:

@@ -20,20 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from sim import kpis
-from sim.entities import unit_pool
+from sim.chain import kpis
+from sim.chain.entities import unit_pool
+from sim.kernel.flows import ONE, Fixed, FlowModel, PoolInfo, Trace, Wait, collect, min_moments, split
 from sim.scenarios.twins import BT, GI, RVDK, VT_CASUS, VT_TRIAGE, Paths, unit_places_of
-from sim.screening import (
-    ONE,
-    Fixed,
-    FlowModel,
-    PoolInfo,
-    Trace,
-    Wait,
-    collect,
-    min_moments,
-    split,
-)
 
 
 class SequentialTwin:
@@ -300,7 +290,7 @@ class SequentialTwin:
         for org, s in self.m.staffing.items():
             avail = left[org] * s.productive_share * (1.0 - s.vacancy_rate)
             units = self.m.units_of(org)
-            if units:  # each organisation of the kind: sim.config.unit_places, on arrays
+            if units:  # each organisation of the kind: sim.chain.model.unit_places, on arrays
                 n = len(units)
                 parts = [(VT_CASUS if org == "veilig_thuis" else GI,
                           unit_places_of(avail, [(1.0 - s.triage_share) * u.fte_share for u in units],

@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from sim.actors.expertise import Expertise
-from sim.entities import Family
+from sim.chain.entities import Family
 from sim.scenarios.samen_in_crisis.process import shared_handoff
 from sim.scenarios.sequential import Sequential
 from sim.scenarios.utrecht_west.params import UtrechtWestParams

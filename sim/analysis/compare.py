@@ -2,7 +2,7 @@
 
 ``python -m sim +experiment=compare_workflows`` (``compare.enabled``) runs the baseline workflow
 (``compare.baseline``, today's chain) and every workflow in ``compare.workflows`` with the same region, the same
-staffing, the same ``run.seed`` and the same replications. Families come from ``sim/demand.py``, which depends
+staffing, the same ``run.seed`` and the same replications. Families come from ``sim/chain/demand.py``, which depends
 only on the seed and the replication, so replication *r* of every workflow sees the very same families (arrival
 times, crisismeter colour, children, uniforms): common random numbers. The difference of a KPI between two
 workflows is therefore taken *within* each replication (a paired difference) and summarised over replications
@@ -10,7 +10,7 @@ with a 95 % Student-t interval: much narrower than the difference of two indepen
 
 The workflow named by the composed ``scenario`` (``scenario=<file>`` on the command line, with any
 ``scenario.*`` overrides) takes part with those values; every other workflow is read from its own
-``conf/scenario/<file>.yaml``. Results (``sim.output``: atomic, marker last):
+``conf/scenario/<file>.yaml``. Results (``sim.run.output``: atomic, marker last):
 
 - ``comparison.csv``: per workflow and KPI: the baseline's mean, the workflow's mean, the paired difference with
   its 95 % CI and sd, and whether the interval excludes zero;
@@ -37,9 +37,15 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from sim import kpis, metrics, output, runner
-from sim.app import assumptions_table, group_file, group_options, stability_warnings
-from sim.config import ConfigError, Model, ScenarioSchema, validate
+from sim.analysis.assumptions import assumptions_table, stability_warnings
+from sim.chain import kpis
+from sim.chain.checks import ConfigError
+from sim.chain.model import Model
+from sim.config.gate import validate
+from sim.config.schema import ScenarioSchema
+from sim.config.sources import group_file, group_options
+from sim.kernel import stats
+from sim.run import output, runner
 from sim.scenarios import fte_plan
 
 WAITING_PREFIX = kpis.get(kpis.WAITING_LIST_ORG).prefix
@@ -135,9 +141,9 @@ def paired(base: pd.DataFrame, alt: pd.DataFrame, baseline: str, workflow: str) 
         a = alt.loc[reps, kpi].to_numpy(dtype=float)
         b = base.loc[reps, kpi].to_numpy(dtype=float) if kpi in base.columns else np.full(len(reps), np.nan)
         both = np.isfinite(a) & np.isfinite(b)
-        mean, lo, hi, sd = metrics.confidence_interval(a[both] - b[both])
+        mean, lo, hi, sd = stats.confidence_interval(a[both] - b[both])
         rows.append((workflow, baseline, kpi, kpis.unit(kpi),
-                     metrics.confidence_interval(b)[0], metrics.confidence_interval(a)[0],
+                     stats.confidence_interval(b)[0], stats.confidence_interval(a)[0],
                      mean, lo, hi, sd, int(both.sum()),
                      bool(lo > 0 or hi < 0) if np.isfinite(lo) else False,
                      kpis.description(kpi)))

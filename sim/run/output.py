@@ -38,7 +38,7 @@ def model_version() -> str:
     except metadata.PackageNotFoundError:  # running from a source tree that is not installed
         version = "0+unknown"
     digest = hashlib.sha256()
-    root = Path(__file__).resolve().parent
+    root = Path(__file__).resolve().parents[1]
     for path in sorted(root.rglob("*.py")):
         digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0" + path.read_bytes())
     return f"{version}+src.{digest.hexdigest()[:12]}"

@@ -27,8 +27,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from sim import kpis
-from sim.config import STAFFED_ORGS, ConfigError, Staffing, non_negative, positive, probability
+from sim.chain import kpis
+from sim.chain.checks import STAFFED_ORGS, ConfigError, non_negative, positive, probability
+from sim.chain.model import Staffing
 
 
 @dataclass(frozen=True)

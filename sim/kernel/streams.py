@@ -19,7 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
-from sim.distributions import Distribution
+from sim.kernel.distributions import Distribution
 
 BLOCK = 2048  # draws per refill: amortises the numpy call overhead on the hot path
 

@@ -1,10 +1,10 @@
 """The KPI registry: every KPI the model reports, declared once, and every list of KPIs a command shows.
 
-A KPI is a column of the ``runs`` table (sim/metrics.py computes them per replication; sim/staff.py adds the FTE
-means under staff dynamics) or of the comparison's frame (sim/compare.py). Each is declared here once, with its
+A KPI is a column of the ``runs`` table (sim/metrics.py computes them per replication; sim/chain/workforce.py adds the FTE
+means under staff dynamics) or of the comparison's frame (sim/analysis/compare.py). Each is declared here once, with its
 unit, the direction in which it is better, the norm it is judged against (a key of ``model.norms``, conf/process
 ``norms.*``) and a description; its constant (``SHARE_TRIAGE_WITHIN_NORM``) is the only place its name is spelled.
-The readable en/nl labels of the report stay in ``sim.plots.style.TERMS`` under ``kpi.<name>``.
+The readable en/nl labels of the report stay in ``sim.report.style.TERMS`` under ``kpi.<name>``.
 
 Three kinds of name resolve to a declaration:
 
@@ -39,11 +39,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from sim.entities import kind_pool
+from sim.chain.entities import kind_pool
 
 HIGHER, LOWER = "higher", "lower"  # the direction in which a KPI is better ("" where neither is)
 
-# units (the keys of sim.plots.style's "u.<unit>" terms)
+# units (the keys of sim.report.style's "u.<unit>" terms)
 DAYS, SHARE, FLAG, COUNT, HOURS = "days", "share", "flag", "count", "hours"
 PER_YEAR, CHILDREN_PER_YEAR, CASES_PER_YEAR = "per year", "children/year", "cases/year"
 CASES, PLACES, FTE = "cases", "places", "FTE"
@@ -213,9 +213,9 @@ OFFERED_LOAD = _declare(
     tags=("summed",))
 UNSTABLE = _declare(
     "unstable", FLAG, "1 when the caseload was full and the waiting list kept growing through the window "
-    "(sim.metrics.is_unstable)", LOWER, per_pool=True)
+    "(sim.chain.tables.is_unstable)", LOWER, per_pool=True)
 
-# ====================================================================== per organisation, staff dynamics (sim/staff.py)
+# ====================================================================== per organisation, staff dynamics (sim/chain/workforce.py)
 
 PAPER_FTE_MEAN = _declare(
     "paper_fte_mean", FTE, "FTE on paper of the organisation (positions, filled or vacant), mean over the window",
@@ -224,7 +224,7 @@ AVAILABLE_FTE_MEAN = _declare(
     "available_fte_mean", FTE, "FTE of the organisation available for casework (filled positions x presence x "
     "onboarding share), mean over the window", per_pool=True)
 
-# ====================================================================== of a comparison (sim/compare.py)
+# ====================================================================== of a comparison (sim/analysis/compare.py)
 
 WAITING_LIST_ORG = _declare(
     "waiting_list_org", CASES, "time-weighted waiting list of the organisation: the sum of its pools' "
@@ -246,7 +246,7 @@ def get(name: str) -> KPI:
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise KeyError(f"{name!r} is not a declared KPI (sim/kpis.py)") from None
+        raise KeyError(f"{name!r} is not a declared KPI (sim/chain/kpis.py)") from None
 
 
 def find(column: str) -> KPI | None:

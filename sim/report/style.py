@@ -31,7 +31,8 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from sim import kpis
+from sim.chain import kpis
+from sim.chain.checks import ConfigError
 from sim.scenarios import registry
 from sim.scenarios.registry import Labels
 
@@ -449,8 +450,6 @@ TERMS: dict[str, tuple[str, str]] = {
 
 def check_lang(lang: str) -> str:
     if lang not in LANGS:
-        from sim.config import ConfigError
-
         raise ConfigError(f"lang = {lang!r} (allowed: {', '.join(LANGS)})")
     return lang
 
@@ -460,7 +459,7 @@ def term(key: str, lang: str, **values: object) -> str:
     check_lang(lang)
     both = TERMS.get(key) or _workflow_term(key)
     if both is None:
-        raise KeyError(f"no term {key!r} in sim.plots.style.TERMS")
+        raise KeyError(f"no term {key!r} in sim.report.style.TERMS")
     text = both[LANGS.index(lang)]
     return text.format(**values) if values else text
 

@@ -24,10 +24,10 @@ from operator import add, attrgetter
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from sim import kpis
-from sim.entities import COUNTERS, MILESTONES, WAIT_ORGS, Family, kind_pool, unit_pool
+from sim.chain import kpis
+from sim.chain.entities import COUNTERS, MILESTONES, WAIT_ORGS, Family, kind_pool, unit_pool
+from sim.kernel.stats import confidence_interval, km_quantile
 
 FAMILY_COLUMNS: tuple[str, ...] = (
     "scenario", "replication", "case_id", "family_id", "episode", "route", "colour", "n_children",
@@ -374,23 +374,6 @@ def _unit_kpis(everyone: pd.DataFrame, in_window: dict[str, pd.Series], norms: d
     return out
 
 
-# ====================================================================== over replications
-
-
-def confidence_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float, float]:
-    """(mean, low, high, sd) with a Student-t interval; NaN interval for fewer than two finite values."""
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    if len(v) == 0:
-        return math.nan, math.nan, math.nan, math.nan
-    mean = float(v.mean())
-    if len(v) < 2:
-        return mean, math.nan, math.nan, math.nan
-    sd = float(v.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + level / 2, len(v) - 1)) * sd / math.sqrt(len(v))
-    return mean, mean - half, mean + half, sd
-
-
 def clip_interval(kpi: str, values: np.ndarray, lo: float, hi: float) -> tuple[float, float]:
     """A t-interval is symmetric; a share cannot leave [0, 1], and a KPI that cannot be negative (a count, a time)
     cannot have a negative lower bound."""
@@ -399,23 +382,6 @@ def clip_interval(kpi: str, values: np.ndarray, lo: float, hi: float) -> tuple[f
     if np.nanmin(values, initial=0.0) >= 0:
         return max(lo, 0.0), hi
     return lo, hi
-
-
-def km_quantile(durations: np.ndarray, observed: np.ndarray, q: float) -> float:
-    """q-quantile of a duration from right-censored data (Kaplan-Meier product-limit estimator).
-
-    A family still waiting at the end of the run is censored at the time it has waited so far: leaving it out
-    would make the quantile *shorter* the longer the waiting list grows. NaN when fewer than a share q of the
-    families are estimated to have finished within the longest observed time (the quantile lies beyond the run).
-    """
-    if len(durations) == 0:
-        return math.nan
-    order = np.lexsort((~observed, durations))  # events before censorings at equal times
-    d, e = durations[order], observed[order]
-    at_risk = len(d) - np.arange(len(d))
-    survival = np.cumprod(np.where(e, 1.0 - 1.0 / at_risk, 1.0))
-    reached = np.nonzero(survival <= 1.0 - q + 1e-12)[0]
-    return float(d[reached[0]]) if len(reached) else math.nan
 
 
 def summarise(runs: pd.DataFrame, keys: tuple[str, ...] = ("scenario",)) -> pd.DataFrame:

@@ -10,10 +10,10 @@ link to anything that would have to load. It holds
 - the paired differences (``comparison.csv``) or the sweep's points (``sweep_summary.csv``);
 - the sizing, capacity and backlog tables of docs/model.md ("Output tables") when the directory holds them;
 - the configuration in force (``config_resolved.yaml``), every assumed value (``assumptions.csv``) and the data
-  sources (the ``source:``/``derived:``/``calibrated:`` comments beside the values in ``conf/``, sim/provenance.py);
+  sources (the ``source:``/``derived:``/``calibrated:`` comments beside the values in ``conf/``, sim/config/provenance.py);
 - the command that reproduces the directory.
 
-What kind of directory: a run and a comparison end with ``_COMPLETE.json`` (sim/output.py; a comparison's marker
+What kind of directory: a run and a comparison end with ``_COMPLETE.json`` (sim/run/output.py; a comparison's marker
 lists ``comparison``); a sweep directory holds ``sweep_summary.csv`` (sim/collect.py). A directory that is
 incomplete, corrupt or lacks a table the report needs is refused with one line naming it (exit status 2), never a
 traceback and never a report that silently leaves something out.
@@ -35,12 +35,15 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from sim import kpis, output
-from sim.plots import figures as F
-from sim.plots import style
-from sim.plots.style import term
+from sim.analysis import derived
+from sim.analysis.assumptions import stability_warnings
+from sim.chain import kpis
+from sim.config import provenance
+from sim.report import figures, style
+from sim.report.style import term
+from sim.run import output
 
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 REPORT = "report.html"
 OPTIONAL_TABLES = ("sizing.csv", "capacity.csv", "backlog_drain.csv")  # docs/model.md, "Output tables"
 
@@ -88,7 +91,7 @@ def _config(directory: Path) -> dict:
 
 
 def _checked_marker(directory: Path) -> dict:
-    """The completion marker of a run or comparison directory (sim/output.py), after checking that every file it
+    """The completion marker of a run or comparison directory (sim/run/output.py), after checking that every file it
     lists is there with the size it had when written, and that the summary the report quotes is byte for byte
     what was written (sha256)."""
     path = directory / output.MARKER
@@ -208,7 +211,7 @@ def load(directory: Path) -> Results:
                 _checked_marker(sub)
                 workflows[name] = _workflow(sub, name)
             comparison = _read(directory, "comparison", prefer="csv")
-            F._require(comparison, F.COMPARISON_COLUMNS, str(directory / "comparison.csv"))
+            derived._require(comparison, figures.COMPARISON_COLUMNS, str(directory / "comparison.csv"))
             return Results("comparison", directory, config, marker, _read(directory, "summary", prefer="csv"),
                            _read(directory, "assumptions", prefer="csv"), workflows, comparison, overrides,
                            choices=choices, config_dirs=dirs)
@@ -240,8 +243,8 @@ def load(directory: Path) -> Results:
 def _load_sweep(directory: Path) -> Results:
     summary = _read(directory, "sweep_summary", prefer="csv")
     try:
-        keys = F.swept_keys(summary)
-    except F.FigureDataError as err:
+        keys = derived.swept_keys(summary)
+    except derived.FigureDataError as err:
         raise ReportError(f"{directory / 'sweep_summary.csv'}: {err}") from None
     if summary.empty:
         raise ReportError(f"{directory / 'sweep_summary.csv'}: no points")
@@ -273,54 +276,54 @@ def _load_sweep(directory: Path) -> Results:
 
 @dataclass
 class Section:
-    chart: F.Chart | None
+    chart: figures.Chart | None
     png: bytes = b""
     problem: str = ""  # why a chart that could have been drawn was not (shown in the report)
 
 
-def meta_of(results: Results, lang: str) -> F.Meta:
+def meta_of(results: Results, lang: str) -> figures.Meta:
     if results.kind == "sweep":
         workflows = tuple(style.ordered(results.summary["scenario"].astype(str).unique(), style.workflow_order())) \
             if "scenario" in results.summary.columns else None
-        meta = F.Meta.from_config(results.config, workflows, lang)
-        return F.Meta(meta.region, meta.workflows, int(results.summary["n_replications"].min()), meta.years,
+        meta = figures.Meta.from_config(results.config, workflows, lang)
+        return figures.Meta(meta.region, meta.workflows, int(results.summary["n_replications"].min()), meta.years,
                       meta.warmup_years, meta.start, meta.start_date, lang)
-    return F.Meta.from_config(results.config, list(results.workflows), lang)
+    return figures.Meta.from_config(results.config, list(results.workflows), lang)
 
 
-def charts(results: Results, lang: str) -> list[F.Chart]:
+def charts(results: Results, lang: str) -> list[figures.Chart]:
     """Every chart the directory supports (for the report and for the experiments' figure folders)."""
     meta = meta_of(results, lang)
     wfs = results.workflows
-    made: list[F.Chart] = []
+    made: list[figures.Chart] = []
     if results.kind in ("run", "comparison"):
         norms = results.config.get("norms", {})
-        made.append(F.lead_time_ecdf({n: w.families for n, w in wfs.items()}, norms, meta))
-        made.append(F.waiting_lists({n: w.timeseries for n, w in wfs.items()}, meta))
-        made.append(F.handoffs_stories({n: w.summary for n, w in wfs.items()}, {n: w.families for n, w in wfs.items()},
+        made.append(figures.lead_time_ecdf({n: w.families for n, w in wfs.items()}, norms, meta))
+        made.append(figures.waiting_lists({n: w.timeseries for n, w in wfs.items()}, meta))
+        made.append(figures.handoffs_stories({n: w.summary for n, w in wfs.items()}, {n: w.families for n, w in wfs.items()},
                                        meta))
-        made.append(F.staff_hours({n: w.summary for n, w in wfs.items()}, meta))
+        made.append(figures.staff_hours({n: w.summary for n, w in wfs.items()}, meta))
     if results.comparison is not None:
         for wf in style.ordered(results.comparison["workflow"].astype(str).unique(), style.workflow_order()):
-            made.append(F.paired_differences(results.comparison, wf, meta))
+            made.append(figures.paired_differences(results.comparison, wf, meta))
     if results.kind == "sweep":
         keys = results.marker["swept"]
-        if F._fte_key(keys):
-            made.append(F.p90_against_fte(results.summary, meta))
-            fte = F._fte_key(keys)
+        if figures._fte_key(keys):
+            made.append(figures.p90_against_fte(results.summary, meta))
+            fte = figures._fte_key(keys)
             if f"staffing.{fte.split('.')[1]}.caseload" in keys:
-                made.append(F.staffing_heatmap(results.summary, meta))
+                made.append(figures.staffing_heatmap(results.summary, meta))
         if "demand.scale" in keys:
-            made.append(F.capacity_curve(F.capacity_from_sweep(results.summary), meta))
+            made.append(figures.capacity_curve(derived.capacity_from_sweep(results.summary), meta))
     made += optional_charts(results.directory, meta)
     return made
 
 
-def optional_charts(directory: Path, meta: F.Meta) -> list[F.Chart]:
+def optional_charts(directory: Path, meta: figures.Meta) -> list[figures.Chart]:
     """Charts of the sizing, capacity and backlog tables (docs/model.md) that the directory holds."""
     made = []
-    for name, draw in (("capacity.csv", F.capacity_curve), ("backlog_drain.csv", F.backlog_drain),
-                       ("sizing.csv", F.sizing_table)):
+    for name, draw in (("capacity.csv", figures.capacity_curve), ("backlog_drain.csv", figures.backlog_drain),
+                       ("sizing.csv", figures.sizing_table)):
         path = directory / name
         if not path.is_file():
             continue
@@ -330,7 +333,7 @@ def optional_charts(directory: Path, meta: F.Meta) -> list[F.Chart]:
             raise ReportError(f"{path}: unreadable ({type(err).__name__})") from None
         try:
             made.append(draw(table, meta))
-        except F.FigureDataError as err:
+        except derived.FigureDataError as err:
             raise ReportError(f"{path}: {err}") from None
     return made
 
@@ -355,7 +358,7 @@ def _num_cell(value: Any, lang: str, *, kpi: str, field_: str, unit: str = "", w
 
 def _display(v: float, unit: str, lang: str) -> str:
     """Shares as percentages (a difference of shares in percentage points) with one decimal; other numbers with
-    the house precision (sim.plots.style)."""
+    the house precision (sim.report.style)."""
     if not math.isfinite(v):
         return "–"
     if unit in ("share", "flag"):
@@ -492,8 +495,6 @@ def sources_table(results: Results, lang: str) -> str:
     """The non-assumption provenance of the configuration files in force, with the value this run used."""
     from omegaconf import OmegaConf
 
-    from sim import provenance
-
     process = results.choices.get("process", "nl_2023")
     region = results.choices.get("region") or str(results.config.get("region", {}).get("name", ""))
     files = [(results.config_file("process", process), ""), (results.config_file("region", region), "")]
@@ -611,7 +612,7 @@ def render(results: Results, lang: str = "en") -> str:
                      "</figure>")
         chart.figure.clear()  # free the figure's memory as soon as it is embedded
     if (results.directory / "sizing.csv").is_file():
-        header, rows = F.sizing_rows(pd.read_csv(results.directory / "sizing.csv"), lang)
+        header, rows = figures.sizing_rows(pd.read_csv(results.directory / "sizing.csv"), lang)
         parts.append(f"<h2>{term('r.sizing', lang)}</h2><table class=\"plain\"><thead><tr>"
                      + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr></thead><tbody>"
                      + "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
@@ -660,10 +661,9 @@ def _yaml(data: dict) -> str:
     return OmegaConf.to_yaml(OmegaConf.create(data))
 
 
-def _warnings(results: Results, meta: F.Meta) -> list[str]:
-    """Organisations that could not carry their demand (sim.app.stability_warnings), per workflow, and the
+def _warnings(results: Results, meta: figures.Meta) -> list[str]:
+    """Organisations that could not carry their demand (sim.analysis.assumptions.stability_warnings), per workflow, and the
     single-replication note."""
-    from sim.app import stability_warnings
 
     out: list[str] = []
     if results.kind == "sweep":
@@ -688,7 +688,7 @@ def write_report(directory: Path, lang: str = "en", name: str = REPORT) -> Path:
     results = load(directory)
     try:
         text = render(results, lang)
-    except F.FigureDataError as err:
+    except derived.FigureDataError as err:
         raise ReportError(f"{directory}: {err}") from None
     path = directory / name
     output.write_text(path, text)
@@ -704,7 +704,7 @@ def save_figure_set(directory: Path, out_dir: Path, langs: Sequence[str] = ("en"
     for lang in langs:
         try:
             made = charts(results, lang)
-        except F.FigureDataError as err:
+        except derived.FigureDataError as err:
             raise ReportError(f"{directory}: {err}") from None
         for chart in made:
             written += style.save(chart, Path(out_dir) / lang, formats)
@@ -726,7 +726,3 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"report: {path}")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -36,7 +36,7 @@ Several organisations of a kind (``region.units``): the region's counts are spli
 (:func:`apportion`). Cases in care are split by the organisations' places (what their staff carry: where the
 region's places are all taken, every organisation's are, rather than one organisation starting over its places
 while another has free places and admits its waiting list at time zero); waiting cases by catchment. Each
-organisation's places are rounded on their own (``sim.config.unit_places``), so together they may exceed the
+organisation's places are rounded on their own (``sim.chain.model.unit_places``), so together they may exceed the
 region's cases in care by a place or two, which then take waiting cases at time zero. Every other pre-existing
 family's organisations are drawn from the shares (``initial.catchment``). The state per organisation is not
 published (domain.md: only Veilig Thuis meldingen per organisation are).
@@ -51,12 +51,17 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
-from sim.distributions import Distribution
+from sim.chain.bounds import parse_date
+from sim.chain.checks import ConfigError, distribution
+from sim.chain.checks import _number as config_number
+from sim.chain.demand import Arrivals, draw_units
+from sim.chain.model import unit_places
+from sim.kernel.distributions import Distribution
 
 if TYPE_CHECKING:  # imported for type hints only
-    from sim.config import Model
-    from sim.demand import Arrivals
-    from sim.streams import Streams
+    from sim.chain.demand import Arrivals
+    from sim.chain.model import Model
+    from sim.kernel.streams import Streams
 
 MEASURE_KINDS: tuple[str, ...] = ("ots", "ots_uhp", "voogdij")
 CANDIDATES_PER_CASE = 20  # SIR pool size per case drawn: the length bias is exact as this grows (bias ~ 1/20)
@@ -105,7 +110,6 @@ def validate(schema: Any, *, start: str, start_date: dt.date, measures: Mapping[
     gate as ``region.initial_state.<field> is missing``). Contradictions with the rest of the configuration are
     rejected here: a state dated otherwise than the run's start date, a remaining term longer than the term.
     """
-    from sim.config import ConfigError, distribution, parse_date  # late import: config imports this module lazily
 
     prefix = "region.initial_state"
     if schema is None:
@@ -159,8 +163,6 @@ def validate(schema: Any, *, start: str, start_date: dt.date, measures: Mapping[
 
 
 def _number(name: str, value: Any) -> float:
-    from sim.config import _number as config_number
-
     return config_number(name, value)
 
 
@@ -277,7 +279,6 @@ class _Block:
         """Every pre-existing family's organisations: assigned by its case, else drawn from the shares."""
         if not self.model.units:
             return None, None
-        from sim.demand import draw_units
 
         drawn = draw_units(self.model, streams.generator("initial.catchment"), self.size)
         for kind, arr in zip(("veilig_thuis", "gi"), drawn):
@@ -287,8 +288,6 @@ class _Block:
         return drawn
 
     def arrivals(self, streams: "Streams | None" = None) -> "Arrivals":
-        from sim.demand import Arrivals
-
         def cat(parts: list[np.ndarray], shape: tuple[int, ...], dtype: Any) -> np.ndarray:
             return np.concatenate(parts) if parts else np.empty(shape, dtype=dtype)
 
@@ -436,7 +435,6 @@ class _Splitter:
 
     def places(self, kind: str, counts: list[int], desk: bool = False) -> list[Parts | None]:
         """Cases in care of one pool (several stages together), by the organisations' places."""
-        from sim.config import unit_places
 
         units = self.model.units_of(kind)
         if not units:

@@ -1,11 +1,11 @@
 """The figure functions: one chart per question a policy adviser or a Member of Parliament asks of the model.
 
-Each function takes tables exactly as ketensim writes them (sim/metrics.py, sim/compare.py, sim/collect.py; the
+Each function takes tables exactly as ketensim writes them (sim/metrics.py, sim/analysis/compare.py, sim/collect.py; the
 sizing, capacity and backlog tables of docs/model.md, "Output tables") and a :class:`Meta` that says what was run,
-and returns a :class:`~sim.plots.style.Chart`: the matplotlib figure, its file name and a caption that states the
+and returns a :class:`~sim.report.style.Chart`: the matplotlib figure, its file name and a caption that states the
 region, the workflows, the replications and what every band means. Nothing is estimated here that the model did
 not produce: a line is a mean over replications, a band or bar its 95 % Student-t confidence interval
-(:func:`sim.metrics.confidence_interval`, applied pointwise where a curve is shown).
+(:func:`sim.kernel.stats.confidence_interval`, applied pointwise where a curve is shown).
 
 | function | question | input |
 |---|---|---|
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -34,17 +34,25 @@ from matplotlib.colors import LogNorm, Normalize, to_rgb
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.patheffects import withStroke
-from scipy import stats
 
-from sim import kpis
-from sim.plots import style
-from sim.plots.style import Chart, term
-
-# ====================================================================== what was run
-
-
-class FigureDataError(ValueError):
-    """A table that cannot be drawn: ``str(err)`` is one line naming the table and what it lacks."""
+from sim.analysis.derived import (
+    BACKLOG,
+    CAPACITY,
+    SIZING,
+    FigureDataError,
+    _band_over_time,
+    _kpi_cols,
+    _own_families,
+    _require,
+    _sweep_frame,
+    mean_ci,
+    org_waiting_series,
+    stories_distribution,
+    swept_keys,
+)
+from sim.chain import kpis
+from sim.report import style
+from sim.report.style import Chart, term
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,7 @@ class Meta:
     @classmethod
     def from_config(cls, cfg: Mapping, workflows: Sequence[str] | None = None, lang: str = "en") -> "Meta":
         """From a run's ``config_resolved.yaml`` (as a plain dict). A run from today has no warm-up
-        (sim.config.validate sets it to 0), whatever the file says."""
+        (sim.config.gate.validate sets it to 0), whatever the file says."""
         run = cfg.get("run", {})
         start = str(run.get("start", "empty"))
         return cls(region=str(cfg.get("region", {}).get("name", "?")),
@@ -109,57 +117,12 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-# ====================================================================== statistics over replications
-
-
-def mean_ci(matrix: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Column-wise mean and Student-t interval over the rows (replications) of ``matrix``; NaN entries are left
-    out per column. The same interval as :func:`sim.metrics.confidence_interval`, vectorised for curves."""
-    m = np.asarray(matrix, dtype=float)
-    if m.ndim == 1:
-        m = m[:, None]
-    finite = np.isfinite(m)
-    n = finite.sum(axis=0)
-    total = np.where(finite, m, 0.0).sum(axis=0)
-    mean = np.full(m.shape[1], np.nan)
-    np.divide(total, n, out=mean, where=n > 0)
-    low, high = np.full_like(mean, np.nan), np.full_like(mean, np.nan)
-    two = n >= 2
-    if two.any():
-        dev = np.where(finite, m - mean, 0.0)
-        sd = np.sqrt((dev ** 2).sum(axis=0)[two] / (n[two] - 1))
-        half = stats.t.ppf(0.5 + level / 2, n[two] - 1) * sd / np.sqrt(n[two])
-        low[two], high[two] = mean[two] - half, mean[two] + half
-    return mean, low, high
-
-
 def _summary_row(summary: pd.DataFrame, kpi: str) -> tuple[float, float, float]:
     rows = summary[summary["kpi"] == kpi]
     if rows.empty:
         return math.nan, math.nan, math.nan
     r = rows.iloc[0]
     return float(r["mean"]), float(r["ci_low"]), float(r["ci_high"])
-
-
-def _require(df: pd.DataFrame, columns: Sequence[str], table: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise FigureDataError(f"{table} lacks column {missing[0]!r} (needs: {', '.join(columns)})")
-
-
-def _own_families(families: pd.DataFrame) -> pd.DataFrame:
-    """Families that arrived in the observed window: the rows every per-family KPI describes (a run from today
-    also lists the cases already open at the start, marked ``preexisting``; sim/metrics.replication_kpis)."""
-    if "preexisting" in families.columns and families["preexisting"].astype(bool).any():
-        return families[~families["preexisting"].astype(bool)]
-    return families
-
-
-def _replications(frames: Mapping[str, pd.DataFrame]) -> list[int]:
-    reps: set[int] = set()
-    for df in frames.values():
-        reps |= set(int(r) for r in df["replication"].unique())
-    return sorted(reps)
 
 
 # ====================================================================== drawing helpers
@@ -187,7 +150,7 @@ def _norm_line(ax, x: float, label: str, x_max: float, y_text: float = 0.03) -> 
 
 
 def _finish(fig, title: str, meta: Meta, band: str = "ft.band", legend: tuple | None = None) -> None:
-    """Title, the figure's one legend (handles, labels, columns) under it, and the footer (sim.plots.style.frame)."""
+    """Title, the figure's one legend (handles, labels, columns) under it, and the footer (sim.report.style.frame)."""
     style.frame(fig, title, meta.footer(band), legend)
 
 
@@ -260,36 +223,6 @@ def lead_time_ecdf(families: Mapping[str, pd.DataFrame], norms: Mapping[str, flo
                        + term("cap.helped", lang, share=style.fmt_percent(s, lang)) for wf, s in share.items())
     return Chart("lead_time_ecdf", fig, meta.caption("cap.lead_time", helped=helped),
                  alt=term("t.lead_time", lang), data=pd.concat(plotted, ignore_index=True))
-
-
-# ====================================================================== 2. waiting list per organisation
-
-
-def org_of_pool(pool: str, organisation: str) -> str:
-    """Expert pools are listed apart from their partner's caseload (as sim.compare.org_waiting does): a consult
-    waiting for a vertrouwensarts is not a family waiting for Veilig Thuis."""
-    return "expertise" if pool.startswith("expertise.") else organisation
-
-
-def org_waiting_series(timeseries: pd.DataFrame) -> pd.DataFrame:
-    """Per replication, organisation and time step: the time-weighted number waiting (sum of its pools) and its
-    capacity. Columns: replication, organisation, t_start, length_days, waiting, capacity."""
-    _require(timeseries, ("replication", "pool", "organisation", "t_start", "length_days", "waiting", "capacity"),
-             "timeseries")
-    ts = timeseries.assign(org=[org_of_pool(p, o) for p, o in zip(timeseries["pool"], timeseries["organisation"])])
-    out = ts.groupby(["replication", "org", "t_start"], sort=True, observed=True).agg(
-        length_days=("length_days", "max"), waiting=("waiting", "sum"), capacity=("capacity", "sum")).reset_index()
-    return out.rename(columns={"org": "organisation"})
-
-
-def _band_over_time(series: pd.DataFrame, value: str = "waiting") -> pd.DataFrame:
-    """Mean and 95 % CI over replications per time step: columns t_mid, mean, low, high."""
-    wide = series.pivot_table(index="replication", columns="t_start", values=value, aggfunc="sum")
-    length = series.groupby("t_start")["length_days"].max()
-    mean, low, high = mean_ci(wide.to_numpy())
-    t = wide.columns.to_numpy(dtype=float)
-    return pd.DataFrame({"t_mid": t + length.reindex(wide.columns).to_numpy() / 2.0, "mean": mean,
-                         "low": np.clip(low, 0, None), "high": high})
 
 
 def _date_axis(ax, meta: Meta) -> None:
@@ -381,15 +314,6 @@ def _bar_labels(ax, x: Sequence[float], vals: Sequence[tuple[float, float, float
         if math.isfinite(m):
             ax.annotate(style.fmt_number(m, lang, decimals), xy=(xi, hi if math.isfinite(hi) else m), xytext=(0, 4),
                         textcoords="offset points", ha="center", va="bottom", fontsize=9.5, fontweight="bold")
-
-
-def stories_distribution(families: pd.DataFrame, top: int = 5) -> pd.DataFrame:
-    """Per replication, the share of families that told their story 0, 1, ..., ``top`` or more times."""
-    own = _own_families(families)
-    counts = np.minimum(own["stories_told"].to_numpy(dtype=float), top)
-    frame = pd.DataFrame({"replication": own["replication"].to_numpy(), "k": counts})
-    share = frame.groupby("replication")["k"].value_counts(normalize=True).unstack(fill_value=0.0)
-    return share.reindex(columns=range(top + 1), fill_value=0.0)
 
 
 def handoffs_stories(summaries: Mapping[str, pd.DataFrame], families: Mapping[str, pd.DataFrame], meta: Meta) -> Chart:
@@ -515,7 +439,7 @@ def staff_hours(summaries: Mapping[str, pd.DataFrame], meta: Meta) -> Chart:
 
 def _paired_groups() -> tuple[tuple[str, tuple[str, ...], float, int], ...]:
     """(group title term, KPIs, factor for display, direction: +1 higher is better, -1 lower is better): the KPIs
-    tagged ``paired`` (sim/kpis.py), one panel per unit in their order. The headline measures only: every KPI's
+    tagged ``paired`` (sim/chain/kpis.py), one panel per unit in their order. The headline measures only: every KPI's
     paired difference is in comparison.csv and in the report's table; waiting lists per organisation and the hours
     by kind have their own charts."""
     by_unit: dict[str, list[kpis.KPI]] = {}
@@ -603,37 +527,8 @@ def paired_differences(comparison: pd.DataFrame, workflow: str, meta: Meta) -> C
                  data=rows.loc[shown, list(COMPARISON_COLUMNS[:2]) + list(COMPARISON_COLUMNS[3:])].reset_index())
 
 
-# ====================================================================== sweeps: swept keys and values
-
-
-def swept_keys(summary: pd.DataFrame) -> list[str]:
-    """The keys of a sweep summary that vary between points (columns between ``point`` and ``n_replications``)."""
-    _require(summary, ("point", "n_replications"), "sweep_summary.csv")
-    cols = list(summary.columns)
-    keys = cols[cols.index("point") + 1: cols.index("n_replications")]
-    return [k for k in keys if summary[k].nunique(dropna=False) > 1]
-
-
 def _fte_key(keys: Sequence[str]) -> str | None:
     return next((k for k in keys if k.startswith("staffing.") and k.endswith(".fte")), None)
-
-
-def _kpi_cols(summary: pd.DataFrame, kpi: str) -> tuple[str, str, str]:
-    cols = (f"{kpi}.mean", f"{kpi}.ci_low", f"{kpi}.ci_high")
-    _require(summary, cols, "sweep_summary.csv")
-    return cols
-
-
-def _workflow_col(summary: pd.DataFrame) -> pd.Series:
-    return summary["scenario"].astype(str) if "scenario" in summary.columns else pd.Series("?", index=summary.index)
-
-
-def _sweep_frame(summary: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """The columns a chart needs plus ``_wf`` (the workflow), as a new compact frame (a sweep summary has
-    hundreds of columns; adding one to it would copy them all)."""
-    out = summary[list(dict.fromkeys(columns))].copy()
-    out["_wf"] = _workflow_col(summary).to_numpy()
-    return out
 
 
 def _kpi_axis(kpi: str, lang: str) -> str:
@@ -787,51 +682,6 @@ def staffing_heatmap(summary: pd.DataFrame, meta: Meta, kpi: str = kpis.LEAD_TIM
                  alt=term("t.heatmap", lang), data=df.rename(columns={"_wf": "workflow"}))
 
 
-# ====================================================================== capacity, backlog drain, sizing (issue 7)
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    """The columns a table must have to be drawn (documented in docs/model.md, 'Output tables')."""
-
-    name: str
-    required: tuple[str, ...]
-    optional: tuple[str, ...] = field(default=())
-
-    def check(self, df: pd.DataFrame) -> pd.DataFrame:
-        _require(df, self.required, self.name)
-        if df.empty:
-            raise FigureDataError(f"{self.name} has no rows")
-        return df
-
-
-CAPACITY = TableSpec("capacity.csv", ("workflow", "demand_scale", "kpi", "mean", "ci_low", "ci_high"),
-                     ("unstable", "bottleneck"))
-BACKLOG = TableSpec("backlog_drain.csv", ("organisation", "extra_fte", "day", "waiting_mean", "waiting_ci_low",
-                                          "waiting_ci_high"), ("workflow", "extra_fte_org", "days_to_norm_mean"))
-SIZING = TableSpec("sizing.csv", ("organisation", "fte_today", "fte_needed", "kpi", "target", "kpi_mean",
-                                  "kpi_ci_low", "kpi_ci_high"),
-                   ("workflow", "kpi_one_less_mean", "kpi_one_less_ci_low", "kpi_one_less_ci_high"))
-
-
-def capacity_from_sweep(summary: pd.DataFrame, kpi: str = kpis.LEAD_TIME_HELP_P90) -> pd.DataFrame:
-    """The capacity table (:data:`CAPACITY`) from a sweep over ``demand.scale``: per workflow and demand, the KPI's
-    mean and CI, and ``unstable`` when any organisation's waiting list kept growing in at least half of the
-    replications (the runs' ``unstable.<pool>`` flags, sim/metrics.is_unstable)."""
-    if "demand.scale" not in summary.columns:
-        raise FigureDataError("sweep_summary.csv: demand.scale is not swept (no capacity curve)")
-    mean_c, low_c, high_c = _kpi_cols(summary, kpi)
-    prefix = kpis.get(kpis.UNSTABLE).prefix
-    flags = [c for c in summary.columns if c.startswith(prefix) and c.endswith(".mean")]
-    unstable = summary[flags].ge(0.5).any(axis=1) if flags else pd.Series(False, index=summary.index)
-    bottleneck = summary[flags].idxmax(axis=1).str.slice(len(prefix), -len(".mean")).where(unstable, "") \
-        if flags else pd.Series("", index=summary.index)
-    return pd.DataFrame({"workflow": _workflow_col(summary), "demand_scale": summary["demand.scale"].astype(float),
-                         "kpi": kpi, "mean": summary[mean_c], "ci_low": summary[low_c], "ci_high": summary[high_c],
-                         "unstable": unstable.astype(bool), "bottleneck": bottleneck}).sort_values(
-        ["workflow", "demand_scale"]).reset_index(drop=True)
-
-
 def capacity_curve(capacity: pd.DataFrame, meta: Meta) -> Chart:
     """Lead time against demand, per workflow, with its 95 % band; hollow markers where a waiting list kept
     growing (demand above capacity); a vertical line at today's demand."""
@@ -877,27 +727,6 @@ def capacity_curve(capacity: pd.DataFrame, meta: Meta) -> Chart:
                         labels + [term("lg.unstable", lang), term("lg.band", lang)], 1))
     return Chart("capacity_curve", fig, meta.caption("cap.capacity", kpi=style.kpi_label(kpi, lang)),
                  alt=term("t.capacity", lang), data=capacity)
-
-
-def backlog_from_timeseries(timeseries: Mapping[float, pd.DataFrame], workflow: str = "",
-                            extra_fte_org: str = "") -> pd.DataFrame:
-    """The backlog table (:data:`BACKLOG`) from runs that start from today's waiting lists (``run.start=today``),
-    one per number of extra FTE (at ``extra_fte_org``): per organisation and week, the mean number waiting and
-    its 95 % CI."""
-    rows = []
-    for extra, ts in timeseries.items():
-        series = org_waiting_series(ts)
-        for org, g in series.groupby("organisation", sort=True):
-            if g["capacity"].max() <= 0:
-                continue
-            band = _band_over_time(g)
-            rows.append(pd.DataFrame({"workflow": workflow, "organisation": org, "extra_fte": float(extra),
-                                      "extra_fte_org": extra_fte_org,
-                                      "day": band["t_mid"], "waiting_mean": band["mean"],
-                                      "waiting_ci_low": band["low"], "waiting_ci_high": band["high"]}))
-    if not rows:
-        raise FigureDataError("timeseries: empty (no backlog to draw)")
-    return pd.concat(rows, ignore_index=True)
 
 
 def backlog_drain(backlog: pd.DataFrame, meta: Meta, organisations: Sequence[str] | None = None) -> Chart:

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim import metrics
-from sim.config import Model
-from sim.engine import cyclic_gc_paused
+from sim.chain import tables
+from sim.chain.model import Model
+from sim.kernel.engine import cyclic_gc_paused
 
 
 @dataclass
@@ -29,7 +29,7 @@ class Results:
     runs: pd.DataFrame  # one row per replication, every KPI a column
 
     def summary(self) -> pd.DataFrame:
-        return metrics.summarise(self.runs)
+        return tables.summarise(self.runs)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"families": self.families, "events": self.events, "timeseries": self.timeseries,
@@ -38,7 +38,7 @@ class Results:
 
 def run_replication(model: Model, replication: int) -> dict[str, pd.DataFrame | dict]:
     """Simulate one replication and return its tables and KPIs."""
-    with cyclic_gc_paused():  # building the tables allocates as much as the run: same reason (sim/engine.py)
+    with cyclic_gc_paused():  # building the tables allocates as much as the run: same reason (sim/kernel/engine.py)
         return _replication(model, replication)
 
 
@@ -52,17 +52,17 @@ def _replication(model: Model, replication: int) -> dict[str, pd.DataFrame | dic
     # as it is a table, before the families table is built.
     wf.engine.discard_pending()
     # the date as the text pandas has always parsed here: the timestamps keep their exact resolution
-    events = metrics.events_table(wf.events, name, replication, t0, model.start_date.isoformat())
+    events = tables.events_table(wf.events, name, replication, t0, model.start_date.isoformat())
     if wf.events is not None:
         wf.events.clear()
-    fam = metrics.families_table(wf.families, name, replication, t0)
-    kpis = metrics.replication_kpis(fam, wf.engine.pools, model.norms, model.run.years * 365.0)
+    fam = tables.families_table(wf.families, name, replication, t0)
+    kpis = tables.replication_kpis(fam, wf.engine.pools, model.norms, model.run.years * 365.0)
     if getattr(wf, "staff", None) is not None:  # staff dynamics: mean paper and available FTE per organisation
         kpis.update(wf.staff.kpis(model.warmup_days, model.horizon_days))
     out = {
         "families": fam,
         "events": events,
-        "timeseries": metrics.timeseries_table(wf.engine.pools, name, replication),
+        "timeseries": tables.timeseries_table(wf.engine.pools, name, replication),
         "kpis": {"scenario": name, "replication": replication, **kpis},
     }
     _drop_records(wf)

@@ -28,7 +28,6 @@ import simpy
 from simpy.core import NORMAL, URGENT
 from simpy.events import Event
 
-
 # A scheduled callback is the heap entry ``(time, NORMAL, event id, fn, arg)``: SimPy's own key (time, priority,
 # event id from SimPy's counter) followed by what to call. SimPy's events are ``(time, priority, event id,
 # event)``; the keys are unique, so the heap orders both alike and never compares past the id. A callback needs

@@ -95,7 +95,7 @@ class Family:
         self.return_after = return_after  # days from closure to the hermelding, if it re-enters
         self.preexisting = preexisting
         # the family's Veilig Thuis organisation (catchment) and GI (region.units; "" without units): fixed for the
-        # family, so every episode and every workflow sees the same ones (sim/demand.py, stream families.catchment)
+        # family, so every episode and every workflow sees the same ones (sim/chain/demand.py, stream families.catchment)
         self.vt_unit = ""
         self.gi_unit = ""
         self.outcome = ""

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import COLOURS, Model
-from sim.streams import Streams
+from sim.chain.checks import COLOURS
+from sim.chain.model import Model
+from sim.kernel.streams import Streams
 
 ROUTES = ("melding", "direct")
 

@@ -1,0 +1,142 @@
+"""The validated model objects (frozen): staffing, organisations, measures, run settings, and the Model a run
+receives; and the ONE rule that turns FTE into caseload places.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping, Sequence
+
+from sim.kernel.distributions import Distribution
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """``run.*`` after validation, frozen: nothing can change a model's run settings under a running replication.
+    The fields are :class:`sim.config.schema.RunSchema`'s; :meth:`of` refuses a schema with a field it lacks."""
+
+    years: float  # observation window after warm-up (years)
+    warmup_years: float  # run-in from an empty chain (0 with start=today)
+    replications: int
+    seed: int
+    jobs: int  # processes for replications (1 = serial)
+    start: str  # 'empty' or 'today'
+    event_log: bool
+    timeseries_step_days: float
+    start_date: str  # ISO date of the start of the observation window
+    formats: tuple[str, ...]
+    quiet: bool
+
+    @classmethod
+    def of(cls, run: Any) -> "RunSettings":
+        """The frozen copy of a validated ``RunSchema`` (lists become tuples)."""
+        names = [f.name for f in fields(cls)]
+        extra = sorted(set(vars(run)) - set(names))
+        if extra:
+            raise TypeError(f"run.{extra[0]} has no field in RunSettings (sim/chain/model.py): add it there")
+        return cls(**{n: tuple(getattr(run, n)) if isinstance(getattr(run, n), list) else getattr(run, n) for n in names})
+
+
+@dataclass(frozen=True)
+class Staffing:
+    fte: float
+    caseload: float
+    productive_share: float
+    vacancy_rate: float
+    crisis_reserve_share: float
+    triage_share: float = 0.0
+    triage_caseload: float = 0.0
+
+    @property
+    def available_fte(self) -> float:
+        return self.fte * self.productive_share * (1.0 - self.vacancy_rate)
+
+    def slots(self, fte_share: float = 1.0, caseload: float | None = None) -> int:
+        """Caseload places: available FTE x caseload norm, rounded to whole cases."""
+        return int(round(self.available_fte * fte_share * (caseload if caseload is not None else self.caseload)))
+
+    def reserve(self, slots: int) -> int:
+        return int(round(slots * self.crisis_reserve_share))
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One organisation of a kind (``region.units.<kind>``): Gelderland's VT Gelderland-Zuid, the William
+    Schrikker Stichting. Its pools are named ``sim.chain.entities.unit_pool(<pool>, name)``."""
+
+    kind: str  # veilig_thuis or gi
+    name: str
+    catchment: float  # share of the region's families that belong to it (sums to 1 over the kind)
+    fte_share: float  # share of staffing.<kind>.fte working here (VT: of the case teams' FTE); sums to 1 over the kind
+    caseload: float  # its caseload norm (VT: the case teams'; the front desk keeps staffing's triage_caseload)
+    routing: Mapping[str, float] | None = None  # veilig_thuis: its own routing.vt_triage (None: the region's)
+    triage_fte_share: float = 0.0  # veilig_thuis: share of the front desk's FTE working here (default: fte_share)
+
+
+@dataclass(frozen=True)
+class Measure:
+    term_days: float
+    extension_probability: float
+
+    @property
+    def mean_days(self) -> float:
+        """Mean total duration: terms are extended independently, so the number of terms is geometric."""
+        return self.term_days / (1.0 - self.extension_probability)
+
+
+@dataclass(frozen=True)
+class Model:
+    """Everything one run needs, validated. The model receives this, never a raw dict."""
+
+    run: RunSettings  # run.* as the gate validated it, frozen
+    start_date: dt.date  # run.start_date, read at the edge: the calendar date of the start of the observed window
+    scenario: Any  # the validated scenario object (see sim.scenarios)
+    region_name: str
+    demand_scale: float
+    vt_meldingen_per_year: float
+    buurtteam_direct_per_year: float
+    monthly_profile: tuple[float, ...] | None
+    staffing: Mapping[str, Staffing]
+    colour_probs: Mapping[str, float]
+    children: Distribution
+    voluntary_suffices: float
+    reentry_probability: float
+    time_to_return: Distribution
+    max_episodes: int
+    routing: Mapping[str, Mapping[str, float]]
+    rood_spoed: float
+    court_grants: float
+    vots_to_ots: float
+    durations: Mapping[str, Distribution]
+    measures: Mapping[str, Measure]
+    vots_max_days: float
+    norms: Mapping[str, float]
+    intake_hours: Mapping[str, float]
+    initial_state: Any = None  # sim.chain.initial_state.InitialState of the region, or None (run.start=empty only)
+    staff_dynamics: Any = None  # sim.chain.workforce.StaffDynamics, or None: FTE fixed at staffing.<org> (today's behaviour)
+    units: Mapping[str, tuple[Unit, ...]] = field(default_factory=dict)  # kind -> its organisations ({}: one per kind)
+
+    def units_of(self, kind: str) -> tuple[Unit, ...]:
+        """The organisations of ``kind`` (region.units), or () when the region has one organisation of it."""
+        return self.units.get(kind, ())
+
+    @property
+    def horizon_days(self) -> float:
+        return (self.run.warmup_years + self.run.years) * 365.0
+
+    @property
+    def warmup_days(self) -> float:
+        return self.run.warmup_years * 365.0
+
+
+def unit_places(st: Staffing, kind_units: Sequence[Unit], desk: bool = False) -> list[int]:
+    """Caseload places of each organisation of a kind, as its actor builds its pools: its ``fte_share`` of the
+    case teams' FTE (GI: of the jeugdbeschermers', all of the kind's FTE) at its caseload, or with ``desk`` its
+    ``triage_fte_share`` of Veilig Thuis's front-desk FTE (``triage_share`` of the total) at ``triage_caseload``.
+    Each organisation's places are its own FTE x caseload, rounded (:meth:`Staffing.slots`), so they never fall
+    when the kind's FTE rises; together they may differ from the undivided kind's by the rounding (at most half a
+    place per organisation). One organisation of share 1 has exactly the kind's places."""
+    if desk:
+        return [st.slots(st.triage_share * u.triage_fte_share, st.triage_caseload) for u in kind_units]
+    return [st.slots((1.0 - st.triage_share) * u.fte_share, u.caseload) for u in kind_units]

@@ -1,0 +1,330 @@
+"""Typed configuration: Hydra structured-config schema, and its validation into the objects the model uses.
+
+The schema (dataclasses registered in Hydra's ConfigStore as ``ketensim_schema``) fixes the names and types
+policy advisers type on the command line (``staffing.gi.fte=340``, ``demand.scale=1.2``, ``run.replications=20``).
+It deliberately holds no domain numbers: every chain-wide value lives in ``conf/process/*.yaml`` and every
+regional value in ``conf/region/*.yaml``, each with its source beside it (one home per default). Run settings
+have their defaults here, because they are settings, not facts.
+
+:func:`validate` is the single gate: it checks every value once, before any simulated time is spent, and
+returns frozen :class:`Model` objects with :class:`~sim.kernel.distributions.Distribution` instances. A bad value
+raises :class:`ConfigError` whose message is one line: the dotted field, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import typing
+from dataclasses import replace as dataclass_replace
+from typing import Any, Mapping
+
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from sim.chain import initial_state as initial_state_mod
+from sim.chain import workforce as staff_mod
+from sim.chain.bounds import COMMAND_SECTIONS, check_arrivals, check_bounds, parse_date
+from sim.chain.checks import (
+    COLOURS,
+    FORMATS,
+    ROUTING_OPTIONS,
+    STAFFED_ORGS,
+    START_MODES,
+    ConfigError,
+    _number,
+    choice,
+    distribution,
+    integer,
+    non_negative,
+    positive,
+    probability,
+    shares,
+)
+from sim.chain.entities import UNIT_KINDS
+from sim.chain.model import Measure, Model, RunSettings, Staffing, Unit, unit_places
+from sim.config.schema import DurationsSchema, KetensimSchema, NormsSchema
+from sim.kernel import distributions as dists
+from sim.scenarios import build_scenario
+
+# ====================================================================== unknown keys
+
+
+def unknown_key(cfg: DictConfig) -> str | None:
+    """The message for the first key of ``cfg`` that the schema does not know (``+run.typo=1``), naming the
+    known keys at that place, the nearest first; None when every key is known. Keys under a mapping of free
+    names (``routing.vt_triage.<option>``, ``region.units``) are checked where they are validated."""
+    return _unknown(cfg, KetensimSchema, "")
+
+
+def _unknown(node: Any, schema: Any, prefix: str) -> str | None:
+    if not isinstance(node, DictConfig) or not hasattr(schema, "__dataclass_fields__"):
+        return None
+    hints = typing.get_type_hints(schema)
+    known = list(schema.__dataclass_fields__)
+    for key in node:
+        key = str(key)
+        if key not in known:
+            near = difflib.get_close_matches(key, known, n=len(known), cutoff=0.0)
+            name, value = f"{prefix}{key}", node._get_node(key)
+            while isinstance(value, DictConfig) and len(value) and not OmegaConf.is_missing(value, next(iter(value))):
+                first = str(next(iter(value.keys())))  # +new.key=1: show the whole name that was typed
+                name, value = f"{name}.{first}", value._get_node(first)
+            shown = value._value() if hasattr(value, "_value") else value
+            where = f"of {prefix[:-1]}" if prefix else "at the top level"
+            return f"{name} = {shown!r} ({key!r} is not a known key {where}; known: {', '.join(near)})"
+        if OmegaConf.is_missing(node, key):
+            continue
+        child, hint = node._get_node(key), hints[key]
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        target = args[0] if typing.get_origin(hint) is typing.Union and args else hint
+        if hasattr(target, "__dataclass_fields__"):
+            found = _unknown(child, target, f"{prefix}{key}.")
+        elif typing.get_origin(target) is dict and hasattr(typing.get_args(target)[1], "__dataclass_fields__"):
+            found = next((m for k in (child.keys() if isinstance(child, DictConfig) else ())
+                          if (m := _unknown(child._get_node(k), typing.get_args(target)[1], f"{prefix}{key}.{k}."))),
+                         None)
+        else:
+            found = None
+        if found:
+            return found
+    return None
+
+
+def staffing(field_name: str, s: Any, *, vt: bool = False) -> Staffing:
+    fte = positive(f"{field_name}.fte", s.fte)
+    caseload = positive(f"{field_name}.caseload", s.caseload)
+    productive = probability(f"{field_name}.productive_share", s.productive_share)
+    if productive == 0:
+        raise ConfigError(f"{field_name}.productive_share = 0 (must be > 0: nobody would be at work)")
+    vacancy = probability(f"{field_name}.vacancy_rate", s.vacancy_rate, below_one=True)
+    reserve = probability(f"{field_name}.crisis_reserve_share", s.crisis_reserve_share, below_one=True)
+    extra: dict[str, float] = {}
+    if vt:
+        extra["triage_share"] = probability(f"{field_name}.triage_share", s.triage_share, below_one=True)
+        if extra["triage_share"] == 0:
+            raise ConfigError(f"{field_name}.triage_share = 0 (must be > 0: nobody would assess meldingen)")
+        extra["triage_caseload"] = positive(f"{field_name}.triage_caseload", s.triage_caseload)
+    st = Staffing(fte, caseload, productive, vacancy, reserve, **extra)
+    if st.slots(1.0 - st.triage_share) < 1 or (vt and st.slots(st.triage_share, st.triage_caseload) < 1):
+        raise ConfigError(f"{field_name}.fte = {fte:g} (gives less than one caseload place; raise fte or caseload)")
+    return st
+
+
+UNIT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+UNIT_KEYS: dict[str, str] = {  # region.units.<kind>.<name>: key -> what it is (<name>: snake_case, pools <pool>[<name>])
+    "catchment": "share of the region's families that belong to this organisation (sums to 1 over the kind)",
+    "fte_share": "share of staffing.<kind>.fte working here (Veilig Thuis: of its case teams' FTE; sums to 1 over the "
+                 "kind); default: its catchment",
+    "caseload": "its own caseload norm (Veilig Thuis: the case teams'); default: staffing.<kind>.caseload",
+    "triage_fte_share": "veilig_thuis only: share of the front desk's FTE (staffing.veilig_thuis.triage_share of the "
+                        "total) working here (sums to 1 over the kind); default: its fte_share",
+    "routing": "veilig_thuis only: its own routing.vt_triage (same options, sums to 1); default: the region's",
+}
+
+
+def _unit_share(field_name: str, value: Any) -> float:
+    v = _number(field_name, value)
+    if not 0.0 < v <= 1.0:
+        raise ConfigError(f"{field_name} = {value!r} (must be a share, 0 < s <= 1)")
+    return v
+
+
+def _sums_to_one(field_name: str, what: str, values: Mapping[str, float]) -> None:
+    total = sum(values.values())
+    if abs(total - 1.0) > dists.PROB_TOLERANCE:
+        listed = ", ".join(f"{k}={v:g}" for k, v in values.items())
+        raise ConfigError(f"{field_name} {what} sum to {total:.6g} (must sum to 1): {listed}")
+
+
+def units(field_name: str, given: Any, staff: Mapping[str, Staffing]) -> dict[str, tuple[Unit, ...]]:
+    """``region.units``: per kind (veilig_thuis, gi) its organisations by name, each with a catchment share, an FTE
+    share, optionally its own caseload norm and (Veilig Thuis) its own triage routing. Catchment and FTE shares
+    each sum to 1 over a kind; every organisation keeps at least one caseload place. {} = one per kind, and
+    ``region.units.<kind>=null`` makes a kind one organisation again. The order of the organisations is the
+    file's (it orders their pools)."""
+
+    def plain(value: Any) -> Any:
+        return OmegaConf.to_container(value) if isinstance(value, (DictConfig, ListConfig)) else value
+
+    given = plain(given)
+    if given is not None and not isinstance(given, Mapping):
+        raise ConfigError(f"{field_name} = {given!r} (must map a kind ({', '.join(UNIT_KINDS)}) to its organisations)")
+    out: dict[str, tuple[Unit, ...]] = {}
+    for kind, items in dict(given or {}).items():
+        where = f"{field_name}.{kind}"
+        if kind not in UNIT_KINDS:
+            raise ConfigError(f"{where} is not an organisation with units (allowed: {', '.join(UNIT_KINDS)})")
+        if items is None:  # region.units.<kind>=null on the command line: the kind as one organisation again
+            continue
+        if not isinstance(items, Mapping):
+            raise ConfigError(f"{where} = {items!r} (must map each organisation's name to its {', '.join(UNIT_KEYS)})")
+        if not items:
+            raise ConfigError(f"{where} = {{}} (name at least one organisation, or leave {where} out)")
+        st = staff[kind]
+        built: list[Unit] = []
+        for name, u in items.items():
+            at = f"{where}.{name}"
+            if not isinstance(name, str) or not UNIT_NAME.match(name):
+                raise ConfigError(f"{at} is not an organisation name (must be snake_case: a-z, 0-9 and _, "
+                                  f"starting with a letter; it names the pools <pool>[<name>])")
+            if not isinstance(u, Mapping):
+                raise ConfigError(f"{at} = {u!r} (must be a mapping with keys: {', '.join(UNIT_KEYS)})")
+            unknown = sorted(set(u) - set(UNIT_KEYS))
+            if unknown:
+                raise ConfigError(f"{at}.{unknown[0]} is not a key of an organisation (allowed: {', '.join(UNIT_KEYS)})")
+            if u.get("catchment") is None:
+                raise ConfigError(f"{at}.catchment is missing (catchment: {UNIT_KEYS['catchment']})")
+            catchment = _unit_share(f"{at}.catchment", u["catchment"])
+            fte_share = catchment if u.get("fte_share") is None else _unit_share(f"{at}.fte_share", u["fte_share"])
+            caseload = st.caseload if u.get("caseload") is None else positive(f"{at}.caseload", u["caseload"])
+            for key in ("routing", "triage_fte_share"):
+                if kind != "veilig_thuis" and u.get(key) is not None:
+                    raise ConfigError(f"{at}.{key} is set (only veilig_thuis organisations have a front desk and their "
+                                      f"own triage routing; allowed for {kind}: catchment, fte_share, caseload)")
+            triage_fte_share = fte_share if u.get("triage_fte_share") is None else \
+                _unit_share(f"{at}.triage_fte_share", u["triage_fte_share"])
+            routing = None
+            if u.get("routing") is not None:
+                if not isinstance(u["routing"], Mapping):
+                    raise ConfigError(f"{at}.routing = {u['routing']!r} (must map the options of routing.vt_triage to shares)")
+                routing = shares(f"{at}.routing", u["routing"], ROUTING_OPTIONS["vt_triage"])
+            built.append(Unit(kind, name, catchment, fte_share, caseload, routing, triage_fte_share))
+        _sums_to_one(where, "catchment shares", {b.name: b.catchment for b in built})
+        _sums_to_one(where, "fte_share values", {b.name: b.fte_share for b in built})
+        if kind == "veilig_thuis":
+            _sums_to_one(where, "triage_fte_share values", {b.name: b.triage_fte_share for b in built})
+        places = [unit_places(st, built)] + ([unit_places(st, built, desk=True)] if kind == "veilig_thuis" else [])
+        for i, b in enumerate(built):
+            if min(p[i] for p in places) < 1:
+                raise ConfigError(f"{where}.{b.name}.fte_share = {b.fte_share:g} (gives it less than one caseload place "
+                                  f"at staffing.{kind}.fte = {st.fte:g}; raise its fte_share, its caseload or the fte)")
+        out[kind] = tuple(built)
+    return out
+
+
+# ====================================================================== the gate
+
+
+def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> Model:
+    """Check every value once and return the immutable :class:`Model`. Raises :class:`ConfigError`."""
+    if isinstance(cfg, DictConfig):
+        unknown = unknown_key(cfg)
+        if unknown:
+            raise ConfigError(unknown)
+        missing = sorted(_missing_keys(cfg))
+        if missing:
+            raise ConfigError(f"{missing[0]} is missing (every value must be set by the region, process or scenario file)")
+        try:
+            obj: KetensimSchema = OmegaConf.to_object(cfg)  # type: ignore[assignment]
+        except Exception as err:  # omegaconf raises several types; all mean a wrong value
+            raise ConfigError(_omegaconf_message(err)) from None
+    else:
+        obj = cfg
+    check_bounds(obj, early=True)  # no absurd magnitude reaches the arithmetic below (overflow, endless runs)
+
+    run = obj.run
+    positive("run.years", run.years)
+    non_negative("run.warmup_years", run.warmup_years)
+    integer("run.replications", run.replications, 1)
+    integer("run.seed", run.seed, 0)
+    integer("run.jobs", run.jobs, 1)
+    choice("run.start", run.start, START_MODES)
+    if run.start == "today":  # the run starts from today's open cases: there is nothing to warm up
+        run = dataclass_replace(run, warmup_years=0.0)
+    positive("run.timeseries_step_days", run.timeseries_step_days)
+    for i, fmt in enumerate(run.formats):
+        choice(f"run.formats[{i}]", fmt, FORMATS)
+    if not run.formats:
+        raise ConfigError("run.formats = [] (need at least one of: parquet, csv)")
+    start_date = parse_date("run.start_date", run.start_date)
+
+    d = obj.demand
+    scale = non_negative("demand.scale", d.scale)
+    profile = None
+    if d.monthly_profile is not None:
+        if len(d.monthly_profile) != 12:
+            raise ConfigError(f"demand.monthly_profile has {len(d.monthly_profile)} values (needs 12, January to December)")
+        profile = tuple(non_negative(f"demand.monthly_profile[{i}]", v) for i, v in enumerate(d.monthly_profile))
+        if abs(sum(profile) / 12.0 - 1.0) > 1e-3:
+            raise ConfigError(f"demand.monthly_profile has mean {sum(profile) / 12:.4g} (must average 1 so the yearly rate is kept)")
+
+    fam = obj.families
+    colours = shares("families.colour", fam.colour, COLOURS)
+    routing = {name: shares(f"routing.{name}", getattr(obj.routing, name), opts) for name, opts in ROUTING_OPTIONS.items()}
+    durations = {name: distribution(f"durations.{name}", getattr(obj.durations, name))
+                 for name in DurationsSchema.__dataclass_fields__}
+    children = distribution("families.children", fam.children)
+    if any(v < 1 or v != int(v) for v in getattr(children, "values", (1.0,))) or children.kind != "empirical":
+        raise ConfigError("families.children must be an empirical distribution over whole numbers >= 1")
+    measures = {name: Measure(positive(f"measures.{name}.term_days", getattr(obj.measures, name).term_days),
+                              probability(f"measures.{name}.extension_probability",
+                                          getattr(obj.measures, name).extension_probability, below_one=True))
+                for name in ("ots", "ots_uhp", "voogdij")}
+    norms = {name: positive(f"norms.{name}", getattr(obj.norms, name)) for name in NormsSchema.__dataclass_fields__}
+    intake = {}
+    for org, hours in obj.handoff.intake_hours.items():
+        choice("handoff.intake_hours key", org, STAFFED_ORGS + ("kinderrechter",))
+        intake[org] = non_negative(f"handoff.intake_hours.{org}", hours)
+    staff = {org: staffing(f"staffing.{org}", getattr(obj.staffing, org), vt=(org == "veilig_thuis"))
+             for org in STAFFED_ORGS}
+    unit_map = units("region.units", getattr(obj.region, "units", None), staff)
+
+    initial = initial_state_mod.validate(obj.region.initial_state, start=run.start, start_date=start_date,
+                                         measures=measures)
+
+    dynamics = staff_mod.validate(getattr(obj, "staff_dynamics", None))
+
+    scenario = build_scenario(obj.scenario, staff) if scenario_builder is None else scenario_builder(obj.scenario)
+    check_arrivals(scale, d.vt_meldingen_per_year, d.buurtteam_direct_per_year)
+
+    model = Model(
+        run=RunSettings.of(run),
+        start_date=start_date,
+        scenario=scenario,
+        region_name=str(obj.region.name),
+        demand_scale=scale,
+        vt_meldingen_per_year=non_negative("demand.vt_meldingen_per_year", d.vt_meldingen_per_year),
+        buurtteam_direct_per_year=non_negative("demand.buurtteam_direct_per_year", d.buurtteam_direct_per_year),
+        monthly_profile=profile,
+        staffing=staff,
+        colour_probs=colours,
+        children=children,
+        voluntary_suffices=probability("families.voluntary_suffices", fam.voluntary_suffices),
+        reentry_probability=probability("families.reentry_probability", fam.reentry_probability, below_one=True),
+        time_to_return=distribution("families.time_to_return", fam.time_to_return),
+        max_episodes=integer("families.max_episodes", fam.max_episodes, 1),
+        routing=routing,
+        rood_spoed=probability("routing.rood_spoed", obj.routing.rood_spoed),
+        court_grants=probability("routing.court_grants", obj.routing.court_grants),
+        vots_to_ots=probability("routing.vots_to_ots", obj.routing.vots_to_ots),
+        durations=durations,
+        measures=measures,
+        vots_max_days=positive("measures.vots_max_days", obj.measures.vots_max_days),
+        norms=norms,
+        intake_hours=intake,
+        initial_state=initial,
+        staff_dynamics=dynamics,
+        units=unit_map,
+    )
+    check_bounds(obj, skip=COMMAND_SECTIONS)  # every bound the fields' own checks above left open
+    return model
+
+
+def _missing_keys(cfg: DictConfig, prefix: str = "") -> list[str]:
+    out: list[str] = []
+    for key in cfg.keys():
+        dotted = f"{prefix}{key}"
+        if OmegaConf.is_missing(cfg, key):
+            out.append(dotted)
+            continue
+        node = cfg._get_node(key)
+        if isinstance(node, DictConfig):
+            out.extend(_missing_keys(node, dotted + "."))
+    return out
+
+
+def _omegaconf_message(err: Exception) -> str:
+    key = getattr(err, "full_key", None) or "config"
+    value = getattr(err, "value", None)
+    msg = str(err).splitlines()[0] if str(err) else type(err).__name__
+    return f"{key} = {value!r} ({msg})" if value is not None else f"{key}: {msg}"

@@ -1,0 +1,376 @@
+"""Hydra structured-config schema: the dataclasses registered in Hydra's ConfigStore as ``ketensim_schema``.
+
+They fix the names and types policy advisers type on the command line (``staffing.gi.fte=340``,
+``demand.scale=1.2``, ``run.replications=20``). They deliberately hold no domain numbers: every chain-wide value
+lives in ``conf/process/*.yaml`` and every regional value in ``conf/region/*.yaml``, each with its source beside
+it (one home per default). Run settings have their defaults here, because they are settings, not facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+from sim.chain import kpis
+
+# ====================================================================== schema (what Hydra composes)
+
+
+@dataclass
+class DistSpec:
+    """A duration (days) or count distribution: ``{dist: gamma, mean: 90, cv: 0.5}`` and similar."""
+
+    dist: str = MISSING
+    mean: Optional[float] = None
+    cv: Optional[float] = None
+    median: Optional[float] = None
+    sigma: Optional[float] = None
+    shape: Optional[float] = None
+    scale: Optional[float] = None
+    value: Optional[float] = None
+    low: Optional[float] = None
+    mode: Optional[float] = None
+    high: Optional[float] = None
+    values: Optional[List[float]] = None
+    probs: Optional[List[float]] = None
+
+
+@dataclass
+class RunSchema:
+    years: float = 3.0  # observation window after warm-up (years)
+    warmup_years: float = 5.0  # run-in from an empty chain; GI measures last years, so the warm-up is long
+    replications: int = 10
+    seed: int = 20231
+    jobs: int = 1  # processes for replications (1 = serial)
+    start: str = "empty"  # 'empty': start empty and warm up; 'today': start from region.initial_state (warm-up 0)
+    event_log: bool = True  # write the per-event table (switch off for large sweeps)
+    timeseries_step_days: float = 7.0
+    start_date: str = "2024-01-01"  # calendar date of the start of the observation window (YYYY-MM-DD; Model.start_date)
+    formats: List[str] = field(default_factory=lambda: ["parquet", "csv"])
+    quiet: bool = False
+
+
+@dataclass
+class OrgStaffingSchema:
+    fte: float = MISSING  # FTE on paper
+    caseload: float = MISSING  # cases one available FTE carries at once (organisation's own unit)
+    productive_share: float = MISSING  # share of paper FTE present (leave, sickness)
+    vacancy_rate: float = MISSING  # share of FTE positions unfilled
+    crisis_reserve_share: float = MISSING  # share of slots kept free for crisis (rood) cases
+
+
+@dataclass
+class VTStaffingSchema(OrgStaffingSchema):
+    triage_share: float = MISSING  # share of VT FTE on veiligheidsbeoordeling (front desk)
+    triage_caseload: float = MISSING  # meldingen one triage FTE has open at once
+
+
+@dataclass
+class StaffingSchema:
+    buurtteam: OrgStaffingSchema = field(default_factory=OrgStaffingSchema)
+    veilig_thuis: VTStaffingSchema = field(default_factory=VTStaffingSchema)
+    rvdk: OrgStaffingSchema = field(default_factory=OrgStaffingSchema)
+    gi: OrgStaffingSchema = field(default_factory=OrgStaffingSchema)
+
+
+@dataclass
+class DemandSchema:
+    scale: float = 1.0  # multiplies every external arrival rate; 1.0 = the region's demand
+    vt_meldingen_per_year: float = MISSING  # external (non-hermelding) meldingen that start an episode
+    buurtteam_direct_per_year: float = MISSING  # safety-related families entering at the buurtteam directly
+    monthly_profile: Optional[List[float]] = None  # 12 relative weights (Jan..Dec), mean 1; None = flat
+
+
+@dataclass
+class VTStateSchema:
+    triage_waiting: int = MISSING  # meldingen waiting for the veiligheidsbeoordeling
+    triage_waited: DistSpec = field(default_factory=DistSpec)  # days they have waited so far
+    triage_in_progress: int = MISSING  # meldingen being assessed (front-desk places in use)
+    onderzoek: int = MISSING  # families in a VT onderzoek
+    vervolg: int = MISSING  # families under 'voorwaarden en vervolg'
+
+
+@dataclass
+class BuurtteamStateSchema:
+    in_care: int = MISSING  # families in voluntary help
+
+
+@dataclass
+class RvdKStateSchema:
+    waiting: int = MISSING  # children waiting for a beschermingsonderzoek
+    waited: DistSpec = field(default_factory=DistSpec)  # days they have waited so far
+    in_care: int = MISSING  # children in a beschermingsonderzoek
+
+
+@dataclass
+class CourtStateSchema:
+    pending: int = MISSING  # children whose verzoekschrift awaits the beschikking
+
+
+@dataclass
+class MeasureStockSchema:
+    ots: int = MISSING  # children under an OTS without uithuisplaatsing
+    ots_uhp: int = MISSING  # children under an OTS with machtiging uithuisplaatsing
+    voogdij: int = MISSING  # children under voogdij
+
+
+@dataclass
+class GIStateSchema:
+    waiting: int = MISSING  # children with a measure and no jeugdbeschermer
+    waited: DistSpec = field(default_factory=DistSpec)  # days they have waited so far
+    in_care: MeasureStockSchema = field(default_factory=MeasureStockSchema)  # running measures (children)
+    remaining_term: DistSpec = field(default_factory=DistSpec)  # days left in a running measure's current term
+
+
+@dataclass
+class InitialStateSchema:
+    """Open cases on ``date`` (``run.start=today`` starts from them; see sim/chain/initial_state.py)."""
+
+    date: str = MISSING  # ISO date of the state; a run from today starts on it (run.start_date)
+    veilig_thuis: VTStateSchema = field(default_factory=VTStateSchema)
+    buurtteam: BuurtteamStateSchema = field(default_factory=BuurtteamStateSchema)
+    rvdk: RvdKStateSchema = field(default_factory=RvdKStateSchema)
+    kinderrechter: CourtStateSchema = field(default_factory=CourtStateSchema)
+    gi: GIStateSchema = field(default_factory=GIStateSchema)
+    hermeldingen_per_year: float = MISSING  # returns, per year at the date, of families closed before it
+
+
+@dataclass
+class RegionSchema:
+    name: str = MISSING
+    description: str = ""
+    population: float = MISSING
+    initial_state: Optional[InitialStateSchema] = None  # today's open cases; None = this region has none
+    # kind (veilig_thuis, gi) -> {organisation name: {catchment, fte_share, caseload, routing}}; {} = one per kind.
+    # Keyed by name so every value has a dotted name (region.units.gi.william_schrikker.fte_share) for overrides,
+    # sweeps and provenance. Untyped here (the command line may add organisations); units() checks every key.
+    units: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class FamiliesSchema:
+    colour: Dict[str, float] = field(default_factory=dict)  # crisismeter groen/oranje/rood shares
+    children: DistSpec = field(default_factory=DistSpec)
+    voluntary_suffices: float = MISSING  # P(voluntary help is enough), non-rood families
+    reentry_probability: float = MISSING  # P(a closed episode returns as a hermelding)
+    time_to_return: DistSpec = field(default_factory=DistSpec)
+    max_episodes: int = MISSING
+
+
+@dataclass
+class RoutingSchema:
+    vt_triage: Dict[str, float] = field(default_factory=dict)
+    vt_onderzoek: Dict[str, float] = field(default_factory=dict)
+    vt_vervolg: Dict[str, float] = field(default_factory=dict)
+    rood_spoed: float = MISSING
+    buurtteam_escalation: Dict[str, float] = field(default_factory=dict)
+    rvdk_outcome: Dict[str, float] = field(default_factory=dict)
+    court_grants: float = MISSING
+    measure_type: Dict[str, float] = field(default_factory=dict)
+    vots_to_ots: float = MISSING
+
+
+@dataclass
+class DurationsSchema:
+    vt_triage: DistSpec = field(default_factory=DistSpec)
+    vt_onderzoek: DistSpec = field(default_factory=DistSpec)
+    vt_vervolg: DistSpec = field(default_factory=DistSpec)
+    buurtteam_help: DistSpec = field(default_factory=DistSpec)
+    buurtteam_escalation_after: DistSpec = field(default_factory=DistSpec)
+    rvdk_onderzoek: DistSpec = field(default_factory=DistSpec)
+    court_decision: DistSpec = field(default_factory=DistSpec)
+    court_spoed: DistSpec = field(default_factory=DistSpec)
+    gi_first_contact: DistSpec = field(default_factory=DistSpec)
+    transfer: DistSpec = field(default_factory=DistSpec)
+
+
+@dataclass
+class MeasureSchema:
+    term_days: float = MISSING
+    extension_probability: float = MISSING
+
+
+@dataclass
+class MeasuresSchema:
+    ots: MeasureSchema = field(default_factory=MeasureSchema)
+    ots_uhp: MeasureSchema = field(default_factory=MeasureSchema)
+    voogdij: MeasureSchema = field(default_factory=MeasureSchema)
+    vots_max_days: float = MISSING
+
+
+@dataclass
+class NormsSchema:
+    vt_triage_days: float = MISSING
+    vt_onderzoek_days: float = MISSING
+    rvdk_wait_days: float = MISSING
+    gi_first_contact_days: float = MISSING
+    chain_days: float = MISSING
+
+
+@dataclass
+class HandoffSchema:
+    intake_hours: Dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class ExpertSchema:
+    """Experts on consult and meeting duty (``scenario.experts.<name>``), taken from one partner's FTE."""
+
+    org: str = MISSING  # partner whose staff they are: buurtteam, veilig_thuis, rvdk or gi
+    share: float = MISSING  # share of that partner's paper FTE on expert duty (moved out of its caseload)
+
+
+@dataclass
+class ConsultSchema:
+    """A short expert consult during the integrated team's joint assessment (``scenario.consults.<name>``)."""
+
+    expert: str = MISSING  # a key of scenario.experts
+    hours: float = MISSING  # expert hours per consult
+    need: Dict[str, float] = field(default_factory=dict)  # P(a family needs it), per crisismeter colour
+
+
+@dataclass
+class MeetingSchema:
+    """A joint meeting (MDO, tafel) that needs one person of every participant at the same time."""
+
+    enabled: bool = MISSING
+    participants: List[str] = MISSING  # keys of scenario.experts
+    colours: List[str] = MISSING  # crisismeter colours of the families that go to this meeting
+    base_hours: float = MISSING  # length of the meeting without participants (hours)
+    hours_per_participant: float = MISSING  # each participant makes it longer (hours)
+    planning: DistSpec = field(default_factory=DistSpec)  # days from the request to the earliest start (agenda)
+
+
+@dataclass
+class TeamSchema:
+    """The integrated team (Veiligheidsteam / regionaal veiligheidsteam), formed from the partners' FTE."""
+
+    enabled: bool = MISSING  # false: no team is formed and the workflow is today's chain
+    coverage: float = MISSING  # share of the region's families the team serves (1 = the whole region)
+    share: Dict[str, float] = field(default_factory=dict)  # share of each partner's paper FTE moved into the team
+    lokaal_team: Dict[str, float] = field(default_factory=dict)  # with vast_gezicht: share of a partner's FTE moved to the lokaal team
+    caseload: float = MISSING  # places per available team FTE (a place = one family on one professional's caseload)
+    crisis_reserve_share: float = MISSING  # share of team places kept free for rood families
+    duo_size: int = MISSING  # team places one family holds (2: a fixed duo)
+    voluntary_places: int = MISSING  # team places of a family the team holds for voluntary help only (1 or duo_size)
+    vast_gezicht: bool = MISSING  # true: one of the duo is the lokaal team's vast gezicht (a buurtteam place)
+    holds_voluntary: List[str] = MISSING  # voluntary-help entries the team holds itself: direct, overdracht
+    gi_mandate: str = MISSING  # after a measure: 'duo' continues under the GI mandate, or 'gi' takes over
+    intake_hours: float = MISSING  # staff hours of the one joint intake
+    coordination_hours_per_month: float = MISSING  # team hours per family per month held (casusoverleg, afstemming)
+
+
+@dataclass
+class ScenarioSchema:
+    name: str = MISSING
+    description: str = ""
+    package: Optional[str] = None  # a workflow package outside sim/scenarios/ to register first (dotted module name)
+    work_hours_per_day: Optional[float] = None  # hours a person on duty works per calendar day (meetings, consults)
+    team: Optional[TeamSchema] = None
+    experts: Dict[str, ExpertSchema] = field(default_factory=dict)
+    consults: Dict[str, ConsultSchema] = field(default_factory=dict)
+    meetings: Dict[str, MeetingSchema] = field(default_factory=dict)
+    # assumed effects by name: each workflow declares and validates its own (sim/scenarios/effects.py)
+    effects: Dict[str, Optional[float]] = field(default_factory=dict)
+
+
+@dataclass
+class CompareSchema:
+    """``+experiment=compare_workflows``: run the baseline and each workflow on the same families."""
+
+    enabled: bool = False
+    baseline: str = "sequential"  # scenario file of the reference workflow (conf/scenario/<name>.yaml)
+    workflows: List[str] = field(default_factory=list)  # scenario files compared with the baseline
+
+
+@dataclass
+class TargetSchema:
+    """``python -m sim.size``: the target a staffing must meet (``conf/target/*.yaml``; validated by sim/size.py).
+
+    Settings, not domain facts: a planner chooses them. ``kpi`` is ``lead_time`` (melding -> start of help),
+    ``lead_time_measure`` (melding -> first contact with the jeugdbeschermer) or a per-stage norm
+    (``share_triage_within_norm``, ``share_vt_onderzoek_within_norm``, ``share_rvdk_wait_within_norm``,
+    ``share_gi_within_norm``, ``share_chain_within_norm``)."""
+
+    kpi: str = MISSING
+    quantile: Optional[float] = None  # lead-time KPIs: 0.9 = 90 % of families within ``days``; None = the mean
+    days: Optional[float] = None  # lead-time KPIs: the most days allowed (at the quantile, or on average)
+    share: Optional[float] = None  # norm KPIs: the least share of cases within the norm
+    confidence: float = 0.95  # the whole confidence interval of the KPI must lie on the right side of the target
+    organisations: Optional[List[str]] = None  # staffing.<org> to size; None = every organisation the KPI depends on
+    max_factor: float = 3.0  # search up to this x today's FTE per organisation; beyond it the target is unreachable
+    step_fte: float = 1.0  # resolution of the answer (FTE); "one FTE less" is one step less
+
+
+@dataclass
+class CapacitySchema:
+    """``python -m sim.capacity``: the largest demand each workflow carries, and lead time against demand."""
+
+    workflows: List[str] = field(default_factory=lambda: ["sequential", "integrated"])  # conf/scenario files
+    kpi: str = kpis.LEAD_TIME_HELP_P90  # the KPI of the curve (a column of the runs table)
+    margin: float = 0.1  # confirmation: stable at capacity x (1 - margin), unstable at capacity x (1 + margin)
+    scales: Optional[List[float]] = None  # demand.scale values of the curve; None = evenly up to capacity x (1 + margin)
+    points: int = 6  # with scales None: how many points from low to capacity x (1 + margin)
+    low: float = 0.5  # with scales None: the lowest demand.scale of the curve
+
+
+@dataclass
+class OrgDynamicsSchema:
+    """Staff dynamics of one organisation (``staff_dynamics.orgs.<org>``, sim/chain/workforce.py; values in conf/staff_dynamics/)."""
+
+    leavers_per_year: float = MISSING  # share of filled FTE leaving per year
+    hiring_delay_days: float = MISSING  # days from a vacancy to the new hire's first day
+    onboarding_weeks: float = MISSING  # weeks until a new hire carries a full caseload
+    onboarding_start_share: float = MISSING  # share of a full caseload a new hire carries on day one
+    fte_per_person: float = MISSING  # mean FTE of one person (stochastic leavers are whole persons)
+    extra_fte: float = 0.0  # a decision, not a fact: extra positions from day 0 (backlog drain lever)
+    extra_spread_days: float = 0.0  # extra hires start evenly over this many days after the hiring delay
+
+
+@dataclass
+class StaffDynamicsSchema:
+    """``+staff_dynamics=nl_2023``: FTE available over time instead of fixed (sim/chain/workforce.py)."""
+
+    deterministic: bool = False  # true: expected leavers per step instead of random ones (a fluid trace)
+    step_days: float = 7.0  # how often available FTE is recomputed and applied to the pools
+    orgs: Dict[str, OrgDynamicsSchema] = field(default_factory=dict)
+
+
+@dataclass
+class BacklogSchema:
+    """``python -m sim.backlog``: days until today's waiting lists are within their norms, per extra FTE (sim/backlog.py).
+
+    Settings, not domain facts: a planner chooses them. The hires follow ``staff_dynamics`` (delay, onboarding)."""
+
+    org: str = "gi"  # staffing.<org> that gets the extra FTE (buurtteam, veilig_thuis, rvdk, gi)
+    extra_fte: List[float] = field(default_factory=lambda: [0.0, 10.0, 20.0, 40.0])  # levels compared (paired seeds)
+    spread_days: float = 90.0  # the extra hires start evenly over this many days after the hiring delay
+    probe_days: float = 7.0  # how often the waiting lists are checked against their norms
+
+
+@dataclass
+class KetensimSchema:
+    run: RunSchema = field(default_factory=RunSchema)
+    scenario: ScenarioSchema = field(default_factory=ScenarioSchema)
+    region: RegionSchema = field(default_factory=RegionSchema)
+    demand: DemandSchema = field(default_factory=DemandSchema)
+    staffing: StaffingSchema = field(default_factory=StaffingSchema)
+    families: FamiliesSchema = field(default_factory=FamiliesSchema)
+    routing: RoutingSchema = field(default_factory=RoutingSchema)
+    durations: DurationsSchema = field(default_factory=DurationsSchema)
+    measures: MeasuresSchema = field(default_factory=MeasuresSchema)
+    norms: NormsSchema = field(default_factory=NormsSchema)
+    handoff: HandoffSchema = field(default_factory=HandoffSchema)
+    compare: CompareSchema = field(default_factory=CompareSchema)
+    target: Optional[TargetSchema] = None  # python -m sim.size only (conf/size.yaml)
+    capacity: Optional[CapacitySchema] = None  # python -m sim.capacity only (conf/capacity.yaml)
+    staff_dynamics: Optional[StaffDynamicsSchema] = None  # None: static staffing (sim/chain/workforce.py)
+    backlog: Optional[BacklogSchema] = None  # python -m sim.backlog only (conf/backlog.yaml)
+
+
+def register() -> None:
+    """Register the schema so ``conf/config.yaml`` can put ``ketensim_schema`` first in its defaults list."""
+    ConfigStore.instance().store(name="ketensim_schema", node=KetensimSchema)

@@ -1,0 +1,2 @@
+"""Running a validated model: replications (``runner``), atomic output (``output``).
+"""
