@@ -59,7 +59,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from sim.chain import checks  # noqa: E402
-from sim.chain.model import Model  # noqa: E402
+from sim.chain.model import Model, present_fte  # noqa: E402
 from sim.config import gate, schema
 from sim.kernel import queueing
 from sim.kernel.stats import confidence_interval  # noqa: E402
@@ -232,7 +232,7 @@ def places(cfg: DictConfig, org: str, share: float = 1.0, caseload: float | None
     """Caseload places of ``staffing.<org>`` exactly as sim.chain.model.Staffing.slots computes them."""
     s = cfg.staffing[org]
     load = s.caseload if caseload is None else caseload
-    return int(round(s.fte * s.productive_share * (1.0 - s.vacancy_rate) * share * load))
+    return int(round(present_fte(s.fte, s.productive_share, s.vacancy_rate) * share * load))
 
 
 def front_desk_places(cfg: DictConfig) -> int:
@@ -253,7 +253,7 @@ def front_desk_places(cfg: DictConfig) -> int:
 
 def available(cfg: DictConfig, org: str) -> float:
     s = cfg.staffing[org]
-    return s.productive_share * (1.0 - s.vacancy_rate)
+    return present_fte(1.0, s.productive_share, s.vacancy_rate)
 
 
 class Problem:

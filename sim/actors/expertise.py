@@ -94,7 +94,7 @@ def parse_experts(schema: Any, staffing: Mapping[str, Staffing]) -> dict[str, Ex
             raise ConfigError(f"{field}.share = 0 (must be > 0: an expert without FTE cannot be consulted)")
         st = staffing[org]
         fte = share * st.fte
-        out[name] = ExpertSpec(name, org, share, fte, max(1, int(round(fte * st.productive_share * (1 - st.vacancy_rate)))))
+        out[name] = ExpertSpec(name, org, share, fte, max(1, int(round(st.present(fte)))))
     return out
 
 
@@ -152,20 +152,10 @@ class ExpertPool(CaseloadPool):
     list, waits and time-weighted levels then mean what they mean for every other pool."""
 
     def join(self) -> None:
-        self._touch()
-        self.queued += 1
-        self._bucket_arrivals += 1
-        self.stats.arrivals += 1
+        self.join_elsewhere(1)
 
     def seize(self, job: "Job", since: float) -> None:
-        self._touch()
-        now = self.env.now
-        self.queued -= 1
-        self.busy += 1
-        self._bucket_starts += 1
-        self.stats.starts += 1
-        self.stats.wait_sum += now - since
-        job.holds[self.name] = (1, now)
+        self.grant_elsewhere(job, 1, since)
 
     @property
     def free(self) -> int:

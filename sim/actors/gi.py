@@ -17,6 +17,8 @@ from ``staffing.gi`` x its ``fte_share`` at its own caseload if given, and a fam
 
 from __future__ import annotations
 
+from typing import Callable
+
 from sim.actors.base import Actor, Then
 from sim.chain.entities import Family, unit_pool
 from sim.chain.model import unit_places
@@ -26,8 +28,11 @@ from sim.kernel.engine import CaseloadPool
 class GI(Actor):
     org = "gi"
 
-    def __init__(self, wf) -> None:
+    def __init__(self, wf, extends: Callable[[Family, str], bool]) -> None:
+        """``extends(fam, measure)``: does the measure run another term? The workflow wires in the court's
+        decision (``Kinderrechter.verlenging``); actors never look each other up."""
         super().__init__(wf)
+        self.extends = extends
         st = self.model.staffing[self.org]
         units = self.model.units_of(self.org)
         names, places = ([u.name for u in units], unit_places(st, units)) if units else ([""], [st.slots()])
@@ -75,11 +80,10 @@ class GI(Actor):
         """Run the measure term by term, asking the court for each extension; ``then(fam, 'ended')``.
         ``first_term``: days left of the current term of a measure already running (run.start=today)."""
         term = self.model.measures[measure].term_days
-        court = self.wf.actors["kinderrechter"]
         self.log(fam, f"maatregel_{measure}", "start" if first_term is None else "resume")
 
         def term_end(f: Family) -> None:
-            if court.verlenging(f, measure):
+            if self.extends(f, measure):
                 self.engine.at(term, term_end, f)
             else:
                 self.afsluiten(f)

@@ -128,7 +128,7 @@ def parse_team(schema: Any, staffing: Mapping[str, Staffing]) -> TeamSpec:
     for org, s in share.items():
         st = staffing[org]
         moved = s * st.fte
-        present = moved * st.productive_share * (1.0 - st.vacancy_rate)
+        present = st.present(moved)
         fte += moved
         desk = st.triage_share if org == "veilig_thuis" else 0.0
         triage += present * desk

@@ -38,6 +38,16 @@ class RunSettings:
         return cls(**{n: tuple(getattr(run, n)) if isinstance(getattr(run, n), list) else getattr(run, n) for n in names})
 
 
+def present_fte(fte: Any, productive_share: Any, vacancy_rate: Any) -> Any:
+    """FTE at work: paper FTE x productive share (leave, training, overhead) x (1 - vacancy rate).
+
+    The ONE rule from FTE on paper to the staff who hold caseload places; times a caseload norm and rounded it gives
+    an organisation's places (:meth:`Staffing.slots`, :func:`unit_places`). Numbers or numpy arrays alike (the
+    analytic twins evaluate thousands of staffings at once). Every actor, twin and the calibration call it, in this
+    order of multiplication, so the simulation and its twins round to the same places."""
+    return fte * productive_share * (1.0 - vacancy_rate)
+
+
 @dataclass(frozen=True)
 class Staffing:
     fte: float
@@ -48,9 +58,14 @@ class Staffing:
     triage_share: float = 0.0
     triage_caseload: float = 0.0
 
+    def present(self, fte: Any) -> Any:
+        """The part of ``fte`` (paper FTE of this organisation, a number or an array) that is at work:
+        :func:`present_fte` with this organisation's productive share and vacancy rate."""
+        return present_fte(fte, self.productive_share, self.vacancy_rate)
+
     @property
     def available_fte(self) -> float:
-        return self.fte * self.productive_share * (1.0 - self.vacancy_rate)
+        return self.present(self.fte)
 
     def slots(self, fte_share: float = 1.0, caseload: float | None = None) -> int:
         """Caseload places: available FTE x caseload norm, rounded to whole cases."""

@@ -29,7 +29,7 @@ from typing import Any, Mapping
 
 from sim.chain import kpis
 from sim.chain.checks import STAFFED_ORGS, ConfigError, non_negative, positive, probability
-from sim.chain.model import Staffing
+from sim.chain.model import Staffing, present_fte
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,8 @@ class Workforce:
 
     def available(self, t: float) -> float:
         carried = self.veterans + sum(fte * self.ramp(t - start) for fte, start in self.hires)
-        return self.st.productive_share * carried
+        # the vacancies are this model's own (leavers, hiring delay): only the productive share is taken off
+        return present_fte(carried, self.st.productive_share, 0.0)
 
     def step(self, t: float, dt: float) -> None:
         """Advance from ``t - dt`` to ``t``: leavers during the step open vacancies; due vacancies are filled."""

@@ -375,6 +375,27 @@ class CaseloadPool:
             case.holds[name] = (units, now)
             granted(case, wait)
 
+    # ---------------------------------------------- a line kept elsewhere (a job that needs several pools at once)
+    def join_elsewhere(self, units: int = 1) -> None:
+        """``units`` join a waiting line that another object keeps (``sim.actors.expertise``: a consult needs a
+        person of several pools at once): counted here as waiting, so this pool's waiting list, arrivals and
+        time-weighted levels mean what they mean for any pool."""
+        self._touch()
+        self.queued += units
+        self._bucket_arrivals += units
+        self.stats.arrivals += units
+
+    def grant_elsewhere(self, case: Any, units: int, since: float) -> None:
+        """The line kept elsewhere gives ``case`` ``units`` places of this pool now, after waiting since ``since``."""
+        self._touch()
+        now = self.env.now
+        self.queued -= units
+        self.busy += units
+        self._bucket_starts += units
+        self.stats.starts += units
+        self.stats.wait_sum += units * (now - since)
+        case.holds[self.name] = (units, now)
+
     def release_case(self, case: Any) -> None:
         """Give back the slots ``case`` holds in this pool (no-op if it holds none)."""
         held = case.holds.pop(self.name, None)

@@ -260,7 +260,7 @@ class IntegratedTwin(SequentialTwin):
         out = self.partner_places(left)
         desk = case = 0.0
         for org, s in st.items():
-            present = spec.share.get(org, 0.0) * fte[org] * s.productive_share * (1.0 - s.vacancy_rate)
+            present = s.present(spec.share.get(org, 0.0) * fte[org])
             share_desk = s.triage_share if org == "veilig_thuis" else 0.0
             desk = desk + present * share_desk
             case = case + present * (1.0 - share_desk)
@@ -270,7 +270,7 @@ class IntegratedTwin(SequentialTwin):
         out[TEAM_DESK] = (desk_places, np.rint(desk_places * spec.crisis_reserve_share))
         for e in self.p.experts.values():
             s = st[e.org]
-            persons = np.maximum(1.0, np.rint(e.share * fte[e.org] * s.productive_share * (1.0 - s.vacancy_rate)))
+            persons = np.maximum(1.0, np.rint(s.present(e.share * fte[e.org])))
             out[e.pool_name] = (persons, np.zeros_like(persons))
         return out
 

@@ -38,7 +38,7 @@ class Sequential(SequentialToday, Workflow):
         self.buurtteam = self.add(Buurtteam(self))
         self.rvdk = self.add(RvdK(self))
         self.court = self.add(Kinderrechter(self))
-        self.gi = self.add(GI(self))
+        self.gi = self.add(GI(self, extends=self.court.verlenging))
         r, s = self.model.routing, self.streams
         self.triage_route = s.chooser("route.vt_triage", tuple(r["vt_triage"]), tuple(r["vt_triage"].values()))
         # a Veilig Thuis organisation with its own triage practice (region.units.veilig_thuis.<name>.routing) decides

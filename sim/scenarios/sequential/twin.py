@@ -288,7 +288,7 @@ class SequentialTwin:
         available FTE x caseload, rounded half to even like Python's round)."""
         out = {}
         for org, s in self.m.staffing.items():
-            avail = left[org] * s.productive_share * (1.0 - s.vacancy_rate)
+            avail = s.present(left[org])
             units = self.m.units_of(org)
             if units:  # each organisation of the kind: sim.chain.model.unit_places, on arrays
                 n = len(units)
