@@ -42,7 +42,6 @@ import argparse
 import copy
 import datetime as dt
 import math
-import re
 import sys
 import time
 from dataclasses import dataclass
@@ -60,7 +59,7 @@ if str(ROOT) not in sys.path:
 
 from sim.chain import checks  # noqa: E402
 from sim.chain.model import Model, present_fte  # noqa: E402
-from sim.config import gate, schema
+from sim.config import gate, provenance, schema
 from sim.kernel import queueing
 from sim.kernel.stats import confidence_interval  # noqa: E402
 from sim.run import runner  # noqa: E402
@@ -620,38 +619,10 @@ def markdown_table(table: pd.DataFrame) -> str:
 
 # ====================================================================== writing values into the YAML files
 
-_LINE = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z0-9_]+):(?P<rest>.*)$")
-
-
-def set_yaml_value(path: Path, dotted: str, value: str, comment: str, package_global: bool = True) -> None:
-    """Replace the value and the provenance comment of ``dotted`` in ``path``; every other byte stays.
-
-    The file is re-read just before writing (other people may edit other lines of a shared file) and written
-    atomically. Raises KeyError if the key is not in the file.
-    """
-    lines = path.read_text(encoding="utf-8").split("\n")
-    stack: list[tuple[int, str]] = []
-    for i, raw in enumerate(lines):
-        if raw.lstrip().startswith("#") or not raw.strip():
-            continue
-        m = _LINE.match(raw)
-        if not m:
-            continue
-        indent = len(m.group("indent"))
-        while stack and stack[-1][0] >= indent:
-            stack.pop()
-        key = m.group("key")
-        here = ".".join([k for _, k in stack] + [key])
-        rest = m.group("rest")
-        if here == dotted:
-            lines[i] = f"{m.group('indent')}{key}: {value}  # {comment}"
-            tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_text("\n".join(lines), encoding="utf-8")
-            tmp.replace(path)
-            return
-        if rest.split("#", 1)[0].strip() == "":
-            stack.append((indent, key))
-    raise KeyError(f"{dotted} not found in {path}")
+def set_yaml_value(path: Path, dotted: str, value: str, comment: str) -> None:
+    """Replace the value and the provenance comment of ``dotted`` in ``path``, every other byte kept
+    (sim.config.provenance.write_value, which reads the file as provenance does). Raises KeyError."""
+    provenance.write_value(path, dotted, value, comment)
 
 
 def write_region(v: Verified, log: Callable[[str], None]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator, Sequence
 
 KINDS = ("source", "derived", "assumption", "calibrated")
 LABELS = ("name", "description")  # text that names a thing, not a number that needs a source
@@ -59,12 +60,23 @@ def _strip_comment(rest: str) -> tuple[str, str]:
     return rest.strip(), ""
 
 
-def read_file(path: Path, package: str = "") -> tuple[list[Provenance], list[str]]:
-    """Return (provenances, dotted keys of leaf values that have none) for one YAML file."""
-    found: list[Provenance] = []
-    missing: list[str] = []
+@dataclass(frozen=True)
+class Line:
+    """One ``key: value  # comment`` line of a block-style YAML file of ``conf/``, with its dotted name."""
+
+    index: int  # line number, from 0
+    indent: str
+    key: str
+    dotted: str
+    value: str  # "" for a section (its keys follow, indented)
+    comment: str
+
+
+def walk(lines: Sequence[str], package: str = "") -> Iterator[Line]:
+    """Every key of a ``conf/`` file, sections included, in file order: the one reader of the value-and-comment
+    lines (provenance here, the calibration's writer in experiments/calibrate.py)."""
     stack: list[tuple[int, str]] = []
-    for raw in path.read_text(encoding="utf-8").splitlines():
+    for i, raw in enumerate(lines):
         if raw.lstrip().startswith("#") or not raw.strip() or raw.strip() == "defaults:":
             continue
         m = _LINE.match(raw)
@@ -75,17 +87,41 @@ def read_file(path: Path, package: str = "") -> tuple[list[Provenance], list[str
             stack.pop()
         key = m.group("key")
         value, comment = _strip_comment(m.group("rest"))
-        dotted = ".".join([p for p in [package] if p] + [k for _, k in stack] + [key])
+        yield Line(i, m.group("indent"), key, ".".join([p for p in [package] if p] + [k for _, k in stack] + [key]),
+                   value, comment)
         if value == "":
             stack.append((indent, key))
+
+
+def write_value(path: Path, dotted: str, value: str, comment: str) -> None:
+    """Replace the value and the provenance comment of ``dotted`` in ``path``; every other byte stays.
+
+    The file is re-read just before writing (other people may edit other lines of a shared file) and written
+    atomically. Raises KeyError if the key is not in the file."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    line = next((ln for ln in walk(lines) if ln.dotted == dotted and ln.value != ""), None)
+    if line is None:
+        raise KeyError(f"{dotted} not found in {path}")
+    lines[line.index] = f"{line.indent}{line.key}: {value}  # {comment}"
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text("\n".join(lines), encoding="utf-8")
+    tmp.replace(path)
+
+
+def read_file(path: Path, package: str = "") -> tuple[list[Provenance], list[str]]:
+    """Return (provenances, dotted keys of leaf values that have none) for one YAML file."""
+    found: list[Provenance] = []
+    missing: list[str] = []
+    for line in walk(path.read_text(encoding="utf-8").splitlines(), package):
+        if line.value == "":
             continue
-        tag = _TAG.search("#" + comment) if comment else None
-        if key in LABELS and not tag:
+        tag = _TAG.search("#" + line.comment) if line.comment else None
+        if line.key in LABELS and not tag:
             continue
         if tag:
-            found.append(Provenance(dotted, tag.group("kind").lower(), tag.group("text").strip(), path.name))
+            found.append(Provenance(line.dotted, tag.group("kind").lower(), tag.group("text").strip(), path.name))
         else:
-            missing.append(dotted)
+            missing.append(line.dotted)
     return found, missing
 
 
