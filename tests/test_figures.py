@@ -241,7 +241,7 @@ def test_the_paired_chart_draws_comparison_csv(comparison_dir):
     for _, row in chart.data.iterrows():
         for col in ("diff_mean", "diff_ci_low", "diff_ci_high", "mean_baseline", "mean_workflow"):
             assert row[col] == expected.at[row["kpi"], col] or (math.isnan(row[col]) and math.isnan(expected.at[row["kpi"], col]))
-    assert "lead_time_help_p90" in set(chart.data["kpi"]) and "stories_told_per_family" in set(chart.data["kpi"])
+    assert "lead_time_help_km_p90" in set(chart.data["kpi"]) and "stories_told_per_family" in set(chart.data["kpi"])
 
 
 def test_capacity_from_a_demand_sweep_flags_the_growing_waiting_lists(demand_sweep):

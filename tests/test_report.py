@@ -313,8 +313,8 @@ def test_a_run_from_the_command_line_ends_with_its_report_path(tmp_path):
     assert last == f"report: {out / report_html.REPORT}"
     page = parse(out / report_html.REPORT)
     summary = pd.read_csv(out / "summary.csv").set_index("kpi")
-    cell = cells_by(page, table_id="key-figures")[("", "", "lead_time_help_mean", "mean")]
-    assert float(cell["data-value"]) == float(summary.at["lead_time_help_mean", "mean"])
+    cell = cells_by(page, table_id="key-figures")[("", "", "lead_time_help_km_median", "mean")]
+    assert float(cell["data-value"]) == float(summary.at["lead_time_help_km_median", "mean"])
     marker = json.loads((out / output.MARKER).read_text())
     assert report_html.REPORT not in marker["files"]  # the report is made from the results, not part of them
 

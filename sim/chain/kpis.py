@@ -111,21 +111,63 @@ def _declare(name: str, unit: str, description: str, better: str = "", *, norm: 
 FAMILIES_PER_YEAR = _declare(
     "families_per_year", PER_YEAR,
     "family episodes that arrived in the window (first meldingen, direct requests for help and hermeldingen)")
+LEAD_TIME_HORIZON_DAYS = 365
+"""The horizon of the restricted mean lead times (``lead_time_help_rmst_365``). A constant, not a setting: it is part
+of the KPI's name, so every run, sweep, comparison and golden fixture reports the same column. One year because
+the chain's norms add up to 152 days (melding -> jeugdbeschermer) and a family waiting longer than a year is
+failed whatever its exact wait; the default window (run.years = 3) follows the first arrivals for three years, so
+the curve is known up to the horizon (a window shorter than the horizon gives NaN)."""
+
+_HELP_CENSORING = (
+    "Kaplan-Meier over the episodes that arrived in the window: an episode without help is censored at the time "
+    "it was seen waiting, its closing time if it closed without help, else the end of the run (still waiting)")
+_MEASURE_CENSORING = (
+    "Kaplan-Meier over the episodes on the protection path (a verzoek reached the Raad, a request the kinderrechter "
+    "or a measure the GI): one without first contact is censored at its closing time if it closed without a measure, "
+    "else at the end of the run (still waiting)")
+
+LEAD_TIME_HELP_RMST = _declare(
+    f"lead_time_help_rmst_{LEAD_TIME_HORIZON_DAYS}", DAYS,
+    f"melding -> start of help (buurtteam, team or GI), restricted mean over the first {LEAD_TIME_HORIZON_DAYS} "
+    f"days (area under the survival curve; waits beyond count as {LEAD_TIME_HORIZON_DAYS}); {_HELP_CENSORING}",
+    LOWER, tags=("compared", "swept", "paired"), at={"printed": 1, "headline": 1})
+LEAD_TIME_HELP_KM_MEDIAN = _declare(
+    "lead_time_help_km_median", DAYS, f"melding -> start of help, median; {_HELP_CENSORING}; NaN when beyond the run",
+    LOWER, at={"headline": 2})
+LEAD_TIME_HELP_KM_P90 = _declare(
+    "lead_time_help_km_p90", DAYS,
+    f"melding -> start of help, 90th percentile; {_HELP_CENSORING}; NaN when beyond the run", LOWER,
+    tags=("compared", "swept", "paired"), at={"printed": 2, "headline": 3})
+LEAD_TIME_MEASURE_RMST = _declare(
+    f"lead_time_measure_rmst_{LEAD_TIME_HORIZON_DAYS}", DAYS,
+    f"melding -> first contact with the jeugdbeschermer, restricted mean over the first {LEAD_TIME_HORIZON_DAYS} "
+    f"days (waits beyond count as {LEAD_TIME_HORIZON_DAYS}); {_MEASURE_CENSORING}",
+    LOWER, tags=("compared", "swept", "paired"), at={"printed": 3, "headline": 4})
+LEAD_TIME_MEASURE_KM_MEDIAN = _declare(
+    "lead_time_measure_km_median", DAYS,
+    f"melding -> first contact with the jeugdbeschermer, median; {_MEASURE_CENSORING}; NaN when beyond the run", LOWER,
+    tags=("compared",))
+LEAD_TIME_MEASURE_KM_P90 = _declare(
+    "lead_time_measure_km_p90", DAYS,
+    f"melding -> first contact with the jeugdbeschermer, 90th percentile; {_MEASURE_CENSORING}; NaN when beyond the "
+    "run", LOWER, tags=("compared",))
 LEAD_TIME_HELP_MEAN = _declare(
-    "lead_time_help_mean", DAYS, "melding -> start of help (buurtteam, team or GI), mean", LOWER,
-    tags=("compared", "swept", "paired", "screened"), at={"printed": 1, "headline": 1})
+    "lead_time_help_mean", DAYS, "melding -> start of help (buurtteam, team or GI), mean over completed episodes only "
+    "(families still waiting at the end are left out: secondary, see lead_time_help_rmst_365)", LOWER,
+    tags=("compared", "screened"), at={"printed": 4})
 LEAD_TIME_HELP_MEDIAN = _declare(
-    "lead_time_help_median", DAYS, "melding -> start of help, median", LOWER, at={"headline": 2})
+    "lead_time_help_median", DAYS, "melding -> start of help, median over completed episodes only (secondary)", LOWER)
 LEAD_TIME_HELP_P90 = _declare(
-    "lead_time_help_p90", DAYS, "melding -> start of help, 90th percentile", LOWER,
-    tags=("compared", "swept", "paired", "screened"), at={"printed": 2, "headline": 3})
+    "lead_time_help_p90", DAYS, "melding -> start of help, 90th percentile over completed episodes only (secondary, "
+    "see lead_time_help_km_p90)", LOWER, tags=("screened",))
 LEAD_TIME_MEASURE_MEAN = _declare(
-    "lead_time_measure_mean", DAYS, "melding -> first contact with the jeugdbeschermer, mean", LOWER,
-    tags=("compared", "swept", "paired", "screened"), at={"printed": 3, "headline": 4})
+    "lead_time_measure_mean", DAYS, "melding -> first contact with the jeugdbeschermer, mean over completed episodes "
+    "only (families still waiting are left out: secondary, see lead_time_measure_rmst_365)", LOWER,
+    tags=("compared", "screened"), at={"printed": 5})
 LEAD_TIME_MEASURE_P90 = _declare(
     "lead_time_measure_p90", DAYS,
-    "melding -> first contact with the jeugdbeschermer, p90 (Kaplan-Meier: families still waiting at the end "
-    "count as censored)", LOWER, tags=("compared", "screened"))
+    "melding -> first contact with the jeugdbeschermer, p90 over the episodes whose measure reached the GI "
+    "(Kaplan-Meier: families still waiting at the end count as censored)", LOWER, tags=("screened",))
 SHARE_MEASURE_WAITING_AT_END = _declare(
     "share_measure_waiting_at_end", SHARE,
     "families with a measure still waiting for first contact at the end of the run", LOWER)
@@ -136,19 +178,19 @@ SHARE_CENSORED = _declare(
 SHARE_TRIAGE_WITHIN_NORM = _declare(
     "share_triage_within_norm", SHARE, "veiligheidsbeoordeling within 5 werkdagen (7 days)", HIGHER,
     norm="vt_triage_days", duration="triage", pool="veilig_thuis.triage", tags=("compared", "paired", "sizable"),
-    at={"printed": 4, "headline": 5})
+    at={"printed": 6, "headline": 5})
 SHARE_VT_ONDERZOEK_WITHIN_NORM = _declare(
     "share_vt_onderzoek_within_norm", SHARE, "VT onderzoek within 10 weeks", HIGHER, norm="vt_onderzoek_days",
     duration="vt_onderzoek", tags=("compared", "paired", "sizable"), at={"headline": 6})
 RVDK_WAIT_MEAN = _declare(
     "rvdk_wait_mean", DAYS, "wait for the Raad to start, mean", LOWER, tags=("screened",),
-    at={"printed": 6, "headline": 10})
+    at={"printed": 8, "headline": 10})
 SHARE_RVDK_WAIT_WITHIN_NORM = _declare(
     "share_rvdk_wait_within_norm", SHARE, "Raad starts within 10 days", HIGHER, norm="rvdk_wait_days",
-    duration="rvdk_wait", pool="rvdk", tags=("compared", "paired", "sizable"), at={"printed": 5, "headline": 7})
+    duration="rvdk_wait", pool="rvdk", tags=("compared", "paired", "sizable"), at={"printed": 7, "headline": 7})
 GI_WAIT_MEAN = _declare(
     "gi_wait_mean", DAYS, "measure -> first contact at the GI, mean", LOWER, tags=("screened",),
-    at={"printed": 7, "headline": 11})
+    at={"printed": 9, "headline": 11})
 SHARE_GI_WITHIN_NORM = _declare(
     "share_gi_within_norm", SHARE, "GI first contact within the norm after the measure", HIGHER,
     norm="gi_first_contact_days", duration="gi_wait", pool="gi",
@@ -156,13 +198,13 @@ SHARE_GI_WITHIN_NORM = _declare(
 SHARE_CHAIN_WITHIN_NORM = _declare(
     "share_chain_within_norm", SHARE, "melding -> jeugdbeschermer within the sum of norms (152 days)", HIGHER,
     norm="chain_days", duration="chain",
-    tags=("compared", "swept", "paired", "sizable"), at={"printed": 8, "headline": 9})
+    tags=("compared", "swept", "paired", "sizable"), at={"printed": 10, "headline": 9})
 HANDOFFS_PER_FAMILY = _declare(
     "handoffs_per_family", COUNT, "hand-offs between organisations per episode", LOWER,
-    tags=("compared", "paired"), at={"printed": 9, "headline": 12})
+    tags=("compared", "paired"), at={"printed": 11, "headline": 12})
 STORIES_TOLD_PER_FAMILY = _declare(
     "stories_told_per_family", COUNT, "times the family tells its story, per episode", LOWER,
-    tags=("compared", "swept", "paired"), at={"printed": 10, "headline": 13})
+    tags=("compared", "swept", "paired"), at={"printed": 12, "headline": 13})
 INTAKES_PER_FAMILY = _declare("intakes_per_family", COUNT, "intakes per episode", LOWER)
 INTAKE_HOURS_PER_FAMILY = _declare(
     "intake_hours_per_family", HOURS, "staff hours of (repeated) intakes per episode", LOWER, tags=("compared",))
@@ -176,22 +218,22 @@ STAFF_HOURS_PER_FAMILY = _declare(
     tags=("compared", "paired"), at={"headline": 14})
 VT_MELDINGEN_PER_YEAR = _declare(
     "vt_meldingen_per_year", PER_YEAR, "meldingen assessed by Veilig Thuis (episodes)",
-    at={"printed": 11, "headline": 15})
+    at={"printed": 13, "headline": 15})
 VT_ONDERZOEKEN_PER_YEAR = _declare(
     "vt_onderzoeken_per_year", PER_YEAR, "Veilig Thuis investigations started (episodes)", tags=("compared",))
 RVDK_ONDERZOEKEN_PER_YEAR = _declare(
     "rvdk_onderzoeken_per_year", CHILDREN_PER_YEAR, "beschermingsonderzoeken started", tags=("compared",),
-    at={"printed": 12, "headline": 16})
+    at={"printed": 14, "headline": 16})
 VERZOEKEN_PER_YEAR = _declare("verzoeken_per_year", CHILDREN_PER_YEAR, "requests to the kinderrechter")
 NEW_MEASURES_PER_YEAR = _declare(
     "new_measures_per_year", CHILDREN_PER_YEAR, "measures reaching the GI", tags=("compared",),
-    at={"printed": 13, "headline": 17})
+    at={"printed": 15, "headline": 17})
 
 # ====================================================================== per pool (sim/metrics.py pool_kpis)
 
 WAITING_LIST_MEAN = _declare(
     "waiting_list_mean", CASES, "time-weighted mean waiting list of the pool (requests waiting for a place)", LOWER,
-    per_pool=True, tags=("summed",), at={"printed": 14})
+    per_pool=True, tags=("summed",), at={"printed": 16})
 WAITING_LIST_END = _declare(
     "waiting_list_end", CASES, "waiting list of the pool at the end of the run", LOWER, per_pool=True,
     tags=("summed",))
@@ -201,7 +243,7 @@ CAPACITY = _declare(
     "capacity", PLACES, "time-weighted mean places of the pool (FTE x caseload norm)", per_pool=True,
     tags=("summed",))
 UTILISATION = _declare(
-    "utilisation", SHARE, "caseload in use / places, time-weighted", per_pool=True, at={"printed": 15})
+    "utilisation", SHARE, "caseload in use / places, time-weighted", per_pool=True, at={"printed": 17})
 ARRIVALS_PER_YEAR = _declare(
     "arrivals_per_year", CASES_PER_YEAR, "requests arriving at the pool", per_pool=True, tags=("summed",))
 STARTS_PER_YEAR = _declare(

@@ -27,7 +27,7 @@ import pandas as pd
 
 from sim.chain import kpis
 from sim.chain.entities import COUNTERS, MILESTONES, WAIT_ORGS, Family, kind_pool, unit_pool
-from sim.kernel.stats import confidence_interval, km_quantile
+from sim.kernel.stats import confidence_interval, km_quantile, km_rmst
 
 FAMILY_COLUMNS: tuple[str, ...] = (
     "scenario", "replication", "case_id", "family_id", "episode", "route", "colour", "n_children",
@@ -322,6 +322,7 @@ def replication_kpis(fam: pd.DataFrame, pools: dict, norms: dict[str, float], wi
     waited = np.where(contact, fam["lead_time_measure"].to_numpy()[under_measure],
                       window_days - fam["arrival"].to_numpy()[under_measure])
     k[kpis.LEAD_TIME_MEASURE_P90] = km_quantile(waited, contact, 0.9)
+    k.update(censored_lead_times(fam, window_days))
     k[kpis.SHARE_MEASURE_WAITING_AT_END] = float((~contact).mean()) if len(contact) else math.nan
     k[kpis.SHARE_REACHED_HELP] = float(helped.notna().mean()) if len(fam) else math.nan
     k[kpis.SHARE_CENSORED] = float(fam["censored"].mean()) if len(fam) else math.nan
@@ -351,6 +352,39 @@ def replication_kpis(fam: pd.DataFrame, pools: dict, norms: dict[str, float], wi
         k.update(_unit_kpis(everyone, in_window, norms))
     k.update(pool_kpis(pools, window_days))
     return k
+
+
+def censored_lead_times(fam: pd.DataFrame, window_days: float) -> dict[str, float]:
+    """The censoring-aware lead times of the episodes that arrived in the window (``fam``, no preexisting rows):
+    restricted mean up to kpis.LEAD_TIME_HORIZON_DAYS, median and p90 from the Kaplan-Meier estimator.
+
+    An episode that has not reached the milestone is censored at the time it was seen waiting: its closing time if
+    it closed without it (from then on it no longer waits: the share that never got help is share_reached_help's),
+    else the end of the run (``censored``: still open, still waiting). Leaving the waiting ones out, as the means
+    over completed episodes do, makes a workflow look faster the longer its waiting list grows.
+    Help: every episode. The jeugdbeschermer: the episodes on the protection path (a verzoek reached the Raad, a
+    request the kinderrechter or a measure the GI), the only ones that can get one; families still before the
+    Raad are not yet known to be on it (the help lead time counts their wait). The restricted means are NaN for a
+    window shorter than the horizon."""
+    arrival = fam["arrival"].to_numpy(dtype=float)
+    seen = np.where(fam["censored"].to_numpy(dtype=bool), window_days, fam["closed"].to_numpy(dtype=float)) - arrival
+    protection = (fam["rvdk_request"].notna() | fam["court_request"].notna() | fam["gi_request"].notna()).to_numpy()
+    out: dict[str, float] = {}
+    for column, rmst, median, p90, among in (
+            ("lead_time_help", kpis.LEAD_TIME_HELP_RMST, kpis.LEAD_TIME_HELP_KM_MEDIAN, kpis.LEAD_TIME_HELP_KM_P90,
+             np.ones(len(fam), dtype=bool)),
+            ("lead_time_measure", kpis.LEAD_TIME_MEASURE_RMST, kpis.LEAD_TIME_MEASURE_KM_MEDIAN,
+             kpis.LEAD_TIME_MEASURE_KM_P90, protection)):
+        lead = fam[column].to_numpy(dtype=float)[among]
+        reached = np.isfinite(lead)
+        durations = np.where(reached, lead, seen[among])
+        # a window shorter than the horizon watched nobody for a whole horizon: the mean would rest on whether the
+        # single longest observation happened to be an event (the Kaplan-Meier curve then drops to zero)
+        out[rmst] = km_rmst(durations, reached, kpis.LEAD_TIME_HORIZON_DAYS) \
+            if window_days >= kpis.LEAD_TIME_HORIZON_DAYS else math.nan
+        out[median] = km_quantile(durations, reached, 0.5)
+        out[p90] = km_quantile(durations, reached, 0.9)
+    return out
 
 
 def _unit_kpis(everyone: pd.DataFrame, in_window: dict[str, pd.Series], norms: dict[str, float]) -> dict[str, float]:

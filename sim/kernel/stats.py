@@ -1,4 +1,5 @@
-"""Pure statistics over replications: Student-t intervals and Kaplan-Meier quantiles (no KPI names)."""
+"""Pure statistics: Student-t intervals over replications; Kaplan-Meier quantiles and restricted means of
+right-censored durations (no KPI names)."""
 
 from __future__ import annotations
 
@@ -39,3 +40,29 @@ def km_quantile(durations: np.ndarray, observed: np.ndarray, q: float) -> float:
     survival = np.cumprod(np.where(e, 1.0 - 1.0 / at_risk, 1.0))
     reached = np.nonzero(survival <= 1.0 - q + 1e-12)[0]
     return float(d[reached[0]]) if len(reached) else math.nan
+
+
+def km_rmst(durations: np.ndarray, observed: np.ndarray, horizon: float) -> float:
+    """Restricted mean survival time: the area under the Kaplan-Meier survival curve from 0 to ``horizon``.
+
+    The mean duration counted up to the horizon, min(T, horizon), with right-censored observations kept in the
+    risk set until their censoring time. With nothing censored and every duration within the horizon it is the
+    plain mean. NaN when there are no durations, or when the curve is unknown up to the horizon (the longest
+    observation is censored before it while some survival remains): the mean would then depend on what nobody
+    saw.
+    """
+    d = np.asarray(durations, dtype=float)
+    e = np.asarray(observed, dtype=bool)
+    if len(d) == 0:
+        return math.nan
+    order = np.lexsort((~e, d))  # events before censorings at equal times, as km_quantile
+    d, e = d[order], e[order]
+    at_risk = len(d) - np.arange(len(d))
+    survival = np.cumprod(np.where(e, 1.0 - 1.0 / at_risk, 1.0))
+    if d[-1] < horizon and survival[-1] > 1e-12:
+        return math.nan
+    # S is a step function: 1 on [0, d_0), survival[i] on [d_i, d_{i+1}); integrate it up to the horizon
+    starts = np.concatenate(([0.0], np.minimum(d, horizon)))
+    ends = np.concatenate((np.minimum(d, horizon), [horizon]))
+    levels = np.concatenate(([1.0], survival))
+    return float(np.sum(levels * (ends - starts)))

@@ -156,14 +156,35 @@ TERMS: dict[str, tuple[str, str]] = {
     "region.national": ("the Netherlands", "Nederland"),
     "region.demo": ("demo region (illustrative, not a real region)", "demoregio (fictief, geen echte regio)"),
     # ---- KPIs (report tables and figure rows)
-    "kpi.lead_time_help_mean": ("Days from melding to start of help, mean", "Dagen van melding tot start hulp, gemiddeld"),
-    "kpi.lead_time_help_median": ("Days from melding to start of help, median", "Dagen van melding tot start hulp, mediaan"),
-    "kpi.lead_time_help_p90": ("Days from melding to start of help, 90% of families within",
-                               "Dagen van melding tot start hulp, waarbinnen 90% van de gezinnen"),
-    "kpi.lead_time_measure_mean": ("Days from melding to the jeugdbeschermer, mean",
-                                   "Dagen van melding tot de jeugdbeschermer, gemiddeld"),
-    "kpi.lead_time_measure_p90": ("Days from melding to the jeugdbeschermer, 90% within",
-                                  "Dagen van melding tot de jeugdbeschermer, waarbinnen 90%"),
+    # censoring-aware (families still waiting included, Kaplan-Meier); the horizon is kpis.LEAD_TIME_HORIZON_DAYS
+    "kpi.lead_time_help_rmst_365": ("Days from melding to start of help, mean over the first year (waiting families "
+                                    "included)", "Dagen van melding tot start hulp, gemiddeld over het eerste jaar "
+                                    "(wachtende gezinnen meegeteld)"),
+    "kpi.lead_time_help_km_median": ("Days from melding to start of help, median (waiting families included)",
+                                     "Dagen van melding tot start hulp, mediaan (wachtende gezinnen meegeteld)"),
+    "kpi.lead_time_help_km_p90": ("Days from melding to start of help, 90% of families within (waiting families "
+                                  "included)", "Dagen van melding tot start hulp, waarbinnen 90% van de gezinnen "
+                                  "(wachtende gezinnen meegeteld)"),
+    "kpi.lead_time_measure_rmst_365": ("Days from melding to the jeugdbeschermer, mean over the first year (waiting "
+                                       "families included)", "Dagen van melding tot de jeugdbeschermer, gemiddeld "
+                                       "over het eerste jaar (wachtende gezinnen meegeteld)"),
+    "kpi.lead_time_measure_km_median": ("Days from melding to the jeugdbeschermer, median (waiting families "
+                                        "included)", "Dagen van melding tot de jeugdbeschermer, mediaan (wachtende "
+                                        "gezinnen meegeteld)"),
+    "kpi.lead_time_measure_km_p90": ("Days from melding to the jeugdbeschermer, 90% within (waiting families "
+                                     "included)", "Dagen van melding tot de jeugdbeschermer, waarbinnen 90% "
+                                     "(wachtende gezinnen meegeteld)"),
+    # over completed episodes only: secondary
+    "kpi.lead_time_help_mean": ("Days from melding to start of help, mean (completed episodes only)",
+                                "Dagen van melding tot start hulp, gemiddeld (alleen afgeronde)"),
+    "kpi.lead_time_help_median": ("Days from melding to start of help, median (completed episodes only)",
+                                  "Dagen van melding tot start hulp, mediaan (alleen afgeronde)"),
+    "kpi.lead_time_help_p90": ("Days from melding to start of help, 90% of families within (completed episodes only)",
+                               "Dagen van melding tot start hulp, waarbinnen 90% van de gezinnen (alleen afgeronde)"),
+    "kpi.lead_time_measure_mean": ("Days from melding to the jeugdbeschermer, mean (completed episodes only)",
+                                   "Dagen van melding tot de jeugdbeschermer, gemiddeld (alleen afgeronde)"),
+    "kpi.lead_time_measure_p90": ("Days from melding to the jeugdbeschermer, 90% within (measures at the GI only)",
+                                  "Dagen van melding tot de jeugdbeschermer, waarbinnen 90% (alleen maatregelen bij de GI)"),
     "kpi.share_triage_within_norm": ("Safety assessment within 5 working days", "Veiligheidsbeoordeling binnen 5 werkdagen"),
     "kpi.share_vt_onderzoek_within_norm": ("Veilig Thuis investigation within 10 weeks", "Onderzoek Veilig Thuis binnen 10 weken"),
     "kpi.share_rvdk_wait_within_norm": ("Raad starts within 10 days", "Raad start binnen 10 dagen"),
