@@ -1,9 +1,10 @@
 """Censoring-aware lead times (issue 14, item 1): families still waiting at the end of a run count.
 
 - the Kaplan-Meier restricted mean (RMST) and quantiles equal hand-computed values, on bare durations and on a
-  hand-built families table (an episode closed without help is censored at its closing time, one still open at
-  the end of the run);
-- with nothing censored, the RMST at a horizon beyond every time is the plain mean (hypothesis);
+  hand-built families table (an episode still open at the end of the run is censored at its wait so far, one closed
+  without help is left out, as the means over completed episodes leave it out);
+- with nothing censored, the RMST at a horizon beyond every time is the plain mean (hypothesis), and on a families
+  table with no episode open at the end it is the mean over completed episodes;
 - a queue that grows through the window: the censoring-aware lead time rises with the run length while the one over
   completed episodes does not, and a workflow whose queue grows faster no longer looks faster.
 """
@@ -78,7 +79,7 @@ def test_families_table_gives_hand_computed_censoring_aware_lead_times():
     fam = _families([
         # helped after 10 days, then under a measure (first contact 40 days after the melding), closed
         dict(arrival=0.0, lead_time_help=10.0, closed=80.0, rvdk_request=5.0, lead_time_measure=40.0),
-        # closed without help at day 20 (a Raad case that ended): censored at 20 for help and for a measure
+        # closed without help at day 20 (the Raad's case ended): left out, for help and for a measure
         dict(arrival=0.0, closed=20.0, court_request=15.0),
         # helped after 30 days
         dict(arrival=0.0, lead_time_help=30.0, closed=90.0),
@@ -89,17 +90,33 @@ def test_families_table_gives_hand_computed_censoring_aware_lead_times():
         dict(arrival=0.0, lead_time_help=70.0, censored=True),
     ])
     got = tables.censored_lead_times(fam, window)
-    # help: 10 event, 20 censored, 30 event, 40 censored, 50 event, 70 event (test above)
-    assert got[kpis.LEAD_TIME_HELP_RMST] == pytest.approx(10 + 20 * 5 / 6 + 20 * 0.625 + 20 * 0.3125, rel=1e-12)
+    # help: 10 event, 30 event, 40 censored, 50 event, 70 event: S = 4/5 from 10, 4/5 * 3/4 = 0.6 from 30,
+    # 0.6 * 1/2 = 0.3 from 50, 0 from 70
+    assert got[kpis.LEAD_TIME_HELP_RMST] == pytest.approx(10 + 20 * 0.8 + 20 * 0.6 + 20 * 0.3, rel=1e-12)
     assert got[kpis.LEAD_TIME_HELP_KM_MEDIAN] == 50.0
     assert got[kpis.LEAD_TIME_HELP_KM_P90] == 70.0
-    # the jeugdbeschermer, over the three on the protection path: 20 censored, 40 event, 40 censored -> S = 1/2 from
-    # 40 on and unknown after: median 40, p90 and the one-year restricted mean beyond what the run saw
+    # the jeugdbeschermer, over the two on the protection path that reached it or wait: 40 event, 40 censored ->
+    # S = 1/2 from 40 on and unknown after: median 40, p90 and the one-year restricted mean beyond what the run saw
     assert got[kpis.LEAD_TIME_MEASURE_KM_MEDIAN] == 40.0
     assert math.isnan(got[kpis.LEAD_TIME_MEASURE_KM_P90])
     assert math.isnan(got[kpis.LEAD_TIME_MEASURE_RMST])
     # the means over completed episodes leave the waiting ones out
     assert fam["lead_time_help"].mean() == pytest.approx(40.0)
+
+
+def test_with_no_episode_open_at_the_end_the_restricted_mean_is_the_mean_over_completed_episodes():
+    fam = _families([
+        dict(arrival=0.0, lead_time_help=12.0, closed=100.0, rvdk_request=3.0, lead_time_measure=200.0),
+        dict(arrival=4.0, lead_time_help=3.5, closed=40.0),
+        dict(arrival=9.0, closed=30.0),  # closed without help: in neither
+        dict(arrival=20.0, lead_time_help=300.0, closed=390.0, gi_request=250.0, lead_time_measure=300.0),
+    ])
+    got = tables.censored_lead_times(fam, 400.0)
+    assert got[kpis.LEAD_TIME_HELP_RMST] == pytest.approx(fam["lead_time_help"].mean(), rel=1e-12)
+    assert got[kpis.LEAD_TIME_MEASURE_RMST] == pytest.approx(fam["lead_time_measure"].mean(), rel=1e-12)
+    # one of them still open without help at the end: the restricted mean only grows
+    fam.loc[2, ["closed", "censored"]] = [NAN, True]
+    assert tables.censored_lead_times(fam, 400.0)[kpis.LEAD_TIME_HELP_RMST] > fam["lead_time_help"].mean() + 1.0
 
 
 def test_the_horizon_is_in_the_name_and_the_description():

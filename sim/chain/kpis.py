@@ -119,12 +119,13 @@ failed whatever its exact wait; the default window (run.years = 3) follows the f
 the curve is known up to the horizon (a window shorter than the horizon gives NaN)."""
 
 _HELP_CENSORING = (
-    "Kaplan-Meier over the episodes that arrived in the window: an episode without help is censored at the time "
-    "it was seen waiting, its closing time if it closed without help, else the end of the run (still waiting)")
+    "Kaplan-Meier over the episodes that arrived in the window and got help or still wait for it: one still open "
+    "without help at the end of the run is censored at its wait so far; one closed without help is left out, as in "
+    "the mean (share_reached_help counts those)")
 _MEASURE_CENSORING = (
     "Kaplan-Meier over the episodes on the protection path (a verzoek reached the Raad, a request the kinderrechter "
-    "or a measure the GI): one without first contact is censored at its closing time if it closed without a measure, "
-    "else at the end of the run (still waiting)")
+    "or a measure the GI) that reached the jeugdbeschermer or still wait: one still open without first contact at "
+    "the end of the run is censored at its wait so far; one closed without a measure is left out")
 
 LEAD_TIME_HELP_RMST = _declare(
     f"lead_time_help_rmst_{LEAD_TIME_HORIZON_DAYS}", DAYS,
@@ -150,7 +151,7 @@ LEAD_TIME_MEASURE_KM_MEDIAN = _declare(
 LEAD_TIME_MEASURE_KM_P90 = _declare(
     "lead_time_measure_km_p90", DAYS,
     f"melding -> first contact with the jeugdbeschermer, 90th percentile; {_MEASURE_CENSORING}; NaN when beyond the "
-    "run", LOWER, tags=("compared",))
+    "run (with a 3-year window in most replications)", LOWER)
 LEAD_TIME_HELP_MEAN = _declare(
     "lead_time_help_mean", DAYS, "melding -> start of help (buurtteam, team or GI), mean over completed episodes only "
     "(families still waiting at the end are left out: secondary, see lead_time_help_rmst_365)", LOWER,

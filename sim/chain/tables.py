@@ -358,16 +358,20 @@ def censored_lead_times(fam: pd.DataFrame, window_days: float) -> dict[str, floa
     """The censoring-aware lead times of the episodes that arrived in the window (``fam``, no preexisting rows):
     restricted mean up to kpis.LEAD_TIME_HORIZON_DAYS, median and p90 from the Kaplan-Meier estimator.
 
-    An episode that has not reached the milestone is censored at the time it was seen waiting: its closing time if
-    it closed without it (from then on it no longer waits: the share that never got help is share_reached_help's),
-    else the end of the run (``censored``: still open, still waiting). Leaving the waiting ones out, as the means
-    over completed episodes do, makes a workflow look faster the longer its waiting list grows.
+    The families counted are those of the mean over completed episodes plus the ones it leaves out: an episode that
+    is still open at the end of the run (``censored``) without the milestone is censored at the time it has waited
+    so far (the end of the run minus its arrival). An episode that closed without the milestone is left out, as the
+    means leave it out: it no longer waits for help (VT or the Raad closed it), and counting it as censored would
+    let the estimator impute it the long waits of the families still in the chain; ``share_reached_help`` reports
+    how many such episodes there are. So with no episode open at the end, the restricted mean at a horizon beyond
+    every wait is the mean over completed episodes, and every family still waiting can only lengthen it.
     Help: every episode. The jeugdbeschermer: the episodes on the protection path (a verzoek reached the Raad, a
     request the kinderrechter or a measure the GI), the only ones that can get one; families still before the
     Raad are not yet known to be on it (the help lead time counts their wait). The restricted means are NaN for a
-    window shorter than the horizon."""
-    arrival = fam["arrival"].to_numpy(dtype=float)
-    seen = np.where(fam["censored"].to_numpy(dtype=bool), window_days, fam["closed"].to_numpy(dtype=float)) - arrival
+    window shorter than the horizon: it watched nobody for a whole horizon, and the mean would rest on whether the
+    single longest observation happened to be an event (the Kaplan-Meier curve then drops to zero)."""
+    waiting = fam["censored"].to_numpy(dtype=bool)
+    waited = window_days - fam["arrival"].to_numpy(dtype=float)
     protection = (fam["rvdk_request"].notna() | fam["court_request"].notna() | fam["gi_request"].notna()).to_numpy()
     out: dict[str, float] = {}
     for column, rmst, median, p90, among in (
@@ -375,15 +379,15 @@ def censored_lead_times(fam: pd.DataFrame, window_days: float) -> dict[str, floa
              np.ones(len(fam), dtype=bool)),
             ("lead_time_measure", kpis.LEAD_TIME_MEASURE_RMST, kpis.LEAD_TIME_MEASURE_KM_MEDIAN,
              kpis.LEAD_TIME_MEASURE_KM_P90, protection)):
-        lead = fam[column].to_numpy(dtype=float)[among]
+        lead = fam[column].to_numpy(dtype=float)
         reached = np.isfinite(lead)
-        durations = np.where(reached, lead, seen[among])
-        # a window shorter than the horizon watched nobody for a whole horizon: the mean would rest on whether the
-        # single longest observation happened to be an event (the Kaplan-Meier curve then drops to zero)
-        out[rmst] = km_rmst(durations, reached, kpis.LEAD_TIME_HORIZON_DAYS) \
+        counted = among & (reached | waiting)
+        durations = np.where(reached, lead, waited)[counted]
+        observed = reached[counted]
+        out[rmst] = km_rmst(durations, observed, kpis.LEAD_TIME_HORIZON_DAYS) \
             if window_days >= kpis.LEAD_TIME_HORIZON_DAYS else math.nan
-        out[median] = km_quantile(durations, reached, 0.5)
-        out[p90] = km_quantile(durations, reached, 0.9)
+        out[median] = km_quantile(durations, observed, 0.5)
+        out[p90] = km_quantile(durations, observed, 0.9)
     return out
 
 
