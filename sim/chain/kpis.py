@@ -151,7 +151,7 @@ LEAD_TIME_MEASURE_KM_MEDIAN = _declare(
 LEAD_TIME_MEASURE_KM_P90 = _declare(
     "lead_time_measure_km_p90", DAYS,
     f"melding -> first contact with the jeugdbeschermer, 90th percentile; {_MEASURE_CENSORING}; NaN when beyond the "
-    "run (with a 3-year window in most replications)", LOWER)
+    "run", LOWER, tags=("compared",))
 LEAD_TIME_HELP_MEAN = _declare(
     "lead_time_help_mean", DAYS, "melding -> start of help (buurtteam, team or GI), mean over completed episodes only "
     "(families still waiting at the end are left out: secondary, see lead_time_help_rmst_365)", LOWER,
