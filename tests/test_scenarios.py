@@ -219,6 +219,30 @@ def test_integrated_family_without_court_step_tells_its_story_once_and_is_not_ha
     assert (same["handoffs"] > 0).mean() > 0.3 and (same["stories_told"] > 1).mean() > 0.3
 
 
+@pytest.mark.parametrize("scenario", ["sequential", "integrated", "toekomstscenario", "ketenversnelling"])
+def test_every_raad_investigation_is_an_intake_and_a_story_told(scenario):
+    """The Raad talks to the parents and the children whoever asked for its investigation: a team family that the
+    Raad investigates (no hand-off: the team stays, the Raad reads its file) still has the Raad's intake and tells
+    its story there. So every episode has an intake on arrival, one per hand-off, and one per Raad investigation that
+    came without a hand-off, and tells its story at each. It fails when the team's route to the Raad skips the intake (as it did: a gain true by omission)."""
+    model = model_of(scenario, "run.event_log=true", "run.years=2")
+    res = runner.run(model, jobs=1, progress=False)
+    ev = res.events
+    keys = ["replication", "case_id"]
+    raad = ev[(ev["activity"] == "beschermingsonderzoek") & (ev["lifecycle"] == "schedule")].groupby(keys).size()
+    handed = ev[(ev["activity"] == "overdracht") & (ev["organisation"] == "rvdk")].groupby(keys).size()
+    fam = res.families
+    # episodes that closed: one handed to the Raad at the end of the run has its hand-off but not yet its request
+    fam = fam[~fam["preexisting"].astype(bool) & fam["closed"].notna()].set_index(keys)
+    without_handoff = raad.reindex(fam.index, fill_value=0) - handed.reindex(fam.index, fill_value=0)
+    assert (without_handoff >= 0).all()
+    pd.testing.assert_series_equal(fam["intakes"], 1 + fam["handoffs"] + without_handoff, check_names=False,
+                                   check_dtype=False)
+    assert (fam["stories_told"] >= fam["intakes"]).all()  # every intake is a story (a VT onderzoek adds one more)
+    if scenario != "sequential":  # the team's own route to the Raad is on the path, or the test proves nothing
+        assert (without_handoff > 0).sum() >= 5  # ketenversnelling: one neighbourhood, few families
+
+
 def test_integrated_team_holds_a_duo_and_costs_meetings_and_consults():
     model = model_of("integrated", "run.years=2")
     wf = model.scenario.workflow(model, 0).run()

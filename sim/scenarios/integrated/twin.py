@@ -175,7 +175,7 @@ class IntegratedTwin(SequentialTwin):
         for resolved, tt, pp in split(t, p, {True: q, False: 1.0 - q}):
             if resolved:
                 yield from self.duo_help(tt, pp, suffices=True)
-            else:  # the Raad reads the team's file: no transfer, no new intake
+            else:  # the team stays: no transfer (the Raad's intake uses no pool's places)
                 yield from self.raad(tt, pp, None, self.p.effects.rvdk_duration_factor, self.after_team_raad)
 
     def after_team_raad(self, t: Trace, p: float, outcome: str) -> Paths:
