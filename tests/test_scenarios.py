@@ -243,6 +243,23 @@ def test_every_raad_investigation_is_an_intake_and_a_story_told(scenario):
         assert (without_handoff > 0).sum() >= 5  # ketenversnelling: one neighbourhood, few families
 
 
+def test_families_the_team_resolves_get_their_own_chance_that_voluntary_help_suffices():
+    """A would-be Raad case the team resolves with voluntary help (effects.resolved_without_measure) is helped as any
+    family is: its help suffices with its own draw (Workflow.suffices: not for a rood family, not when its
+    voluntary_u is above families.voluntary_suffices, unless it was escalated before). So every resolved episode
+    whose own draw says no has been escalated (its help failed, or an earlier one did). It fails when resolving
+    always succeeds (as it did: a gain true by construction)."""
+    model = model_of("integrated", "run.event_log=true", "run.years=8", "scenario.effects.resolved_without_measure=0.2")
+    wf = model.scenario.workflow(model, 0).run()
+    resolved = {case for case, activity, *_ in wf.events if activity == "opgelost_zonder_maatregel"}
+    fams = [f for f in wf.families if f.case_id in resolved]
+    says_no = [f for f in fams if f.crisis or f.voluntary_u >= model.voluntary_suffices]
+    assert len(fams) > 30 and len(says_no) > 10  # both kinds of resolved family are on the path
+    assert all(f.escalations > 0 for f in says_no)
+    # and the help of those whose draw says yes is not cut short: some of them close without any escalation
+    assert any(f.escalations == 0 and f.outcome == "vrijwillige_hulp_afgerond" for f in fams if f not in says_no)
+
+
 def test_integrated_team_holds_a_duo_and_costs_meetings_and_consults():
     model = model_of("integrated", "run.years=2")
     wf = model.scenario.workflow(model, 0).run()

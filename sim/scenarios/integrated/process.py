@@ -18,7 +18,8 @@ gezin"; "je deelt je hele verhaal maar één keer"), seed 002 (Toekomstscenario 
     the RvdK's judgement: legal protection stays outside the team, so a measure still needs the Raad: no hand-off or
         transfer (the team stays), but the Raad's own intake (it interviews parents and child: one more story, its
         intake hours), its own waiting list, length x effects.rvdk_duration_factor; before it, the team resolves
-        effects.resolved_without_measure of these cases with voluntary help
+        effects.resolved_without_measure of these cases with voluntary help, which suffices with the family's own
+        chance (Workflow.suffices), else escalates inside the team as any failed help
     kinderrechter: unchanged (hand-off, hearing, same decision)
     measure -> the duo continues under the GI mandate (gi_mandate: duo; no GI waiting list, no new intake)
         or the GI takes over as today (gi_mandate: gi)
@@ -210,14 +211,14 @@ class Integrated(IntegratedToday, Sequential):
         else:
             self.naar_raad_team(fam)
 
-    def duo_help(self, fam: Family, suffices: bool | None = None) -> None:
+    def duo_help(self, fam: Family) -> None:
         """Voluntary help by the duo (with vast gezicht: by the vast gezicht, the team professional steps back).
         Same draws, in the same order, as the lokaal team's help; failed help is escalated inside the team."""
         spec = self.params.team
         if spec.vast_gezicht:
             self.team.step_back(fam)
         length = self.help_time.next()
-        ok = self.suffices(fam) if suffices is None else suffices
+        ok = self.suffices(fam)
         escalate_at = None if ok else min(self.escalate_after.next(), length)
         if fam.help_start != fam.help_start:
             fam.help_start = self.engine.now
@@ -251,7 +252,7 @@ class Integrated(IntegratedToday, Sequential):
         p = self.params
         if self.team_resolves.chance(p.effects.resolved_without_measure):
             self.log(fam, "opgelost_zonder_maatregel", self.team.org, "complete")
-            self.duo_help(fam, suffices=True)
+            self.duo_help(fam)  # helped as any family: its own chance that voluntary help suffices
             return
         self.raad_intake(fam)
         self.rvdk.beschermingsonderzoek(fam, self.after_team_raadsonderzoek,
