@@ -16,6 +16,7 @@ from sim.analysis import compare
 from sim.chain import tables
 from sim.chain.checks import ConfigError
 from sim.cli import preflight
+from sim.report import html
 from sim.run import runner
 from tests.conftest import compose_cfg, make_model
 
@@ -36,6 +37,50 @@ def test_paired_difference_and_its_t_interval_by_hand():
     assert bool(row["ci_excludes_zero"]) is True
     # the paired interval is far narrower than the two means' own spread: that is what common random numbers buy
     assert row["diff_ci_high"] - row["diff_ci_low"] < 0.5 * (2 * stats.t.ppf(0.975, 3) * base.values.std(ddof=1) / 2)
+
+
+def test_a_kpi_met_by_construction_is_marked_and_never_starred():
+    """Under the duo mandate the team's families have no GI wait by definition: the GI-norm difference is marked
+    with its reason in comparison.csv (every organisation's column too) and printed with a dagger and the reason,
+    not a star; a KPI the workflow does not meet by construction keeps its star."""
+    gi = "share_gi_within_norm"
+    reps = pd.Index([0, 1, 2], name="replication")
+    base = pd.DataFrame({gi: [0.4, 0.5, 0.45], f"{gi}[a]": [0.3, 0.5, 0.4], "lead_time_help_mean": [10.0, 12.0, 11.0]},
+                        index=reps)
+    alt = pd.DataFrame({gi: [1.0, 1.0, 1.0], f"{gi}[a]": [1.0, 1.0, 1.0], "lead_time_help_mean": [5.0, 6.0, 5.5]},
+                       index=reps)
+    why = {gi: "duo mandate: no GI wait by definition"}
+    c = compare.paired(base, alt, "sequential", "integrated", why).set_index("kpi")
+    assert c.at[gi, "by_construction"] == c.at[f"{gi}[a]", "by_construction"] == why[gi]
+    assert c.at["lead_time_help_mean", "by_construction"] == ""
+    assert bool(c.at[gi, "ci_excludes_zero"])  # the statistic stays what it is; only its reading changes
+    printed = compare.format_comparison(c.reset_index(), "integrated").splitlines()
+    row = next(line for line in printed if line.startswith(gi + " "))
+    assert row.endswith(compare.DAGGER) and "*" not in row
+    assert next(line for line in printed if line.startswith("lead_time_help_mean")).endswith(" *")
+    assert printed[-1] == f"{compare.DAGGER} by construction, not a finding: {gi}: {why[gi]}"
+    page = html.paired_table(c.reset_index(), "en")  # the report: no bold finding, the reason below the table
+    assert 'class="sig"' in html.paired_table(compare.paired(base, alt, "sequential", "integrated"), "en")
+    assert page.count('class="sig"') == 1 and f"{compare.DAGGER} true by construction, not a finding: {why[gi]}" in page
+    # without the mark the same difference is a starred finding: the test above can fail
+    plain = compare.format_comparison(compare.paired(base, alt, "sequential", "integrated"), "integrated")
+    assert next(line for line in plain.splitlines() if line.startswith(gi + " ")).endswith(" *")
+
+
+@pytest.mark.parametrize("scenario, extra, marked", [
+    ("sequential", [], False), ("integrated", [], True), ("integrated", ["scenario.team.gi_mandate=gi", "scenario.team.share.gi=0.5"], False),
+    ("integrated", ["scenario.team.enabled=false"], False), ("toekomstscenario", [], True),
+    ("ketenversnelling", [], True), ("samen_in_crisis", [], False)])
+def test_the_workflows_say_which_kpis_they_meet_by_construction(scenario, extra, marked):
+    from sim.chain import kpis
+    from sim.scenarios import by_construction
+
+    model = make_model([*TINY, f"scenario={scenario}", *extra])
+    constructed = by_construction(model)
+    assert (kpis.SHARE_GI_WITHIN_NORM in constructed) is marked
+    assert set(constructed) <= {kpis.SHARE_GI_WITHIN_NORM, kpis.GI_WAIT_MEAN}
+    if scenario == "ketenversnelling":  # one neighbourhood: only the team's families are meant
+        assert "of the region" in constructed[kpis.SHARE_GI_WITHIN_NORM]
 
 
 def test_waiting_list_per_organisation_sums_its_pools_and_keeps_teams_apart():
@@ -72,8 +117,12 @@ def test_compare_experiment_writes_the_paired_table_and_each_workflows_tables(tm
         assert list(fam.columns) == list(tables.FAMILY_COLUMNS)
         assert (tmp_path / name / "_COMPLETE.json").is_file()
         assert list(pd.read_csv(tmp_path / name / "timeseries.csv").columns) == list(tables.TIMESERIES_COLUMNS)
+    marked = comparison.set_index(["workflow", "kpi"])["by_construction"].fillna("")
+    assert marked[("integrated", "share_gi_within_norm")].startswith("duo mandate")
+    assert (marked.xs("blijvend_veilig") == "").all() and marked[("integrated", "lead_time_help_mean")] == ""
     out = capsys.readouterr().out
     assert "integrated vs sequential" in out and "paired difference [95% CI]" in out
+    assert f"{compare.DAGGER} by construction, not a finding: share_gi_within_norm" in out
     assert "not measured pilot effects" in out
 
 

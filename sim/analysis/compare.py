@@ -13,7 +13,10 @@ The workflow named by the composed ``scenario`` (``scenario=<file>`` on the comm
 ``conf/scenario/<file>.yaml``. Results (``sim.run.output``: atomic, marker last):
 
 - ``comparison.csv``: per workflow and KPI: the baseline's mean, the workflow's mean, the paired difference with
-  its 95 % CI and sd, and whether the interval excludes zero;
+  its 95 % CI and sd, whether the interval excludes zero, and ``by_construction``: why a workflow meets the KPI by
+  definition rather than by its work (e.g. the GI norm under the duo mandate; empty for a difference the model
+  produces), from the workflow's params (``sim.scenarios.by_construction``). Such a difference is never starred;
+  the printed table marks it with a dagger and says why below;
 - ``staffing.csv``: paper FTE per organisation, team and expert pool in each workflow (the totals are equal by
   default: the teams are formed from the partners' FTE);
 - ``summary.csv`` and ``assumptions.csv`` for all workflows together (column ``workflow``);
@@ -32,6 +35,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -46,9 +50,10 @@ from sim.config.schema import ScenarioSchema
 from sim.config.sources import group_file, group_options
 from sim.kernel import stats
 from sim.run import output, runner
-from sim.scenarios import fte_plan
+from sim.scenarios import by_construction, fte_plan
 
 WAITING_PREFIX = kpis.get(kpis.WAITING_LIST_ORG).prefix
+DAGGER = "\u2020"  # marks a difference that holds by construction (comparison.csv by_construction)
 
 
 # ====================================================================== which workflows, with which values
@@ -128,8 +133,13 @@ def kpi_frame(results: runner.Results, model: Model) -> pd.DataFrame:
     return runs.set_index("replication").sort_index()
 
 
-def paired(base: pd.DataFrame, alt: pd.DataFrame, baseline: str, workflow: str) -> pd.DataFrame:
-    """Per KPI: both means and the paired difference (workflow - baseline) with its 95 % t-interval."""
+def paired(base: pd.DataFrame, alt: pd.DataFrame, baseline: str, workflow: str,
+           constructed: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Per KPI: both means and the paired difference (workflow - baseline) with its 95 % t-interval.
+
+    ``constructed``: declared KPI -> why the workflow (or the baseline) meets it by definition; every column of
+    that KPI (``share_gi_within_norm[<gi>]`` too) carries the reason in ``by_construction``."""
+    constructed = constructed or {}
     reps = base.index.intersection(alt.index)
     base, alt = base.copy(), alt.copy()
     for kpi in {k for k in [*base.columns, *alt.columns] if k.startswith(WAITING_PREFIX)}:
@@ -146,10 +156,20 @@ def paired(base: pd.DataFrame, alt: pd.DataFrame, baseline: str, workflow: str) 
                      stats.confidence_interval(b)[0], stats.confidence_interval(a)[0],
                      mean, lo, hi, sd, int(both.sum()),
                      bool(lo > 0 or hi < 0) if np.isfinite(lo) else False,
-                     kpis.description(kpi)))
+                     kpis.description(kpi), _constructed(kpi, constructed)))
     return pd.DataFrame.from_records(rows, columns=[
         "workflow", "baseline", "kpi", "unit", "mean_baseline", "mean_workflow", "diff_mean", "diff_ci_low",
-        "diff_ci_high", "diff_sd", "n_pairs", "ci_excludes_zero", "description"])
+        "diff_ci_high", "diff_sd", "n_pairs", "ci_excludes_zero", "description", "by_construction"])
+
+
+def _constructed(column: str, constructed: Mapping[str, str]) -> str:
+    declared = kpis.find(column)
+    return constructed.get(declared.name, "") if declared is not None else ""
+
+
+def _labelled(constructed: Mapping[str, str], workflow: str) -> dict[str, str]:
+    """The baseline's own by-construction KPIs, saying that it is the baseline that meets them."""
+    return {k: f"{workflow} (baseline): {why}" for k, why in constructed.items()}
 
 
 def staffing_table(models: dict[str, Model]) -> pd.DataFrame:
@@ -174,12 +194,20 @@ def format_comparison(comparison: pd.DataFrame, workflow: str) -> str:
     c = comparison[comparison["workflow"] == workflow].set_index("kpi")
     shown = kpis.rows("compared", c.index)
     base = c["baseline"].iloc[0]
+    why = {k: str(c.at[k, "by_construction"]) if "by_construction" in c and isinstance(c.at[k, "by_construction"], str)
+           else "" for k in shown}
+
+    def mark(k: str) -> str:  # a difference true by definition is no finding: a dagger, never a star
+        return f" {DAGGER}" if why[k] else (" *" if c.at[k, "ci_excludes_zero"] else "")
+
     lines = [(k, c.at[k, "unit"], _fmt(c.at[k, "mean_baseline"]), _fmt(c.at[k, "mean_workflow"]),
               f"{_fmt(c.at[k, 'diff_mean'])} [{_fmt(c.at[k, 'diff_ci_low'])}, {_fmt(c.at[k, 'diff_ci_high'])}]"
-              + (" *" if c.at[k, "ci_excludes_zero"] else "")) for k in shown]
+              + mark(k)) for k in shown]
     w = max(len(x[0]) for x in lines)
     head = f"{'KPI':<{w}}  {'unit':<13} {base:>11} {workflow:>16}  paired difference [95% CI]"
-    return "\n".join([head] + [f"{k:<{w}}  {u:<13} {b:>11} {a:>16}  {d}" for k, u, b, a, d in lines])
+    notes = [f"{DAGGER} by construction, not a finding: {', '.join(k for k in shown if why[k] == reason)}: {reason}"
+             for reason in dict.fromkeys(r for r in why.values() if r)]
+    return "\n".join([head] + [f"{k:<{w}}  {u:<13} {b:>11} {a:>16}  {d}" for k, u, b, a, d in lines] + notes)
 
 
 # ====================================================================== the run
@@ -216,8 +244,10 @@ def execute(cfg: DictConfig, out_dir: Path) -> Path:
             summaries.append(tables["summary"].assign(workflow=name))
             assumptions.append(table.assign(workflow=name))
             warnings += [f"[{name}] {w}" for w in stability_warnings(tables["summary"], model)]
-        comparison = pd.concat([paired(frames[baseline], frames[name], baseline, name) for name, _, _ in members[1:]],
-                               ignore_index=True)
+        constructed = {name: by_construction(model) for name, _, model in members}
+        comparison = pd.concat([paired(frames[baseline], frames[name], baseline, name,
+                                       {**_labelled(constructed[baseline], baseline), **constructed[name]})
+                                for name, _, _ in members[1:]], ignore_index=True)
         top = {"comparison": comparison,
                "staffing": staffing_table({name: model for name, _, model in members}),
                "summary": pd.concat(summaries, ignore_index=True),

@@ -37,7 +37,10 @@ Several organisations of a kind (``region.units``): the region's counts are spli
 region's places are all taken, every organisation's are, rather than one organisation starting over its places
 while another has free places and admits its waiting list at time zero); waiting cases by catchment. Each
 organisation's places are rounded on their own (``sim.chain.model.unit_places``), so together they may exceed the
-region's cases in care by a place or two, which then take waiting cases at time zero. Every other pre-existing
+region's cases in care by a place or two, which then take waiting cases at time zero. The places are today's, the region's
+staffing as validated (``Workflow.region_model``), whatever staff a workflow then moves into a team or expert duty:
+the split, and so every draw after it, is the same in every workflow (common random numbers for today's open cases
+too), and a workflow decides only where each case stands. Every other pre-existing
 family's organisations are drawn from the shares (``initial.catchment``). The state per organisation is not
 published (domain.md: only Veilig Thuis meldingen per organisation are).
 """
@@ -440,7 +443,7 @@ class _Splitter:
         if not units:
             return [None] * len(counts)
         places = unit_places(self.model.staffing[kind], units, desk=desk)
-        if sum(places) == 0:  # the kind's staff all moved into a team (integrated workflows): by catchment
+        if sum(places) == 0:  # every organisation's places rounded to nothing: by catchment
             places = [u.catchment for u in units]
         return [[(kind, u, n) for u, n in enumerate(row)] for row in apportion(counts, places)]
 

@@ -500,7 +500,7 @@ def paired_differences(comparison: pd.DataFrame, workflow: str, meta: Meta) -> C
                 ax.annotate(f"{base_name} →\n{wf_name}", xy=(1.0, 1.0), xycoords="axes fraction", xytext=(10, 6),
                             textcoords="offset points", va="bottom", fontsize=9, color="#444444")
             ax.axvline(0, color="black", linewidth=1)
-            ax.set_yticks(y, [textwrap.fill(style.kpi_label(k, lang), 34) for k in kpis], fontsize=10)
+            ax.set_yticks(y, [textwrap.fill(style.kpi_label(k, lang) + _dagger(rows, k), 34) for k in kpis], fontsize=10)
             ax.set_ylim(-0.6, len(kpis) - 0.4)
             ax.set_title(term(title, lang), loc="left", fontsize=11)
             ax.xaxis.set_major_formatter(style.number_formatter(lang))
@@ -525,6 +525,13 @@ def paired_differences(comparison: pd.DataFrame, workflow: str, meta: Meta) -> C
                  meta.caption("cap.paired", workflow=wf_name, baseline=base_name, reps=meta.replications),
                  alt=term("t.paired", lang, workflow=wf_name, baseline=base_name),
                  data=rows.loc[shown, list(COMPARISON_COLUMNS[:2]) + list(COMPARISON_COLUMNS[3:])].reset_index())
+
+
+def _dagger(rows: pd.DataFrame, kpi: str) -> str:
+    """' \u2020' for a difference the workflow has by construction (comparison.csv ``by_construction``; a table
+    written before that column existed has none), as the report's table marks it."""
+    why = rows.at[kpi, "by_construction"] if "by_construction" in rows.columns else ""
+    return " \u2020" if isinstance(why, str) and why else ""
 
 
 def _fte_key(keys: Sequence[str]) -> str | None:

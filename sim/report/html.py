@@ -437,14 +437,19 @@ def paired_table(comparison: pd.DataFrame, lang: str, kpis: Sequence[str] | None
         head = (f"<tr><th>{term('r.col.kpi', lang)}</th><th>{term('r.col.unit', lang)}</th>"
                 f"<th>{_e(style.workflow_label(base, lang))}</th><th>{_e(style.workflow_label(wf, lang))}</th>"
                 f"<th>{term('r.col.diff', lang)}</th><th colspan=\"2\">{term('r.col.ci', lang)}</th></tr>")
-        rows = []
+        rows, notes = [], {}
         for _, r in c.iterrows():
             kpi, unit = str(r["kpi"]), "" if pd.isna(r.get("unit")) else str(r.get("unit"))
             unit = "share" if kpi.startswith("share_") else unit
             diff_unit = "share_diff" if unit in ("share", "flag") else unit
-            star = ' class="sig"' if bool(r.get("ci_excludes_zero", False)) else ""
-            rows.append(f"<tr{star}><th scope=\"row\">{_e(style.kpi_label(kpi, lang))}<div class=\"key\">{_e(kpi)}</div>"
-                        f"</th><td>{_e(style.unit_label(unit, lang) if unit else '')}</td>"
+            why = r.get("by_construction")
+            why = why if isinstance(why, str) else ""  # empty in the CSV: NaN
+            if why:  # true by definition: a dagger and its reason below the table, never bold as a finding
+                notes[why] = None
+            star = ' class="sig"' if bool(r.get("ci_excludes_zero", False)) and not why else ""
+            dagger = " \u2020" if why else ""
+            rows.append(f"<tr{star}><th scope=\"row\">{_e(style.kpi_label(kpi, lang))}{dagger}"
+                        f"<div class=\"key\">{_e(kpi)}</div></th><td>{_e(style.unit_label(unit, lang) if unit else '')}</td>"
                         + _num_cell(r["mean_baseline"], lang, kpi=kpi, field_="mean_baseline", unit=unit, workflow=wf)
                         + _num_cell(r["mean_workflow"], lang, kpi=kpi, field_="mean_workflow", unit=unit, workflow=wf)
                         + _num_cell(r["diff_mean"], lang, kpi=kpi, field_="diff_mean", unit=diff_unit, workflow=wf)
@@ -454,7 +459,8 @@ def paired_table(comparison: pd.DataFrame, lang: str, kpis: Sequence[str] | None
                         + "</tr>")
         parts.append(f'<h3>{_e(style.workflow_label(wf, lang))} − {_e(style.workflow_label(base, lang))}</h3>'
                      f'<table class="kpi paired" data-source="comparison.csv"><thead>{head}</thead><tbody>'
-                     + "".join(rows) + "</tbody></table>")
+                     + "".join(rows) + "</tbody></table>"
+                     + "".join(f'<p class="note">{_e(term("r.by_construction", lang, why=w))}</p>' for w in notes))
     return "".join(parts)
 
 

@@ -362,6 +362,8 @@ TERMS: dict[str, tuple[str, str]] = {
     "r.col.ci": ("95% CI", "95%-BI"), "r.col.n": ("Replications", "Replicaties"),
     "r.col.key": ("Name in the tables", "Naam in de tabellen"),
     "r.col.diff": ("Difference", "Verschil"),
+    "r.by_construction": ("\u2020 true by construction, not a finding: {why}",
+                          "\u2020 waar door de opzet, geen uitkomst: {why}"),
     "r.col.parameter": ("Parameter", "Parameter"), "r.col.value": ("Value", "Waarde"),
     "r.col.why": ("Why assumed (range)", "Waarom aangenomen (bandbreedte)"), "r.col.file": ("File", "Bestand"),
     "r.col.kind": ("Kind", "Soort"), "r.col.source": ("Source", "Bron"), "r.col.point": ("Point", "Punt"),

@@ -89,3 +89,9 @@ def fte_plan(model: Any) -> dict[str, float]:
     if plan is not None:
         return dict(plan)
     return {org: st.fte for org, st in model.staffing.items()}
+
+
+def by_construction(model: Any) -> dict[str, str]:
+    """KPI -> why the workflow meets it by definition rather than by its work (its params' ``by_construction``;
+    today's chain: none). The comparison marks these differences so that nobody reads them as findings."""
+    return dict(getattr(model.scenario.params, "by_construction", None) or {})

@@ -27,6 +27,9 @@ class Workflow:
 
     def __init__(self, model: Model, replication: int) -> None:
         self.model = model
+        # the region as validated, before build() may give the partners' actors what a team or expert duty leaves
+        # them (self.model = replace(...)): today's open cases sit in today's organisations, with today's places
+        self.region_model = model
         self.replication = replication
         self.streams = Streams(model.run.seed, replication)
         self.engine = Engine(model.horizon_days, observe_from=model.warmup_days,
@@ -82,9 +85,14 @@ class Workflow:
         workflow states where today's cases stand in its own process (its package's ``today.py``; today's chain's
         in ``sim/scenarios/sequential/today.py``). Pre-existing families get ids after the run's own arrivals and are marked
         ``preexisting`` in the families table; their history before the start is the case's ``milestones``.
+
+        The plan is drawn from the region's model, not from the workflow's: a workflow that moves staff out of the
+        partners would otherwise split the cases in care over the organisations by its own places, and every draw
+        after that split would move (other entry times, colours, children for the same family id). So every
+        workflow gets the same families with the same attributes; only where they stand differs.
         """
 
-        plan = initial_state.plan(self.model, self.streams)
+        plan = initial_state.plan(self.region_model, self.streams)
         self.preexisting = plan.attributes
         offset = len(self.arrivals)
         for case in plan.cases:

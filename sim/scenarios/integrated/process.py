@@ -15,9 +15,11 @@ gezin"; "je deelt je hele verhaal maar één keer"), seed 002 (Toekomstscenario 
             as today's VT stage: close | voluntary help by the duo | the RvdK's judgement
         verzoek tot onderzoek -> the RvdK's judgement
     direct request -> the duo (holds_voluntary: direct), else the lokaal team; failed voluntary help comes to the team
-    the RvdK's judgement: legal protection stays outside the team, so a measure still needs the Raad: no new intake,
-        no transfer, its own waiting list, length x effects.rvdk_duration_factor; before it, the team resolves
-        effects.resolved_without_measure of these cases with voluntary help
+    the RvdK's judgement: legal protection stays outside the team, so a measure still needs the Raad: no hand-off or
+        transfer (the team stays), but the Raad's own intake (it interviews parents and child: one more story, its
+        intake hours), its own waiting list, length x effects.rvdk_duration_factor; before it, the team resolves
+        effects.resolved_without_measure of these cases with voluntary help, which suffices with the family's own
+        chance (Workflow.suffices), else escalates inside the team as any failed help
     kinderrechter: unchanged (hand-off, hearing, same decision)
     measure -> the duo continues under the GI mandate (gi_mandate: duo; no GI waiting list, no new intake)
         or the GI takes over as today (gi_mandate: gi)
@@ -55,8 +57,9 @@ class Integrated(IntegratedToday, Sequential):
         ("structure.help_start", "end of the joint assessment",
          "assumption: the duo's help counts as started when the joint assessment ends (voluntary-help entries: when "
          "the duo takes the family on); the duo works with the family before that, so lead times are conservative"),
-        ("structure.rvdk_judgement", "no intake, no transfer, own waiting list",
-         "assumption: the Raad works from the team's file (one intake form) but keeps its own capacity and queue"),
+        ("structure.rvdk_judgement", "own intake, no transfer, own waiting list",
+         "assumption: the Raad works from the team's file without a hand-off, but keeps its own capacity and queue "
+         "and its own intake: it interviews the parents and the child, so the family tells its story there"),
         ("structure.moved_staff", "partner's productive share and vacancy",
          "assumption: staff moved into the team are present and filled as in their own organisation"),
         ("structure.spoed", "duo first, then the spoedverzoek",
@@ -208,14 +211,14 @@ class Integrated(IntegratedToday, Sequential):
         else:
             self.naar_raad_team(fam)
 
-    def duo_help(self, fam: Family, suffices: bool | None = None) -> None:
+    def duo_help(self, fam: Family) -> None:
         """Voluntary help by the duo (with vast gezicht: by the vast gezicht, the team professional steps back).
         Same draws, in the same order, as the lokaal team's help; failed help is escalated inside the team."""
         spec = self.params.team
         if spec.vast_gezicht:
             self.team.step_back(fam)
         length = self.help_time.next()
-        ok = self.suffices(fam) if suffices is None else suffices
+        ok = self.suffices(fam)
         escalate_at = None if ok else min(self.escalate_after.next(), length)
         if fam.help_start != fam.help_start:
             fam.help_start = self.engine.now
@@ -245,14 +248,21 @@ class Integrated(IntegratedToday, Sequential):
     # ------------------------------------------------------------------ the RvdK's judgement and the court
     def naar_raad_team(self, fam: Family) -> None:
         """A measure may be needed: the team resolves some cases itself; the others go to the RvdK's judgement,
-        without a new intake (the Raad reads the team's file) and without a transfer delay."""
+        without a hand-off or a transfer delay (the team stays and the Raad reads its file)."""
         p = self.params
         if self.team_resolves.chance(p.effects.resolved_without_measure):
             self.log(fam, "opgelost_zonder_maatregel", self.team.org, "complete")
-            self.duo_help(fam, suffices=True)
+            self.duo_help(fam)  # helped as any family: its own chance that voluntary help suffices
             return
+        self.raad_intake(fam)
         self.rvdk.beschermingsonderzoek(fam, self.after_team_raadsonderzoek,
                                         duration_factor=p.effects.rvdk_duration_factor)
+
+    def raad_intake(self, fam: Family) -> None:
+        """The Raad's own intake of a team family: it reads the team's file, yet its independent judgement rests on
+        interviews with the parents and the child (domain.md 2a, step 5), so the family tells its story there and the Raad
+        spends its intake hours, as when today's chain hands a family over (no hand-off: the team stays)."""
+        self.intake(fam, self.rvdk.org)
 
     def after_team_raadsonderzoek(self, fam: Family, outcome: str) -> None:
         if outcome == "verzoek":
@@ -300,6 +310,7 @@ class Integrated(IntegratedToday, Sequential):
             return
         fam.measure = "vots"
         self.duo_mandate(fam)
+        self.raad_intake(fam)
         self.rvdk.beschermingsonderzoek(fam, self.after_team_vots_onderzoek,
                                         duration_factor=self.params.effects.rvdk_duration_factor)
 

@@ -154,10 +154,9 @@ class IntegratedTwin(SequentialTwin):
             else:
                 yield from self.naar_raad_team(tt, pp)
 
-    def duo_help(self, t: Trace, p: float, suffices: bool | None = None) -> Paths:
+    def duo_help(self, t: Trace, p: float) -> Paths:
         t.mark("help", first=True)
-        ok = self.suffices(t) if suffices is None else suffices
-        if ok:
+        if self.suffices(t):
             t.add(self.HELP)
             self.release(t)
             yield t, p
@@ -174,8 +173,8 @@ class IntegratedTwin(SequentialTwin):
         q = self.p.effects.resolved_without_measure
         for resolved, tt, pp in split(t, p, {True: q, False: 1.0 - q}):
             if resolved:
-                yield from self.duo_help(tt, pp, suffices=True)
-            else:  # the Raad reads the team's file: no transfer, no new intake
+                yield from self.duo_help(tt, pp)  # its own chance that voluntary help suffices
+            else:  # the team stays: no transfer (the Raad's intake uses no pool's places)
                 yield from self.raad(tt, pp, None, self.p.effects.rvdk_duration_factor, self.after_team_raad)
 
     def after_team_raad(self, t: Trace, p: float, outcome: str) -> Paths:
