@@ -9,6 +9,7 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
 from sim.analysis import capacity, derived, screening
+from sim.chain import kpis
 from sim.chain.checks import ConfigError
 from sim.report import figures
 from tests.conftest import CONF, make_model
@@ -74,6 +75,11 @@ def test_the_capacity_table_is_the_one_the_chart_draws(tmp_path):
     assert set(curve["workflow"]) == {"sequential", "integrated"}
     assert set(summary["workflow"]) == {"sequential", "integrated"}
     assert (curve.groupby("workflow")["demand_scale"].count() == 4).all()  # 0.6, 1.0 and the two confirmations
+    # by default the families still waiting count, and the analytic value beside it is the steady state's p90
+    # (nobody waits at the end there: the screening's p90 over completed episodes, kpis.UNCENSORED)
+    assert (curve["kpi"] == kpis.LEAD_TIME_HELP_KM_P90).all()
+    stable = curve[curve["analytic_stable"].astype(bool)]
+    assert len(stable) and np.isfinite(stable["analytic"].to_numpy(dtype=float)).all()
     chart = figures.capacity_curve(curve, figures.Meta("demo", ("sequential", "integrated"), 2, 1.0, 1.0, "empty"))
     assert chart.name == "capacity_curve"
 

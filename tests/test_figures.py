@@ -26,6 +26,7 @@ from conftest import compose_cfg, make_model
 from omegaconf import OmegaConf
 
 from sim.analysis import collect, compare, derived
+from sim.chain import kpis
 from sim.kernel import stats
 from sim.report import figures, style
 from sim.run import output, runner
@@ -200,23 +201,53 @@ def test_a_figure_saves_the_same_bytes_twice(comparison_dir, tmp_path):
 # ====================================================================== the numbers drawn
 
 
-def test_the_lead_time_curve_is_the_mean_of_the_replications_ecdfs(comparison_dir):
+def _share_helped_by(g: pd.DataFrame, day: float, window_days: float) -> float:
+    """1 - the Kaplan-Meier survival at ``day`` of the lead time to help, written out from the families table
+    (not through sim's estimator): episodes helped, plus those still open at the end without help censored at
+    window - arrival; episodes closed without help left out."""
+    lead = g["lead_time_help"].to_numpy(dtype=float)
+    helped = np.isfinite(lead)
+    waiting = g["censored"].to_numpy(dtype=bool) & ~helped
+    durations = np.concatenate([lead[helped], window_days - g["arrival"].to_numpy(dtype=float)[waiting]])
+    events = np.concatenate([np.ones(helped.sum(), dtype=bool), np.zeros(waiting.sum(), dtype=bool)])
+    survival = 1.0
+    for u in sorted(set(durations[events & (durations <= day)])):
+        at_risk = int((durations >= u).sum())  # a family censored at u was still waiting at u
+        survival *= 1.0 - int((events & (durations == u)).sum()) / at_risk
+    return (1.0 - survival) * 100.0
+
+
+def test_the_lead_time_curve_is_one_minus_kaplan_meier_with_the_waiting_families(comparison_dir):
     fam = pd.read_parquet(comparison_dir / "sequential" / "families.parquet")
     cfg = OmegaConf.to_container(OmegaConf.load(comparison_dir / "config_resolved.yaml"))
-    chart = figures.lead_time_ecdf({"sequential": fam}, cfg["norms"], meta(workflows=("sequential",)))
+    m = figures.Meta.from_config(cfg, ("sequential",))
+    chart = figures.lead_time_ecdf({"sequential": fam}, cfg["norms"], m)
     curve = chart.data
     own = fam[~fam["preexisting"].astype(bool)]
-    for day in (7.0, 30.0, 152.0):
+    window = float(cfg["run"]["years"]) * 365.0
+    # the test would not tell the two curves apart if nobody were still waiting for help at the end
+    assert (own["censored"] & own["lead_time_help"].isna()).any()
+    apart = 0
+    for day in (7.0, 30.0, 90.0, 152.0):
         row = curve.iloc[(curve["days"] - day).abs().argmin()]
         t = float(row["days"])
-        per_rep = [float((g["lead_time_help"].dropna() <= t).mean()) * 100 for _, g in own.groupby("replication")]
+        per_rep = [_share_helped_by(g, t, window) for _, g in own.groupby("replication")]
         mean, low, high, _ = stats.confidence_interval(np.array(per_rep))
         assert row["share_helped_pct_mean"] == pytest.approx(mean, abs=1e-9)
         assert row["ci_low"] == pytest.approx(low, abs=1e-9) and row["ci_high"] == pytest.approx(high, abs=1e-9)
-    # the legend's numbers are the summary's median and p90 (means over replications)
+        # the thin line: the empirical CDF of the completed episodes only
+        completed = [float((g["lead_time_help"].dropna() <= t).mean()) * 100 for _, g in own.groupby("replication")]
+        assert row["share_helped_completed_pct_mean"] == pytest.approx(float(np.mean(completed)), abs=1e-9)
+        apart += abs(row["share_helped_completed_pct_mean"] - row["share_helped_pct_mean"]) > 1e-6
+    assert apart > 0
+    # the legend's numbers are the summary's Kaplan-Meier median and p90 (means over replications), and say so
     summary = pd.read_csv(comparison_dir / "sequential" / "summary.csv").set_index("kpi")["mean"]
-    legend = [t.get_text() for t in chart.figure.legends[0].get_texts()][0]
-    assert f"{summary['lead_time_help_median']:.0f}" in legend and f"{summary['lead_time_help_p90']:.0f}" in legend
+    legend = [t.get_text() for t in chart.figure.legends[0].get_texts()]
+    assert f"{summary[kpis.LEAD_TIME_HELP_KM_MEDIAN]:.0f}" in legend[0]
+    assert f"{summary[kpis.LEAD_TIME_HELP_KM_P90]:.0f}" in legend[0]
+    assert "waiting families included" in legend[0] and any("completed episodes only" in t for t in legend)
+    footer = " ".join(t.get_text() for t in chart.figure.texts)
+    assert "Kaplan-Meier" in footer
 
 
 def test_the_waiting_list_band_is_the_ci_over_replications_of_the_organisations_pools(comparison_dir):
@@ -248,11 +279,13 @@ def test_capacity_from_a_demand_sweep_flags_the_growing_waiting_lists(demand_swe
     cap = derived.capacity_from_sweep(demand_sweep)
     assert list(cap.columns[:6]) == list(derived.CAPACITY.required)
     assert len(cap) == len(demand_sweep) == 6
+    assert (cap["kpi"] == kpis.LEAD_TIME_HELP_KM_P90).all()  # families still waiting count, by default
     for _, r in cap.iterrows():
         point = demand_sweep[(demand_sweep["scenario"] == r["workflow"]) & (demand_sweep["demand.scale"] == r["demand_scale"])]
         flags = point[[c for c in point.columns if c.startswith("unstable.") and c.endswith(".mean")]]
         assert bool(r["unstable"]) == bool((flags >= 0.5).any(axis=1).iloc[0])
-        assert r["mean"] == point["lead_time_help_p90.mean"].iloc[0]
+        assert r["mean"] == point[f"{kpis.LEAD_TIME_HELP_KM_P90}.mean"].iloc[0] or (
+            math.isnan(r["mean"]) and math.isnan(point[f"{kpis.LEAD_TIME_HELP_KM_P90}.mean"].iloc[0]))
     # 2.2 x the demo demand overloads an organisation in today's chain (its waiting list grows through the run)
     assert cap[(cap["workflow"] == "sequential") & (cap["demand_scale"] == 2.2)]["unstable"].iloc[0]
     assert not cap[cap["demand_scale"] == 0.8]["unstable"].any()

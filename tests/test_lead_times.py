@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.chain import kpis, tables
-from sim.kernel.stats import km_quantile, km_rmst
+from sim.kernel.stats import km_quantile, km_rmst, km_survival
 from sim.run import runner
 from tests.conftest import make_model
 
@@ -49,6 +49,28 @@ def test_rmst_is_nan_when_the_curve_is_unknown_up_to_the_horizon():
     assert math.isnan(km_rmst(d, e, 365.0))
     assert km_rmst(d, e, 40.0) == pytest.approx(10 + 30 * 0.5, rel=1e-12)
     assert math.isnan(km_rmst(np.array([]), np.array([], dtype=bool), 365.0))
+
+
+def test_the_survival_curve_equals_hand_computed_steps():
+    # the durations of test_rmst_and_quantiles_equal_hand_computed_values: an event at t counts at t
+    d = np.array([30.0, 10.0, 40.0, 70.0, 20.0, 50.0])
+    e = np.array([True, True, False, True, False, True])
+    s = km_survival(d, e, np.array([0.0, 9.9, 10.0, 29.0, 30.0, 45.0, 50.0, 69.0, 70.0, 500.0]))
+    np.testing.assert_allclose(s, [1, 1, 5 / 6, 5 / 6, 0.625, 0.625, 0.3125, 0.3125, 0.0, 0.0], rtol=1e-12)
+    # the longest observation censored with survival left: unknown beyond it, known up to it
+    s = km_survival(np.array([10.0, 40.0]), np.array([True, False]), np.array([5.0, 10.0, 40.0, 40.5]))
+    np.testing.assert_allclose(s[:3], [1.0, 0.5, 0.5], rtol=1e-12)
+    assert math.isnan(s[3])
+    assert np.isnan(km_survival(np.array([]), np.array([], dtype=bool), np.array([1.0, 2.0]))).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(min_value=0.0, max_value=1000.0, allow_nan=False), min_size=1, max_size=60),
+       st.floats(min_value=0.0, max_value=1100.0, allow_nan=False))
+def test_without_censoring_the_survival_curve_is_one_minus_the_ecdf(times, t):
+    d = np.array(times)
+    survival = km_survival(d, np.ones(len(d), dtype=bool), np.array([t]))[0]
+    assert survival == pytest.approx(1.0 - float((d <= t).mean()), abs=1e-9)
 
 
 @settings(max_examples=200, deadline=None)

@@ -19,7 +19,7 @@ bound, which organisation gives way first, and how lead times rise on the way th
   A list only shows its growth within the window if the window is long against the bottleneck's mean hold (the
   GI holds a child for years): the printed summary says so when it is not.
 * **The curve** (``capacity.csv``, the columns ``sim/plots/figures.CAPACITY`` draws, docs/model.md "Output
-  tables"): per workflow and demand level the KPI (default ``lead_time_help_p90``) over replications with its 95 %
+  tables"): per workflow and demand level the KPI (default ``lead_time_help_km_p90``, families still waiting counted) over replications with its 95 %
   CI, whether a list kept growing and where, beside the analytic value.
 
 Workflows come from their own ``conf/scenario/<name>.yaml`` (``capacity.workflows``), with the region, staffing
@@ -41,7 +41,7 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from sim.analysis import screening
-from sim.chain import bounds, tables
+from sim.chain import bounds, kpis, tables
 from sim.chain.checks import ConfigError
 from sim.chain.model import Model
 from sim.config import schema, sources
@@ -154,15 +154,17 @@ def simulate(cfg: DictConfig, scale: float, kpi: str, fm: flows.FlowModel, base_
     model = at_scale(cfg, scale)
     runs = runner.run(model, progress=False).runs
     if kpi not in runs.columns:
-        raise ConfigError(f"capacity.kpi = {kpi!r} (allowed: a column of the runs table, e.g. lead_time_help_p90)")
+        raise ConfigError(f"capacity.kpi = {kpi!r} (allowed: a column of the runs table, "
+                          f"e.g. {kpis.LEAD_TIME_HELP_KM_P90})")
     mean, low, high, _ = confidence_interval(runs[kpi].to_numpy(dtype=float))
     flags = tables.growing_lists(runs)  # a kind with several organisations counts as its total list
     growing = sorted(flags, key=lambda p: -flags[p])
     grid = screening.screen_grid(model, {}, scale / base_scale, fm=fm)  # fm is at the base demand: relative scale
     row = grid.iloc[0]
+    analytic = kpis.UNCENSORED.get(kpi, kpi)  # the steady state has nobody waiting at the end
     return {"workflow": model.scenario.name, "demand_scale": scale, "kpi": kpi, "mean": mean, "ci_low": low,
             "ci_high": high, "unstable": bool(growing), "bottleneck": growing[0] if growing else "",
-            "analytic": float(row[kpi]) if kpi in row else math.nan, "analytic_stable": bool(row["stable"]),
+            "analytic": float(row[analytic]) if analytic in row else math.nan, "analytic_stable": bool(row["stable"]),
             "analytic_most_loaded": str(row["bottleneck"]), "replications": model.run.replications}
 
 

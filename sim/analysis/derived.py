@@ -161,7 +161,7 @@ SIZING = TableSpec("sizing.csv", ("organisation", "fte_today", "fte_needed", "kp
                    ("workflow", "kpi_one_less_mean", "kpi_one_less_ci_low", "kpi_one_less_ci_high"))
 
 
-def capacity_from_sweep(summary: pd.DataFrame, kpi: str = kpis.LEAD_TIME_HELP_P90) -> pd.DataFrame:
+def capacity_from_sweep(summary: pd.DataFrame, kpi: str = kpis.LEAD_TIME_HELP_KM_P90) -> pd.DataFrame:
     """The capacity table (:data:`CAPACITY`) from a sweep over ``demand.scale``: per workflow and demand, the KPI's
     mean and CI, and ``unstable`` when any organisation's waiting list kept growing in at least half of the
     replications (the runs' ``unstable.<pool>`` flags, sim/metrics.is_unstable)."""

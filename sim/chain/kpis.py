@@ -280,6 +280,12 @@ LEAD_TIMES: Mapping[str, str] = MappingProxyType({"lead_time": "lead_time_help",
 """Lead-time targets of ``python -m sim.size`` (``target.kpi``) -> the duration (a column of the families table)
 whose mean or quantile is the KPI (:func:`quantile_name`)."""
 
+UNCENSORED: Mapping[str, str] = MappingProxyType({LEAD_TIME_HELP_KM_MEDIAN: LEAD_TIME_HELP_MEDIAN,
+                                                   LEAD_TIME_HELP_KM_P90: LEAD_TIME_HELP_P90})
+"""A censoring-aware quantile -> the quantile over completed episodes it equals when no family is still waiting:
+in the analytic steady state (sim.analysis.screening) every family is eventually helped, so the screening's value
+of the latter is the analytic value of the former (``python -m sim.capacity`` prints it beside the curve)."""
+
 
 # ====================================================================== queries
 

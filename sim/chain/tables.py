@@ -370,25 +370,36 @@ def censored_lead_times(fam: pd.DataFrame, window_days: float) -> dict[str, floa
     Raad are not yet known to be on it (the help lead time counts their wait). The restricted means are NaN for a
     window shorter than the horizon: it watched nobody for a whole horizon, and the mean would rest on whether the
     single longest observation happened to be an event (the Kaplan-Meier curve then drops to zero)."""
-    waiting = fam["censored"].to_numpy(dtype=bool)
-    waited = window_days - fam["arrival"].to_numpy(dtype=float)
-    protection = (fam["rvdk_request"].notna() | fam["court_request"].notna() | fam["gi_request"].notna()).to_numpy()
     out: dict[str, float] = {}
-    for column, rmst, median, p90, among in (
-            ("lead_time_help", kpis.LEAD_TIME_HELP_RMST, kpis.LEAD_TIME_HELP_KM_MEDIAN, kpis.LEAD_TIME_HELP_KM_P90,
-             np.ones(len(fam), dtype=bool)),
+    for column, rmst, median, p90 in (
+            ("lead_time_help", kpis.LEAD_TIME_HELP_RMST, kpis.LEAD_TIME_HELP_KM_MEDIAN, kpis.LEAD_TIME_HELP_KM_P90),
             ("lead_time_measure", kpis.LEAD_TIME_MEASURE_RMST, kpis.LEAD_TIME_MEASURE_KM_MEDIAN,
-             kpis.LEAD_TIME_MEASURE_KM_P90, protection)):
-        lead = fam[column].to_numpy(dtype=float)
-        reached = np.isfinite(lead)
-        counted = among & (reached | waiting)
-        durations = np.where(reached, lead, waited)[counted]
-        observed = reached[counted]
+             kpis.LEAD_TIME_MEASURE_KM_P90)):
+        durations, observed = lead_time_sample(fam, column, window_days)
         out[rmst] = km_rmst(durations, observed, kpis.LEAD_TIME_HORIZON_DAYS) \
             if window_days >= kpis.LEAD_TIME_HORIZON_DAYS else math.nan
         out[median] = km_quantile(durations, observed, 0.5)
         out[p90] = km_quantile(durations, observed, 0.9)
     return out
+
+
+def lead_time_sample(fam: pd.DataFrame, column: str, window_days: float) -> tuple[np.ndarray, np.ndarray]:
+    """The right-censored sample behind a censoring-aware lead time (:func:`censored_lead_times`, which says who
+    is counted): per counted episode its duration (the lead time, or the wait so far for one still waiting at the
+    end of the run) and whether the milestone was reached. ``column`` is ``lead_time_help`` or
+    ``lead_time_measure``; ``fam`` the episodes that arrived in the window (no preexisting rows)."""
+    waiting = fam["censored"].to_numpy(dtype=bool)
+    waited = window_days - fam["arrival"].to_numpy(dtype=float)
+    if column == "lead_time_measure":
+        among = (fam["rvdk_request"].notna() | fam["court_request"].notna() | fam["gi_request"].notna()).to_numpy()
+    elif column == "lead_time_help":
+        among = np.ones(len(fam), dtype=bool)
+    else:
+        raise ValueError(f"column = {column!r} (allowed: lead_time_help, lead_time_measure)")
+    lead = fam[column].to_numpy(dtype=float)
+    reached = np.isfinite(lead)
+    counted = among & (reached | waiting)
+    return np.where(reached, lead, waited)[counted], reached[counted]
 
 
 def _unit_kpis(everyone: pd.DataFrame, in_window: dict[str, pd.Series], norms: dict[str, float]) -> dict[str, float]:

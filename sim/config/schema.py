@@ -310,7 +310,7 @@ class CapacitySchema:
     """``python -m sim.capacity``: the largest demand each workflow carries, and lead time against demand."""
 
     workflows: List[str] = field(default_factory=lambda: ["sequential", "integrated"])  # conf/scenario files
-    kpi: str = kpis.LEAD_TIME_HELP_P90  # the KPI of the curve (a column of the runs table)
+    kpi: str = kpis.LEAD_TIME_HELP_KM_P90  # the KPI of the curve (a column of the runs table; families still waiting count)
     margin: float = 0.1  # confirmation: stable at capacity x (1 - margin), unstable at capacity x (1 + margin)
     scales: Optional[List[float]] = None  # demand.scale values of the curve; None = evenly up to capacity x (1 + margin)
     points: int = 6  # with scales None: how many points from low to capacity x (1 + margin)

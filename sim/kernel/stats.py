@@ -25,6 +25,34 @@ def confidence_interval(values: np.ndarray, level: float = 0.95) -> tuple[float,
     return mean, mean - half, mean + half, sd
 
 
+def _product_limit(durations: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The Kaplan-Meier estimator: the durations sorted (events before censorings at equal times, so a censoring
+    at t is still at risk for the events at t) and the survival just after each of them."""
+    d = np.asarray(durations, dtype=float)
+    e = np.asarray(observed, dtype=bool)
+    order = np.lexsort((~e, d))
+    d, e = d[order], e[order]
+    at_risk = len(d) - np.arange(len(d))
+    return d, np.cumprod(np.where(e, 1.0 - 1.0 / at_risk, 1.0))
+
+
+def km_survival(durations: np.ndarray, observed: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The Kaplan-Meier survival curve S(t) at the times ``at``: the estimated share still without the event
+    after t (a step function, right-continuous: an event at t counts at t).
+
+    NaN beyond the longest observation while some survival remains (that observation was censored: nobody was
+    watched longer, so the curve is unknown there), and everywhere when there are no durations."""
+    t = np.asarray(at, dtype=float)
+    if len(durations) == 0:
+        return np.full(t.shape, np.nan)
+    d, survival = _product_limit(durations, observed)
+    levels = np.concatenate(([1.0], survival))
+    out = levels[np.searchsorted(d, t, side="right")]
+    if survival[-1] > 1e-12:
+        out = np.where(t > d[-1], np.nan, out)
+    return out
+
+
 def km_quantile(durations: np.ndarray, observed: np.ndarray, q: float) -> float:
     """q-quantile of a duration from right-censored data (Kaplan-Meier product-limit estimator).
 
@@ -34,10 +62,7 @@ def km_quantile(durations: np.ndarray, observed: np.ndarray, q: float) -> float:
     """
     if len(durations) == 0:
         return math.nan
-    order = np.lexsort((~observed, durations))  # events before censorings at equal times
-    d, e = durations[order], observed[order]
-    at_risk = len(d) - np.arange(len(d))
-    survival = np.cumprod(np.where(e, 1.0 - 1.0 / at_risk, 1.0))
+    d, survival = _product_limit(durations, observed)
     reached = np.nonzero(survival <= 1.0 - q + 1e-12)[0]
     return float(d[reached[0]]) if len(reached) else math.nan
 
@@ -51,14 +76,9 @@ def km_rmst(durations: np.ndarray, observed: np.ndarray, horizon: float) -> floa
     observation is censored before it while some survival remains): the mean would then depend on what nobody
     saw.
     """
-    d = np.asarray(durations, dtype=float)
-    e = np.asarray(observed, dtype=bool)
-    if len(d) == 0:
+    if len(durations) == 0:
         return math.nan
-    order = np.lexsort((~e, d))  # events before censorings at equal times, as km_quantile
-    d, e = d[order], e[order]
-    at_risk = len(d) - np.arange(len(d))
-    survival = np.cumprod(np.where(e, 1.0 - 1.0 / at_risk, 1.0))
+    d, survival = _product_limit(durations, observed)
     if d[-1] < horizon and survival[-1] > 1e-12:
         return math.nan
     # S is a step function: 1 on [0, d_0), survival[i] on [d_i, d_{i+1}); integrate it up to the horizon

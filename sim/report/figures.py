@@ -9,7 +9,7 @@ not produce: a line is a mean over replications, a band or bar its 95 % Student-
 
 | function | question | input |
 |---|---|---|
-| :func:`lead_time_ecdf` | how long until help starts? | families (per workflow) |
+| :func:`lead_time_ecdf` | how long until help starts (families still waiting counted)? | families (per workflow) |
 | :func:`waiting_lists` | how do the waiting lists develop? | timeseries (per workflow) |
 | :func:`handoffs_stories` | how often is a family passed on / tells its story? | summary + families |
 | :func:`staff_hours` | staff hours on intakes, meetings, consults | summary (per workflow) |
@@ -50,7 +50,8 @@ from sim.analysis.derived import (
     stories_distribution,
     swept_keys,
 )
-from sim.chain import kpis
+from sim.chain import kpis, tables
+from sim.kernel.stats import km_quantile, km_survival
 from sim.report import style
 from sim.report.style import Chart, term
 
@@ -154,32 +155,38 @@ def _finish(fig, title: str, meta: Meta, band: str = "ft.band", legend: tuple | 
     style.frame(fig, title, meta.footer(band), legend)
 
 
-# ====================================================================== 1. lead time: ECDF per workflow
+# ====================================================================== 1. lead time: Kaplan-Meier per workflow
 
 
 def lead_time_ecdf(families: Mapping[str, pd.DataFrame], norms: Mapping[str, float], meta: Meta,
                    points: int = 600) -> Chart:
-    """Share of families whose help has started, by days since the melding: one curve per workflow, the mean of
-    the replications' ECDFs with a pointwise 95 % band, norms marked. The legend gives each workflow's median
-    and 90th percentile (means over replications: the summary's lead_time_help_median and _p90)."""
+    """Share of families whose help has started, by days since the melding, with the families still waiting at
+    the end counted: one curve per workflow, the mean over replications of 1 - the Kaplan-Meier survival of the
+    sample behind ``lead_time_help_km_*`` (sim.chain.tables.lead_time_sample: an episode still waiting is censored
+    at its wait so far, one closed without help is left out), with a pointwise 95 % band; beside it a thin line,
+    the empirical CDF of the completed episodes only, which is what the chart showed before (it rises faster
+    where a waiting list grows). Norms marked. The legend gives each workflow's Kaplan-Meier median and 90th
+    percentile (means over replications: the summary's lead_time_help_km_median and _km_p90). With nobody still
+    waiting the two curves coincide (hence the name: the Kaplan-Meier estimator is the ECDF of censored data)."""
     lang = meta.lang
     if not families:
         raise FigureDataError("families: no workflow to draw")
-    per_wf: dict[str, list[np.ndarray]] = {}
+    window_days = meta.years * 365.0  # the run's window, as sim.run.runner gives it to replication_kpis
+    samples: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     reached: dict[str, list[float]] = {}
     for wf, df in families.items():
-        _require(df, ("replication", "lead_time_help"), f"families ({wf})")
+        _require(df, ("replication", "arrival", "censored", "lead_time_help"), f"families ({wf})")
         own = _own_families(df)
-        per_wf[wf], reached[wf] = [], []
+        samples[wf], reached[wf] = [], []
         for _, g in own.groupby("replication", sort=True):
             v = g["lead_time_help"].to_numpy(dtype=float)
             reached[wf].append(float(np.isfinite(v).mean()) if len(v) else math.nan)
-            per_wf[wf].append(np.sort(v[np.isfinite(v)]))
-    pooled = np.concatenate([v for vs in per_wf.values() for v in vs]) if per_wf else np.array([])
-    if pooled.size == 0:
+            samples[wf].append(tables.lead_time_sample(g, "lead_time_help", window_days))
+    helped = np.concatenate([d[e] for vs in samples.values() for d, e in vs]) if samples else np.array([])
+    if helped.size == 0:
         raise FigureDataError("families: no family started help in the observed window (nothing to draw)")
     chain, triage = float(norms.get("chain_days", math.nan)), float(norms.get("vt_triage_days", math.nan))
-    x_max = float(np.quantile(pooled, 0.98))
+    x_max = float(np.quantile(helped, 0.98))
     if math.isfinite(chain):
         x_max = max(x_max, 1.12 * chain)
     grid = np.linspace(0.0, x_max, points)
@@ -188,24 +195,30 @@ def lead_time_ecdf(families: Mapping[str, pd.DataFrame], norms: Mapping[str, flo
         fig = style.new_figure(5.4)
         ax = fig.add_subplot()
         handles, labels, plotted = [], [], []
-        for wf in style.ordered(per_wf, style.workflow_order()):
-            reps = [v for v in per_wf[wf] if len(v)]
+        for wf in style.ordered(samples, style.workflow_order()):
+            reps = [(d, e) for d, e in samples[wf] if len(d)]
             if not reps:
                 continue
-            curves = np.vstack([np.searchsorted(v, grid, side="right") / len(v) for v in reps]) * 100.0
+            curves = np.vstack([1.0 - km_survival(d, e, grid) for d, e in reps]) * 100.0
             mean, low, high = mean_ci(curves)
+            completed = [np.sort(d[e]) for d, e in reps]
+            naive = np.vstack([np.searchsorted(v, grid, side="right") / len(v) if len(v) else np.full(grid.shape, np.nan)
+                               for v in completed]) * 100.0
+            naive_mean = mean_ci(naive)[0]
             plotted.append(pd.DataFrame({"workflow": wf, "days": grid, "share_helped_pct_mean": mean,
-                                         "ci_low": low, "ci_high": high}))
+                                         "ci_low": low, "ci_high": high,
+                                         "share_helped_completed_pct_mean": naive_mean}))
             colour = style.workflow_colour(wf)
             if len(reps) >= 2:
                 ax.fill_between(grid, np.clip(low, 0, 100), np.clip(high, 0, 100), color=colour,
                                 alpha=style.BAND_ALPHA, linewidth=0, step="post")
+            ax.step(grid, naive_mean, where="post", color=colour, linestyle=(0, (1, 1.5)), linewidth=1.0)
             (line,) = ax.step(grid, mean, where="post", color=colour, linestyle=style.workflow_dash(wf))
-            median = float(np.mean([np.quantile(v, 0.5) for v in reps]))
-            p90 = float(np.mean([np.quantile(v, 0.9) for v in reps]))
+            median = _nanmean([km_quantile(d, e, 0.5) for d, e in reps])
+            p90 = _nanmean([km_quantile(d, e, 0.9) for d, e in reps])
             handles.append(line)
-            labels.append(term("lg.ecdf", lang, wf=style.workflow_label(wf, lang),
-                               median=style.fmt_number(median, lang, 0), p90=style.fmt_number(p90, lang, 0)))
+            labels.append(term("lg.km", lang, wf=style.workflow_label(wf, lang),
+                               median=_days_or_dash(median, lang), p90=_days_or_dash(p90, lang)))
         if math.isfinite(triage):
             _norm_line(ax, triage, term("lg.norm", lang, what=term("lg.triage_norm", lang)), x_max)
         if math.isfinite(chain):
@@ -217,12 +230,26 @@ def lead_time_ecdf(families: Mapping[str, pd.DataFrame], norms: Mapping[str, flo
         ax.xaxis.set_major_formatter(style.number_formatter(lang))
         ax.yaxis.set_major_formatter(style.percent_formatter(lang))
         band = Patch(facecolor=style.LIGHT_GREY, alpha=0.8)
-        _finish(fig, term("t.lead_time", lang), meta, legend=(handles + [band], labels + [term("lg.band", lang)], 1))
+        thin = Line2D([], [], color=style.GREY, linestyle=(0, (1, 1.5)), linewidth=1.0)
+        _finish(fig, term("t.lead_time", lang), meta, band="ft.band_km",
+                legend=(handles + [band, thin], labels + [term("lg.band", lang), term("lg.completed_only", lang)], 1))
     share = {wf: float(np.nanmean(v)) for wf, v in reached.items() if v}
-    helped = "; ".join(f"{style.workflow_label(wf, lang)}: "
-                       + term("cap.helped", lang, share=style.fmt_percent(s, lang)) for wf, s in share.items())
-    return Chart("lead_time_ecdf", fig, meta.caption("cap.lead_time", helped=helped),
+    helped_text = "; ".join(f"{style.workflow_label(wf, lang)}: "
+                            + term("cap.helped", lang, share=style.fmt_percent(s, lang)) for wf, s in share.items())
+    return Chart("lead_time_ecdf", fig, meta.caption("cap.lead_time", helped=helped_text),
                  alt=term("t.lead_time", lang), data=pd.concat(plotted, ignore_index=True))
+
+
+def _nanmean(values: Sequence[float]) -> float:
+    """Mean of the finite values (as the summary's mean over replications); NaN when there is none."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    return float(v.mean()) if len(v) else math.nan
+
+
+def _days_or_dash(days: float, lang: str) -> str:
+    """A number of days, or a dash where the quantile lies beyond the observed period in every replication."""
+    return style.fmt_number(days, lang, 0) if math.isfinite(days) else "–"
 
 
 def _date_axis(ax, meta: Meta) -> None:
@@ -539,15 +566,15 @@ def _fte_key(keys: Sequence[str]) -> str | None:
 
 
 def _kpi_axis(kpi: str, lang: str) -> str:
-    return term("ax.p90_days", lang) if kpi == kpis.LEAD_TIME_HELP_P90 else style.kpi_label(kpi, lang)
+    return term("ax.p90_days", lang) if kpi == kpis.LEAD_TIME_HELP_KM_P90 else style.kpi_label(kpi, lang)
 
 
 def _kpi_name(base: str, kpi: str) -> str:
     """File name of a sweep chart: the default KPI keeps the plain name, another KPI is named in it."""
-    return base if kpi == kpis.LEAD_TIME_HELP_P90 else f"{base}.{kpi}"
+    return base if kpi == kpis.LEAD_TIME_HELP_KM_P90 else f"{base}.{kpi}"
 
 
-def p90_against_fte(summary: pd.DataFrame, meta: Meta, kpi: str = kpis.LEAD_TIME_HELP_P90,
+def p90_against_fte(summary: pd.DataFrame, meta: Meta, kpi: str = kpis.LEAD_TIME_HELP_KM_P90,
                     x_key: str | None = None) -> Chart:
     """The KPI (default: days within which 90 % of families get help) against the swept FTE of one organisation:
     a line per workflow with its 95 % band, one panel per value of the other swept keys (e.g. caseload norm)."""
@@ -589,12 +616,12 @@ def p90_against_fte(summary: pd.DataFrame, meta: Meta, kpi: str = kpis.LEAD_TIME
         top = np.nanmax(np.concatenate([df[mean_c].to_numpy(dtype=float), df[high_c].to_numpy(dtype=float)]))
         axes[0][0].set_ylim(0, 1.05 * top if np.isfinite(top) and top > 0 else 1.0)
         for ax in axes[:, 0]:
-            ax.set_ylabel(textwrap.fill(term("ax.p90_days", lang), 34) if kpi == kpis.LEAD_TIME_HELP_P90
+            ax.set_ylabel(textwrap.fill(term("ax.p90_days", lang), 34) if kpi == kpis.LEAD_TIME_HELP_KM_P90
                           else term("u.days", lang).capitalize(), fontsize=10)
         for j in range(len(groups), nrows * ncols):
             axes[j // ncols][j % ncols].set_visible(False)
         names = list(seen)
-        _finish(fig, term("t.p90_fte", lang) if kpi == kpis.LEAD_TIME_HELP_P90 else
+        _finish(fig, term("t.p90_fte", lang) if kpi == kpis.LEAD_TIME_HELP_KM_P90 else
                 term("t.kpi_fte", lang, kpi=style.kpi_label(kpi, lang)), meta,
                 legend=([seen[w] for w in names] + [Patch(facecolor=style.LIGHT_GREY)],
                         [style.workflow_label(w, lang) for w in names] + [term("lg.band", lang)],
@@ -623,7 +650,7 @@ def _facet_label(key: str, value, lang: str) -> str:
     return f"{key} = {v}"
 
 
-def staffing_heatmap(summary: pd.DataFrame, meta: Meta, kpi: str = kpis.LEAD_TIME_HELP_P90) -> Chart:
+def staffing_heatmap(summary: pd.DataFrame, meta: Meta, kpi: str = kpis.LEAD_TIME_HELP_KM_P90) -> Chart:
     """Mean KPI for every (FTE, caseload norm) of one organisation, one panel per workflow, the value written in
     every cell. Colour: cividis (dark = short), one scale for all panels; logarithmic when values span more
     than a factor 10."""
@@ -682,7 +709,7 @@ def staffing_heatmap(summary: pd.DataFrame, meta: Meta, kpi: str = kpis.LEAD_TIM
         bar.set_label(textwrap.fill(_kpi_axis(kpi, lang), 40), fontsize=9.5)
         bar.ax.yaxis.set_major_formatter(style.number_formatter(lang))
         bar.ax.yaxis.set_minor_formatter(style.number_formatter(lang))
-        _finish(fig, term("t.heatmap", lang) if kpi == kpis.LEAD_TIME_HELP_P90 else
+        _finish(fig, term("t.heatmap", lang) if kpi == kpis.LEAD_TIME_HELP_KM_P90 else
                 term("t.kpi_heatmap", lang, kpi=style.kpi_label(kpi, lang)), meta, band="")
     return Chart(_kpi_name("staffing_heatmap", kpi), fig,
                  meta.caption("cap.heatmap", kpi=_kpi_axis(kpi, lang), org=style.org_label(org, lang)),

@@ -149,7 +149,7 @@ class Results:
                     None)
 
 
-FAMILY_COLUMNS = ("replication", "preexisting", "lead_time_help", "stories_told")
+FAMILY_COLUMNS = ("replication", "preexisting", "arrival", "censored", "lead_time_help", "stories_told")
 
 
 def _workflow(directory: Path, name: str) -> Workflow:

@@ -232,13 +232,16 @@ TERMS: dict[str, tuple[str, str]] = {
     "ax.caseload": ("{org} caseload norm ({unit} per FTE)", "Caseloadnorm {org} ({unit} per fte)"),
     "ax.fte_short": ("{org} staff (FTE)", "Personeel {org} (fte)"),
     "lg.caseload": ("caseload norm {value} {unit} per FTE", "caseloadnorm {value} {unit} per fte"),
-    "ax.p90_days": ("Days within which 90% of families get help", "Dagen waarbinnen 90% van de gezinnen hulp krijgt"),
+    "ax.p90_days": ("Days within which 90% of families get help (waiting families included)",
+                    "Dagen waarbinnen 90% van de gezinnen hulp krijgt (wachtende gezinnen meegeteld)"),
     "ax.demand": ("Demand (1 = today's number of meldingen)", "Vraag (1 = het huidige aantal meldingen)"),
     "ax.extra_fte": ("+{fte} FTE", "+{fte} fte"),
     # ---- legend and annotations
     "lg.absent": ("{wf}: not in this way of working", "{wf}: niet in deze werkwijze"),
-    "lg.ecdf": ("{wf}: half within {median} days, 90% within {p90} days",
-                "{wf}: helft binnen {median} dagen, 90% binnen {p90} dagen"),
+    "lg.km": ("{wf}: half within {median} days, 90% within {p90} days (waiting families included)",
+              "{wf}: helft binnen {median} dagen, 90% binnen {p90} dagen (wachtende gezinnen meegeteld)"),
+    "lg.completed_only": ("thin dotted line: completed episodes only (families still waiting left out)",
+                          "dunne stippellijn: alleen afgeronde episodes (wachtende gezinnen weggelaten)"),
     "lg.mean": ("mean over replications", "gemiddelde over replicaties"),
     "lg.band": ("95% confidence interval", "95%-betrouwbaarheidsinterval"),
     "lg.norm": ("norm: {what}", "norm: {what}"),
@@ -277,8 +280,9 @@ TERMS: dict[str, tuple[str, str]] = {
                   "Meer personeel, korter wachten? (90% van de gezinnen krijgt hulp binnen ...)"),
     "t.kpi_fte": ("More staff, shorter waits? {kpi}", "Meer personeel, korter wachten? {kpi}"),
     "t.kpi_heatmap": ("{kpi}, by staffing and caseload norm", "{kpi}, per bezetting en caseloadnorm"),
-    "t.heatmap": ("Days within which 90% of families get help, by staffing and caseload norm",
-                  "Dagen waarbinnen 90% van de gezinnen hulp krijgt, per bezetting en caseloadnorm"),
+    "t.heatmap": ("Days within which 90% of families get help (waiting families included), by staffing and "
+                  "caseload norm", "Dagen waarbinnen 90% van de gezinnen hulp krijgt (wachtende gezinnen "
+                  "meegeteld), per bezetting en caseloadnorm"),
     "t.capacity": ("How much demand can each way of working carry?", "Hoeveel vraag kan elke werkwijze aan?"),
     "t.backlog": ("When is today's waiting list gone?", "Wanneer is de huidige wachtlijst weg?"),
     "t.sizing": ("Staff needed to meet the target", "Benodigd personeel om het doel te halen"),
@@ -380,6 +384,10 @@ TERMS: dict[str, tuple[str, str]] = {
     "ft.start.empty": ("after {warmup} years' run-in", "na {warmup} jaar inlooptijd"),
     "ft.band": ("Band: 95% confidence interval of the mean over replications.",
                 "Band: 95%-betrouwbaarheidsinterval van het gemiddelde over replicaties."),
+    "ft.band_km": ("Line: Kaplan-Meier estimate, families still waiting at the end counted; band: 95% confidence "
+                   "interval of the mean over replications.",
+                   "Lijn: Kaplan-Meier-schatting, gezinnen die aan het eind nog wachten meegeteld; band: "
+                   "95%-betrouwbaarheidsinterval van het gemiddelde over replicaties."),
     "ft.bars": ("Bars: 95% confidence interval over replications.", "Streepjes: 95%-betrouwbaarheidsinterval over replicaties."),
     "ft.assumed": ("Effects of the new ways of working are assumptions, not measured pilot results.",
                    "Effecten van de nieuwe werkwijzen zijn aannames, geen gemeten resultaten van pilots."),
@@ -387,15 +395,20 @@ TERMS: dict[str, tuple[str, str]] = {
                    "{region}; {workflows}; {reps} replicaties, elk {years}, {start}."),
     "cap.lead_time": (
         "Share of families whose help has started (help by the neighbourhood team, the integrated team or the GI), "
-        "by days since their melding or request for help. Line: mean over replications; band: pointwise 95% "
-        "confidence interval of that mean. Dotted lines mark the norms. Counted: families who started help in the "
-        "observed period ({helped}); families whose case was closed without help or who were still waiting at the "
-        "end are not in the curve.",
+        "by days since their melding or request for help, with the families still waiting at the end of the run "
+        "counted: thick line, 1 minus the Kaplan-Meier survival curve (a family still waiting counts as waiting at "
+        "least as long as it has so far), mean over replications; band: pointwise 95% confidence interval of that "
+        "mean. Thin dotted line: the same share among the completed episodes only, which leaves the families still "
+        "waiting out and so rises too fast where a waiting list grows. Dotted vertical lines mark the norms. "
+        "Families whose case was closed without help are not in either curve ({helped} got help).",
         "Aandeel gezinnen bij wie de hulp is gestart (hulp door het buurtteam, het geïntegreerde team of de GI), "
-        "naar dagen sinds hun melding of hulpvraag. Lijn: gemiddelde over replicaties; band: puntsgewijs "
-        "95%-betrouwbaarheidsinterval van dat gemiddelde. Stippellijnen: de normen. Geteld: gezinnen die in de "
-        "meetperiode hulp kregen ({helped}); gezinnen die zonder hulp werden afgesloten of aan het eind nog "
-        "wachtten, staan niet in de curve."),
+        "naar dagen sinds hun melding of hulpvraag, met de gezinnen die aan het eind van de run nog wachten "
+        "meegeteld: dikke lijn, 1 min de Kaplan-Meier-overlevingscurve (een gezin dat nog wacht, telt als "
+        "wachtend minstens zo lang als tot dan toe), gemiddelde over replicaties; band: puntsgewijs "
+        "95%-betrouwbaarheidsinterval van dat gemiddelde. Dunne stippellijn: hetzelfde aandeel onder alleen de "
+        "afgeronde episodes, die de wachtende gezinnen weglaat en daardoor te snel stijgt waar een wachtlijst "
+        "groeit. Verticale stippellijnen: de normen. Gezinnen die zonder hulp werden afgesloten, staan in geen "
+        "van beide curves ({helped} kreeg hulp)."),
     "cap.waiting": (
         "Number waiting for each organisation, per week, in the organisation's own unit (Veilig Thuis: meldingen "
         "and families; neighbourhood team: families; Raad and GI: children). Line: mean over replications; band: "
@@ -433,22 +446,25 @@ TERMS: dict[str, tuple[str, str]] = {
         "resultaten van pilots."),
     "cap.p90_fte": (
         "{kpi}, against the staffing of {org}, per way of working and per {facet}. Line: mean over replications "
-        "at each point of the sweep; band: 95% confidence interval of that mean. {points} points. Counted are the "
-        "families whose help started within the observed period: where a waiting list keeps growing, families "
-        "still waiting at the end are not counted, so the value understates the wait there.",
+        "at each point of the sweep; band: 95% confidence interval of that mean. {points} points. A lead time "
+        "with waiting families included counts the families still waiting at the end as waiting at least as long "
+        "as they have so far (Kaplan-Meier), so a growing waiting list shows as a longer wait; a point without a "
+        "value lies beyond the observed period.",
         "{kpi}, tegen de bezetting van {org}, per werkwijze en per {facet}. Lijn: gemiddelde over replicaties in "
-        "elk punt van de sweep; band: 95%-betrouwbaarheidsinterval van dat gemiddelde. {points} punten. Geteld "
-        "zijn de gezinnen bij wie de hulp binnen de meetperiode startte: waar een wachtlijst blijft groeien, "
-        "tellen gezinnen die aan het eind nog wachten niet mee en onderschat de waarde het wachten."),
+        "elk punt van de sweep; band: 95%-betrouwbaarheidsinterval van dat gemiddelde. {points} punten. Een "
+        "doorlooptijd met wachtende gezinnen meegeteld telt de gezinnen die aan het eind nog wachten als "
+        "wachtend minstens zo lang als tot dan toe (Kaplan-Meier), zodat een groeiende wachtlijst als langer "
+        "wachten zichtbaar wordt; een punt zonder waarde ligt voorbij de meetperiode."),
     "cap.heatmap": (
         "{kpi} (mean over replications) for every combination of staffing and caseload norm of {org}, one panel "
         "per way of working. Darker is faster. The 95% confidence intervals are in the sweep summary table. "
-        "Counted are the families whose help started within the observed period: where a waiting list keeps "
-        "growing, the value understates the wait.",
+        "A lead time with waiting families included counts the families still waiting at the end as waiting at "
+        "least as long as they have so far (Kaplan-Meier); an empty cell lies beyond the observed period.",
         "{kpi} (gemiddelde over replicaties) voor elke combinatie van bezetting en caseloadnorm van {org}, een "
         "paneel per werkwijze. Donkerder is sneller. De 95%-betrouwbaarheidsintervallen staan in de "
-        "samenvattende tabel van de sweep. Geteld zijn de gezinnen bij wie de hulp binnen de meetperiode "
-        "startte: waar een wachtlijst blijft groeien, onderschat de waarde het wachten."),
+        "samenvattende tabel van de sweep. Een doorlooptijd met wachtende gezinnen meegeteld telt de "
+        "gezinnen die aan het eind nog wachten als wachtend minstens zo lang als tot dan toe (Kaplan-Meier); een "
+        "lege cel ligt voorbij de meetperiode."),
     "cap.capacity": (
         "{kpi} against demand (1 = today's number of meldingen and requests for help), per way of working, at "
         "today's staffing. Line: mean over replications; band: 95% confidence interval of that mean. A hollow "
