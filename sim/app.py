@@ -18,7 +18,7 @@ command whose job is a function of the configuration and its output folder.
 Also here, because a run (sim/cli.py) and a comparison of workflows (sim/analysis/compare.py) both write and print them:
 :func:`assumptions_table` (every assumed value in force, ``assumptions.csv``) and :func:`stability_warnings`.
 
-Depends on sim/config.py (the schema, ``ConfigError``) and sim/config/provenance.py only. It imports no command module
+Depends on sim/config/ (the schema, its sources, the gate), sim/chain/checks.py (``ConfigError``) and sim/config/provenance.py only. It imports no command module
 (cli, compare, size, ...), so every command imports it without an import cycle.
 """
 

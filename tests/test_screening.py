@@ -1,4 +1,4 @@
-"""Analytic screening (sim/screening.py) and the workflows' analytic twins (sim/scenarios/<workflow>/twin.py).
+"""Analytic screening (sim/analysis/screening.py) and the workflows' analytic twins (sim/scenarios/<workflow>/twin.py).
 
 Tiers: an exact reduction to Erlang C; the twins' request rates and holds per pool against the simulation's;
 analytic waits and lead times against the simulation at moderate load, within the tolerance docs/validation.md

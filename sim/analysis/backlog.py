@@ -15,7 +15,7 @@ of the two classes are the oldest). The drain day is the first check at which th
 gets there within the run is censored (NaN, counted in ``share_drained``). Every level uses the same
 replications (same seeds, common random numbers), so levels differ only by the extra staff.
 
-Output (``backlog_drain.csv``, the columns sim/plots/figures.BACKLOG expects): per organisation, extra FTE and
+Output (``backlog_drain.csv``, the columns sim/analysis/derived.BACKLOG expects): per organisation, extra FTE and
 week the mean number waiting with its 95 % CI, and per organisation and level ``days_to_norm_mean`` with its
 band (``days_to_norm_ci_low``/``_high``, t-interval over the replications that drained) and ``share_drained``.
 ``backlog_days.csv`` has one row per replication. Run: ``python -m sim.backlog`` (Hydra app, conf/backlog.yaml).

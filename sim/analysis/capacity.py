@@ -6,7 +6,7 @@ bound, which organisation gives way first, and how lead times rise on the way th
 (1 = the region's meldingen and direct requests today; hermeldingen follow from them).
 
 * **Capacity** (:func:`max_scale`, analytic, vectorised over staffings): the largest ``demand.scale`` at which
-  every pool is stable (offered load below its usable places, ``sim/screening.py``). Every arrival rate scales
+  every pool is stable (offered load below its usable places, ``sim/analysis/screening.py``). Every arrival rate scales
   with demand, and so do the holds that include another pool's wait, so it is found by bisection on the scale.
   Two **bottlenecks**: the pool whose waiting list grows first above capacity, and the organisation whose extra
   FTE buys the most demand (they differ when a pool's holds include another's wait: Veilig Thuis keeps families
@@ -18,7 +18,7 @@ bound, which organisation gives way first, and how lead times rise on the way th
   years cannot tell a slow drift from growth.
   A list only shows its growth within the window if the window is long against the bottleneck's mean hold (the
   GI holds a child for years): the printed summary says so when it is not.
-* **The curve** (``capacity.csv``, the columns ``sim/plots/figures.CAPACITY`` draws, docs/model.md "Output
+* **The curve** (``capacity.csv``, the columns ``sim/analysis/derived.CAPACITY`` draws, docs/model.md "Output
   tables"): per workflow and demand level the KPI (default ``lead_time_help_km_p90``, families still waiting counted) over replications with its 95 %
   CI, whether a list kept growing and where, beside the analytic value.
 

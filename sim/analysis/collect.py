@@ -1,7 +1,7 @@
 """``python -m sim.collect DIR``: one table for a whole sweep, rebuilt from its point directories.
 
 A sweep directory (``hydra.sweep.dir``) holds one directory per point, each with its own ``runs`` table (one row
-per replication, every KPI a column; see sim/metrics.py) and a completion marker. This module reads the points
+per replication, every KPI a column; see sim/chain/tables.py) and a completion marker. This module reads the points
 of the sweep and writes, atomically, into the sweep directory:
 
 - ``sweep.parquet`` and ``sweep.csv``: one row per point x replication: ``point`` (the directory name), the

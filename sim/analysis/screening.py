@@ -74,7 +74,7 @@ def flow_model(model: Any) -> FlowModel:
 
 def kpis(fm: FlowModel, stats: Mapping[Wait, WaitStats], shape, quantiles: tuple[float, ...] = (0.9,)
          ) -> dict[str, np.ndarray]:
-    """Analytic values of the simulation's KPIs (sim/metrics.py names) on the grid. (This function's name is why
+    """Analytic values of the simulation's KPIs (sim/chain/kpis.py names) on the grid. (This function's name is why
     the registry is imported here as ``kpi_registry``.)"""
     out: dict[str, np.ndarray] = {}
     mix = {k: Mixture.of(g, stats, shape) for k, g in fm.times.items()}

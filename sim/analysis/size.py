@@ -7,7 +7,7 @@ target is met, and where one FTE less at any of the sized organisations does not
 
 The search, in two phases:
 
-1. **Analytic** (``sim/screening.py``, milliseconds per staffing): from today's FTE, if the target is not met,
+1. **Analytic** (``sim/analysis/screening.py``, milliseconds per staffing): from today's FTE, if the target is not met,
    add FTE where the next FTE buys the most (greedy on the cheapest marginal FTE: per organisation try +1, +2,
    +4, ... steps and take the largest improvement per FTE; an unstable pool counts by how far its load exceeds
    its places). Then remove FTE where it costs the least, as long as the target stays met, until no organisation
@@ -387,11 +387,11 @@ def follow_days(target: Target) -> float:
 
 
 def kpi_values(results: runner.Results, target: Target, window: float) -> np.ndarray:
-    """The KPI per replication. Norm shares: as sim/metrics.py computes them. Lead times: from the families table
+    """The KPI per replication. Norm shares: as sim/chain/tables.py computes them. Lead times: from the families table
     (not preexisting), for the families that arrived within the first ``window`` days; the run goes on for
     :func:`follow_days` more, so a short window cannot flatter a staffing by leaving out the families that wait
     longest. For a quantile, a family still open without the milestone at the end (it has waited longer than the
-    target) counts as not reached within the target (+inf); for a mean it is left out, as in sim/metrics.py."""
+    target) counts as not reached within the target (+inf); for a mean it is left out, as in sim/chain/tables.py."""
     if target.base not in LEAD:
         return results.runs[target.kpi].to_numpy(dtype=float)
     fam = results.families

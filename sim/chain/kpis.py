@@ -1,6 +1,6 @@
 """The KPI registry: every KPI the model reports, declared once, and every list of KPIs a command shows.
 
-A KPI is a column of the ``runs`` table (sim/metrics.py computes them per replication; sim/chain/workforce.py adds the FTE
+A KPI is a column of the ``runs`` table (sim/chain/tables.py computes them per replication; sim/chain/workforce.py adds the FTE
 means under staff dynamics) or of the comparison's frame (sim/analysis/compare.py). Each is declared here once, with its
 unit, the direction in which it is better, the norm it is judged against (a key of ``model.norms``, conf/process
 ``norms.*``) and a description; its constant (``SHARE_TRIAGE_WITHIN_NORM``) is the only place its name is spelled.
@@ -106,7 +106,7 @@ def _declare(name: str, unit: str, description: str, better: str = "", *, norm: 
     return name
 
 
-# ====================================================================== per family episode (sim/metrics.py)
+# ====================================================================== per family episode (sim/chain/tables.py)
 
 FAMILIES_PER_YEAR = _declare(
     "families_per_year", PER_YEAR,
@@ -230,7 +230,7 @@ NEW_MEASURES_PER_YEAR = _declare(
     "new_measures_per_year", CHILDREN_PER_YEAR, "measures reaching the GI", tags=("compared",),
     at={"printed": 15, "headline": 17})
 
-# ====================================================================== per pool (sim/metrics.py pool_kpis)
+# ====================================================================== per pool (sim/chain/tables.py pool_kpis)
 
 WAITING_LIST_MEAN = _declare(
     "waiting_list_mean", CASES, "time-weighted mean waiting list of the pool (requests waiting for a place)", LOWER,

@@ -1,6 +1,6 @@
 """The figure functions: one chart per question a policy adviser or a Member of Parliament asks of the model.
 
-Each function takes tables exactly as ketensim writes them (sim/metrics.py, sim/analysis/compare.py, sim/collect.py; the
+Each function takes tables exactly as ketensim writes them (sim/chain/tables.py, sim/analysis/compare.py, sim/analysis/collect.py; the
 sizing, capacity and backlog tables of docs/model.md, "Output tables") and a :class:`Meta` that says what was run,
 and returns a :class:`~sim.report.style.Chart`: the matplotlib figure, its file name and a caption that states the
 region, the workflows, the replications and what every band means. Nothing is estimated here that the model did

@@ -6,7 +6,7 @@ link to anything that would have to load. It holds
 
 - the key figures with their 95 % confidence intervals, taken digit for digit from ``summary.csv`` (every number
   cell carries the exact value in ``data-value``; tests/test_report.py checks them against the file);
-- the charts of sim/plots/figures.py, each with its caption (scenario, region, replications, what a band means);
+- the charts of sim/report/figures.py, each with its caption (scenario, region, replications, what a band means);
 - the paired differences (``comparison.csv``) or the sweep's points (``sweep_summary.csv``);
 - the sizing, capacity and backlog tables of docs/model.md ("Output tables") when the directory holds them;
 - the configuration in force (``config_resolved.yaml``), every assumed value (``assumptions.csv``) and the data

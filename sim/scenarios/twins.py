@@ -2,7 +2,7 @@
 
 A twin (``sim/scenarios/<workflow>/twin.py``) lists every route a family episode can take in its workflow, with its
 probability, the places it holds and the waits and activities on its way, as :class:`sim.kernel.flows.Trace` objects;
-``sim/screening.py`` turns them into offered loads, waits and lead times. Each twin mirrors its workflow's process
+``sim/analysis/screening.py`` turns them into offered loads, waits and lead times. Each twin mirrors its workflow's process
 decision by decision and states there how it approximates what the simulation runs at once.
 
 Several organisations of a kind (``region.units``): a route forks over the family's Veilig Thuis organisation

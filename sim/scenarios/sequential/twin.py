@@ -1,5 +1,5 @@
 """The analytic twin of today's chain (``process.py``): every route a family episode can take, with its
-probability, the places it holds and the waits and activities on its way (``sim/screening.py`` turns them into
+probability, the places it holds and the waits and activities on its way (``sim/analysis/screening.py`` turns them into
 offered loads, waits and lead times).
 
 It mirrors ``Sequential`` decision by decision: the same routing shares, the same hand-offs (a transfer delay,
