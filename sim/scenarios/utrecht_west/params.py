@@ -9,17 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from sim.actors.expertise import (
-    ExpertSpec,
-    MeetingSpec,
-    parse_experts,
-    parse_meetings,
-    parse_work_hours,
-)
-from sim.chain.checks import ConfigError
+from sim.actors.expertise import ExpertSpec, MeetingSpec
 from sim.chain.model import Staffing
 from sim.scenarios import effects
-from sim.scenarios.partners import experts_from_partners
+from sim.scenarios.partners import meeting_team
 
 SECTIONS = ("work_hours_per_day", "experts", "meetings")
 
@@ -46,12 +39,5 @@ class UtrechtWestParams:
 
 def configure(schema: Any, staffing: Mapping[str, Staffing]) -> UtrechtWestParams:
     """Validate ``scenario.*`` of Utrecht-West against the region's validated ``staffing``."""
-    experts = parse_experts(schema, staffing)
-    meetings = parse_meetings(schema, experts)
-    if set(meetings) != {"table"}:
-        raise ConfigError(f"scenario.meetings has {sorted(meetings)} (workflow {schema.name!r} needs exactly: table)")
-    if schema.consults:
-        raise ConfigError(f"scenario.consults is set, but workflow {schema.name!r} has no consults")
-    left, plan = experts_from_partners(schema, staffing, experts, meetings["table"].enabled)
-    work_hours = parse_work_hours(schema)
+    experts, meetings, work_hours, left, plan = meeting_team(schema, staffing, "table")
     return UtrechtWestParams(experts, meetings, work_hours, effects.read(schema, UtrechtWestEffects), left, plan)
