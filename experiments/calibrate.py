@@ -67,6 +67,7 @@ from sim.run import runner  # noqa: E402
 CONF = ROOT / "conf"
 DOCS = ROOT / "docs"
 TOLERANCE = 0.15  # a figure is reproduced when the model mean is within +-15 % of the observation
+FRONT_DESK_LOAD = 0.85  # assumption: share of its places a front desk without a standing list uses; range 0.75-0.92
 PRIOR_WEIGHT = 0.01  # pull of an unknown towards its prior where no figure pins it (a tie-breaker only)
 MOVE_TOLERANCE = 0.01  # stop the sweeps when no unknown moved more than 1 %
 
@@ -116,11 +117,10 @@ def national_figures() -> list[Figure]:
         Figure("triage_late", "veiligheidsbeoordeling later than 5 werkdagen", 0.40, "share",
                "IGJ 2023 via NH Nieuws: ~4,200 late per month x 12 / 127,340", "share_triage_within_norm",
                transform="one_minus",
-               note="the front desk is a queue at its capacity, on a knife edge: in Gelderland (8 replications, "
-                    "experiments/front_desk_edge.py) 5 % fewer front-desk FTE give 82 % late, the "
-                    "fitted FTE 45 %, 5 % more 30 %, 10 % more 19 %, and single replications of the fitted model "
-                    "range from 27 % to 58 %; the observed 40 % lies within 2-3 % of the fitted FTE and inside the "
-                    "spread of single years, but the mean over replications is not within 15 % of it"),
+               note="the late share is the tail of the assessment time (durations.vt_triage, mean fitted) at a "
+                    "front desk below its limit (~84 % of its places): a 3-day assessment gives at most 9.6 % late "
+                    "without a wait, so the old fit needed a desk at 98 % where one place moved the share by tens "
+                    "of points (experiments/front_desk_mechanism.py)"),
         Figure("vt_onderzoek_10wk", "VT onderzoek within 10 weeks", 0.74, "share",
                "VT Haaglanden 2019 (vlietnieuws.nl): 74 %", "vt_onderzoek_within_10wk",
                note="counted from VT's decision to investigate: the triage, or the lokaal team's escalation back to "
@@ -270,7 +270,9 @@ class Problem:
         fig = {f.key: f for f in region.figures}
         per_day = fig["vt_meldingen"].observed / 365.0
         triage_mean = float(queueing.littles_law_L(per_day, _dist_mean(base.durations.vt_triage)))
-        front_fte = triage_mean / (avail_vt * vt.triage_caseload) / (1.0 - vt.crisis_reserve_share)
+        # the front desk is screened at the utilisation it is meant to run at (the late share comes from the
+        # assessment time, not from a list: experiments/front_desk_mechanism.py)
+        front_fte = triage_mean / (avail_vt * vt.triage_caseload) / (1.0 - vt.crisis_reserve_share) / FRONT_DESK_LOAD
         prior_case = front_fte * (1.0 - 0.15) / 0.15  # the assumed front-desk share 0.15 (range 0.1-0.3)
         case_fte = prior_case
         rvdk = base.staffing.rvdk
@@ -312,7 +314,10 @@ class Problem:
             cfg.routing.rood_spoed = round(x["acute meldingen -> voorlopige OTS"], 3)
         init = cfg.region.initial_state
         # pools with a waiting list today are full: the stock in care is their places
-        init.veilig_thuis.triage_in_progress = front_desk_places(cfg)
+        # the front desk has no list today: its stock in progress is Little's law at the observed volume
+        meldingen = next(f.observed for f in self.region.figures if f.key == "vt_meldingen")
+        in_progress = round(float(queueing.littles_law_L(meldingen / 365.0, _dist_mean(cfg.durations.vt_triage))))
+        init.veilig_thuis.triage_in_progress = min(front_desk_places(cfg), in_progress)
         init.rvdk.in_care = places(cfg, "rvdk")
         for key, value in self.stocks.items():
             OmegaConf.update(cfg, key, int(value), merge=False)
@@ -638,7 +643,7 @@ def write_region(v: Verified, log: Callable[[str], None]) -> None:
         ("staffing.rvdk.fte", f"{cfg.staffing.rvdk.fte:g}",
          f"calibrated: raadsonderzoeker FTE NOT FOUND (domain.md 1d); fitted to onderzoeken per year, the waiting list and the wait; {note}"),
         ("region.initial_state.veilig_thuis.triage_in_progress", f"{cfg.region.initial_state.veilig_thuis.triage_in_progress}",
-         f"calibrated: every front-desk place taken while meldingen wait (places of the fitted front desk); {note}"),
+         f"derived: Little's law, meldingen assessed x mean durations.vt_triage / 365 (no list at a desk below its limit); {note}"),
         ("region.initial_state.rvdk.in_care", f"{cfg.region.initial_state.rvdk.in_care}",
          f"calibrated: every place at the Raad taken while children wait (places of the fitted RvdK FTE; Little's law gives "
          f"{_observed(v, 'rvdk_onderzoeken') * _dist_mean(cfg.durations.rvdk_onderzoek) / 365:,.0f}); {note}"),
