@@ -293,6 +293,23 @@ TERMS: dict[str, tuple[str, str]] = {
     "t.group.cases": ("Average waiting list (cases)", "Gemiddelde wachtlijst (zaken)"),
     "target.lead_time_help_p90": ("90% of families helped within {value} days", "90% van de gezinnen geholpen binnen {value} dagen"),
     "target.lead_time_help_mean": ("help starts within {value} days on average", "hulp start gemiddeld binnen {value} dagen"),
+    # censoring-aware sizing targets (python -m sim.size: Kaplan-Meier, families still waiting counted)
+    "target.lead_time_help_km_p90": ("90% of families helped within {value} days (still waiting counted)",
+                                     "90% van de gezinnen geholpen binnen {value} dagen (wachtenden meegeteld)"),
+    "target.lead_time_help_km_median": ("half of families helped within {value} days (still waiting counted)",
+                                        "de helft van de gezinnen geholpen binnen {value} dagen (wachtenden meegeteld)"),
+    "target.lead_time_help_rmst_365": ("help starts within {value} days on average over the first year (still "
+                                       "waiting counted)", "hulp start gemiddeld binnen {value} dagen over het eerste "
+                                       "jaar (wachtenden meegeteld)"),
+    "target.lead_time_measure_km_p90": ("90% of measures with a jeugdbeschermer within {value} days of the melding "
+                                        "(still waiting counted)", "90% van de maatregelen met een jeugdbeschermer "
+                                        "binnen {value} dagen na de melding (wachtenden meegeteld)"),
+    "target.lead_time_measure_km_median": ("half of measures with a jeugdbeschermer within {value} days of the "
+                                           "melding (still waiting counted)", "de helft van de maatregelen met een "
+                                           "jeugdbeschermer binnen {value} dagen na de melding (wachtenden meegeteld)"),
+    "target.lead_time_measure_rmst_365": ("a jeugdbeschermer within {value} days of the melding on average over the "
+                                          "first year (still waiting counted)", "een jeugdbeschermer gemiddeld binnen "
+                                          "{value} dagen na de melding over het eerste jaar (wachtenden meegeteld)"),
     # ---- sizing table columns
     "col.workflow": ("Way of working", "Werkwijze"), "col.organisation": ("Organisation", "Organisatie"),
     "col.fte_today": ("FTE today", "Fte nu"), "col.fte_needed": ("FTE needed", "Fte nodig"),
