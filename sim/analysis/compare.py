@@ -318,7 +318,8 @@ def staffing_table(models: dict[str, Model]) -> pd.DataFrame:
 # ====================================================================== printing
 
 
-def _fmt(v: float) -> str:
+def fmt(v: float) -> str:
+    """A number as the printed table shows it: '-' for none, small non-zero values in scientific notation."""
     if v is None or not np.isfinite(v):
         return "-"
     if v != 0 and abs(v) < 0.01:
@@ -326,7 +327,7 @@ def _fmt(v: float) -> str:
     return f"{v:,.2f}" if abs(v) < 10 else f"{v:,.0f}"
 
 
-def _flag(row: pd.Series, prefix: str, starred: str) -> str:
+def mark(row: pd.Series, prefix: str, starred: str) -> str:
     """The printed mark of one difference: a dagger (by construction), a star (a finding), a double dagger (its
     interval excludes zero but it runs through a pool that was not stable), or nothing."""
     if isinstance(row.get("by_construction"), str) and row["by_construction"]:
@@ -342,7 +343,7 @@ def _flag(row: pd.Series, prefix: str, starred: str) -> str:
 
 
 def _ci(row: pd.Series, prefix: str, mean: str) -> str:
-    return f"{_fmt(row[mean])} [{_fmt(row[f'{prefix}_ci_low'])}, {_fmt(row[f'{prefix}_ci_high'])}]"
+    return f"{fmt(row[mean])} [{fmt(row[f'{prefix}_ci_low'])}, {fmt(row[f'{prefix}_ci_high'])}]"
 
 
 def decomposed(comparison: pd.DataFrame) -> bool:
@@ -360,11 +361,11 @@ def format_comparison(comparison: pd.DataFrame, workflow: str) -> str:
     lines = []
     for k in shown:
         r = c.loc[k]
-        default = _ci(r, "diff", "diff_mean") + _flag(r, "diff", "starred")
-        parts = [_ci(r, "structure_diff", "structure_diff_mean") + _flag(r, "structure_diff", "structure_starred"),
-                 default, _ci(r, "effects_add", "effects_add_mean") + _flag(r, "effects_add", "effects_add_starred")] \
+        default = _ci(r, "diff", "diff_mean") + mark(r, "diff", "starred")
+        parts = [_ci(r, "structure_diff", "structure_diff_mean") + mark(r, "structure_diff", "structure_starred"),
+                 default, _ci(r, "effects_add", "effects_add_mean") + mark(r, "effects_add", "effects_add_starred")] \
             if split else [default]
-        lines.append((k, c.at[k, "unit"], _fmt(c.at[k, "mean_baseline"]), _fmt(c.at[k, "mean_workflow"]), parts))
+        lines.append((k, c.at[k, "unit"], fmt(c.at[k, "mean_baseline"]), fmt(c.at[k, "mean_workflow"]), parts))
     w = max(len(x[0]) for x in lines)
     widths = [max(len(x[4][i]) for x in lines) for i in range(len(lines[0][4]))]
     titles = ["structure only [95% CI]", "paired difference [95% CI]", "assumed effects add [95% CI]"] if split \
