@@ -1,4 +1,4 @@
-"""docs/workflows.md is generated from a real comparison (python -m sim.report.workflows_doc, issue 14 item 8): every
+"""docs/workflows.md is generated from a real comparison (python -m sim.workflows_doc, issue 14 item 8): every
 number of its paired tables is comparison.csv's, its lead times and staff are the comparison's summary and
 staffing tables, and it names the command that produced them."""
 
@@ -10,8 +10,8 @@ import re
 import pandas as pd
 import pytest
 
+from sim import workflows_doc
 from sim.analysis import compare
-from sim.report import workflows_doc
 from tests.conftest import compose_cfg
 
 TINY = ["+experiment=compare_workflows", "region=demo", "run.years=1", "run.warmup_years=0.5", "run.replications=2",

@@ -1,4 +1,4 @@
-"""``python -m sim.report.workflows_doc RESULT_DIR [--out docs/workflows.md]``: docs/workflows.md from a real comparison.
+"""``python -m sim.workflows_doc RESULT_DIR [--out docs/workflows.md]``: docs/workflows.md from a real comparison.
 
 The page that tells policy advisers how to compare workflows ends with an example comparison. Its numbers must be
 those of a comparison that was actually run, with the command that ran it, not typed by hand (issue 14, item 8).
@@ -184,7 +184,7 @@ def render(directory: Path, template: Path = TEMPLATE) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.report.workflows_doc",
+    parser = argparse.ArgumentParser(prog="python -m sim.workflows_doc",
                                      description="Write docs/workflows.md from a finished comparison directory.")
     parser.add_argument("directory", type=Path, help="a comparison (python -m sim +experiment=compare_workflows)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the page to write (docs/workflows.md)")
