@@ -35,7 +35,7 @@ from sim.analysis import compare
 from sim.chain import kpis
 from sim.report import html
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "docs" / "templates" / "workflows.md.tmpl"
 DEFAULT_OUT = ROOT / "docs" / "workflows.md"
 # censoring-aware lead time -> the completed-episode mean it replaces as the headline (shown side by side)
