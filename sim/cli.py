@@ -77,7 +77,9 @@ def preflight(argv: list[str]) -> list[Model]:
             models.append(validate(cfg))
             if cfg.compare.enabled:  # every workflow of a comparison is checked before any simulated time
 
-                models.extend(model for _, _, model in compare.plan(cfg))
+                members = compare.plan(cfg)
+                models.extend(model for _, _, model in members)
+                compare.structures(cfg, members)  # and each one's structure-only arm (compare.decompose)
     return models
 
 

@@ -165,3 +165,143 @@ def test_preflight_validates_every_compared_workflow():
     models = preflight([*EXPERIMENT, "compare.workflows=[integrated,samen_in_crisis]"])
     assert [m.scenario.name for m in models] == ["sequential", "sequential", "integrated", "samen_in_crisis"]
     assert all(math.isclose(m.run.seed, models[0].run.seed) for m in models)
+
+
+# ====================================================================== structure only vs assumed effects (issue 14)
+
+DECOMPOSE = [*EXPERIMENT, "run.replications=2"]
+
+
+@pytest.fixture(scope="module")
+def decomposed(tmp_path_factory):
+    """One tiny comparison of sequential and integrated with the decomposition (the default)."""
+    out = tmp_path_factory.mktemp("decomposed")
+    compare.execute(compose_cfg(DECOMPOSE), out)
+    return out
+
+
+def test_default_is_structure_plus_what_the_effects_add_in_every_replication(decomposed):
+    """comparison.csv's three differences are the paired means of the three runs' own runs tables, and default =
+    structure only + effects add (paired within replication, so the means add up too)."""
+    c = pd.read_csv(decomposed / "comparison.csv").set_index("kpi")
+    base, alt = (pd.read_csv(decomposed / n / "runs.csv").set_index("replication") for n in ("sequential", "integrated"))
+    st = pd.read_csv(decomposed / compare.STRUCTURE_DIR / "integrated" / "runs.csv").set_index("replication")
+    assert (decomposed / compare.STRUCTURE_DIR / "integrated" / "_COMPLETE.json").is_file()
+    checked = 0
+    for kpi in ("lead_time_help_mean", "handoffs_per_family", "staff_hours_per_family", "share_triage_within_norm"):
+        row = c.loc[kpi]
+        assert row["structure_diff_mean"] == pytest.approx((st[kpi] - base[kpi]).mean(), rel=1e-9, abs=1e-12)
+        assert row["effects_add_mean"] == pytest.approx((alt[kpi] - st[kpi]).mean(), rel=1e-9, abs=1e-12)
+        assert row["diff_mean"] == pytest.approx(row["structure_diff_mean"] + row["effects_add_mean"], rel=1e-9,
+                                                 abs=1e-12)
+        assert row["mean_structure"] == pytest.approx(st[kpi].mean(), rel=1e-9)
+        checked += row["effects_add_mean"] != 0.0
+    assert checked  # the assumed effects change something: the structure arm is a run of its own
+    assert c["structure_only"].iloc[0].startswith("own run") and "scenario.effects.assessment_factor=1" in \
+        c["structure_only"].iloc[0]
+    marker = json.loads((decomposed / "_COMPLETE.json").read_text())
+    assert marker["decompose"] is True and marker["structure_only"]["integrated"]["own_run"] is True
+    stability = pd.read_csv(decomposed / "stability.csv")
+    assert set(stability["arm"]) == {"default", "structure_only"}
+    assert set(stability["state"]) <= {"stable", "SATURATED", "UNSTABLE"}
+
+
+def test_neutral_effects_add_exactly_nothing():
+    """Every effect already at its no-effect value: no run of its own, structure only = default exactly."""
+    neutral = ["scenario=integrated", "scenario.effects.assessment_factor=1", "scenario.effects.rvdk_duration_factor=1",
+               "scenario.effects.resolved_without_measure=0"]
+    cfg = compose_cfg([*DECOMPOSE, *neutral])
+    members = compare.plan(cfg, chosen="integrated")
+    arm = compare.structures(cfg, members)["integrated"]
+    assert arm.model is None and "no-effect value already" in arm.note
+    # the arm a workflow with effects gets is that very configuration: its neutral run reproduces it bit for bit
+    default = compare.structures(compose_cfg(DECOMPOSE), compare.plan(compose_cfg(DECOMPOSE)))["integrated"]
+    assert dict(default.cfg.scenario.effects) == dict(members[1][1].scenario.effects)
+    runs = [runner.run(m, progress=False).runs for m in (default.model, members[1][2])]
+    pd.testing.assert_frame_equal(runs[0], runs[1], check_exact=True)
+
+
+def test_neutral_effects_in_the_comparison_table(tmp_path):
+    cfg = compose_cfg([*DECOMPOSE, "scenario=integrated", "scenario.effects.assessment_factor=1",
+                       "scenario.effects.rvdk_duration_factor=1", "scenario.effects.resolved_without_measure=0"])
+    compare.execute(cfg, tmp_path)
+    c = pd.read_csv(tmp_path / "comparison.csv")
+    finite = c["diff_mean"].notna()
+    assert finite.sum() > 20
+    assert (c.loc[finite, "effects_add_mean"] == 0.0).all()
+    assert (c.loc[finite, "structure_diff_mean"] == c.loc[finite, "diff_mean"]).all()
+    assert not (tmp_path / compare.STRUCTURE_DIR).exists()
+
+
+def test_team_disabled_gives_exactly_zero_in_every_arm(tmp_path):
+    """scenario.team.enabled=false is today's chain bit for bit: every paired difference, the structure-only one
+    and what the effects add are exactly 0 (not within a tolerance), and nothing is starred."""
+    compare.execute(compose_cfg([*DECOMPOSE, "scenario=integrated", "scenario.team.enabled=false"]), tmp_path)
+    c = pd.read_csv(tmp_path / "comparison.csv")
+    assert (tmp_path / compare.STRUCTURE_DIR / "integrated").is_dir()  # the effects are not neutral: a run of its own
+    for column in ("diff_mean", "structure_diff_mean", "effects_add_mean"):
+        values = c[column].dropna()
+        assert len(values) > 20 and (values == 0.0).all(), column
+    assert not c[["starred", "structure_starred", "effects_add_starred"]].any().any()
+
+
+def test_decompose_false_runs_no_structure_arm(tmp_path, capsys):
+    compare.execute(compose_cfg([*DECOMPOSE, "compare.decompose=false", "run.quiet=false"]), tmp_path)
+    c = pd.read_csv(tmp_path / "comparison.csv")
+    assert c["structure_diff_mean"].isna().all() and c["effects_add_mean"].isna().all()
+    assert not (tmp_path / compare.STRUCTURE_DIR).exists()
+    out = capsys.readouterr().out
+    assert "paired difference [95% CI]" in out and "structure only [95% CI]" not in out
+
+
+def test_compare_decompose_must_be_a_bool():
+    with pytest.raises(ConfigError, match=r"^compare.decompose = 'maybe' \(.*not a valid bool") as err:
+        preflight([*EXPERIMENT, "compare.decompose=maybe"])
+    assert "\n" not in str(err.value)
+
+
+def _frames(base_values: dict, alt_values: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    reps = pd.Index([0, 1, 2], name="replication")
+    return pd.DataFrame(base_values, index=reps), pd.DataFrame(alt_values, index=reps)
+
+
+def test_a_difference_through_an_unstable_pool_is_never_starred():
+    """A pool that was not stable in either run: every lead time, wait, norm share and waiting list loses its star
+    (printed with a double dagger and the pool named below the table, not bold in the report); a count that does
+    not pass through a queue keeps it. Without the unstable pool the same numbers are starred: the test can fail."""
+    base, alt = _frames({"lead_time_help_mean": [10.0, 12.0, 11.0], "share_triage_within_norm": [0.5, 0.6, 0.55],
+                         "waiting_list_org.rvdk": [3.0, 4.0, 5.0], "handoffs_per_family": [1.0, 1.1, 1.05]},
+                        {"lead_time_help_mean": [5.0, 6.0, 5.5], "share_triage_within_norm": [0.9, 0.95, 0.9],
+                         "waiting_list_org.rvdk": [0.0, 0.5, 1.0], "handoffs_per_family": [0.1, 0.2, 0.1]})
+    shaky = [("sequential", "rvdk", "SATURATED")]
+    c = compare.paired(base, alt, "sequential", "integrated", unstable=shaky).set_index("kpi")
+    plain = compare.paired(base, alt, "sequential", "integrated").set_index("kpi")
+    for kpi in ("lead_time_help_mean", "share_triage_within_norm", "waiting_list_org.rvdk"):
+        assert c.at[kpi, "ci_excludes_zero"] and not c.at[kpi, "starred"], kpi
+        assert "rvdk SATURATED" in c.at[kpi, "star_withheld"]
+        assert plain.at[kpi, "starred"], kpi
+    assert c.at["handoffs_per_family", "starred"] and c.at["handoffs_per_family", "star_withheld"] == ""
+    printed = compare.format_comparison(c.reset_index(), "integrated").splitlines()
+    assert next(r for r in printed if r.startswith("lead_time_help_mean")).endswith(compare.UNSTABLE_MARK)
+    assert next(r for r in printed if r.startswith("handoffs_per_family")).endswith(" *")
+    assert printed[-1].startswith(f"{compare.UNSTABLE_MARK} not starred") and "sequential: rvdk SATURATED" in printed[-1]
+    page = html.paired_table(c.reset_index(), "en")
+    assert page.count('class="sig"') == 1 and "not bold although the interval excludes zero" in page
+
+
+def test_a_pools_own_kpis_follow_its_stability():
+    assert compare.through_queues("utilisation.rvdk", ["rvdk"]) and not compare.through_queues("utilisation.gi", ["rvdk"])
+    assert compare.through_queues("lead_time_help_rmst_365") and compare.through_queues("share_gi_within_norm[a]")
+    assert not compare.through_queues("handoffs_per_family", ["rvdk"]) and not compare.through_queues("fte_total")
+
+
+def test_a_rounding_difference_is_never_starred():
+    """fte_total -2.3e-13 in every replication: sd 0, an interval that excludes zero, and no change at all."""
+    base, alt = _frames({"fte_total": [738.0] * 3, "handoffs_per_family": [1.0] * 3},
+                        {"fte_total": [738.0 - 2.3e-13] * 3, "handoffs_per_family": [0.5] * 3})
+    c = compare.paired(base, alt, "sequential", "integrated").set_index("kpi")
+    assert c.at["fte_total", "diff_mean"] != 0.0 and c.at["fte_total", "ci_excludes_zero"]
+    assert not c.at["fte_total", "starred"] and c.at["fte_total", "star_withheld"].startswith("rounding (default)")
+    assert c.at["handoffs_per_family", "starred"]  # a real constant difference (sd 0) is a finding
+    printed = compare.format_comparison(c.reset_index(), "integrated")
+    assert not next(r for r in printed.splitlines() if r.startswith("fte_total")).endswith("*")

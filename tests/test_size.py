@@ -11,11 +11,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
 from sim.analysis import size
+from sim.chain import kpis
 from sim.chain.checks import ConfigError
 from sim.config.gate import validate
 from sim.kernel.stats import confidence_interval
@@ -100,7 +102,7 @@ def test_the_search_is_minimal_for_every_organisation_on_its_own_seeds():
     assert table["meets"].all()
     assert not table["one_less_meets"].any()
     assert (table["kpi_mean"] <= 240).all() and (table["kpi_ci_high"] <= 240).all()
-    assert table["kpi"].iloc[0] == "lead_time_measure_mean"
+    assert table["kpi"].iloc[0] == kpis.LEAD_TIME_MEASURE_RMST  # the censoring-aware (restricted) mean
 
 
 # ---------------------------------------------------------------------------------------------- input errors
@@ -164,3 +166,50 @@ def test_kpi_names_follow_the_simulation():
     assert quantile_name("lead_time_help", None) == "lead_time_help_mean"
     assert quantile_name("lead_time_help", 0.5) == "lead_time_help_median"
     assert quantile_name("lead_time_help", 0.95) == "lead_time_help_p95"
+
+
+# ====================================================================== censoring-aware targets (issue 14, item 1)
+
+
+def test_lead_time_targets_judge_the_censoring_aware_kpis():
+    """conf/target/lead_time_p90.yaml judges lead_time_help_km_p90 (the runs table's Kaplan-Meier p90) and its analytic
+    twin the steady-state p90 (kpis.UNCENSORED); the mean is the restricted mean; an undeclared quantile is refused."""
+    fm = size.screening.flow_model(validate(compose_size(TINY + ["target=lead_time_p90"])))
+    target = size.parse_target(compose_size(TINY + ["target=lead_time_p90"]).target, fm)
+    assert target.kpi == kpis.LEAD_TIME_HELP_KM_P90 and target.analytic == kpis.UNCENSORED[kpis.LEAD_TIME_HELP_KM_P90]
+    assert "Kaplan-Meier" in target.describe()
+    expected = {("lead_time", "0.5"): kpis.LEAD_TIME_HELP_KM_MEDIAN, ("lead_time", "null"): kpis.LEAD_TIME_HELP_RMST,
+                ("lead_time_measure", "0.9"): kpis.LEAD_TIME_MEASURE_KM_P90,
+                ("lead_time_measure", "0.5"): kpis.LEAD_TIME_MEASURE_KM_MEDIAN,
+                ("lead_time_measure", "null"): kpis.LEAD_TIME_MEASURE_RMST}
+    for (kpi, q), name in expected.items():
+        cfg = compose_size(TINY + [f"target.kpi={kpi}", f"target.quantile={q}", "target.days=200"])
+        t = size.parse_target(cfg.target, fm)
+        assert t.kpi == name and t.analytic == kpis.quantile_name(kpis.LEAD_TIMES[kpi], t.quantile), (kpi, q)
+    with pytest.raises(ConfigError, match=r"^target.quantile = 0.8 \(a censoring-aware lead time is declared for 0.5, 0.9"):
+        size.parse_target(compose_size(TINY + ["target=lead_time_p90", "target.quantile=0.8"]).target, fm)
+    with pytest.raises(ConfigError, match=r"^target.days = 400 \(the mean is restricted to 365 days"):
+        size.parse_target(compose_size(TINY + ["target.kpi=lead_time", "target.quantile=null", "target.days=400"]).target, fm)
+
+
+def test_the_simulated_lead_time_of_a_target_is_the_runs_tables_kpi():
+    """Over the whole window (window = end of the run) kpi_values is the runs table's censoring-aware KPI in every
+    replication: one definition. A family still waiting counts: leaving them out (the completed-episode quantile)
+    gives another, shorter number on a desk that cannot keep up."""
+    cfg = compose_size(["region=demo", "run.start=empty", "run.warmup_years=0.5", "run.years=1.5",
+                        "run.replications=2", "run.quiet=true", "run.event_log=false", "staffing.veilig_thuis.fte=4",
+                        "target=lead_time_p90"])
+    model = validate(cfg)
+    results = runner.run(model, progress=False)
+    fm = size.screening.flow_model(model)
+    end = float(cfg.run.years) * 365.0
+    for overrides in (["target=lead_time_p90"], ["target.kpi=lead_time", "target.quantile=0.5", "target.days=90"],
+                      ["target.kpi=lead_time_measure", "target.quantile=null", "target.days=300"]):
+        target = size.parse_target(compose_size(overrides).target, fm)
+        values = size.kpi_values(results, target, end, end)
+        runs = results.runs.sort_values("replication")[target.kpi].to_numpy(dtype=float)
+        assert np.allclose(values, runs, rtol=1e-12, equal_nan=True), (target.kpi, values, runs)
+    target = size.parse_target(compose_size(["target=lead_time_p90"]).target, fm)
+    naive = results.runs[kpis.LEAD_TIME_HELP_P90].to_numpy(dtype=float)
+    assert (results.runs[kpis.SHARE_CENSORED] > 0).all()
+    assert (size.kpi_values(results, target, end, end) > naive).all()

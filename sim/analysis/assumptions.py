@@ -52,24 +52,47 @@ def assumptions_table(cfg: DictConfig, model: Model, scenario_file: str | None =
     return pd.DataFrame(rows, columns=["parameter", "value", "why", "file"])
 
 
-def stability_warnings(summary: pd.DataFrame, model: Model) -> list[str]:
-    """Say which organisation cannot carry its demand: offered load (arrivals x mean holding time) at or above
-    its capacity, or a full caseload with a waiting list that grew through the whole window."""
+STABLE, SATURATED, UNSTABLE = "stable", "SATURATED", "UNSTABLE"  # a pool's state, as stability_warnings names it
+
+
+def pool_stability(summary: pd.DataFrame) -> dict[str, tuple[str, dict[str, float]]]:
+    """Every pool of a summary (each ``unstable.<pool>`` KPI) -> (its state, the numbers behind it).
+
+    UNSTABLE: offered load (arrivals x mean holding time) at or above its places: the list grows without bound.
+    SATURATED: the caseload was full and the waiting list kept growing through the window in half the replications
+    or more (``sim.chain.tables.is_unstable``): lead times through it still depend on the run length. Else stable.
+    The numbers: offered load, capacity (places), utilisation and the waiting list at the end (means)."""
     s = summary.set_index("kpi")["mean"]
-    warnings = []
+    out: dict[str, tuple[str, dict[str, float]]] = {}
     for kpi in s.index:
         pool = kpis.pool_of(kpi, kpis.UNSTABLE)
         if pool is None:
             continue
-        offered = s.get(kpis.of(kpis.OFFERED_LOAD, pool), float("nan"))
-        cap = s.get(kpis.of(kpis.CAPACITY, pool), float("nan"))
-        end = s.get(kpis.of(kpis.WAITING_LIST_END, pool), float("nan"))
-        util = s.get(kpis.of(kpis.UTILISATION, pool), float("nan"))
-        if offered >= cap:
+        numbers = {head: float(s.get(kpis.of(head, pool), float("nan")))
+                   for head in (kpis.OFFERED_LOAD, kpis.CAPACITY, kpis.UTILISATION, kpis.WAITING_LIST_END)}
+        if numbers[kpis.OFFERED_LOAD] >= numbers[kpis.CAPACITY]:
+            state = UNSTABLE
+        elif s[kpi] >= 0.5:
+            state = SATURATED
+        else:
+            state = STABLE
+        out[pool] = (state, numbers)
+    return out
+
+
+def stability_warnings(summary: pd.DataFrame, model: Model | None = None) -> list[str]:
+    """Say which organisation cannot carry its demand: offered load (arrivals x mean holding time) at or above
+    its capacity, or a full caseload with a waiting list that grew through the whole window
+    (:func:`pool_stability`)."""
+    warnings = []
+    for pool, (state, n) in pool_stability(summary).items():
+        offered, cap = n[kpis.OFFERED_LOAD], n[kpis.CAPACITY]
+        end, util = n[kpis.WAITING_LIST_END], n[kpis.UTILISATION]
+        if state == UNSTABLE:
             warnings.append(f"UNSTABLE: {pool}: offered load ~{offered:,.0f} cases exceeds its capacity of {cap:,.0f} "
                             f"places; its waiting list grows without bound ({end:,.0f} waiting at the end). Lead "
                             f"times through {pool} are not meaningful: raise staffing, caseload or lower demand.scale.")
-        elif s[kpi] >= 0.5:
+        elif state == SATURATED:
             warnings.append(f"SATURATED: {pool}: {util:.0%} of its {cap:,.0f} places in use and its waiting list grew "
                             f"through the window ({end:,.0f} waiting at the end): lead times through {pool} still "
                             f"depend on the run length.")

@@ -26,9 +26,14 @@ The search, in two phases:
 What "meets" means, per simulated staffing (the same seeds for every staffing):
 
 * the KPI's whole 95 % confidence interval over replications (Student t, ``target.confidence``) lies on the
-  right side of the target. Lead times are those of the families that arrived within ``run.years``; the run goes
-  on for twice the target (a mean: three times) so that the families who wait longest are seen, and a family
-  still open without help at the end counts as beyond the target (a short window cannot flatter a staffing);
+  right side of the target. Lead times are censoring-aware, as the runs table's (sim/chain/tables.py
+  ``censored_lead_times``): a quantile is the Kaplan-Meier quantile (``lead_time_help_km_p90``), the mean the
+  restricted mean over ``kpis.LEAD_TIME_HORIZON_DAYS`` days (``lead_time_help_rmst_365``), of the families that
+  arrived within ``run.years``; a family still waiting at the end is censored at its wait so far, one closed
+  without the milestone is left out. The run goes on for twice the target (the mean: the horizon) so that the
+  families who wait longest are seen (a short window cannot flatter a staffing). Only the quantiles the KPI
+  registry declares censoring-aware (0.5 and 0.9) and the mean can be targets. The analytic phase uses the steady
+  state's value of the same lead time (``kpis.UNCENSORED``: nobody is still waiting in a steady state);
 * no pool is overloaded in the long run (offered load above its places, by the analytic screening: a run of a
   few years from an empty chain may not show it yet);
 * no waiting list kept growing through the window in half the replications or more (``metrics.is_unstable``),
@@ -71,13 +76,19 @@ from sim.chain.model import Model
 from sim.config import schema
 from sim.config.gate import validate
 from sim.kernel import flows
-from sim.kernel.stats import confidence_interval
+from sim.kernel.stats import confidence_interval, km_quantile, km_rmst
 from sim.run import output, runner
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 LEAD = kpis.LEAD_TIMES  # target.kpi -> the duration whose mean or quantile is the KPI
 SHARES = kpis.names("sizable")
 KPIS = (*LEAD, *SHARES)
+# (duration, quantile; None = the mean) -> the censoring-aware KPI a lead-time target judges (sim/chain/tables.py)
+CENSORED: Mapping[tuple[str, float | None], str] = {
+    (LEAD["lead_time"], None): kpis.LEAD_TIME_HELP_RMST, (LEAD["lead_time"], 0.5): kpis.LEAD_TIME_HELP_KM_MEDIAN,
+    (LEAD["lead_time"], 0.9): kpis.LEAD_TIME_HELP_KM_P90, (LEAD["lead_time_measure"], None): kpis.LEAD_TIME_MEASURE_RMST,
+    (LEAD["lead_time_measure"], 0.5): kpis.LEAD_TIME_MEASURE_KM_MEDIAN,
+    (LEAD["lead_time_measure"], 0.9): kpis.LEAD_TIME_MEASURE_KM_P90}
 RAISE = (0.05, 0.10, 0.20, 0.40, 0.80)  # simulation: raise the failing organisations by these shares until it meets
 PASSES = 8  # simulation: at most this many passes of per-organisation bisection and repair
 
@@ -89,7 +100,7 @@ schema.register()
 
 @dataclass(frozen=True)
 class Target:
-    kpi: str  # as the simulation names it: lead_time_help_p90, share_rvdk_wait_within_norm, ...
+    kpi: str  # as the simulation names it: lead_time_help_km_p90, share_rvdk_wait_within_norm, ...
     base: str  # target.kpi as given
     quantile: float | None
     threshold: float  # days (lower is better) or share (higher is better)
@@ -98,11 +109,18 @@ class Target:
     organisations: tuple[str, ...]
     max_factor: float
     step: float
+    analytic_kpi: str = ""  # the analytic screening's name of the same KPI (its steady state); "" = kpi
+
+    @property
+    def analytic(self) -> str:
+        return self.analytic_kpi or self.kpi
 
     def describe(self) -> str:
         if self.lower_is_better:
-            what = f"{'mean' if self.quantile is None else f'{self.quantile:.0%} of families'}"
-            return f"{self.kpi} <= {self.threshold:g} days ({what}, {self.confidence:.0%} confidence)"
+            what = (f"restricted mean over {kpis.LEAD_TIME_HORIZON_DAYS} days" if self.quantile is None
+                    else f"{self.quantile:.0%} of families")
+            return (f"{self.kpi} <= {self.threshold:g} days ({what}, families still waiting counted (Kaplan-Meier), "
+                    f"{self.confidence:.0%} confidence)")
         return f"{self.kpi} >= {self.threshold:g} ({self.confidence:.0%} confidence)"
 
     def meets(self, value: float) -> bool:
@@ -138,7 +156,18 @@ def parse_target(t: Any, fm: flows.FlowModel) -> Target:
             if not 0.0 < quantile < 1.0:
                 raise ConfigError(f"target.quantile = {t.quantile!r} (must lie strictly between 0 and 1, e.g. 0.9; "
                                   f"null for the mean)")
-        kpi = kpis.quantile_name(LEAD[t.kpi], quantile)
+        declared = {q: name for (d, q), name in CENSORED.items() if d == LEAD[t.kpi]}
+        key = quantile if quantile is None else next(
+            (q for q in declared if q is not None and abs(q - quantile) < 1e-12), math.nan)
+        if key not in declared:
+            raise ConfigError(f"target.quantile = {t.quantile!r} (a censoring-aware lead time is declared for "
+                              f"{', '.join(f'{q:g}' for q in declared if q is not None)}, or null for the restricted "
+                              f"mean; sim/chain/kpis.py)")
+        if quantile is None and threshold >= kpis.LEAD_TIME_HORIZON_DAYS:
+            raise ConfigError(f"target.days = {threshold:g} (the mean is restricted to {kpis.LEAD_TIME_HORIZON_DAYS} days, "
+                              f"so a target must lie below it)")
+        kpi = declared[key]
+        analytic = kpis.UNCENSORED.get(kpi, kpis.quantile_name(LEAD[t.kpi], quantile))
         lower = True
     else:
         if t.days is not None or t.quantile is not None:
@@ -151,6 +180,7 @@ def parse_target(t: Any, fm: flows.FlowModel) -> Target:
         if not 0.0 < threshold <= 1.0:
             raise ConfigError(f"target.share = {t.share!r} (must be a share, 0 < share <= 1)")
         kpi, lower = t.kpi, kpis.get(t.kpi).lower_is_better
+        analytic = kpi
     confidence = _number("target.confidence", t.confidence)
     if not 0.5 <= confidence < 1.0:
         raise ConfigError(f"target.confidence = {t.confidence!r} (must lie in [0.5, 1), e.g. 0.95)")
@@ -174,7 +204,7 @@ def parse_target(t: Any, fm: flows.FlowModel) -> Target:
                 raise ConfigError(f"target.organisations[{i}] = {o!r} (allowed: {', '.join(knobs)})")
             if o in orgs[:i]:
                 raise ConfigError(f"target.organisations[{i}] = {o!r} (each organisation once)")
-    return Target(kpi, t.kpi, quantile, threshold, lower, confidence, orgs, max_factor, step)
+    return Target(kpi, t.kpi, quantile, threshold, lower, confidence, orgs, max_factor, step, analytic)
 
 
 # ====================================================================== phase 1: analytic
@@ -193,7 +223,7 @@ class Analytic:
         pools, stats, _ = flows.evaluate(self.fm, fte, self.scale)
         shape = next(iter(pools.values())).slots.shape
         quantiles = () if self.target.quantile is None else (self.target.quantile,)
-        values = screening.kpis(self.fm, stats, shape, quantiles)[self.target.kpi]
+        values = screening.kpis(self.fm, stats, shape, quantiles)[self.target.analytic]
         stable = np.all([p.stable for p in pools.values()], axis=0)
         excess = np.sum([np.clip(np.nan_to_num(p.pressure, nan=0.0, posinf=1e3) - 0.999, 0.0, 1e3)
                          for p in pools.values()], axis=0)
@@ -278,7 +308,7 @@ def analytic_search(an: Analytic, log: list[str]) -> dict[str, float]:
         o, new = cands[i]
         x[o] = new
         v, b = an.one(x)
-    log.append(f"analytic: minimal at {t.kpi} = {v:.4g}: " + ", ".join(f"{o}={x[o]:g}" for o in t.organisations))
+    log.append(f"analytic: minimal at {t.analytic} = {v:.4g}: " + ", ".join(f"{o}={x[o]:g}" for o in t.organisations))
     return x
 
 
@@ -287,7 +317,7 @@ def _unreachable(t: Target, an: Analytic, top: Mapping[str, float]) -> str:
     field = "target.days" if t.lower_is_better else "target.share"
     shown = f"{v:.3g}" if math.isfinite(v) else "not finite (a pool stays unstable)"
     return (f"{field} = {t.threshold:g} (unreachable: with {t.max_factor:g} x today's FTE at "
-            f"{', '.join(t.organisations)} the analytic {t.kpi} is {shown}; the activities alone take that long: relax the "
+            f"{', '.join(t.organisations)} the analytic {t.analytic} is {shown}; the activities alone take that long: relax the "
             f"target, or raise target.max_factor)")
 
 
@@ -369,7 +399,8 @@ class Simulator:
         return verdict
 
     def judge(self, fte: dict[str, float], model: Model, results: runner.Results) -> Verdict:
-        values = kpi_values(results, self.target, model.run.years * 365.0 - follow_days(self.target))
+        end = model.run.years * 365.0
+        values = kpi_values(results, self.target, end - follow_days(self.target), end)
         mean, low, high, _ = confidence_interval(values, self.target.confidence)
         if np.any(np.isinf(values)):  # a replication where the quantile is not reached within the window
             mean, low, high = (math.inf, math.inf, math.inf) if self.target.lower_is_better else (mean, low, high)
@@ -380,37 +411,36 @@ class Simulator:
 
 def follow_days(target: Target) -> float:
     """Days the simulation runs on after the window so that its families' lead times are seen (quantile: twice the
-    target, mean: three times); share KPIs need none."""
+    target; the restricted mean: its horizon, so every family of the window is watched for the whole horizon);
+    share KPIs need none."""
     if target.base not in LEAD:
         return 0.0
-    return (2.0 if target.quantile is not None else 3.0) * target.threshold
+    return 2.0 * target.threshold if target.quantile is not None else float(kpis.LEAD_TIME_HORIZON_DAYS)
 
 
-def kpi_values(results: runner.Results, target: Target, window: float) -> np.ndarray:
-    """The KPI per replication. Norm shares: as sim/chain/tables.py computes them. Lead times: from the families table
-    (not preexisting), for the families that arrived within the first ``window`` days; the run goes on for
-    :func:`follow_days` more, so a short window cannot flatter a staffing by leaving out the families that wait
-    longest. For a quantile, a family still open without the milestone at the end (it has waited longer than the
-    target) counts as not reached within the target (+inf); for a mean it is left out, as in sim/chain/tables.py."""
+def kpi_values(results: runner.Results, target: Target, window: float, end: float | None = None) -> np.ndarray:
+    """The KPI per replication. Norm shares: as sim/chain/tables.py computes them. Lead times: censoring-aware, as
+    the runs table's (``tables.lead_time_sample``: a family still waiting at the end of the run, ``end`` days, is
+    censored at its wait so far; one closed without the milestone is left out), over the families that arrived
+    within the first ``window`` days (not preexisting); the run goes on for :func:`follow_days` more (``end``,
+    default ``window`` + that), so a short window cannot flatter a staffing by leaving out the families that wait
+    longest. A quantile the Kaplan-Meier curve does not reach within the run is +inf (beyond every target)."""
     if target.base not in LEAD:
         return results.runs[target.kpi].to_numpy(dtype=float)
+    end = window + follow_days(target) if end is None else end
     fam = results.families
     if "preexisting" in fam.columns:
         fam = fam[~fam["preexisting"].astype(bool)]
-    col = LEAD[target.base]
     fam = fam[fam["arrival"] < window]
     out = []
     for rep in sorted(results.runs["replication"]):
-        f = fam[fam["replication"] == rep]
-        v = f[col].to_numpy(dtype=float)
+        durations, observed = tables.lead_time_sample(fam[fam["replication"] == rep], LEAD[target.base], end)
         if target.quantile is None:
-            v = v[np.isfinite(v)]
-            out.append(float(v.mean()) if len(v) else math.nan)
+            out.append(km_rmst(durations, observed, kpis.LEAD_TIME_HORIZON_DAYS))
             continue
-        open_unreached = np.isnan(v) & f["censored"].to_numpy(dtype=bool)
-        v = np.concatenate([v[np.isfinite(v)], np.full(int(open_unreached.sum()), np.inf)])
-        out.append(float(np.quantile(v, target.quantile, method="inverted_cdf")) if len(v) else math.nan)
-    return np.asarray(out)
+        value = km_quantile(durations, observed, target.quantile)
+        out.append(math.inf if len(durations) and math.isnan(value) else value)
+    return np.asarray(out, dtype=float)
 
 
 def affected_pools(fm: flows.FlowModel) -> dict[str, frozenset[str]]:
@@ -562,7 +592,8 @@ def size(cfg: DictConfig, out_dir: Path | None = None, quiet: bool = False) -> p
         less = sim({**x, o: x[o] - target.step}) if x[o] - target.step >= floor[o] else None
         rows.append({
             "workflow": model.scenario.name, "organisation": o, "fte_today": fm.fte_today[o], "fte_needed": x[o],
-            "kpi": target.kpi, "target": target.threshold, "kpi_mean": final.mean, "kpi_ci_low": final.low,
+            "kpi": target.kpi, "kpi_definition": kpis.description(target.kpi), "analytic_kpi": target.analytic,
+            "target": target.threshold, "kpi_mean": final.mean, "kpi_ci_low": final.low,
             "kpi_ci_high": final.high, "meets": final.meets,
             "kpi_one_less_mean": less.mean if less else math.nan, "kpi_one_less_ci_low": less.low if less else math.nan,
             "kpi_one_less_ci_high": less.high if less else math.nan,
@@ -600,7 +631,7 @@ def format_table(table: pd.DataFrame, target: Target, seconds: float, evaluation
     def ci(m, lo, hi) -> str:
         return "-" if not math.isfinite(m) else f"{m:.3g} [{lo:.3g}, {hi:.3g}]"
 
-    lines = [f"Staff sizing: {target.describe()}",
+    lines = [f"Staff sizing: {target.describe()}", f"  {target.kpi}: {kpis.description(target.kpi)}",
              f"{'organisation':<14} {'FTE today':>10} {'FTE needed':>11}   {'KPI at needed (95% CI)':<26} "
              f"{'KPI with one FTE less':<26}"]
     for _, r in table.iterrows():

@@ -284,6 +284,8 @@ class CompareSchema:
     enabled: bool = False
     baseline: str = "sequential"  # scenario file of the reference workflow (conf/scenario/<name>.yaml)
     workflows: List[str] = field(default_factory=list)  # scenario files compared with the baseline
+    # also run each workflow with every assumed effect at its no-effect value (same seeds): structure vs effects
+    decompose: bool = True
 
 
 @dataclass

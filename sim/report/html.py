@@ -427,17 +427,23 @@ def comparison_key_table(summaries: dict[str, pd.DataFrame], kpis: Sequence[str]
 
 def paired_table(comparison: pd.DataFrame, lang: str, kpis: Sequence[str] | None = None) -> str:
     """Both means and the paired difference with its 95 % CI (comparison.csv), per alternative workflow; rows
-    whose interval excludes zero in bold. ``kpis``: these rows only (in this order), else every row."""
+    whose difference is starred (a finding: ``starred``, else for an older table ``ci_excludes_zero``) in bold.
+    With the decomposition (``compare.decompose``) the structure-only difference stands beside the default and what
+    the assumed effects add after it. ``kpis``: these rows only (in this order), else every row."""
     parts = []
     for wf in style.ordered(comparison["workflow"].astype(str).unique(), style.workflow_order()):
         c = comparison[comparison["workflow"].astype(str) == wf]
         if kpis is not None:
             c = c.set_index("kpi").reindex([k for k in kpis if k in set(c["kpi"])]).reset_index()
         base = str(c["baseline"].iloc[0])
+        split = "structure_diff_mean" in c.columns and bool(c["structure_diff_mean"].notna().any())
+        arms = ([("structure_diff", "r.col.structure")] if split else []) + [("diff", "r.col.diff")] + (
+            [("effects_add", "r.col.effects_add")] if split else [])
         head = (f"<tr><th>{term('r.col.kpi', lang)}</th><th>{term('r.col.unit', lang)}</th>"
                 f"<th>{_e(style.workflow_label(base, lang))}</th><th>{_e(style.workflow_label(wf, lang))}</th>"
-                f"<th>{term('r.col.diff', lang)}</th><th colspan=\"2\">{term('r.col.ci', lang)}</th></tr>")
-        rows, notes = [], {}
+                + "".join(f"<th>{term(t, lang)}</th><th colspan=\"2\">{term('r.col.ci', lang)}</th>" for _, t in arms)
+                + "</tr>")
+        rows, notes, shaky = [], {}, {}
         for _, r in c.iterrows():
             kpi, unit = str(r["kpi"]), "" if pd.isna(r.get("unit")) else str(r.get("unit"))
             unit = "share" if kpi.startswith("share_") else unit
@@ -446,21 +452,37 @@ def paired_table(comparison: pd.DataFrame, lang: str, kpis: Sequence[str] | None
             why = why if isinstance(why, str) else ""  # empty in the CSV: NaN
             if why:  # true by definition: a dagger and its reason below the table, never bold as a finding
                 notes[why] = None
-            star = ' class="sig"' if bool(r.get("ci_excludes_zero", False)) and not why else ""
-            dagger = " \u2020" if why else ""
-            rows.append(f"<tr{star}><th scope=\"row\">{_e(style.kpi_label(kpi, lang))}{dagger}"
+            withheld = r.get("star_withheld")
+            withheld = withheld if isinstance(withheld, str) else ""
+            finding = bool(r.get("starred", r.get("ci_excludes_zero", False)))
+            star = ' class="sig"' if finding and not why else ""
+            mark = " \u2020" if why else ""
+            if not why and not finding and bool(r.get("ci_excludes_zero", False)) and "not stable" in withheld:
+                mark = " \u2021"  # the interval excludes zero, but the difference runs through an unstable pool
+                for reason in withheld.split("; "):
+                    if "not stable" in reason:
+                        shaky[reason] = None
+            cells = "".join(
+                _num_cell(r[f"{prefix}_mean" if prefix != "diff" else "diff_mean"], lang, kpi=kpi,
+                          field_=f"{prefix}_mean" if prefix != "diff" else "diff_mean", unit=diff_unit, workflow=wf)
+                + _num_cell(r[f"{prefix}_ci_low"], lang, kpi=kpi, field_=f"{prefix}_ci_low", unit=diff_unit,
+                            workflow=wf)
+                + _num_cell(r[f"{prefix}_ci_high"], lang, kpi=kpi, field_=f"{prefix}_ci_high", unit=diff_unit,
+                            workflow=wf)
+                for prefix, _ in arms)
+            rows.append(f"<tr{star}><th scope=\"row\">{_e(style.kpi_label(kpi, lang))}{mark}"
                         f"<div class=\"key\">{_e(kpi)}</div></th><td>{_e(style.unit_label(unit, lang) if unit else '')}</td>"
                         + _num_cell(r["mean_baseline"], lang, kpi=kpi, field_="mean_baseline", unit=unit, workflow=wf)
                         + _num_cell(r["mean_workflow"], lang, kpi=kpi, field_="mean_workflow", unit=unit, workflow=wf)
-                        + _num_cell(r["diff_mean"], lang, kpi=kpi, field_="diff_mean", unit=diff_unit, workflow=wf)
-                        + _num_cell(r["diff_ci_low"], lang, kpi=kpi, field_="diff_ci_low", unit=diff_unit, workflow=wf)
-                        + _num_cell(r["diff_ci_high"], lang, kpi=kpi, field_="diff_ci_high", unit=diff_unit,
-                                    workflow=wf)
-                        + "</tr>")
+                        + cells + "</tr>")
+        structure = c["structure_only"].iloc[0] if split and "structure_only" in c.columns else ""
         parts.append(f'<h3>{_e(style.workflow_label(wf, lang))} − {_e(style.workflow_label(base, lang))}</h3>'
                      f'<table class="kpi paired" data-source="comparison.csv"><thead>{head}</thead><tbody>'
                      + "".join(rows) + "</tbody></table>"
-                     + "".join(f'<p class="note">{_e(term("r.by_construction", lang, why=w))}</p>' for w in notes))
+                     + "".join(f'<p class="note">{_e(term("r.by_construction", lang, why=w))}</p>' for w in notes)
+                     + "".join(f'<p class="note">{_e(term("r.unstable_pool", lang, why=w))}</p>' for w in shaky)
+                     + (f'<p class="note">{_e(term("r.structure_only", lang, how=structure))}</p>'
+                        if isinstance(structure, str) and structure else ""))
     return "".join(parts)
 
 

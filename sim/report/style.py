@@ -293,6 +293,23 @@ TERMS: dict[str, tuple[str, str]] = {
     "t.group.cases": ("Average waiting list (cases)", "Gemiddelde wachtlijst (zaken)"),
     "target.lead_time_help_p90": ("90% of families helped within {value} days", "90% van de gezinnen geholpen binnen {value} dagen"),
     "target.lead_time_help_mean": ("help starts within {value} days on average", "hulp start gemiddeld binnen {value} dagen"),
+    # censoring-aware sizing targets (python -m sim.size: Kaplan-Meier, families still waiting counted)
+    "target.lead_time_help_km_p90": ("90% of families helped within {value} days (still waiting counted)",
+                                     "90% van de gezinnen geholpen binnen {value} dagen (wachtenden meegeteld)"),
+    "target.lead_time_help_km_median": ("half of families helped within {value} days (still waiting counted)",
+                                        "de helft van de gezinnen geholpen binnen {value} dagen (wachtenden meegeteld)"),
+    "target.lead_time_help_rmst_365": ("help starts within {value} days on average over the first year (still "
+                                       "waiting counted)", "hulp start gemiddeld binnen {value} dagen over het eerste "
+                                       "jaar (wachtenden meegeteld)"),
+    "target.lead_time_measure_km_p90": ("90% of measures with a jeugdbeschermer within {value} days of the melding "
+                                        "(still waiting counted)", "90% van de maatregelen met een jeugdbeschermer "
+                                        "binnen {value} dagen na de melding (wachtenden meegeteld)"),
+    "target.lead_time_measure_km_median": ("half of measures with a jeugdbeschermer within {value} days of the "
+                                           "melding (still waiting counted)", "de helft van de maatregelen met een "
+                                           "jeugdbeschermer binnen {value} dagen na de melding (wachtenden meegeteld)"),
+    "target.lead_time_measure_rmst_365": ("a jeugdbeschermer within {value} days of the melding on average over the "
+                                          "first year (still waiting counted)", "een jeugdbeschermer gemiddeld binnen "
+                                          "{value} dagen na de melding over het eerste jaar (wachtenden meegeteld)"),
     # ---- sizing table columns
     "col.workflow": ("Way of working", "Werkwijze"), "col.organisation": ("Organisation", "Organisatie"),
     "col.fte_today": ("FTE today", "Fte nu"), "col.fte_needed": ("FTE needed", "Fte nodig"),
@@ -340,9 +357,25 @@ TERMS: dict[str, tuple[str, str]] = {
     "r.all": ("All measures (summary.csv)", "Alle maten (summary.csv)"),
     "r.paired": ("Paired differences (comparison.csv)", "Gepaarde verschillen (comparison.csv)"),
     "r.paired.note": ("Bold rows: the 95% confidence interval of the difference excludes zero (larger than the "
-                      "chance variation between replications). pp: percentage points.",
+                      "chance variation between replications), the measure is not met by construction, every pool "
+                      "of both ways of working was stable and the difference is more than rounding. pp: percentage "
+                      "points.",
                       "Vetgedrukt: het 95%-betrouwbaarheidsinterval van het verschil bevat geen nul (groter dan het "
-                      "toeval tussen replicaties)."),
+                      "toeval tussen replicaties), de maat is niet per definitie gehaald, elke wachtrij van beide "
+                      "werkwijzen was stabiel en het verschil is meer dan afronding."),
+    "r.col.structure": ("Structure only", "Alleen structuur"),
+    "r.col.effects_add": ("Assumed effects add", "Aangenomen effecten voegen toe"),
+    "r.unstable_pool": ("\u2021 not bold although the interval excludes zero: the difference {why}; a lead time or "
+                        "waiting list through it depends on the run length, not on the way of working.",
+                        "\u2021 niet vet hoewel het interval geen nul bevat: het verschil {why}; een doorlooptijd of "
+                        "wachtlijst daardoor hangt af van de looptijd, niet van de werkwijze."),
+    "r.structure_only": (
+        "Structure only: the same way of working with every assumed effect at its no-effect value (factors 1, "
+        "shares 0), on the same families ({how}). Assumed effects add = paired difference − structure only, "
+        "paired within each replication.",
+        "Alleen structuur: dezelfde werkwijze met elk aangenomen effect op de waarde zonder effect (factoren 1, "
+        "aandelen 0), voor dezelfde gezinnen ({how}). Aangenomen effecten voegen toe = gepaard verschil − alleen "
+        "structuur, per replicatie gepaard."),
     "r.paired.all": ("All paired differences (comparison.csv)", "Alle gepaarde verschillen (comparison.csv)"),
     "r.points": ("Points of the sweep (sweep_summary.csv)", "Punten van de sweep (sweep_summary.csv)"),
     "r.figures": ("Figures", "Figuren"),
