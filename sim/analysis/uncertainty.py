@@ -147,13 +147,25 @@ def _matches(name: str, a: Assumption) -> bool:
     return name in (a.name, a.key)
 
 
+def _flat(given: dict, prefix: str = "") -> dict[str, object]:
+    """``{scenario: {team: {caseload: pert}}}`` (as ``+uncertainty.shapes.scenario.team.caseload=pert`` composes)
+    and ``{"scenario.team.caseload": pert}`` alike, by dotted name."""
+    out: dict[str, object] = {}
+    for k, v in given.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
 def choose(found: list[Assumption], u: DictConfig) -> list[Assumption]:
     """Apply ``uncertainty.ranges`` and ``uncertainty.shapes``, check every range, keep ``uncertainty.only``.
     Raises ConfigError (one line)."""
     known = [a.name for a in found]
     out = []
-    ranges = {str(k): v for k, v in (u.ranges or {}).items()}
-    shapes = {str(k): str(v) for k, v in (u.shapes or {}).items()}
+    ranges = _flat(OmegaConf.to_container(u.ranges) if u.ranges else {})
+    shapes = {k: str(v) for k, v in _flat(OmegaConf.to_container(u.shapes) if u.shapes else {}).items()}
     for given in [*ranges, *shapes]:
         if not any(_matches(given, a) for a in found):
             which = "ranges" if given in ranges else "shapes"

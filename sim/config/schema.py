@@ -365,7 +365,7 @@ class UncertaintySchema:
     seed: int = 20240  # seed of the quasi-random design (Sobol' sequence, scrambled); run.seed seeds the families
     same_families: bool = False  # true: every draw uses run.seed (no stochastic spread between draws)
     only: Optional[List[str]] = None  # names of the assumptions to draw (None: every one with a range)
-    shapes: Dict[str, str] = field(default_factory=dict)  # name -> uniform | triangular | pert (mode = default)
+    shapes: Dict[str, Any] = field(default_factory=dict)  # name -> uniform | triangular | pert (mode = default)
     ranges: Dict[str, Any] = field(default_factory=dict)  # name -> [low, high], replacing the stated range (checked by sim.uncertainty)
     block: int = 8  # draws per block: the unit of parallel work, of resuming and of a SLURM array task
     bootstrap: int = 500  # resamples for the Sobol' indices' and the break-even values' intervals
