@@ -15,6 +15,7 @@ from omegaconf import DictConfig
 
 from sim import app
 from sim.analysis.uncertainty import execute, make_plan
+from sim.report.html import ReportError, write_report
 
 # ====================================================================== command line
 
@@ -33,9 +34,11 @@ def preflight(argv: list[str]) -> None:
 def _job(cfg: DictConfig, out_dir: Path) -> None:
     from hydra.core.hydra_config import HydraConfig
 
-    with app.one_line_errors():
-        execute(cfg, out_dir, chosen=HydraConfig.get().runtime.choices.get("scenario"),
-                log=lambda line: print(line, file=sys.stderr))
+    with app.one_line_errors(ReportError):
+        marker = execute(cfg, out_dir, chosen=HydraConfig.get().runtime.choices.get("scenario"),
+                         log=lambda line: print(line, file=sys.stderr))
+        if marker is not None:
+            print(f"report: {write_report(out_dir)}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> None:
