@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.chain import kpis
 from sim.report import style
 
 TABLES = ("uncertainty_summary", "sobol", "break_even", "break_even_curves", "assumptions_drawn")
@@ -56,7 +57,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "turn": ("; the answer turns at {value} (95 % interval {lo} to {hi}; range {low} to {high}, default {default})",
              "; het antwoord kantelt bij {value} (95%-interval {lo} tot {hi}; bandbreedte {low} tot {high}, "
              "standaard {default})"),
-    "no.driver": ("No single assumption explains its spread.", "Geen enkele aanname verklaart de spreiding."),
+    "no.driver": ("No single assumption explains a tenth of its spread.",
+                  "Geen enkele aanname verklaart een tiende van de spreiding."),
+    "no.sobol": ("Its Sobol' indices are not known (a world without a value, or no spread at all).",
+                 "De Sobol'-indices zijn niet bekend (een wereld zonder waarde, of helemaal geen spreiding)."),
+    "pp": ("percentage points", "procentpunt"),
     "evppi": ("Worth measuring first (value of perfect information for the rule \"adopt if the expected difference "
               "is better than 0\", in the KPI's unit):",
               "Het eerst waard om te meten (verwachte waarde van perfecte informatie bij de regel \"invoeren als het "
@@ -177,7 +182,7 @@ def sentences(t: dict[str, pd.DataFrame], workflow: str, lang: str) -> list[str]
         sob = t["sobol"]
         top = sob[(sob["workflow"] == workflow) & (sob["kpi"] == r["kpi"]) & np.isfinite(sob["ST"])]
         top = top.sort_values("ST", ascending=False)
-        driver = text("no.driver", lang)
+        driver = text("no.driver", lang) if len(top) else text("no.sobol", lang)
         if len(top) and top["ST"].iloc[0] >= 0.1:
             a = top.iloc[0]
             b = t["break_even"]
@@ -191,6 +196,12 @@ def sentences(t: dict[str, pd.DataFrame], workflow: str, lang: str) -> list[str]
             driver = text("driver", lang, assumption=a["assumption"],
                           share=style.fmt_percent(min(float(a["ST"]), 1.0), lang), turn=turn)
         unit = style.unit_label(str(r["unit"]), lang) if isinstance(r["unit"], str) else ""
+        scale = 1.0
+        if r["unit"] == kpis.SHARE:  # a difference of shares reads as percentage points
+            scale, unit = 100.0, text("pp", lang)
+        r = r.copy()
+        for col in ("mean", "p05", "p95"):
+            r[col] = r[col] * scale
         p = r["p_better"]
         out.append(text("sentence", lang, kpi=_label(r["kpi"], lang), p=style.fmt_percent(p, lang)
                         if math.isfinite(p) else "-", workflow=style.workflow_label(workflow, lang, True),
