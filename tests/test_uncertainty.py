@@ -8,6 +8,8 @@ shapes and names refused in one line before any simulated time.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -202,3 +204,28 @@ def test_a_range_the_comment_states_low_above_high_is_refused():
     found = [unc.Assumption("a", "a", None, 5.0, 8.0, 3.0, "uniform", False, "range 8-3", "x.yaml")]
     with pytest.raises(ConfigError, match=r"^a: range 8-3 \(the range in x.yaml: its low is above its high\)$"):
         unc.choose(found, OmegaConf.create({"ranges": {}, "shapes": {}, "only": None}))
+
+
+def test_the_command_writes_its_tables_and_a_report_that_says_how_sure(tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    args = TINY + [f"uncertainty.only=[{INTAKE},{CONSULT}]", "uncertainty.draws=8", "uncertainty.block=4",
+                   "uncertainty.bootstrap=20", f"hydra.run.dir={out}"]
+    monkeypatch.setattr(sys, "argv", ["sim.uncertainty", *args])  # the Hydra app reads the command line itself
+    command.main(args)
+    summary = pd.read_csv(out / "uncertainty_summary.csv")
+    table = pd.read_parquet(out / "uncertainty.parquet")
+    keys = ["draw", "workflow", "replication", "kpi"]
+    assert not table.duplicated(keys).any() and len(table.groupby(["draw", "workflow"])) == 8 * 2
+    assert {f"{INTAKE}@integrated", f"{CONSULT}@integrated"} <= set(table.columns)
+    assert not (out / "uncertainty.csv").exists()  # Parquet only unless run.formats asks for CSV
+    staff = summary.set_index("kpi").loc[kpis.STAFF_HOURS_PER_FAMILY]
+    d = unc.differences(table, "sequential")
+    y = d[d["kpi"] == kpis.STAFF_HOURS_PER_FAMILY]["diff"].to_numpy()
+    assert staff["p_better"] == pytest.approx(float((y < 0).mean()), abs=1e-12)  # lower is better
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "How sure are we?" in page and page.count("data:image/png") >= 2
+    assert f"in {round(100 * staff['p_better'])}% of the plausible worlds" in page
+    from sim.report.html import write_report
+
+    nl = write_report(out, "nl", name="rapport.html").read_text(encoding="utf-8")
+    assert "Hoe zeker zijn we?" in nl

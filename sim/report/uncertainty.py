@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ from sim.chain import kpis
 from sim.report import style
 
 TABLES = ("uncertainty_summary", "sobol", "break_even", "break_even_curves", "assumptions_drawn")
-TOP_SOBOL = 5  # assumptions shown per KPI in the Sobol' chart
+TOP_SOBOL = 3  # assumptions shown per KPI in the Sobol' chart
 
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("How sure are we?", "Hoe zeker zijn we?"),
@@ -94,6 +95,10 @@ def _label(kpi: str, lang: str) -> str:
         return kpi
 
 
+def _wrapped(label: str, width: int = 44) -> str:
+    return textwrap.fill(label, width, break_long_words=True)
+
+
 def _fmt(v: float, lang: str) -> str:
     return "-" if v is None or not np.isfinite(v) else style.fmt_number(float(v), lang)
 
@@ -101,14 +106,14 @@ def _fmt(v: float, lang: str) -> str:
 def probability_bars(summary: pd.DataFrame, workflow: str, footer: str, lang: str) -> style.Chart:
     s = summary[summary["workflow"] == workflow].iloc[::-1]
     with style.style_context():
-        fig = style.new_figure(0.9 + 0.32 * len(s))
+        fig = style.new_figure(1.6 + 0.42 * len(s))
         ax = fig.add_subplot()
         y = np.arange(len(s))
         colour = style.workflow_colour(workflow)
         ax.barh(y, s["p_better"], color=colour, height=0.6)
         ax.barh(y, s["p_worse"], left=1 - s["p_worse"], color=style.LIGHT_GREY, height=0.6)
         ax.axvline(0.5, color=style.NORM_COLOUR, lw=0.8, ls=":")
-        ax.set_yticks(y, [_label(k, lang) for k in s["kpi"]])
+        ax.set_yticks(y, [_wrapped(_label(k, lang)) for k in s["kpi"]], fontsize=7)
         ax.set_xlim(0, 1)
         ax.xaxis.set_major_formatter(style.percent_formatter(lang))
         ax.set_xlabel(text("p.axis", lang))
@@ -125,14 +130,14 @@ def sobol_bars(sob: pd.DataFrame, workflow: str, footer: str, lang: str) -> styl
            .sort_values(["kpi", "ST"]))
     kpis_shown = list(dict.fromkeys(top["kpi"]))
     with style.style_context():
-        fig = style.new_figure(1.2 + 0.22 * len(top) + 0.2 * len(kpis_shown))
+        fig = style.new_figure(1.8 + 0.34 * len(top) + 0.2 * len(kpis_shown))
         ax = fig.add_subplot()
         labels, pos, y = [], [], 0.0
         for kpi in kpis_shown:
             rows = top[top["kpi"] == kpi]
             for _, r in rows.iterrows():
                 pos.append(y)
-                labels.append(f"{_label(kpi, lang)}: {r['assumption']}")
+                labels.append(_wrapped(f"{_label(kpi, lang)}: {r['assumption']}", 60))
                 y += 1
             y += 0.6
         ax.barh(pos, top["ST"], xerr=top["ST_conf"], color=style.workflow_colour(workflow), height=0.7,
@@ -165,9 +170,12 @@ def break_even_chart(breaks: pd.DataFrame, curves: pd.DataFrame, workflow: str, 
             if np.isfinite(r["ci_low"]):
                 ax.axvspan(r["ci_low"], r["ci_high"], color=style.NORM_COLOUR, alpha=0.12)
         ax.set_xlabel(str(r["assumption"]))
-        baseline = str(breaks.get("baseline", pd.Series(["sequential"])).iloc[0]) if "baseline" in breaks else ""
-        ax.set_ylabel(f"{text('b.axis', lang, workflow=style.workflow_label(workflow, lang), baseline=baseline)}"
-                      f" ({style.unit_label(str(r['unit']), lang) if isinstance(r['unit'], str) else ''})")
+        baseline = style.workflow_label(str(breaks["baseline"].iloc[0]), lang) if "baseline" in breaks else ""
+        ax.set_ylabel(_wrapped(f"{text('b.axis', lang, workflow=style.workflow_label(workflow, lang), baseline=baseline)}"
+                               f" ({style.unit_label(str(r['unit']), lang) if isinstance(r['unit'], str) else ''})",
+                               34), fontsize=8)
+        pad = 0.08 * (r["high"] - r["low"])
+        ax.set_xlim(r["low"] - pad, r["high"] + pad)
         ax.legend(loc="best", fontsize=8)
         title = text("b.title", lang, kpi=_label(kpi, lang), assumption=r["assumption"])
         style.frame(fig, title, footer)
