@@ -22,6 +22,10 @@ Sections (each writes its figures into ``results/bench/latest.json``; the table 
    per family, not a queue exploding); the log-log slope.
 6. **Memory**: peak RSS (``getrusage`` maxrss) of a fresh process running a national replication of 5 observed
    years (the region's own start: from today's open cases, so no warm-up), with ``run.event_log=false``.
+7. **Uncertainty**: ``python -m sim.uncertainty``'s path (plan, preflight of every range's ends, blocks of draws in
+   2 processes) for Gelderland, ``sequential`` and ``integrated``, 1 replication of 3 years from today per draw:
+   the smallest whole Saltelli design (N = 2, 2 x (D + 2) draws) is run and the wall time of 1,000 draws is
+   extrapolated from it (linear in draws: each draw is independent), labelled as such.
 
 Usage: ``.venv/bin/python benchmarks/bench.py [--quick] [--only tandem,replications,...]``. ``--quick`` is for
 development (smaller sizes; its figures are not comparable with the targets).
@@ -58,6 +62,7 @@ TARGETS = {  # name -> (comparison, bound, unit); from issue 6
     "erlang_c_10000_seconds": ("<=", 0.5, "s"),  # was a timed test (issue 12): speed is proven here, not in tests
     "scaling_exponent": ("<=", 1.05, ""),
     "national_5y_peak_gb": ("<=", 2.0, "GB"),
+    "uncertainty_1000_draws_minutes": ("<=", 15.0, "min"),  # issue 15: extrapolated from the draws the bench runs
 }
 
 
@@ -365,6 +370,49 @@ def bench_memory(quick: bool) -> dict:
     return {"region": region, **res}
 
 
+# ====================================================================== 7. uncertainty
+
+
+def bench_uncertainty(quick: bool) -> dict:
+    import tempfile
+
+    from sim import app
+    from sim.analysis import uncertainty as unc
+
+    region = "demo" if quick else "gelderland"
+    args = [f"region={region}", "run.years=3", "run.replications=1", "run.jobs=2", "uncertainty.draws=2"]
+    started = time.perf_counter()
+    try:  # the smallest whole design: uncertainty.draws below it is refused with the number it needs
+        app.validated("uncertainty", args, lambda cfg: unc.make_plan(cfg, None), example="x=1")
+    except Exception as err:  # noqa: BLE001 - the refusal names the minimum
+        need = int(str(err).split("at least ")[1].split(" ")[0])
+    args[-1] = f"uncertainty.draws={need}"
+    plan = app.validated("uncertainty", args, lambda cfg: unc.make_plan(cfg, None), example="x=1")
+    planned = time.perf_counter() - started
+    load_before = load()
+    with tempfile.TemporaryDirectory() as tmp:
+        wall0, t0 = time.perf_counter(), os.times()
+        unc.run_draws(plan, Path(tmp), jobs=2)
+        wall, t1 = time.perf_counter() - wall0, os.times()
+        cpu = (t1.user + t1.system + t1.children_user + t1.children_system
+               - t0.user - t0.system - t0.children_user - t0.children_system)
+        table = unc.collect(plan, Path(tmp))
+        t0 = time.perf_counter()
+        unc.analyse(plan, table)
+        analysis = time.perf_counter() - t0
+    per_draw = wall / plan.draws
+    minutes = (planned + per_draw * 1000 + analysis) / 60.0
+    idle = (planned + cpu / plan.draws * 1000 / 2 + analysis) / 60.0  # the same CPU on two cores of its own
+    print(f"  {region}: {len(plan.assumptions)} assumptions, {plan.draws} draws x 2 workflows in {wall:.1f} s wall "
+          f"on 2 processes ({per_draw:.2f} s per draw; plan and preflight {planned:.1f} s, analysis {analysis:.1f} s; "
+          f"load before {load_before}) -> 1,000 draws ~{minutes:.1f} min; {cpu / plan.draws:.2f} s CPU per draw -> "
+          f"~{idle:.1f} min on two idle cores", flush=True)
+    return {"region": region, "assumptions": len(plan.assumptions), "draws": plan.draws, "wall": wall,
+            "per_draw": per_draw, "plan_seconds": planned, "analysis_seconds": analysis,
+            "minutes_1000": minutes, "cpu_per_draw": cpu / plan.draws, "minutes_1000_idle_cores": idle,
+            "load_before": load_before}
+
+
 # ====================================================================== report
 
 
@@ -438,6 +486,12 @@ def table(res: dict) -> list[tuple[str, str, str, str, str]]:
         add(f"{m['region']} 5-year peak memory GB", gb, ".2f", "national_5y_peak_gb",
             m.get("error", f"run.start={m.get('start')}, {m.get('horizon_years', 0):g} years simulated, no event log, "
                            f"{m.get('cpu', math.nan):.0f} s CPU"))
+    if "uncertainty" in res:
+        u = res["uncertainty"]
+        add(f"uncertainty: 1,000 draws x 2 workflows x {u['region']} (1 rep, 3 years) min", u["minutes_1000"], ".1f",
+            "uncertainty_1000_draws_minutes", f"EXTRAPOLATED from {u['draws']} draws ({u['assumptions']} assumptions) "
+            f"run in {u['wall']:.0f} s on 2 processes: {u['per_draw']:.2f} s wall per draw (load {u['load_before']}); "
+            f"from CPU ({u['cpu_per_draw']:.2f} s per draw) on 2 idle cores ~{u['minutes_1000_idle_cores']:.1f} min")
     return rows
 
 
@@ -455,7 +509,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes for development (not comparable)")
     parser.add_argument("--only", default="",
-                        help="comma list: tandem,replications,parallel,grid,erlang_c,scaling,memory")
+                        help="comma list: tandem,replications,parallel,grid,erlang_c,scaling,memory,uncertainty")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args()
@@ -463,7 +517,7 @@ def main() -> int:
         print(json.dumps(worker(json.loads(args.worker))))
         return 0
     only = set(filter(None, args.only.split(","))) or {"tandem", "replications", "parallel", "grid", "erlang_c",
-                                                        "scaling", "memory"}
+                                                        "scaling", "memory", "uncertainty"}
     started = time.perf_counter()
     res: dict = {}
     print(f"ketensim bench {dt.datetime.now():%Y-%m-%d %H:%M}  python {platform.python_version()}  "
@@ -490,6 +544,9 @@ def main() -> int:
     if "memory" in only:
         print("memory ...", flush=True)
         res["memory"] = bench_memory(args.quick)
+    if "uncertainty" in only:
+        print("uncertainty ...", flush=True)
+        res["uncertainty"] = bench_uncertainty(args.quick)
     res.get("parallel", {}).pop("model", None)
     rows = table(res)
     text = print_table(rows)

@@ -190,8 +190,17 @@ BOUNDS: tuple[Bound, ...] = (
     Bound("backlog.extra_fte[]", 0.0, FTE_MAX, "FTE", "as staffing.<org>.fte"),
     Bound("backlog.spread_days", 0.0, DAYS_MAX, "days", "as every duration"),
     Bound("backlog.probe_days", 1.0, 365.0, "days", "as run.timeseries_step_days", early_low=True),
+    # python -m sim.uncertainty (conf/uncertainty.yaml)
+    Bound("uncertainty.draws", 1, 1_000_000, "draws", "each draw simulates every workflow; a million Gelderland "
+          "draws take weeks on a laptop"),
+    Bound("uncertainty.seed", 0, 2**63 - 1, "", "as run.seed"),
+    Bound("uncertainty.block", 1, 100_000, "draws", "a block is the unit of work, resume and SLURM array task"),
+    Bound("uncertainty.bootstrap", 1, 100_000, "resamples", "10,000 resamples put a 95 % interval's ends within "
+          "a few tenths of a percent; more only costs time"),
+    Bound("uncertainty.top", 1, 100, "assumptions", "break-even values for more than 100 assumptions per KPI are "
+          "no longer a summary"),
 )
-COMMAND_SECTIONS: tuple[str, ...] = ("target", "capacity", "backlog")  # checked by their commands after their own checks
+COMMAND_SECTIONS: tuple[str, ...] = ("target", "capacity", "backlog", "uncertainty")  # checked by their commands after their own checks
 
 
 def _matches(pattern: str, name: str) -> bool:

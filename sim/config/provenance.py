@@ -23,15 +23,29 @@ _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"  # 3,000 or 0.25 (a comm
 _RANGE = re.compile(rf"\brange:?\s*\[?\s*(?P<low>{_NUMBER})\s*(?:-|–|to|,\s)\s*(?P<high>{_NUMBER})", re.IGNORECASE)
 
 
-def parse_range(text: str) -> tuple[float, float] | None:
+def parse_range(text: str, as_written: bool = False) -> tuple[float, float] | None:
     """The plausible range an assumption states in its comment (``range: 0.1-0.5``, ``range 500-3,000``,
     ``range: [14, 42]``), as (low, high); None when the comment gives none. Sensitivity runs vary the value
-    across it (experiments/sensitivity.py); for a distribution it is the range of its mean."""
+    across it (experiments/sensitivity.py); for a distribution it is the range of its mean. ``as_written``: the
+    two bounds in the order the comment gives them (sim.uncertainty refuses a range whose low is above its high)."""
     m = _RANGE.search(text)
     if not m:
         return None
     low, high = (float(m.group(g).replace(",", "")) for g in ("low", "high"))
-    return (low, high) if low <= high else (high, low)
+    return (low, high) if low <= high or as_written else (high, low)
+
+
+SHAPES = ("uniform", "triangular", "pert")
+_SHAPE = re.compile(rf"\s*\]?\s*,\s*(?P<shape>{'|'.join(SHAPES)})\b", re.IGNORECASE)
+
+
+def parse_shape(text: str) -> str | None:
+    """The shape a comment gives its stated range, right after it (``range 10-21, pert``: beta-PERT peaking at the
+    default; ``range 0-0.2, triangular``: a triangle peaking there; ``uniform``); None when it names none, which
+    means uniform over the range (sim.uncertainty)."""
+    m = _RANGE.search(text)
+    shape = _SHAPE.match(text, m.end()) if m else None
+    return shape.group("shape").lower() if shape else None
 
 
 @dataclass(frozen=True)

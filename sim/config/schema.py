@@ -354,6 +354,27 @@ class BacklogSchema:
 
 
 @dataclass
+class UncertaintySchema:
+    """``python -m sim.uncertainty``: every assumption with a range drawn jointly, each draw run for the baseline and
+    the compared workflows on the same families (sim/analysis/uncertainty.py, docs/uncertainty.md).
+
+    Settings, not domain facts. The assumptions, their ranges and defaults come from the provenance comments in
+    conf/ and from the workflows' effect declarations; ``shapes`` and ``ranges`` override them by name."""
+
+    baseline: str = "sequential"  # scenario file of the reference workflow (conf/scenario/<name>.yaml)
+    workflows: List[str] = field(default_factory=lambda: ["integrated"])  # scenario files compared with it
+    draws: int = 1000  # worlds to run (each: every workflow, run.replications each); rounded down to N x (D + 2)
+    seed: int = 20240  # seed of the quasi-random design (Sobol' sequence, scrambled); run.seed seeds the families
+    same_families: bool = False  # true: every draw uses run.seed (no stochastic spread between draws)
+    only: Optional[List[str]] = None  # names of the assumptions to draw (None: every one with a range)
+    shapes: Dict[str, Any] = field(default_factory=dict)  # name -> uniform | triangular | pert (mode = default)
+    ranges: Dict[str, Any] = field(default_factory=dict)  # name -> [low, high], replacing the stated range (checked by sim.uncertainty)
+    block: int = 8  # draws per block: the unit of parallel work, of resuming and of a SLURM array task
+    bootstrap: int = 500  # resamples for the Sobol' indices' and the break-even values' intervals
+    top: int = 3  # break-even values for this many of the most influential assumptions per KPI
+
+
+@dataclass
 class KetensimSchema:
     run: RunSchema = field(default_factory=RunSchema)
     scenario: ScenarioSchema = field(default_factory=ScenarioSchema)
@@ -371,6 +392,7 @@ class KetensimSchema:
     capacity: Optional[CapacitySchema] = None  # python -m sim.capacity only (conf/capacity.yaml)
     staff_dynamics: Optional[StaffDynamicsSchema] = None  # None: static staffing (sim/chain/workforce.py)
     backlog: Optional[BacklogSchema] = None  # python -m sim.backlog only (conf/backlog.yaml)
+    uncertainty: Optional[UncertaintySchema] = None  # python -m sim.uncertainty only (conf/uncertainty.yaml)
 
 
 def register() -> None:

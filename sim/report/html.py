@@ -40,6 +40,7 @@ from sim.analysis.assumptions import stability_warnings
 from sim.chain import kpis
 from sim.config import provenance
 from sim.report import figures, style
+from sim.report import uncertainty as how_sure
 from sim.report.style import term
 from sim.run import output
 
@@ -215,6 +216,12 @@ def load(directory: Path) -> Results:
             return Results("comparison", directory, config, marker, _read(directory, "summary", prefer="csv"),
                            _read(directory, "assumptions", prefer="csv"), workflows, comparison, overrides,
                            choices=choices, config_dirs=dirs)
+        if "uncertainty" in marker:  # python -m sim.uncertainty: its tables only (sim/report/uncertainty.py)
+            drawn = how_sure.read(directory)["assumptions_drawn"]
+            assumptions = pd.DataFrame({"parameter": drawn["name"], "value": drawn["default"],
+                                        "why": drawn["why"], "file": drawn["file"]})
+            return Results("uncertainty", directory, config, marker, pd.DataFrame(), assumptions,
+                           overrides=overrides, choices=choices, config_dirs=dirs)
         files = {str(f) for f in marker.get("files", [])}
         if files & set(OPTIONAL_TABLES) and not any(f.startswith("families.") for f in files):
             # written by python -m sim.size / sim.capacity / sim.backlog: their tables, no family records
@@ -599,6 +606,12 @@ def render(results: Results, lang: str = "en") -> str:
         intro = term("r.intro.comparison", lang, workflows=" / ".join(style.workflow_label(w, lang, True)
                                                                       for w in meta.workflows), region=region,
                      reps=meta.replications, years=meta._years(), start=meta._start())
+    elif results.kind == "uncertainty":
+        names = [str(n) for n in results.marker["uncertainty"]]
+        title = how_sure.text("r.title", lang, workflows=" / ".join(style.workflow_label(w, lang) for w in names[1:]),
+                              baseline=style.workflow_label(names[0], lang), region=region)
+        intro = how_sure.text("intro", lang, draws=results.marker.get("draws", "?"),
+                              d=results.marker.get("assumptions", "?"))
     elif results.kind == "sweep":
         title = term("r.title.sweep", lang, points=len(results.summary), region=region)
         intro = term("r.intro.sweep", lang, points=len(results.summary), keys=", ".join(results.marker["swept"]))
@@ -628,6 +641,8 @@ def render(results: Results, lang: str = "en") -> str:
     elif results.kind == "sweep":
         keys = [k for k in results.marker["swept"]]
         parts.append(f"<h3>{term('r.points', lang)}</h3>" + sweep_table(results.summary, keys, lang))
+    elif results.kind == "uncertainty":
+        parts[-1] = how_sure.section(results.directory, results.marker, lang)  # its own section replaces the key figures
     else:
         parts.pop()  # no key figures of its own: its tables are drawn below
 
@@ -705,7 +720,7 @@ def _warnings(results: Results, meta: figures.Meta) -> list[str]:
         for name, wf in results.workflows.items():
             prefix = f"[{style.workflow_label(name, meta.lang)}] " if len(results.workflows) > 1 else ""
             out += [prefix + w for w in stability_warnings(wf.summary, None)]
-    if meta.replications < 2:
+    if meta.replications < 2 and results.kind != "uncertainty":  # there the draws are the replications
         out.append(term("r.single", meta.lang))
     return out
 
