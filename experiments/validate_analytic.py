@@ -1,6 +1,6 @@
 """Analytic screening against the simulation over a grid of loads: writes docs/validation.md and docs/validation.csv.
 
-For each region (demo, Gelderland), each organisation's FTE knob (and the integrated team's caseload norm) is set
+For each region (demo, Gelderland), each organisation's FTE knob (and the integrated duo's workload factor) is set
 so that its most loaded pool runs at a chosen load per usable place (0.5 ... 0.95 by the analytic screening,
 ``sim/analysis/screening.py``), everything else as configured. Each point is simulated from an empty chain with a warm-up
 long enough for re-entries and the GI's multi-year measures to settle (``--warmup``), and the analytic values
@@ -61,7 +61,8 @@ TOL_UTIL = 0.03  # a pool's utilisation (places in use per place), absolute
 KNOBS = {"sequential": [("staffing.veilig_thuis.fte", ("veilig_thuis.triage", "veilig_thuis.casus")),
                         ("staffing.buurtteam.fte", ("buurtteam",)), ("staffing.rvdk.fte", ("rvdk",)),
                         ("staffing.gi.fte", ("gi",))],
-         "integrated": [("scenario.team.caseload", ("veiligheidsteam",))]}
+         "integrated": [("scenario.effects.duo_workload", ("veiligheidsteam",))]}
+RISES = {"scenario.effects.duo_workload"}  # knobs whose pools' pressure rises with them (the others: falls)
 KPIS = ("lead_time_help_mean", "lead_time_help_p90", "lead_time_measure_mean", "rvdk_wait_mean", "gi_wait_mean",
         "share_triage_within_norm", "share_vt_onderzoek_within_norm", "share_rvdk_wait_within_norm",
         "share_gi_within_norm")
@@ -83,7 +84,7 @@ def pressure(cfg, pools: tuple[str, ...]) -> float:
 
 def solve(base: list[str], knob: str, pools: tuple[str, ...], load: float) -> float:
     """The knob value at which the most loaded of ``pools`` runs at ``load`` (bisection on the analytic pressure,
-    which falls as the knob, FTE or caseload norm, rises)."""
+    which falls as the knob, FTE or caseload norm, rises, and rises with a knob of ``RISES``, the duo's workload)."""
     cfg = compose_cfg(base)
     today = float(OmegaConf.select(cfg, knob))
     if knob.startswith("staffing.") and knob.endswith(".fte"):  # one flow model, every candidate FTE at once
@@ -100,10 +101,13 @@ def solve(base: list[str], knob: str, pools: tuple[str, ...], load: float) -> fl
         c = compose_cfg(base + [f"{knob}={mid}"])
         try:
             p = pressure(c, pools)
-        except Exception:  # noqa: BLE001 - too small to validate (less than one place): too little
+        except Exception:  # noqa: BLE001 - outside what validates (less than one place, a factor above 10)
             p = math.inf
-        lo, hi = (mid, hi) if p > load else (lo, mid)
-    return hi
+        if knob in RISES:
+            lo, hi = (lo, mid) if p > load else (mid, hi)
+        else:
+            lo, hi = (mid, hi) if p > load else (lo, mid)
+    return lo if knob in RISES else hi
 
 
 def point(region: str, workflow: str, knob: str, pools: tuple[str, ...], load: float, args) -> list[dict]:
@@ -165,7 +169,7 @@ def report(df: pd.DataFrame) -> str:
         "",
         "## Method",
         "",
-        "For each region and each organisation's FTE knob (for the integrated workflow: the team's caseload norm),",
+        "For each region and each organisation's FTE knob (for the integrated workflow: the duo's workload factor),",
         "the knob is set so that its most loaded pool runs at a chosen load per usable place (offered load divided by",
         "places less the crisis reserve and the head-of-line waste, by the screening), everything else as configured.",
         "Each point is simulated from an empty chain with a long warm-up (re-entries and the GI's multi-year measures",

@@ -25,6 +25,9 @@ PLAIN = [
     "families.children={dist:empirical,values:[1],probs:[1.0]}",
     "families.reentry_probability=0.0", "families.max_episodes=1",
     "durations.transfer={dist:deterministic,value:0}",
+    # no staff hours spent on repeated intakes: each pool is a plain queue of its cases (the queueing formulas)
+    "handoff.intake_hours.buurtteam=0", "handoff.intake_hours.veilig_thuis=0", "handoff.intake_hours.rvdk=0",
+    "handoff.intake_hours.gi=0",
     "run.event_log=false", "run.quiet=true", "run.start=empty",
 ]
 

@@ -131,9 +131,8 @@ COMMANDS = [
     (cli.entry, ["region=demo", "+experiment=compare_workflows", "staffing.gi.caseload=1e12"],
      "staffing.gi.caseload = 1000000000000.0 (allowed: 0 < caseload <= 200 cases per FTE; more than ten times the "
      "largest caseload norm in use (buurtteam 15 families per FTE))"),
-    (cli.entry, ["region=demo", "+experiment=compare_workflows", "scenario=integrated", "scenario.team.caseload=1e9"],
-     "scenario.team.caseload = 1000000000.0 (allowed: 0 < caseload <= 200 places per FTE; as "
-     "staffing.<org>.caseload)"),
+    (cli.entry, ["region=demo", "+experiment=compare_workflows", "scenario=integrated", "work.hours_per_day=30"],
+     "work.hours_per_day = 30.0 (allowed: 0 < hours_per_day <= 24 hours; a calendar day has 24 hours)"),
 ]
 
 

@@ -111,7 +111,7 @@ def test_compare_experiment_writes_the_paired_table_and_each_workflows_tables(tm
     totals = staffing[staffing["unit"] == "total"].set_index("workflow")["fte"]
     assert totals.nunique() == 1 and set(totals.index) == {"sequential", "integrated", "blijvend_veilig"}
     assumptions = pd.read_csv(tmp_path / "assumptions.csv")
-    assert "scenario.team.caseload" in set(assumptions.loc[assumptions["workflow"] == "integrated", "parameter"])
+    assert "scenario.effects.duo_workload" in set(assumptions.loc[assumptions["workflow"] == "integrated", "parameter"])
     for name in ("sequential", "integrated", "blijvend_veilig"):
         fam = pd.read_csv(tmp_path / name / "families.csv")
         assert list(fam.columns) == list(tables.FAMILY_COLUMNS)
@@ -141,11 +141,11 @@ def test_the_baseline_in_a_comparison_is_the_baseline_run_alone(tmp_path):
 
 
 def test_the_composed_scenario_carries_its_overrides_into_the_comparison():
-    cfg = compose_cfg([*EXPERIMENT, "scenario=integrated", "scenario.team.caseload=12"])
+    cfg = compose_cfg([*EXPERIMENT, "scenario=integrated", "scenario.effects.duo_workload=1.2"])
     members = compare.plan(cfg, chosen="integrated")
     by_name = {name: model for name, _, model in members}
     assert list(by_name) == ["sequential", "integrated"]
-    assert by_name["integrated"].scenario.params.team.caseload == 12.0
+    assert by_name["integrated"].scenario.params.effects.duo_workload == 1.2
     assert by_name["sequential"].scenario.name == "sequential"
 
 

@@ -168,7 +168,7 @@ def test_validate_analytic_runs_in_miniature_and_writes_its_report(tmp_path: Pat
     run(script("validate_analytic", "--tiny", "--out", str(tmp_path)))
     table = pd.read_csv(tmp_path / "validation.csv")
     assert set(table["workflow"]) == {"sequential", "integrated"} and set(table["region"]) == {"demo"}
-    assert set(table["knob"]) == {"staffing.veilig_thuis.fte", "scenario.team.caseload"}  # the first of each
+    assert set(table["knob"]) == {"staffing.veilig_thuis.fte", "scenario.effects.duo_workload"}  # the first of each
     util = table[table["measure"].str.startswith("utilisation.") & table["varied"]]  # the pools each knob loads
     assert len(util) >= 3 and util["sim_mean"].between(0, 1).all() and util["analytic"].between(0, 1).all()
     assert (tmp_path / "validation.md").read_text(encoding="utf-8").startswith("# Analytic screening against")

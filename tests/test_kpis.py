@@ -165,10 +165,12 @@ def test_kind_totals_sum_the_summed_kpis():
         def __init__(self, waiting: float) -> None:
             self.buckets = [(0.0, 10.0, waiting, 1.0, 2.0, 1, 1)] * 8
             self.arrivals, self.starts, self.wait_sum, self.hold_sum, self.holds = 4, 4, 2.0, 8.0, 4
+            self.spent = 3.0
 
     class Pool:
         def __init__(self, name: str, waiting: float) -> None:
             self.name, self.queued, self.stats = name, waiting, Stats(waiting)
+            self.fte_per_place = 0.1
 
     pools = {n: Pool(n, w) for n, w in (("gi[a]", 1.0), ("gi[b]", 3.0))}
     out = tables.pool_kpis(pools, 365.0)

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from sim.actors.expertise import ConsultSpec
+from sim.actors.veiligheidsteam import FUNCTIONS
 from sim.chain import demand, tables
 from sim.chain.checks import ConfigError
 from sim.config import provenance
@@ -264,19 +265,30 @@ def test_integrated_team_holds_a_duo_and_costs_meetings_and_consults():
     model = model_of("integrated", "run.years=2")
     wf = model.scenario.workflow(model, 0).run()
     team = wf.engine.pools["veiligheidsteam"]
-    held = [f.holds[team.name][0] for f in wf.families if team.name in f.holds]
-    assert set(held) <= {1, 2} and 2 in held  # one vaste professional or the duo
+    # places are work hours per month at today's norm for what the team does (sim.actors.veiligheidsteam), so a
+    # family holds exactly the hours of one of its functions, its own and the ones added later together
+    held = {f.case_id: (f, wf.team.held(f)) for f in wf.families if team.name in f.holds}
+    assert held
+    functions = {fn: 0 for fn in FUNCTIONS}
+    for f, units in held.values():
+        fn = [fn for fn in FUNCTIONS if wf.team.need(f, fn) == units]
+        assert fn, (f.case_id, units)
+        functions[fn[0]] += 1
+    assert functions["voluntary"] > 0 and functions["safety"] > 0
+    assert wf.team.need(held[next(iter(held))][0], "voluntary") < wf.team.need(held[next(iter(held))][0], "safety")
     fam = pd.DataFrame({"meeting": [f.meeting_hours for f in wf.families],
                         "consult": [f.consult_hours for f in wf.families],
-                        "team": [f.team_start == f.team_start for f in wf.families]})
-    assert fam.loc[fam["team"], "meeting"].gt(0).mean() > 0.5  # coordination hours for families the team held
+                        "duo": [f.team_end == f.team_end and f.vt_onderzoek_start == f.vt_onderzoek_start
+                                for f in wf.families]})
+    # coordination hours for every family the duo held and released (booked when the team lets go)
+    assert fam["duo"].sum() > 10 and fam.loc[fam["duo"], "meeting"].gt(0).all()
     assert fam["consult"].gt(0).any()
 
 
 def test_integrated_runs_when_its_own_team_is_the_bottleneck():
-    """A team caseload far below the load: families (and second duo members) are still waiting at the end, and
-    the run ends cleanly with the team's waiting list in the tables."""
-    res = runner.run(model_of("integrated", "scenario.team.caseload=3", "run.years=2"), jobs=1, progress=False)
+    """A duo that costs five times today's hours: families (and second duo members) are still waiting at the end,
+    and the run ends cleanly with the team's waiting list in the tables."""
+    res = runner.run(model_of("integrated", "scenario.effects.duo_workload=5", "run.years=2"), jobs=1, progress=False)
     assert (res.runs["waiting_list_end.veiligheidsteam"] > 0).all()
     assert (res.runs["utilisation.veiligheidsteam"] > 0.9).all()
 
@@ -314,7 +326,7 @@ def test_joint_crisis_meeting_starts_only_when_every_participant_is_free():
     setup = [*staff("veilig_thuis", 10, triage_share=0.2, triage_caseload=1), *staff("gi", 10), *staff("rvdk", 10),
              "scenario.experts.vt.share=0.2", "scenario.experts.vertrouwensarts.share=0.1",
              "scenario.experts.gi.share=0.2", "scenario.experts.rvdk.share=0.2",
-             "scenario.work_hours_per_day=5", "scenario.meetings.crisis.base_hours=1",
+             "work.hours_per_day=5", "scenario.meetings.crisis.base_hours=1",
              "scenario.meetings.crisis.hours_per_participant=1",
              "scenario.meetings.crisis.planning={dist:deterministic,value:0}", "run.event_log=false"]
     model = model_of("samen_in_crisis", *setup)
@@ -399,7 +411,7 @@ def test_every_assumed_effect_names_its_range():
 @pytest.mark.parametrize("override, message", [
     # an effect the workflow does not declare is not in its file: it is added with + and then refused
     ("+scenario.effects.reentry_reduction=0.2", r"^scenario.effects.reentry_reduction is set, but workflow 'integrated'"),
-    ("scenario.team.caseload=-1", r"^scenario.team.caseload = -1"),
+    ("scenario.effects.duo_workload=-1", r"^scenario.effects.duo_workload = -1"),
     ("scenario.team.gi_mandate=raad", r"^scenario.team.gi_mandate = 'raad' \(allowed: duo, gi\)"),
     ("scenario.consults.vt.need.rood=1.5", r"^scenario.consults.vt.need.rood = 1.5"),
     ("scenario.meetings.crisis.participants=[vt,arts]", r"^scenario.meetings.crisis.participants\[1\] = 'arts'"),
@@ -420,11 +432,11 @@ def test_assumptions_table_lists_the_scenario_file_and_structure():
     from sim.cli import assumptions_table
     from tests.conftest import compose_cfg
 
-    cfg = compose_cfg([*TINY, "scenario=integrated", "scenario.team.caseload=12"])
-    model = make_model([*TINY, "scenario=integrated", "scenario.team.caseload=12"])
+    cfg = compose_cfg([*TINY, "scenario=integrated", "scenario.effects.duo_workload=1.2"])
+    model = make_model([*TINY, "scenario=integrated", "scenario.effects.duo_workload=1.2"])
     table = assumptions_table(cfg, model)
     rows = table.set_index("parameter")
-    assert rows.loc["scenario.team.caseload", "value"] == "12.0"  # the value in force, not the file's default
-    assert rows.loc["scenario.team.caseload", "file"] == "scenario/integrated.yaml"
+    assert rows.loc["scenario.effects.duo_workload", "value"] == "1.2"  # the value in force, not the file's default
+    assert rows.loc["scenario.effects.duo_workload", "file"] == "scenario/integrated.yaml"
     assert "scenario.effects.assessment_factor" in rows.index
     assert "structure.help_start" in rows.index

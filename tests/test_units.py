@@ -336,8 +336,8 @@ def test_a_kind_is_unstable_when_its_total_list_grows_not_when_one_organisations
     def pool(name: str, waiting: list[float]):
         # buckets (start, length, waiting, in care, capacity, arrivals, starts); full caseload throughout
         buckets = [(7.0 * i, 7.0, w, 100.0, 100.0, 0, 0) for i, w in enumerate(waiting)]
-        stats = SimpleNamespace(buckets=buckets, arrivals=0, starts=0, wait_sum=0.0, hold_sum=0.0, holds=0)
-        return SimpleNamespace(name=name, stats=stats, queued=int(waiting[-1]))
+        stats = SimpleNamespace(buckets=buckets, arrivals=0, starts=0, wait_sum=0.0, hold_sum=0.0, holds=0, spent=0.0)
+        return SimpleNamespace(name=name, stats=stats, queued=int(waiting[-1]), fte_per_place=1 / 12)
 
     up, down = [2.0] * 4 + [10.0] * 4, [10.0] * 4 + [2.0] * 4
     swapped = pool_kpis({"gi[a]": pool("gi[a]", up), "gi[b]": pool("gi[b]", down)}, 56.0)

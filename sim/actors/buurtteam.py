@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from sim.actors.base import Actor, Then
 from sim.chain.entities import Family
+from sim.kernel.engine import CaseloadPool
 
 
 class Buurtteam(Actor):
@@ -23,9 +24,13 @@ class Buurtteam(Actor):
         st = self.model.staffing[self.org]
         slots = st.slots()
         self.team = self.engine.pool("buurtteam", self.org, slots, st.reserve(slots))
+        self.team.fte_per_place = 1.0 / st.caseload
         self.help_time = self.streams.sampler("duration.buurtteam_help", self.model.durations["buurtteam_help"])
         self.escalate_after = self.streams.sampler("duration.buurtteam_escalation_after",
                                                    self.model.durations["buurtteam_escalation_after"])
+
+    def work_pool(self, fam: Family) -> tuple[CaseloadPool, float]:
+        return self.team, self.model.staffing[self.org].caseload
 
     def vrijwillige_hulp(self, fam: Family, voluntary_suffices: bool, then: Then,
                          remaining: float | None = None) -> None:

@@ -12,7 +12,7 @@ Capacity: each kind of expert is a pool of persons on duty, ``round(available FT
 region too small for one full expert still has one on call; the FTE plan counts only the share taken). The
 FTE are a share of one partner's paper FTE (``scenario.experts.<name>.share``), taken out of that partner's
 caseload capacity, so the total FTE of the chain does not change. A consult or meeting occupies its persons for
-``hours / scenario.work_hours_per_day`` calendar days: hours are work hours, and a person on duty works
+``hours / work.hours_per_day`` calendar days: hours are work hours, and a person on duty works
 36 h per week (CAO Jeugdzorg, domain.md 1d) = 5.14 h per calendar day.
 
 Scheduling: one waiting line for all jobs, rood families first, then first come first served. A job starts only
@@ -134,15 +134,6 @@ def parse_meetings(schema: Any, experts: Mapping[str, ExpertSpec]) -> dict[str, 
     return out
 
 
-def parse_work_hours(schema: Any) -> float:
-    if schema.work_hours_per_day is None:
-        raise ConfigError("scenario.work_hours_per_day is missing (hours a person on duty works per calendar day)")
-    v = positive("scenario.work_hours_per_day", schema.work_hours_per_day)
-    if v > 24:
-        raise ConfigError(f"scenario.work_hours_per_day = {v:g} (must be <= 24)")
-    return v
-
-
 # ====================================================================== the pools and the scheduler
 
 
@@ -151,8 +142,16 @@ class ExpertPool(CaseloadPool):
     this pool is told when a job joins (:meth:`join`) and when it takes a person (:meth:`seize`); its waiting
     list, waits and time-weighted levels then mean what they mean for every other pool."""
 
+    on_capacity: Callable[[], None] | None = None  # the scheduler's dispatch, called when a person is added
+
     def join(self) -> None:
         self.join_elsewhere(1)
+
+    def set_capacity(self, slots: int) -> None:
+        more = slots > self.capacity
+        super().set_capacity(slots)
+        if more and self.on_capacity is not None:
+            self.on_capacity()
 
     def seize(self, job: "Job", since: float) -> None:
         self.grant_elsewhere(job, 1, since)
@@ -191,6 +190,9 @@ class Expertise(Actor):
                 raise ValueError(f"pool {spec.pool_name!r} defined twice")
             pool = ExpertPool(engine, spec.pool_name, spec.org, spec.persons)
             engine.pools[spec.pool_name] = pool
+            pool.fte_per_place = 1.0  # a person on duty
+            pool.on_capacity = self._dispatch  # staff dynamics may add a person: waiting jobs may start
+            wf.staff_origins[spec.pool_name] = {spec.org: spec.fte}  # the experts follow their partner's dynamics
             self.pools[name] = pool
         self.days_per_hour = 1.0 / work_hours_per_day
         self.planning = {name: self.streams.sampler(f"duration.meeting_planning.{name}", m.planning)
@@ -265,21 +267,20 @@ class Expertise(Actor):
         job.then(fam, job.name)
 
 
-def take_fte(staffing: Mapping[str, Staffing], taken: Mapping[str, float], field_of: Mapping[str, str]) -> dict[str, Staffing]:
-    """The partners' staffing after ``taken[org]`` paper FTE moved out (to a team or to expert duty).
+def take_fte(staffing: Mapping[str, Staffing], taken: Mapping[str, float], field_of: Mapping[str, str],
+             desk: Mapping[str, float] | None = None) -> dict[str, Staffing]:
+    """The partners' staffing after ``taken[org]`` paper FTE moved out (to a team or to expert duty), ``desk[org]``
+    of them from the front desk and the rest from the case teams (``Staffing.minus``).
 
     ``field_of[org]`` names the config field to blame when more than the partner has is taken."""
-    from dataclasses import replace
-
     out = {}
     for org, st in staffing.items():
         t = taken.get(org, 0.0)
         if t <= 0:
             out[org] = st
             continue
-        left = st.fte - t
-        if left < -1e-9:
+        if st.fte - t < -1e-9:
             raise ConfigError(f"{field_of[org]} = {t / st.fte:.4g} of staffing.{org}.fte (together the team and the "
                               f"experts take {t:g} of its {st.fte:g} FTE; at most all of it)")
-        out[org] = replace(st, fte=max(left, 0.0))
+        out[org] = st.minus(t, (desk or {}).get(org, 0.0))
     return out

@@ -39,12 +39,18 @@ class GI(Actor):
         self.pools: dict[str, CaseloadPool] = {}  # Family.gi_unit -> its GI's pool ("": one GI)
         for name, slots in zip(names, places):
             self.pools[name] = self.engine.pool(unit_pool("gi", name), self.org, slots, st.reserve(slots))
+        self.caseload = {u.name: u.caseload for u in units} if units else {"": st.caseload}  # children per FTE
+        for name, pool in self.pools.items():
+            pool.fte_per_place = 1.0 / self.caseload[name]
         self.jeugdbeschermers = self.pools.get("")  # one GI: its pool (with units: pool_for(fam))
         self.first_contact = self.streams.sampler("duration.gi_first_contact", self.model.durations["gi_first_contact"])
 
     def pool_for(self, fam: Family) -> CaseloadPool:
         """The jeugdbeschermers' pool of the family's GI."""
         return self.pools[fam.gi_unit]
+
+    def work_pool(self, fam: Family) -> tuple[CaseloadPool, float]:
+        return self.pools[fam.gi_unit], self.caseload[fam.gi_unit]
 
     def toewijzen(self, fam: Family, then: Then, waiting_since: float | None = None) -> None:
         """Assign a jeugdbeschermer; ``then(fam, 'started')`` at first contact. Places stay held until

@@ -15,6 +15,7 @@ from typing import Callable
 
 from sim.actors.base import Actor, Then
 from sim.chain.entities import Family
+from sim.kernel.engine import CaseloadPool
 
 
 class RvdK(Actor):
@@ -25,9 +26,13 @@ class RvdK(Actor):
         st = self.model.staffing[self.org]
         slots = st.slots()
         self.raadsonderzoekers = self.engine.pool("rvdk", self.org, slots, st.reserve(slots))
+        self.raadsonderzoekers.fte_per_place = 1.0 / st.caseload
         self.onderzoek_time = self.streams.sampler("duration.rvdk_onderzoek", self.model.durations["rvdk_onderzoek"])
         r = self.model.routing["rvdk_outcome"]
         self.outcome = self.streams.chooser("route.rvdk_outcome", tuple(r), tuple(r.values()))
+
+    def work_pool(self, fam: Family) -> tuple[CaseloadPool, float]:
+        return self.raadsonderzoekers, self.model.staffing[self.org].caseload
 
     def beschermingsonderzoek(self, fam: Family, then: Then, on_start: Callable[[Family], None] | None = None,
                               duration_factor: float = 1.0, remaining: float | None = None,

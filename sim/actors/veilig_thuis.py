@@ -45,6 +45,10 @@ class VeiligThuis(Actor):
                                                       st.reserve(triage_slots))
             self.case_teams_of[name] = self.engine.pool(unit_pool("veilig_thuis.casus", name), self.org, case_slots,
                                                         st.reserve(case_slots))
+        self.caseload = {u.name: u.caseload for u in units} if units else {"": st.caseload}  # case teams' norm
+        for name in names:
+            self.front_desks[name].fte_per_place = 1.0 / st.triage_caseload
+            self.case_teams_of[name].fte_per_place = 1.0 / self.caseload[name]
         # one organisation: its pools (a region with units has one per organisation: front_desks, case_teams_of)
         self.front_desk = self.front_desks.get("")
         self.case_teams = self.case_teams_of.get("")
@@ -52,6 +56,11 @@ class VeiligThuis(Actor):
         self.triage_time = self.streams.sampler("duration.vt_triage", d["vt_triage"])
         self.onderzoek_time = self.streams.sampler("duration.vt_onderzoek", d["vt_onderzoek"])
         self.vervolg_time = self.streams.sampler("duration.vt_vervolg", d["vt_vervolg"])
+
+    def work_pool(self, fam: Family) -> tuple[CaseloadPool, float]:
+        """A repeated intake is the case teams' work (the first, the melding taken in, is the front desk's
+        veiligheidsbeoordeling itself)."""
+        return self.case_teams_of[fam.vt_unit], self.caseload[fam.vt_unit]
 
     # ---------------------------------------------------------------- veiligheidsbeoordeling
     def veiligheidsbeoordeling(self, fam: Family, then: Then, remaining: float | None = None,

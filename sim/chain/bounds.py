@@ -138,16 +138,13 @@ BOUNDS: tuple[Bound, ...] = (
     Bound("region.units.*.*.caseload", 0.0, CASELOAD_MAX, "cases per FTE", "as staffing.<org>.caseload",
           low_open=True),
     # workflows (conf/scenario)
-    Bound("scenario.work_hours_per_day", 0.0, 24.0, "hours", "a calendar day has 24 hours", low_open=True),
+    Bound("work.hours_per_day", 0.0, 24.0, "hours", "a calendar day has 24 hours", low_open=True),
     Bound("scenario.team.coverage", 0.0, 1.0, "", _SHARE, share=True),
     Bound("scenario.team.share.*", 0.0, 1.0, "", _SHARE, share=True),
     Bound("scenario.team.lokaal_team.*", 0.0, 1.0, "", _SHARE, share=True),
     Bound("scenario.team.crisis_reserve_share", 0.0, 1.0, "", _SHARE, share=True),
-    Bound("scenario.team.caseload", 0.0, CASELOAD_MAX, "places per FTE", "as staffing.<org>.caseload",
-          low_open=True),
-    Bound("scenario.team.duo_size", 1, 10, "places", "a family held by more than ten professionals at once is no "
+    Bound("scenario.team.duo_size", 1, 10, "professionals", "a family held by more than ten professionals at once is no "
           "longer a duo or a team around a family (conf/: 2)"),
-    Bound("scenario.team.voluntary_places", 1, 10, "places", "as scenario.team.duo_size"),
     Bound("scenario.team.intake_hours", 0.0, HOURS_MAX, "hours", "as handoff.intake_hours"),
     Bound("scenario.team.coordination_hours_per_month", 0.0, HOURS_MAX, "hours", "more than one full-time person "
           "(about 150 hours a month) on one family; conf/ assumes 2"),

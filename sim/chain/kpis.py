@@ -254,6 +254,16 @@ WAIT_MEAN = _declare(
 OFFERED_LOAD = _declare(
     "offered_load", CASES, "arrivals per day x mean holding time: the places the demand asks for", per_pool=True,
     tags=("summed",))
+SPENT_LOAD = _declare(
+    "spent_load", PLACES, "places taken on average by staff hours spent outside a held case (repeated intakes: "
+    "sim.actors.base.Actor.spend), beside the cases' offered load", per_pool=True, tags=("summed",))
+FTE_IN_USE = _declare(
+    "fte_in_use", FTE, "available FTE holding the pool's places, time-weighted (places in use x the FTE one place "
+    "stands for: 1 / caseload norm; the integrated team's place is one work hour per month): the staff the work "
+    "takes, by one rule in every workflow (issue 14)", per_pool=True, tags=("summed",))
+FTE_IN_USE_TOTAL = _declare(
+    "fte_in_use_total", FTE, "available FTE holding places in all pools of the chain, time-weighted: the staff the "
+    "workflow's work takes (sum of fte_in_use over the pools)", tags=("compared",))
 UNSTABLE = _declare(
     "unstable", FLAG, "1 when the caseload was full and the waiting list kept growing through the window "
     "(sim.chain.tables.is_unstable)", LOWER, per_pool=True)

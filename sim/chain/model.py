@@ -5,7 +5,7 @@ receives; and the ONE rule that turns FTE into caseload places.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping, Sequence
 
 from sim.kernel.distributions import Distribution
@@ -36,6 +36,24 @@ class RunSettings:
         if extra:
             raise TypeError(f"run.{extra[0]} has no field in RunSettings (sim/chain/model.py): add it there")
         return cls(**{n: tuple(getattr(run, n)) if isinstance(getattr(run, n), list) else getattr(run, n) for n in names})
+
+
+DAYS_PER_MONTH = 365.0 / 12.0
+
+
+def place_days(hours: float, places_per_fte: float, work_hours_per_day: float) -> float:
+    """Days that one caseload place is held to spend ``hours`` of staff time: a place is ``1 / places_per_fte`` of
+    an available FTE, who works ``work_hours_per_day`` (``work.hours_per_day``) per calendar day.
+
+    The ONE rule from hours spent outside a held case (a repeated intake, sim.actors.base.Actor.spend) to staff
+    capacity, the same for every organisation and pool and every workflow (issue 14: fair books)."""
+    return hours * places_per_fte / work_hours_per_day
+
+
+def hours_per_month(work_hours_per_day: float) -> float:
+    """Work hours one available FTE gives per month: the integrated team's places are counted in them
+    (sim.actors.veiligheidsteam: a place is a tenth of a work hour per month)."""
+    return work_hours_per_day * DAYS_PER_MONTH
 
 
 def present_fte(fte: Any, productive_share: Any, vacancy_rate: Any) -> Any:
@@ -73,6 +91,16 @@ class Staffing:
 
     def reserve(self, slots: int) -> int:
         return int(round(slots * self.crisis_reserve_share))
+
+    def minus(self, taken: float, desk: float = 0.0) -> "Staffing":
+        """This organisation after ``taken`` paper FTE moved out (into a team, to expert duty), ``desk`` of them
+        from its front desk and the rest from its case teams: a staff move never takes places off a front desk
+        that still serves the same meldingen (issue 14, item 7). Organisations without a desk just shrink."""
+        left = max(self.fte - taken, 0.0)
+        if self.triage_share <= 0 or left <= 0:
+            return replace(self, fte=left)
+        share = min(max((self.triage_share * self.fte - desk) / left, 0.0), 1.0)
+        return replace(self, fte=left, triage_share=share)
 
 
 @dataclass(frozen=True)
@@ -128,6 +156,7 @@ class Model:
     vots_max_days: float
     norms: Mapping[str, float]
     intake_hours: Mapping[str, float]
+    work_hours_per_day: float  # work.hours_per_day: work hours of one available FTE per calendar day
     initial_state: Any = None  # sim.chain.initial_state.InitialState of the region, or None (run.start=empty only)
     staff_dynamics: Any = None  # sim.chain.workforce.StaffDynamics, or None: FTE fixed at staffing.<org> (today's behaviour)
     units: Mapping[str, tuple[Unit, ...]] = field(default_factory=dict)  # kind -> its organisations ({}: one per kind)

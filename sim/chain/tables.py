@@ -244,7 +244,10 @@ def pool_kpis(pools: dict, window_days: float) -> dict[str, float]:
         out[kpis.of(kpis.WAIT_MEAN, key)] = p.stats.wait_sum / p.stats.starts if p.stats.starts else math.nan
         mean_hold = p.stats.hold_sum / p.stats.holds if p.stats.holds else math.nan
         out[kpis.of(kpis.OFFERED_LOAD, key)] = p.stats.arrivals / window_days * mean_hold
+        out[kpis.of(kpis.SPENT_LOAD, key)] = p.stats.spent / window_days
         out[kpis.of(kpis.UNSTABLE, key)] = float(is_unstable(b, capacity, in_care))
+        out[kpis.of(kpis.FTE_IN_USE, key)] = in_care * p.fte_per_place
+    out[kpis.FTE_IN_USE_TOTAL] = float(np.nansum([out[kpis.of(kpis.FTE_IN_USE, p.name)] for p in pools.values()]))
     out.update(_kind_totals(pools, out))
     return out
 

@@ -13,7 +13,9 @@ sim/backlog.py) are new positions whose hires start after the hiring delay, spre
 Every ``step_days`` the available FTE of an organisation is recomputed and each of its caseload pools gets
 ``round(static places x available FTE / static available FTE)`` places through ``CaseloadPool.set_capacity``
 (busy places are never pre-empted), so the engine stays ignorant of organisations and the workflows unchanged.
-The integrated team's own pools (org ``veiligheidsteam``) are not rescaled (see docs/staff.md).
+Pools staffed from several partners (the integrated team's, the experts on duty) name their origins in
+``wf.staff_origins`` (pool name -> paper FTE per partner): they follow the FTE-weighted ratio of their partners,
+so staff dynamics apply to every pool that has staff (issue 14, item 2).
 
 Turnover, hiring delay and onboarding figures are NOT FOUND in the domain sources: every value in
 ``conf/staff_dynamics/*.yaml`` is an assumption with a range. ``deterministic: true`` replaces the random
@@ -154,28 +156,43 @@ class StaffController:
 
     def __init__(self, wf: Any, dyn: StaffDynamics) -> None:
         self.engine, self.dyn = wf.engine, dyn
-        model = wf.model
+        # an organisation's staff are one workforce wherever they work: the region's staffing, before a workflow
+        # moved some into a team or onto expert duty (the partner's own pools keep ``scale`` of it)
+        region, model = getattr(wf, "region_model", wf.model), wf.model
         self.workforce: dict[str, Workforce] = {}
         for org, od in dyn.orgs.items():
             draw = None
             if not dyn.deterministic:
                 draw = wf.streams.generator(f"staff.leavers.{org}").binomial
-            self.workforce[org] = Workforce(model.staffing[org], od, draw)
-        self.base = {org: model.staffing[org].available_fte for org in dyn.orgs}
+            self.workforce[org] = Workforce(region.staffing[org], od, draw)
+        self.base = {org: region.staffing[org].available_fte for org in dyn.orgs}
+        self.scale = {org: model.staffing[org].fte / region.staffing[org].fte if region.staffing[org].fte > 0 else 0.0
+                      for org in dyn.orgs}
         self.pools = {org: [(p, p.capacity) for p in wf.engine.pools.values() if p.org == org] for org in dyn.orgs}
+        origins = getattr(wf, "staff_origins", {})
+        self.mixed = [(p, p.capacity, {o: w for o, w in origins[p.name].items() if w > 0})
+                      for p in wf.engine.pools.values() if p.name in origins and p.org not in dyn.orgs]
         self.trace: dict[str, list[tuple[float, float, float, float]]] = {org: [] for org in dyn.orgs}
         self._apply(0.0)
         self.engine.at(dyn.step_days, self._tick, None)
 
     def _apply(self, t: float) -> None:
+        ratios: dict[str, float] = {}
         for org, w in self.workforce.items():
             avail = w.available(t)
-            self.trace[org].append((t, w.paper, w.filled, avail))
-            ratio = avail / self.base[org] if self.base[org] > 0 else 0.0
+            k = self.scale[org]
+            self.trace[org].append((t, w.paper * k, w.filled * k, avail * k))
+            ratio = ratios[org] = avail / self.base[org] if self.base[org] > 0 else 0.0
             for pool, slots in self.pools[org]:
                 target = int(round(slots * ratio))
                 if target != pool.capacity:
                     pool.set_capacity(target)
+        for pool, slots, origin in self.mixed:  # partners without dynamics keep their staff (ratio 1)
+            total = sum(origin.values())
+            ratio = sum(fte * ratios.get(org, 1.0) for org, fte in origin.items()) / total if total > 0 else 1.0
+            target = max(int(round(slots * ratio)), min(slots, 1))  # a duty of several partners keeps one place
+            if target != pool.capacity:
+                pool.set_capacity(target)
 
     def _tick(self, _: Any) -> None:
         t = self.engine.now

@@ -302,6 +302,7 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
         vots_max_days=positive("measures.vots_max_days", obj.measures.vots_max_days),
         norms=norms,
         intake_hours=intake,
+        work_hours_per_day=positive("work.hours_per_day", obj.work.hours_per_day),
         initial_state=initial,
         staff_dynamics=dynamics,
         units=unit_map,

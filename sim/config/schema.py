@@ -211,6 +211,11 @@ class NormsSchema:
 
 
 @dataclass
+class WorkSchema:
+    hours_per_day: float = MISSING  # work hours of one available FTE per calendar day
+
+
+@dataclass
 class HandoffSchema:
     intake_hours: Dict[str, float] = field(default_factory=dict)
 
@@ -252,10 +257,8 @@ class TeamSchema:
     coverage: float = MISSING  # share of the region's families the team serves (1 = the whole region)
     share: Dict[str, float] = field(default_factory=dict)  # share of each partner's paper FTE moved into the team
     lokaal_team: Dict[str, float] = field(default_factory=dict)  # with vast_gezicht: share of a partner's FTE moved to the lokaal team
-    caseload: float = MISSING  # places per available team FTE (a place = one family on one professional's caseload)
     crisis_reserve_share: float = MISSING  # share of team places kept free for rood families
-    duo_size: int = MISSING  # team places one family holds (2: a fixed duo)
-    voluntary_places: int = MISSING  # team places of a family the team holds for voluntary help only (1 or duo_size)
+    duo_size: int = MISSING  # professionals of the team with one family (2: a fixed duo; with vast gezicht one is the lokaal team's)
     vast_gezicht: bool = MISSING  # true: one of the duo is the lokaal team's vast gezicht (a buurtteam place)
     holds_voluntary: List[str] = MISSING  # voluntary-help entries the team holds itself: direct, overdracht
     gi_mandate: str = MISSING  # after a measure: 'duo' continues under the GI mandate, or 'gi' takes over
@@ -268,7 +271,6 @@ class ScenarioSchema:
     name: str = MISSING
     description: str = ""
     package: Optional[str] = None  # a workflow package outside sim/scenarios/ to register first (dotted module name)
-    work_hours_per_day: Optional[float] = None  # hours a person on duty works per calendar day (meetings, consults)
     team: Optional[TeamSchema] = None
     experts: Dict[str, ExpertSchema] = field(default_factory=dict)
     consults: Dict[str, ConsultSchema] = field(default_factory=dict)
@@ -386,6 +388,7 @@ class KetensimSchema:
     durations: DurationsSchema = field(default_factory=DurationsSchema)
     measures: MeasuresSchema = field(default_factory=MeasuresSchema)
     norms: NormsSchema = field(default_factory=NormsSchema)
+    work: WorkSchema = field(default_factory=WorkSchema)
     handoff: HandoffSchema = field(default_factory=HandoffSchema)
     compare: CompareSchema = field(default_factory=CompareSchema)
     target: Optional[TargetSchema] = None  # python -m sim.size only (conf/size.yaml)

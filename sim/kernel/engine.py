@@ -157,10 +157,10 @@ class Engine:
             pool._crisis.clear()
             pool._regular.clear()
 
-    def pool(self, name: str, org: str, slots: int, crisis_reserve: int = 0) -> "CaseloadPool":
+    def pool(self, name: str, org: str, slots: int, crisis_reserve: int = 0, per_case: bool = False) -> "CaseloadPool":
         if name in self.pools:
             raise ValueError(f"pool {name!r} defined twice")
-        pool = CaseloadPool(self, name, org, slots, crisis_reserve)
+        pool = CaseloadPool(self, name, org, slots, crisis_reserve, per_case)
         self.pools[name] = pool
         return pool
 
@@ -216,6 +216,7 @@ class PoolStats:
     wait_sum: float = 0.0  # summed waits (days) of units granted in the window
     hold_sum: float = 0.0  # unit-days of completed holds that ended in the window
     holds: int = 0
+    spent: float = 0.0  # place-days taken in the window by hours spent outside a held case (occupy)
     buckets: list[tuple[float, float, float, float, float, int, int]] = field(default_factory=list)
     # one per time step: (start, length, mean waiting units, mean busy units, mean capacity, arrivals, starts)
 
@@ -223,7 +224,10 @@ class PoolStats:
 class CaseloadPool:
     """Slots (caseload places) with a two-class FIFO waiting list and time-weighted statistics."""
 
-    def __init__(self, engine: Engine, name: str, org: str, slots: int, crisis_reserve: int = 0) -> None:
+    def __init__(self, engine: Engine, name: str, org: str, slots: int, crisis_reserve: int = 0,
+                 per_case: bool = False) -> None:
+        """``per_case``: the waiting list counts requests (cases) rather than places, for a pool whose places are
+        finer than a case (hours of work: a case asks for many places); flows, waits and loads stay in places."""
         if slots < 0 or crisis_reserve < 0:
             raise ValueError(f"pool {name}: slots and crisis_reserve must be >= 0")
         self.engine = engine
@@ -232,7 +236,10 @@ class CaseloadPool:
         self.org = org
         self.capacity = int(slots)
         self.crisis_reserve = int(crisis_reserve)
+        self.per_case = bool(per_case)
+        self.fte_per_place = math.nan  # staff one place stands for, set by whoever staffs the pool (KPI fte_in_use)
         self.busy = 0
+        self.occupied = 0  # places taken by occupy() (part of busy; no case holds them)
         self.queued = 0  # waiting units
         self._crisis: deque = deque()
         self._regular: deque = deque()
@@ -275,7 +282,7 @@ class CaseloadPool:
         if not self._observing and end >= self.engine.observe_from:
             self._observing = True
             self.stats.arrivals = self.stats.starts = self.stats.holds = 0
-            self.stats.wait_sum = self.stats.hold_sum = 0.0
+            self.stats.wait_sum = self.stats.hold_sum = self.stats.spent = 0.0
         self._q_area = self._b_area = self._c_area = 0.0
         self._bucket_arrivals = self._bucket_starts = 0
         self._bucket_start = end
@@ -324,7 +331,7 @@ class CaseloadPool:
             if self._crisis or self._regular:  # as _dispatch() would go on to the next in line
                 self._dispatch()
             return
-        self.queued += units
+        self.queued += 1 if self.per_case else units
         (self._crisis if crisis else self._regular).append((case, units, now, granted))
         # _dispatch()'s own first test, inlined: it grants only if the head of the list fits, which it usually
         # does not (that is why this request waits), so the call is mostly skipped
@@ -367,7 +374,7 @@ class CaseloadPool:
                 return
             queue.popleft()
             self.busy += units
-            self.queued -= units
+            self.queued -= 1 if self.per_case else units
             wait = now - since
             self._bucket_starts += units
             stats.starts += units
@@ -417,6 +424,37 @@ class CaseloadPool:
             if self._crisis or self._regular:
                 self._dispatch()
 
+    def take_now(self, case: Any, units: int) -> None:
+        """A request granted at once, even above capacity, with no wait (a case whose work cannot wait for a free
+        place, e.g. a measure the team's duo already carries: sim.actors.veiligheidsteam). Counted as an arrival
+        and a start like any request; no case is granted until enough places are free again."""
+        self._touch()
+        self.busy += units
+        self._bucket_arrivals += units
+        self._bucket_starts += units
+        self.stats.arrivals += units
+        self.stats.starts += units
+        case.holds[self.name] = (units, self.env.now)
+
+    def occupy(self, units: int, days: float) -> None:
+        """Staff time spent outside a held case (a repeated intake): ``units`` places taken at once for ``days``,
+        even above capacity (the work is done; no new case is granted until enough places are free again). Not
+        a request, an arrival or a hold of a case: counted in the busy level and in ``stats.spent``."""
+        if units <= 0 or days <= 0:
+            return
+        self._touch()
+        self.busy += units
+        self.occupied += units
+        if self._observing or self.env.now >= self.engine.observe_from:
+            self.stats.spent += units * days
+        self.engine.at(days, self._vacate, units)
+
+    def _vacate(self, units: int) -> None:
+        self._touch()
+        self.busy -= units
+        self.occupied -= units
+        self._dispatch()
+
     def preload(self, case: Any, units: int) -> None:
         """Put a case that is already in care when the run starts (``run.start=today``) on its places.
 
@@ -439,7 +477,7 @@ class CaseloadPool:
         limit = self.capacity if self.capacity > 1 else 1
         units = units if units <= limit else limit
         self._touch()
-        self.queued += units
+        self.queued += 1 if self.per_case else units
         (self._crisis if crisis else self._regular).append((case, units, since, granted))
         self._dispatch()
 
@@ -450,7 +488,7 @@ class CaseloadPool:
                 if entry[0] is case:
                     self._touch()
                     queue.remove(entry)
-                    self.queued -= entry[1]
+                    self.queued -= 1 if self.per_case else entry[1]
                     self._dispatch()
                     return True
         return False

@@ -61,7 +61,7 @@ class Trace:
     routing depends on (crisis, escalated, ...). Twins fork a trace at every decision (:meth:`fork`).
     """
 
-    __slots__ = ("timeline", "marks", "holds", "stages", "state", "_open")
+    __slots__ = ("timeline", "marks", "holds", "stages", "state", "_open", "spent")
 
     def __init__(self, **state: Any) -> None:
         self.timeline: list[Component] = []
@@ -70,11 +70,13 @@ class Trace:
         self.stages: dict[str, tuple[Component, ...]] = {}
         self.state: dict[str, Any] = dict(state)
         self._open: dict[int, tuple[str, tuple[float, float], int]] = {}
+        self.spent: list[tuple[str, float]] = []  # (pool, place-days) of staff hours spent outside a held case
 
     def fork(self) -> "Trace":
         t = Trace.__new__(Trace)
         t.timeline, t.marks, t.holds = list(self.timeline), dict(self.marks), list(self.holds)
         t.stages, t.state, t._open = dict(self.stages), dict(self.state), dict(self._open)
+        t.spent = list(self.spent)
         return t
 
     @property
@@ -116,6 +118,12 @@ class Trace:
         """A hold whose time is given directly (a branch that runs beside the timeline); ``share``: the share of
         the route's episodes that make this request (e.g. a consult needed with that probability)."""
         self.holds.append((pool, units, self.crisis, tuple(components), share))
+
+    def spend(self, pool: str, place_days: float) -> None:
+        """Staff hours spent outside a held case (a repeated intake, ``CaseloadPool.occupy``): ``place_days`` of
+        ``pool``'s places, taken without a wait and not a request."""
+        if place_days > 0:
+            self.spent.append((pool, place_days))
 
     def stage(self, name: str, components: Iterable[Component]) -> None:
         self.stages[name] = tuple(components)
@@ -178,6 +186,7 @@ class FlowModel:
     fte_today: Mapping[str, float]
     places: Callable[[Mapping[str, np.ndarray]], dict[str, tuple[np.ndarray, np.ndarray]]]
     entry_rates: Mapping[str, float] = field(default_factory=dict)
+    spent: Mapping[str, float] = field(default_factory=dict)  # pool -> places occupied by spent hours on average
 
     def order(self) -> list[str]:
         """Pools in an order where every wait a hold includes is known before the hold is needed."""
@@ -203,6 +212,7 @@ def collect(workflow: str, paths: Iterable[tuple[Trace, float]], pools: Mapping[
     such duration (never helped, never at the Raad, ...)."""
     hold_acc: dict[tuple, list[float]] = {}
     time_acc: dict[tuple, list[float]] = {}
+    spent: dict[str, float] = {}
     for t, rate in paths:
         if rate <= 0:
             continue
@@ -215,6 +225,10 @@ def collect(workflow: str, paths: Iterable[tuple[Trace, float]], pools: Mapping[
             key = (pool, crisis, units, round(fm, 9), round(fv, 6), waits)
             acc = hold_acc.setdefault(key, [0.0, fm, fv])
             acc[0] += rate * share
+        for pool, days in t.spent:
+            if pool not in pools:
+                raise AssertionError(f"{workflow}: a route spends hours at an unknown pool {pool!r}")
+            spent[pool] = spent.get(pool, 0.0) + rate * days
         for kpi, fn in times.items():
             comps = fn(t)
             if comps is None:
@@ -231,7 +245,7 @@ def collect(workflow: str, paths: Iterable[tuple[Trace, float]], pools: Mapping[
         out_times[kpi].append(Group(rate, 1.0, 1.0, fm, fv, waits))
     return FlowModel(workflow, dict(pools), {p: {c: tuple(g) for c, g in v.items()} for p, v in holds.items()},
                      {k: tuple(v) for k, v in out_times.items()}, dict(norms), dict(fte_today), places,
-                     dict(entry_rates))
+                     dict(entry_rates), spent)
 
 
 def _reduce(comps: Iterable[Component]) -> tuple[float, float, tuple[Wait, ...]]:
@@ -295,18 +309,21 @@ class PoolResult:
     erlang_c: np.ndarray
     wait: dict[bool, WaitStats]  # by class (crisis True/False)
     wait_mm: np.ndarray  # mean wait, M/M/c on the units (Erlang C alone, no batches, no CV, no priority)
+    spent: Any = 0.0  # places occupied on average by hours spent outside a held case (FlowModel.spent)
 
     @property
     def servers(self) -> np.ndarray:
-        """Places the regular cases can use, less the head-of-line blocking waste."""
-        return self.slots - self.reserve - self.waste
+        """Places the regular cases can use, less the head-of-line blocking waste and the spent hours' places."""
+        return self.slots - self.reserve - self.waste - self.spent
 
     @property
     def utilisation(self) -> np.ndarray:
-        """Offered load per place (the simulation's ``utilisation.<pool>`` is places in use per place)."""
+        """Offered load, spent hours included, per place (the simulation's ``utilisation.<pool>`` is places in
+        use per place)."""
+        busy = self.load + self.spent
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(self.slots > 0, self.load / np.where(self.slots > 0, self.slots, 1),
-                            np.where(self.load > 0, np.inf, 0.0))
+            return np.where(self.slots > 0, busy / np.where(self.slots > 0, self.slots, 1),
+                            np.where(busy > 0, np.inf, 0.0))
 
     @property
     def pressure(self) -> np.ndarray:
@@ -355,8 +372,10 @@ def evaluate(fm: FlowModel, fte: Mapping[str, np.ndarray], scale: np.ndarray | f
             for crisis in (False, True):
                 stats[Wait(name, crisis)] = WaitStats(np.zeros(shape), np.zeros(shape))
         unsettled = np.zeros(shape, dtype=bool)
+        spent = fm.spent.get(name, 0.0) * scale  # fluid: the spent hours' places are not there for cases
         for _ in range(SELF_ITERATIONS if own else 1):
-            result, lam_c = _pool(fm, name, slots, reserve, stats, scale, shape)
+            result, lam_c = _pool(fm, name, slots - spent, reserve, stats, scale, shape)
+            result.slots, result.spent = slots, spent
             previous = stats.get(Wait(name, False))
             for crisis in (False, True):
                 stats[Wait(name, crisis)] = result.wait[crisis]

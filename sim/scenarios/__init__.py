@@ -47,7 +47,7 @@ class _Workflows(Mapping[str, type[Workflow]]):
 
 WORKFLOWS: Mapping[str, type[Workflow]] = _Workflows()
 
-SECTIONS = ("work_hours_per_day", "team", "experts", "consults", "meetings")
+SECTIONS = ("team", "experts", "consults", "meetings")
 
 
 def _set_fields(schema: Any) -> list[str]:

@@ -38,6 +38,7 @@ class Workflow:
         self.families: list[Family] = []
         self.preexisting: demand.Arrivals | None = None  # run.start=today: attributes of the families known before
         self.actors: dict[str, Actor] = {}
+        self.staff_origins: dict[str, dict[str, float]] = {}  # pool staffed from several partners -> their paper FTE
         self.transfer_time = self.streams.sampler("duration.transfer", model.durations["transfer"])
         self.reentry_probability = model.reentry_probability
         self.voluntary_suffices = model.voluntary_suffices
@@ -154,11 +155,20 @@ class Workflow:
         if events is not None:
             events.append((fam.case_id, activity, org, lifecycle, self.engine.env._now))
 
-    def intake(self, fam: Family, org: str) -> None:
-        """A new organisation takes the family in: the family tells its story again; intake hours are spent."""
+    def intake(self, fam: Family, org: str, hours: float | None = None) -> None:
+        """An organisation takes the family in: the family tells its story (again) and ``hours`` (default: the
+        organisation's ``handoff.intake_hours``) are spent. The episode's first intake (the melding or hulpvraag
+        taken in) is the first service's own work, inside the places it holds (the veiligheidsbeoordeling, the
+        help); every further intake takes the receiving organisation's staff time (``Actor.spend``). The same
+        rule in every workflow: a workflow with fewer hand-offs spends fewer hours, and that shows in capacity."""
+        hours = self.model.intake_hours.get(org, 0.0) if hours is None else hours
+        repeated = fam.intakes > 0
         fam.intakes += 1
         fam.stories_told += 1
-        fam.intake_hours += self.model.intake_hours.get(org, 0.0)
+        fam.intake_hours += hours
+        actor = self.actors.get(org)
+        if repeated and actor is not None:
+            actor.spend(fam, hours)
 
     def handoff(self, fam: Family, to_org: str, then: Callable[[Family], None], urgent: bool = False) -> None:
         """Hand the family to another organisation: a transfer delay (none when urgent), a new intake and one

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from sim.actors.expertise import ExpertSpec, MeetingSpec, parse_experts, parse_meetings, parse_work_hours, take_fte
+from sim.actors.expertise import ExpertSpec, MeetingSpec, parse_experts, parse_meetings, take_fte
 from sim.chain.checks import ConfigError
 from sim.chain.model import Staffing
 
@@ -43,12 +43,11 @@ def experts_from_partners(schema: Any, staffing: Mapping[str, Staffing], experts
 
 
 def meeting_team(schema: Any, staffing: Mapping[str, Staffing], meeting: str
-                 ) -> tuple[Mapping[str, ExpertSpec], Mapping[str, MeetingSpec], float, Mapping[str, Staffing],
+                 ) -> tuple[Mapping[str, ExpertSpec], Mapping[str, MeetingSpec], Mapping[str, Staffing],
                             Mapping[str, float]]:
     """A pilot that adds one joint meeting to today's chain (Samen in Crisis's crisis MDO, Utrecht-West's early
-    table): its persons on duty (``scenario.experts``), exactly the meeting named ``meeting`` and no consults, the
-    work hours, and the partners' staffing left once the persons on duty are taken out (with the FTE plan).
-    Returns (experts, meetings, work_hours_per_day, staffing left, fte_plan). Raises ConfigError."""
+    table): its persons on duty (``scenario.experts``), exactly the meeting named ``meeting`` and no consults, and the partners' staffing left once the persons on duty are taken out (with the FTE plan).
+    Returns (experts, meetings, staffing left, fte_plan). Raises ConfigError."""
     experts = parse_experts(schema, staffing)
     meetings = parse_meetings(schema, experts)
     if set(meetings) != {meeting}:
@@ -56,4 +55,4 @@ def meeting_team(schema: Any, staffing: Mapping[str, Staffing], meeting: str
     if schema.consults:
         raise ConfigError(f"scenario.consults is set, but workflow {schema.name!r} has no consults")
     left, plan = experts_from_partners(schema, staffing, experts, meetings[meeting].enabled)
-    return experts, meetings, parse_work_hours(schema), left, plan
+    return experts, meetings, left, plan

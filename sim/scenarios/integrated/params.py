@@ -18,7 +18,6 @@ from sim.actors.expertise import (
     parse_consults,
     parse_experts,
     parse_meetings,
-    parse_work_hours,
     take_fte,
 )
 from sim.actors.veiligheidsteam import TeamSpec, parse_team
@@ -28,7 +27,7 @@ from sim.chain.model import Staffing
 from sim.scenarios import effects
 from sim.scenarios.partners import check_places
 
-SECTIONS = ("work_hours_per_day", "team", "experts", "consults", "meetings")
+SECTIONS = ("team", "experts", "consults", "meetings")
 MEETINGS = ("crisis",)
 
 
@@ -42,6 +41,8 @@ class IntegratedEffects:
                                                  "RvdK judgement length with the team's file / today's")
     resolved_without_measure: float = effects.effect("share", (0.0, 0.2),
                                                      "P(the team resolves a case that would go to the Raad)")
+    duo_workload: float = effects.effect("factor", (0.8, 1.5),
+                                         "the duo's staff hours on a family / today's professional's for that work")
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,6 @@ class IntegratedParams:
     experts: Mapping[str, ExpertSpec]
     consults: Mapping[str, ConsultSpec]
     meetings: Mapping[str, MeetingSpec]
-    work_hours_per_day: float
     effects: IntegratedEffects
     staffing: Mapping[str, Staffing]  # the partners after the team and the experts took their FTE
     fte_plan: Mapping[str, float]  # paper FTE per partner, team and expert pool
@@ -80,16 +80,16 @@ def configure(schema: Any, staffing: Mapping[str, Staffing]) -> IntegratedParams
         if name not in MEETINGS:
             raise ConfigError(f"scenario.meetings.{name} is not a meeting of workflow {schema.name!r} "
                               f"(allowed: {', '.join(MEETINGS)})")
-    work_hours = parse_work_hours(schema)
     assumed = effects.read(schema, IntegratedEffects)
     if not team.enabled or team.coverage == 0:
         plan = {org: st.fte for org, st in staffing.items()}
-        return IntegratedParams(team, experts, consults, meetings, work_hours, assumed, staffing=staffing,
+        return IntegratedParams(team, experts, consults, meetings, assumed, staffing=staffing,
                                 fte_plan=plan, by_construction={})
     taken = team.taken(staffing)
     for e in experts.values():
         taken[e.org] = taken.get(e.org, 0.0) + e.fte
-    left = take_fte(staffing, taken, {org: f"scenario.team.share.{org}" for org in staffing})
+    left = take_fte(staffing, taken, {org: f"scenario.team.share.{org}" for org in staffing},
+                    desk={"veilig_thuis": team.desk_fte})
     joining = team.to_lokaal_team(staffing)
     if joining > 0:  # staff for the vast gezichten join the lokaal team (and its caseload norm)
         left["buurtteam"] = replace(left["buurtteam"], fte=left["buurtteam"].fte + joining)
@@ -107,5 +107,5 @@ def configure(schema: Any, staffing: Mapping[str, Staffing]) -> IntegratedParams
     plan["veiligheidsteam"] = team.fte
     for name, e in experts.items():
         plan[f"expertise.{name}"] = e.fte
-    return IntegratedParams(team, experts, consults, meetings, work_hours, assumed, staffing=left, fte_plan=plan,
+    return IntegratedParams(team, experts, consults, meetings, assumed, staffing=left, fte_plan=plan,
                             by_construction=met_by_construction(team))

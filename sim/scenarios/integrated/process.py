@@ -79,8 +79,9 @@ class Integrated(IntegratedToday, Sequential):
         super().build()
         if not self.team_on:
             return
-        self.team = self.add(Veiligheidsteam(self, p.team, self.vt.triage_time, self.buurtteam.team))
-        self.expertise = self.add(Expertise(self, p.experts, p.work_hours_per_day, p.meetings))
+        self.team = self.add(Veiligheidsteam(self, p.team, self.vt.triage_time, self.buurtteam.team,
+                                             workload=p.effects.duo_workload))
+        self.expertise = self.add(Expertise(self, p.experts, self.model.work_hours_per_day, p.meetings))
         self.consult_needed = {name: self.streams.bernoulli(f"route.consult.{name}") for name in p.consults}
         self.team_resolves = self.streams.bernoulli("route.team_resolves")
         crisis = p.meetings.get("crisis")
@@ -109,7 +110,7 @@ class Integrated(IntegratedToday, Sequential):
         if fam.route == "direct":
             if "direct" in spec.holds_voluntary:
                 self.team_intake(fam)
-                self.team.take_on(fam, lambda f, _: self.duo_help(f), places=spec.voluntary_places)
+                self.team.take_on(fam, lambda f, _: self.duo_help(f), function="voluntary")
             else:
                 super().arrive(fam)  # the lokaal team, as today; a failed help comes to the team
             return
@@ -120,10 +121,9 @@ class Integrated(IntegratedToday, Sequential):
             self.team.joint_triage(fam, self.after_joint_triage)
 
     def team_intake(self, fam: Family) -> None:
-        """The one joint intake: the family tells its story once, whichever partners become involved."""
-        fam.intakes += 1
-        fam.stories_told += 1
-        fam.intake_hours += self.params.team.intake_hours
+        """The one joint intake: the family tells its story once, whichever partners become involved (a
+        repeated intake, from the lokaal team, takes the team's staff time by the rule of every intake)."""
+        self.intake(fam, self.team.org, hours=self.params.team.intake_hours)
 
     def handoff_to_team(self, fam: Family, then) -> None:
         """The lokaal team hands a family over to the team: transfer delay, the team's intake, one more story."""
@@ -149,7 +149,7 @@ class Integrated(IntegratedToday, Sequential):
             self.close(fam, "einde_bemoeienis_team")
         elif route == "buurtteam":
             if "overdracht" in self.params.team.holds_voluntary:
-                self.team.take_on(fam, lambda f, _: self.duo_help(f), places=self.params.team.voluntary_places)
+                self.team.take_on(fam, lambda f, _: self.duo_help(f), function="voluntary")
             else:
                 self.handoff(fam, "buurtteam", self.vrijwillige_hulp)  # the lokaal team, as today
         elif route in ("vt_onderzoek", "vt_vervolg"):
@@ -290,6 +290,7 @@ class Integrated(IntegratedToday, Sequential):
         for milestone in ("gi_request", "gi_assigned", "gi_first_contact", "help_start"):
             if getattr(fam, milestone) != getattr(fam, milestone):  # NaN: not yet reached
                 setattr(fam, milestone, now)
+        self.team.to_measure(fam)  # the duo carries the measure: its hours at the GI's norm per child
         self.log(fam, "mandaat_gi_duo", self.team.org, "start")
 
     def _team_measure_ended(self, fam: Family, _: str) -> None:

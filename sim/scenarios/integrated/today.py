@@ -50,7 +50,7 @@ class IntegratedToday(SequentialToday):
         entry = "direct" if fam.route == "direct" else "overdracht"
         if not self.in_team(fam) or entry not in self.params.team.holds_voluntary:
             return super().resume_buurtteam(fam, case)
-        self.team.take_over(fam, places=self.params.team.voluntary_places)
+        self.team.take_over(fam, function="voluntary")
         self.engine.at(case.remaining, self._duo_help_done if case.suffices else self._duo_help_failed, fam)
 
     def resume_rvdk_waiting(self, fam: Family, case: Any) -> None:
@@ -80,12 +80,12 @@ class IntegratedToday(SequentialToday):
             self.duo_mandate(f)
             self.gi.uitvoeren(f, f.measure, self._team_measure_ended)
 
-        self.team.take_on(fam, assigned, waiting_since=case.entered)
+        self.team.take_on(fam, assigned, function="measure", waiting_since=case.entered)
 
     def resume_gi_in_care(self, fam: Family, case: Any) -> None:
         if not self.in_team(fam) or self.params.team.gi_mandate != "duo":
             return super().resume_gi_in_care(fam, case)
         fam.measure = case.measure
         fam.extensions = case.completed_terms
-        self.team.take_over(fam)
+        self.team.take_over(fam, function="measure")
         self.gi.uitvoeren(fam, case.measure, self._team_measure_ended, first_term=case.remaining)

@@ -20,9 +20,11 @@ from typing import Any
 
 import numpy as np
 
+from sim.actors.veiligheidsteam import PLACES_PER_HOUR
+from sim.chain.model import hours_per_month
 from sim.kernel.flows import ONE, Fixed, FlowModel, NotAvailable, PoolInfo, Trace, Wait, split
 from sim.scenarios.sequential.twin import SequentialTwin
-from sim.scenarios.twins import TEAM, TEAM_DESK, Paths
+from sim.scenarios.twins import BT, RVDK, TEAM, TEAM_DESK, Paths
 
 
 class IntegratedTwin(SequentialTwin):
@@ -39,9 +41,17 @@ class IntegratedTwin(SequentialTwin):
         if self.spec.vast_gezicht:
             raise NotAvailable("scenario.team.vast_gezicht = true has no analytic twin yet (the vast gezicht's "
                                "places at the lokaal team); use the simulation")
-        self.duo = (float(self.spec.duo_size), float(self.spec.duo_size) ** 2)
-        self.vp = (float(self.spec.voluntary_places), float(self.spec.voluntary_places) ** 2)
-        wh = p.work_hours_per_day
+        # places (work hours per month) per function, as Veiligheidsteam.need: fixed for voluntary help and safety,
+        # by the family's children under a measure (mean and second moment over the children distribution)
+        h, w = hours_per_month(model.work_hours_per_day), p.effects.duo_workload
+        need = {f: float(self.spec.hours(f, 1, w, h)) for f in ("voluntary", "safety")}
+        self.vp, self.duo = ((need["voluntary"], need["voluntary"] ** 2), (need["safety"], need["safety"] ** 2))
+        ch = model.children
+        per = np.asarray([self.spec.hours("measure", int(n), w, h) for n in ch.values], dtype=float)
+        probs = np.asarray(ch.probs, dtype=float)
+        self.measure = (float(per @ probs), float(per**2 @ probs))
+        self.team_places_per_fte = h * PLACES_PER_HOUR
+        wh = model.work_hours_per_day
         crisis = p.meetings.get("crisis")
         self.meeting = crisis if crisis is not None and crisis.enabled else None
         if self.meeting is not None:
@@ -58,11 +68,26 @@ class IntegratedTwin(SequentialTwin):
             tt.state["team"] = covered
             yield from (self.team_arrive(tt, pp) if covered else super().arrive(tt, pp))
 
+    def intake_hours(self, org: str) -> float:
+        return self.spec.intake_hours if org == TEAM else super().intake_hours(org)
+
+    def places_per_fte(self, pool: str) -> float:
+        return self.team_places_per_fte if pool == TEAM else super().places_per_fte(pool)
+
     # ------------------------------------------------------------------ the team's places
     def take_on(self, t: Trace, units: tuple[float, float]) -> None:
         t.wait(TEAM)
         t.state["team_h"] = t.state.get("team_h", ()) + (t.open(TEAM, units),)
         t.state["held"] = t.state.get("held", 0.0) + units[0]
+
+    def grow(self, t: Trace, target: tuple[float, float]) -> None:
+        """The family's places grow to ``target`` at once (a measure under the duo mandate: no wait)."""
+        held = t.state.get("held", 0.0)
+        missing = target[0] - held
+        if missing > 0:
+            var = max(target[1] - target[0] ** 2, 0.0)
+            t.state["team_h"] = t.state.get("team_h", ()) + (t.open(TEAM, (missing, missing**2 + var)),)
+            t.state["held"] = target[0]
 
     def release(self, t: Trace) -> None:
         for h in t.state.get("team_h", ()):
@@ -111,6 +136,7 @@ class IntegratedTwin(SequentialTwin):
                     yield from self.duo_help(tt, pp)
                 else:
                     tt.add(self.TRANS)
+                    self.intake(tt, BT)
                     yield from self.hulp(tt, pp)
             elif route in ("vt_onderzoek", "vt_vervolg"):
                 self.take_on(tt, self.duo)
@@ -125,6 +151,7 @@ class IntegratedTwin(SequentialTwin):
             yield from super().escalate(t, p, route, h)
             return
         t.add(self.TRANS)  # hand-off to the team; the lokaal team keeps the family until the duo has it
+        self.intake(t, TEAM)
         self.take_on(t, self.duo)
         t.close(h)
         yield from self.after_team_escalation(t, p, route)
@@ -174,7 +201,8 @@ class IntegratedTwin(SequentialTwin):
         for resolved, tt, pp in split(t, p, {True: q, False: 1.0 - q}):
             if resolved:
                 yield from self.duo_help(tt, pp)  # its own chance that voluntary help suffices
-            else:  # the team stays: no transfer (the Raad's intake uses no pool's places)
+            else:  # the team stays: no transfer, but the Raad's own intake
+                self.intake(tt, RVDK)
                 yield from self.raad(tt, pp, None, self.p.effects.rvdk_duration_factor, self.after_team_raad)
 
     def after_team_raad(self, t: Trace, p: float, outcome: str) -> Paths:
@@ -188,6 +216,7 @@ class IntegratedTwin(SequentialTwin):
             yield t, p
 
     def duo_mandate(self, t: Trace) -> None:
+        self.grow(t, self.measure)
         t.mark("help", first=True)
         if "gi_first_contact" not in t.marks:
             t.mark("gi_first_contact")
@@ -215,6 +244,7 @@ class IntegratedTwin(SequentialTwin):
             return
         t.state["measure"] = "vots"
         self.duo_mandate(t)
+        self.intake(t, RVDK)
         for t2, p2 in self.raad(t, p, None, self.p.effects.rvdk_duration_factor, None):
             for to_ots, tt, pp in split(t2, p2, {True: self.m.vots_to_ots, False: 1.0 - self.m.vots_to_ots}):
                 if not to_ots:
@@ -256,14 +286,19 @@ class IntegratedTwin(SequentialTwin):
         for e in self.p.experts.values():
             left[e.org] = left[e.org] - e.share * fte[e.org]
         left = {org: np.clip(v, 0.0, None) for org, v in left.items()}
-        out = self.partner_places(left)
-        desk = case = 0.0
+        vt = st["veilig_thuis"]  # the moved staff fill the team's share of the front desk first (Staffing.minus)
+        moved_vt = spec.share.get("veilig_thuis", 0.0) * fte["veilig_thuis"]
+        desk_paper = np.minimum(moved_vt, spec.coverage * vt.triage_share * fte["veilig_thuis"])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            vt_share = np.where(left["veilig_thuis"] > 0, (vt.triage_share * fte["veilig_thuis"] - desk_paper)
+                                / left["veilig_thuis"], vt.triage_share)
+        out = self.partner_places(left, triage_share=np.clip(vt_share, 0.0, 1.0))
+        desk = vt.present(desk_paper)
+        case = 0.0
         for org, s in st.items():
-            present = s.present(spec.share.get(org, 0.0) * fte[org])
-            share_desk = s.triage_share if org == "veilig_thuis" else 0.0
-            desk = desk + present * share_desk
-            case = case + present * (1.0 - share_desk)
-        places = np.rint(case * spec.caseload)
+            moved = spec.share.get(org, 0.0) * fte[org]
+            case = case + s.present(moved - desk_paper if org == "veilig_thuis" else moved)
+        places = np.rint(case * self.team_places_per_fte)
         desk_places = np.rint(desk * st["veilig_thuis"].triage_caseload)
         out[TEAM] = (places, np.rint(places * spec.crisis_reserve_share))
         out[TEAM_DESK] = (desk_places, np.rint(desk_places * spec.crisis_reserve_share))

@@ -14,7 +14,7 @@ from sim.chain.model import Staffing
 from sim.scenarios import effects
 from sim.scenarios.partners import meeting_team
 
-SECTIONS = ("work_hours_per_day", "experts", "meetings")
+SECTIONS = ("experts", "meetings")
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,6 @@ class SamenInCrisisEffects:
 class SamenInCrisisParams:
     experts: Mapping[str, ExpertSpec]
     meetings: Mapping[str, MeetingSpec]
-    work_hours_per_day: float
     effects: SamenInCrisisEffects
     staffing: Mapping[str, Staffing]
     fte_plan: Mapping[str, float]
@@ -39,5 +38,5 @@ class SamenInCrisisParams:
 
 def configure(schema: Any, staffing: Mapping[str, Staffing]) -> SamenInCrisisParams:
     """Validate ``scenario.*`` of Samen in Crisis against the region's validated ``staffing``."""
-    experts, meetings, work_hours, left, plan = meeting_team(schema, staffing, "crisis")
-    return SamenInCrisisParams(experts, meetings, work_hours, effects.read(schema, SamenInCrisisEffects), left, plan)
+    experts, meetings, left, plan = meeting_team(schema, staffing, "crisis")
+    return SamenInCrisisParams(experts, meetings, effects.read(schema, SamenInCrisisEffects), left, plan)

@@ -61,7 +61,7 @@ class SamenInCrisis(Sequential):
         super().build()
         if self.mdo is None:
             return
-        self.expertise = self.add(Expertise(self, p.experts, p.work_hours_per_day, p.meetings))
+        self.expertise = self.add(Expertise(self, p.experts, self.model.work_hours_per_day, p.meetings))
         self.averted = self.streams.bernoulli("route.crisis_mdo_averts_spoed")
 
     def arrive(self, fam: Family) -> None:

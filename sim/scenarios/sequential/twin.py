@@ -16,12 +16,14 @@ of every pool with the simulation's.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from sim.chain import kpis
-from sim.chain.entities import unit_pool
+from sim.chain.entities import kind_pool, unit_pool
+from sim.chain.model import place_days
 from sim.kernel.flows import ONE, Fixed, FlowModel, PoolInfo, Trace, Wait, collect, min_moments, split
 from sim.scenarios.twins import BT, GI, RVDK, VT_CASUS, VT_TRIAGE, Paths, unit_places_of
 
@@ -33,6 +35,7 @@ class SequentialTwin:
 
     def __init__(self, model: Any) -> None:
         self.m = model
+        self._pool_info: dict[str, PoolInfo] | None = None  # pools(), once the twin is built (intake)
         d = model.durations
         self.TRI = Fixed.of("vt_triage", d["vt_triage"])
         self.OND = Fixed.of("vt_onderzoek", d["vt_onderzoek"])
@@ -98,6 +101,28 @@ class SequentialTwin:
             tt.state[key] = name
             yield tt, pp
 
+    def intake(self, t: Trace, pool: str) -> None:
+        """A repeated intake at the organisation whose pool is ``pool`` (a hand-off): its hours take that pool's
+        places as the simulation's ``Actor.spend`` does (sim.chain.model.place_days)."""
+        if self._pool_info is None:
+            self._pool_info = self.pools()
+        t.spend(pool, place_days(self.intake_hours(self._pool_info[pool].org), self.places_per_fte(pool),
+                                 self.m.work_hours_per_day))
+
+    def intake_hours(self, org: str) -> float:
+        return self.m.intake_hours.get(org, 0.0)
+
+    def places_per_fte(self, pool: str) -> float:
+        """Places one available FTE gives at ``pool`` (its caseload norm; an organisation of a kind: its own)."""
+        kind = kind_pool(pool)
+        if kind in (VT_CASUS, GI):
+            org = "veilig_thuis" if kind == VT_CASUS else "gi"
+            for u in self.m.units_of(org):
+                if unit_pool(kind, u.name) == pool:
+                    return u.caseload
+            return self.m.staffing[org].caseload
+        return self.m.staffing[self._pool_info[pool].org].caseload
+
     @staticmethod
     def vt_pool(base: str, t: Trace) -> str:
         return unit_pool(base, t.state.get("vt_unit", ""))
@@ -127,15 +152,18 @@ class SequentialTwin:
                 yield tt, pp
             elif route == "buurtteam":
                 tt.add(self.TRANS)
+                self.intake(tt, BT)
                 yield from self.hulp(tt, pp)
             elif route in ("vt_onderzoek", "vt_vervolg"):
                 yield from self.casework(tt, pp, route)
             else:
                 yield from self.naar_raad(tt, pp, None)
 
-    def casework(self, t: Trace, p: float, path: str) -> Paths:
+    def casework(self, t: Trace, p: float, path: str, intake: bool = False) -> Paths:
         for t, p in self.organisation(t, p, "vt_unit", self.vt_units):  # escalated direct requests meet VT here
             case = self.vt_pool(VT_CASUS, t)
+            if intake:  # handed over from the buurtteam: Veilig Thuis's case teams take it in
+                self.intake(t, case)
             t.wait(case)
             h = t.open(case, ONE)
             t.add(self.OND if path == "vt_onderzoek" else self.VER)
@@ -147,6 +175,7 @@ class SequentialTwin:
                 tt.close(h)
                 if route == "buurtteam":
                     tt.add(self.TRANS)
+                    self.intake(tt, BT)
                     yield from self.hulp(tt, pp)
                 else:
                     yield tt, pp
@@ -172,11 +201,12 @@ class SequentialTwin:
         else:
             t.close(h)
             t.add(self.TRANS)
-            yield from self.casework(t, p, "vt_onderzoek")
+            yield from self.casework(t, p, "vt_onderzoek", intake=True)
 
     # ------------------------------------------------------------------ Raad, court, GI
     def naar_raad(self, t: Trace, p: float, melder: int | None) -> Paths:
         t.add(self.TRANS)
+        self.intake(t, RVDK)
         yield from self.raad(t, p, melder, 1.0, self.after_raad)
 
     def raad(self, t: Trace, p: float, melder: int | None, factor: float, then) -> Paths:
@@ -199,6 +229,7 @@ class SequentialTwin:
             yield from self.beschikking(t, p)
         elif outcome == "buurtteam":
             t.add(self.TRANS)
+            self.intake(t, BT)
             yield from self.hulp(t, p)
         else:
             yield t, p
@@ -208,6 +239,7 @@ class SequentialTwin:
             tt.add(self.TRANS)
             if verdict == "afgewezen":
                 tt.state["escalated"] = True  # the court judged voluntary help enough
+                self.intake(tt, BT)
                 yield from self.hulp(tt, pp)
             else:
                 yield from self.gi(tt, pp, verdict)
@@ -215,6 +247,7 @@ class SequentialTwin:
     def gi(self, t: Trace, p: float, measure: str, release_team=None) -> Paths:
         for t, p in self.organisation(t, p, "gi_unit", self.gi_units):
             gi = self.gi_pool(t)
+            self.intake(t, gi)
             t.state["measure"] = measure
             t.stage("gi_wait", [Wait(gi, t.crisis), self.FC])
             t.wait(gi)
@@ -240,6 +273,8 @@ class SequentialTwin:
 
     def _vots(self, t: Trace, p: float, gi: str) -> Paths:
         c = t.crisis
+        self.intake(t, gi)  # urgent hand-offs to the GI and the Raad: no transfer delay, two intakes
+        self.intake(t, RVDK)
         t.state["measure"] = "vots"
         t.stage("gi_wait", [Wait(gi, c), self.FC])
         t.add(Wait(gi, c), self.FC)
@@ -268,6 +303,7 @@ class SequentialTwin:
         t.state["measure"] = "vots_beeindigd"
         t.state["escalated"] = True
         t.add(self.TRANS)
+        self.intake(t, BT)
         yield from self.hulp(t, p)
 
     # ------------------------------------------------------------------ the flow model
@@ -283,12 +319,15 @@ class SequentialTwin:
             out[unit_pool(GI, name)] = PoolInfo(unit_pool(GI, name), "gi", "children")
         return out
 
-    def partner_places(self, left: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    def partner_places(self, left: dict[str, np.ndarray], triage_share: Any = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Places and crisis reserves of the partners' own pools, as their actors compute them (Staffing.slots:
-        available FTE x caseload, rounded half to even like Python's round)."""
+        available FTE x caseload, rounded half to even like Python's round). ``triage_share``: Veilig Thuis's
+        front-desk share of ``left`` when a staff move changed it (``Staffing.minus``), else its own."""
         out = {}
         for org, s in self.m.staffing.items():
             avail = s.present(left[org])
+            if org == "veilig_thuis" and triage_share is not None:
+                s = replace(s, triage_share=triage_share)
             units = self.m.units_of(org)
             if units:  # each organisation of the kind: sim.chain.model.unit_places, on arrays
                 n = len(units)

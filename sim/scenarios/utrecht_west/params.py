@@ -14,7 +14,7 @@ from sim.chain.model import Staffing
 from sim.scenarios import effects
 from sim.scenarios.partners import meeting_team
 
-SECTIONS = ("work_hours_per_day", "experts", "meetings")
+SECTIONS = ("experts", "meetings")
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,6 @@ class UtrechtWestEffects:
 class UtrechtWestParams:
     experts: Mapping[str, ExpertSpec]
     meetings: Mapping[str, MeetingSpec]
-    work_hours_per_day: float
     effects: UtrechtWestEffects
     staffing: Mapping[str, Staffing]
     fte_plan: Mapping[str, float]
@@ -39,5 +38,5 @@ class UtrechtWestParams:
 
 def configure(schema: Any, staffing: Mapping[str, Staffing]) -> UtrechtWestParams:
     """Validate ``scenario.*`` of Utrecht-West against the region's validated ``staffing``."""
-    experts, meetings, work_hours, left, plan = meeting_team(schema, staffing, "table")
-    return UtrechtWestParams(experts, meetings, work_hours, effects.read(schema, UtrechtWestEffects), left, plan)
+    experts, meetings, left, plan = meeting_team(schema, staffing, "table")
+    return UtrechtWestParams(experts, meetings, effects.read(schema, UtrechtWestEffects), left, plan)

@@ -53,7 +53,7 @@ class UtrechtWest(Sequential):
         super().build()
         if self.table is None:
             return
-        self.expertise = self.add(Expertise(self, p.experts, p.work_hours_per_day, p.meetings))
+        self.expertise = self.add(Expertise(self, p.experts, self.model.work_hours_per_day, p.meetings))
         self.averts_onderzoek = self.streams.bernoulli("route.table_averts_vt_onderzoek")
         self.averts_raad = self.streams.bernoulli("route.table_averts_rvdk")
 
