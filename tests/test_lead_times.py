@@ -157,8 +157,10 @@ def test_the_horizon_is_in_the_name_and_the_description():
 
 # ====================================================================== a queue that grows through the window
 
-SEVERE = ["staffing.veilig_thuis.triage_share=0.03"]  # triage desk far below demand: only crisis meldingen get through
-MODERATE = ["staffing.veilig_thuis.triage_share=0.08"]  # still short, a queue that grows more slowly
+# a short assessment at a small desk (the queue, not the assessment, makes the lead time)
+DESK = ["durations.vt_triage={dist:lognormal,mean:3,cv:1.0}", "staffing.veilig_thuis.triage_caseload=6"]
+SEVERE = [*DESK, "staffing.veilig_thuis.triage_share=0.03"]  # triage desk far below demand: only crisis meldingen get through
+MODERATE = [*DESK, "staffing.veilig_thuis.triage_share=0.08"]  # still short, a queue that grows more slowly
 
 
 def _runs(years: float, extra: list[str]) -> pd.DataFrame:

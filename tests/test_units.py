@@ -287,8 +287,11 @@ def test_gelderland_composes_runs_and_reports_per_organisation():
     for u in model.units_of("gi"):
         p = pools[f"gi[{u.name}]"]
         assert p.busy >= p.capacity - 1 and p.queued > 0, u.name  # at most one place left by the rounding
-    for u in model.units_of("veilig_thuis"):
-        assert pools[f"veilig_thuis.triage[{u.name}]"].busy == pools[f"veilig_thuis.triage[{u.name}]"].capacity
+    # Veilig Thuis's front desks are below their limit today (docs/calibration.md): the assessments in progress
+    # split over the organisations add up to the region's, each within its own places
+    desks = [pools[f"veilig_thuis.triage[{u.name}]"] for u in model.units_of("veilig_thuis")]
+    assert sum(p.busy for p in desks) == model.initial_state.triage_in_progress
+    assert all(0 < p.busy <= p.capacity for p in desks)
 
     res = runner.run(model, progress=False)
     ts_pools = set(res.timeseries["pool"])
