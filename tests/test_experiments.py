@@ -153,6 +153,22 @@ def test_front_desk_edge_runs_in_miniature() -> None:
         assert 0.0 <= float(r[2].rstrip("%")) <= 100.0 and len(r) == 3 + 2  # the mean and 2 replications
 
 
+def test_sizing_doc_fills_every_generated_block_of_the_page(tmp_path: Path) -> None:
+    """docs/sizing.md holds no typed number: the script fills each block with a table read off a real run."""
+    page = tmp_path / "sizing.md"
+    run(script("sizing_doc", "--tiny", "--out", str(page)))
+    text = page.read_text()
+    for name in ("sizing-today", "sizing-integrated", "capacity"):
+        body = text.split(f"<!-- generated:{name} -->")[1].split(f"<!-- /generated:{name} -->")[0]
+        assert body.count("\n| ") >= 2 and "python -m sim." in body, name  # a header and at least one row
+    assert "| rvdk |" in text and "| sequential |" in text and "| integrated |" in text
+
+
+def test_front_desk_mechanism_runs_in_miniature() -> None:
+    out = run(script("front_desk_mechanism", "--tiny"))
+    assert out.strip()
+
+
 def test_sensitivity_runs_in_miniature_and_writes_its_table(tmp_path: Path) -> None:
     run(script("sensitivity", "--tiny", "--out", str(tmp_path)))
     table = pd.read_csv(tmp_path / "sensitivity.csv")
