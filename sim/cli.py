@@ -149,7 +149,8 @@ def execute(cfg: DictConfig, out_dir: Path) -> Path:
                                              "replications": model.run.replications,
                                              "wall_seconds": round(time.perf_counter() - started, 3),
                                              "pid": os.getpid()},
-                                      identity=sweep_mod.identity_yaml(cfg))
+                                      identity=sweep_mod.identity_yaml(cfg),
+                                      event_log_formats=model.run.event_log_formats)
     summary = tables["summary"]
     if not quiet:
         print(format_summary(summary, model))
