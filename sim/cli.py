@@ -107,22 +107,24 @@ def format_summary(summary, model: Model) -> str:
     return "\n".join(out)
 
 
-def write_report(out_dir: Path, quiet: bool) -> Path | None:
-    """The HTML report of a finished run or comparison (sim/report.py), its path printed. Not for the points of
-    a sweep: the sweep's own report is made from the whole sweep (python -m sim.report <sweep dir>). A report
-    that cannot be made is one line on stderr; the results are written and stay valid either way."""
+def write_report(out_dir: Path, quiet: bool) -> list[Path]:
+    """The HTML reports of a finished run or comparison (sim/report/html.py), English and Dutch side by side
+    (``report.html``, ``report_nl.html``), their paths printed. Not for the points of a sweep: the sweep's own
+    report is made from the whole sweep (python -m sim.report <sweep dir>). A report that cannot be made is one
+    line on stderr; the results are written and stay valid either way."""
     if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
-        return None
+        return []
 
     try:
-        path = html.write_report(out_dir)
+        paths = html.write_reports(out_dir)
     except Exception as err:  # noqa: BLE001 - the tables are complete and valid; the report is a view of them
         why = str(err) if isinstance(err, html.ReportError) else f"{type(err).__name__}: {err}"
         print(f"ketensim: report not written: {' '.join(why.split())}", file=sys.stderr)
-        return None
+        return []
     if not quiet:
-        print(f"report: {path}")
-    return path
+        for path in paths:
+            print(f"report: {path}")
+    return paths
 
 
 def execute(cfg: DictConfig, out_dir: Path) -> Path:

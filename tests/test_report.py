@@ -221,6 +221,19 @@ def test_the_dutch_report_is_in_dutch(dirs, tmp_path):
     assert '<html lang="nl">' in html and "Kerncijfers" in html and "Aannames" in html and "Key figures" not in html
 
 
+def test_the_dutch_report_sits_beside_the_english_one_and_never_overwrites_it(dirs, tmp_path, capsys):
+    d = fresh_copy(dirs["run"], tmp_path / "run")
+    english = report_html.write_report(d)
+    before = english.read_bytes()
+    assert report_html.main([str(d), "--lang", "nl"]) == 0
+    assert capsys.readouterr().out.strip() == f"report: {d / 'report_nl.html'}"
+    assert english.read_bytes() == before  # untouched, byte for byte
+    assert '<html lang="nl">' in (d / "report_nl.html").read_text(encoding="utf-8")
+    assert report_html.main([str(d)]) == 0  # and the English one leaves the Dutch one alone
+    assert '<html lang="nl">' in (d / "report_nl.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in english.read_text(encoding="utf-8")
+
+
 def test_sizing_capacity_and_backlog_tables_are_included_when_present(dirs, tmp_path):
     d = fresh_copy(dirs["run"], tmp_path / "run")
     SIZING_FIXTURE.to_csv(d / "sizing.csv", index=False)
@@ -303,20 +316,22 @@ def test_the_command_line_refuses_without_a_traceback(dirs, tmp_path):
 
 
 def test_a_run_from_the_command_line_ends_with_its_report_path(tmp_path):
-    """What `make run` does (python -m sim), on the demo region: the last line is the report's path."""
+    """What `make run` does (python -m sim), on the demo region: the last lines are the reports' paths, English
+    and Dutch side by side."""
     out = tmp_path / "run"
     proc = subprocess.run([sys.executable, "-m", "sim", "region=demo", "run.years=1", "run.warmup_years=0.5",
                            "run.replications=2", "run.event_log=false", f"hydra.run.dir={out}"], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
-    last = proc.stdout.strip().splitlines()[-1]
-    assert last == f"report: {out / report_html.REPORT}"
+    last = proc.stdout.strip().splitlines()[-2:]
+    assert last == [f"report: {out / report_html.REPORT}", f"report: {out / 'report_nl.html'}"]
+    assert '<html lang="nl">' in (out / "report_nl.html").read_text(encoding="utf-8")
     page = parse(out / report_html.REPORT)
     summary = pd.read_csv(out / "summary.csv").set_index("kpi")
     cell = cells_by(page, table_id="key-figures")[("", "", "lead_time_help_km_median", "mean")]
     assert float(cell["data-value"]) == float(summary.at["lead_time_help_km_median", "mean"])
     marker = json.loads((out / output.MARKER).read_text())
-    assert report_html.REPORT not in marker["files"]  # the report is made from the results, not part of them
+    assert not {report_html.REPORT, "report_nl.html"} & set(marker["files"])  # made from the results, not part of them
 
 
 def test_a_directory_of_sizing_capacity_and_backlog_tables_gets_its_own_report(dirs, tmp_path):

@@ -1,5 +1,8 @@
 """``python -m sim.report DIR [--lang en|nl]``: one self-contained HTML report of a run, a comparison or a sweep.
 
+Each language has its own file, side by side: ``report.html`` (English) and ``report_nl.html`` (Dutch); the
+commands that write a report write both (:func:`write_reports`).
+
 Who reads it: a policy adviser who mails it on, a Member of Parliament who opens it from the mail. So the report
 is ONE file (``DIR/report.html``): the charts are embedded as PNG (base64), there is no script, no web font and no
 link to anything that would have to load. It holds
@@ -725,17 +728,35 @@ def _warnings(results: Results, meta: figures.Meta) -> list[str]:
     return out
 
 
-def write_report(directory: Path, lang: str = "en", name: str = REPORT) -> Path:
-    """Write ``directory/report.html`` (or ``name``) atomically and return its path. Raises :class:`ReportError`."""
-    directory = Path(directory)
-    results = load(directory)
+def report_name(lang: str) -> str:
+    """The file of the report in ``lang``: ``report.html`` in English, ``report_<lang>.html`` in another language,
+    so the languages sit side by side and writing one never overwrites the other."""
+    return REPORT if style.check_lang(lang) == "en" else f"report_{lang}.html"
+
+
+def _write(directory: Path, results: Results, lang: str, name: str | None) -> Path:
     try:
         text = render(results, lang)
     except derived.FigureDataError as err:
         raise ReportError(f"{directory}: {err}") from None
-    path = directory / name
+    path = directory / (name or report_name(lang))
     output.write_text(path, text)
     return path
+
+
+def write_report(directory: Path, lang: str = "en", name: str | None = None) -> Path:
+    """Write the report in ``lang`` to ``directory/report_name(lang)`` (or ``name``) atomically and return its
+    path. Raises :class:`ReportError`."""
+    directory = Path(directory)
+    return _write(directory, load(directory), lang, name)
+
+
+def write_reports(directory: Path, langs: Sequence[str] = style.LANGS) -> list[Path]:
+    """The report in every language of ``langs``, side by side (``report.html``, ``report_nl.html``), from one
+    reading of the directory: what every command that writes a report calls. Raises :class:`ReportError`."""
+    directory = Path(directory)
+    results = load(directory)
+    return [_write(directory, results, lang, None) for lang in langs]
 
 
 def save_figure_set(directory: Path, out_dir: Path, langs: Sequence[str] = ("en",),
@@ -757,10 +778,12 @@ def save_figure_set(directory: Path, out_dir: Path, langs: Sequence[str] = ("en"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.report",
-                                     description="Write DIR/report.html: one self-contained HTML report of a run, a "
-                                                 "comparison (+experiment=compare_workflows) or a sweep directory.")
+                                     description="Write DIR/report.html (English) or DIR/report_nl.html (--lang nl): "
+                                                 "one self-contained HTML report of a run, a comparison "
+                                                 "(+experiment=compare_workflows) or a sweep directory.")
     parser.add_argument("directory", type=Path, help="a run, comparison or sweep directory")
-    parser.add_argument("--lang", choices=style.LANGS, default="en", help="language of the report (default: en)")
+    parser.add_argument("--lang", choices=style.LANGS, default="en",
+                        help="language of the report (default: en, report.html; nl: report_nl.html beside it)")
     args = parser.parse_args(argv)
     try:
         path = write_report(args.directory, args.lang)

@@ -406,8 +406,8 @@ TERMS: dict[str, tuple[str, str]] = {
     "r.col.kind": ("Kind", "Soort"), "r.col.source": ("Source", "Bron"), "r.col.point": ("Point", "Punt"),
     "r.generated": ("Written by python -m sim.report from {dir} on {date}; model version {version}.",
                     "Geschreven door python -m sim.report uit {dir} op {date}; modelversie {version}."),
-    "r.lang": ("Nederlandse versie: python -m sim.report {dir} --lang nl",
-               "English version: python -m sim.report {dir} --lang en"),
+    "r.lang": ("Nederlandse versie: report_nl.html in dezelfde map (opnieuw maken: python -m sim.report {dir} --lang nl)",
+               "English version: report.html in the same folder (to remake it: python -m sim.report {dir} --lang en)"),
     # ---- footers (inside every image) and captions (report, experiment folders)
     "ft.meta": ("{region} · {workflows} · {reps} replications × {years} · {start}",
                 "{region} · {workflows} · {reps} replicaties × {years} · {start}"),
