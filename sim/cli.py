@@ -22,14 +22,14 @@ from omegaconf import DictConfig, OmegaConf
 from sim import app
 from sim import sweep as sweep_mod
 from sim.analysis import compare
-from sim.analysis.assumptions import assumptions_table, stability_warnings
+from sim.analysis.assumptions import assumptions_table
 from sim.chain import kpis
 from sim.chain.checks import ConfigError
 from sim.chain.model import Model
 from sim.config import schema as config_mod
 from sim.config.gate import validate
 from sim.config.sources import CONF_DIR
-from sim.report import html
+from sim.report import finding, html
 from sim.run import output, runner
 
 config_mod.register()
@@ -155,9 +155,15 @@ def execute(cfg: DictConfig, out_dir: Path) -> Path:
                                       event_log_formats=model.run.event_log_formats)
     summary = tables["summary"]
     if not quiet:
+        for sentence in finding.run_sentences(summary, model.scenario.name, model.region_name, "en"):
+            print(sentence)  # the finding first, then the table it rests on, then the warnings
+        print()
         print(format_summary(summary, model))
-        for w in stability_warnings(summary, model):
-            print(w)
+        for w in finding.pool_warnings(summary, "en"):
+            print(f"WARNING: {w}")
+        few = finding.replication_warning(summary, "en")
+        if few:
+            print(f"WARNING: {few}")
         if model.run.replications < 2:
             print("NOTE: one replication has no confidence interval and is not a finding; use run.replications >= 2.")
         print(f"{len(tables['assumptions'])} values in this run are assumptions: see {out_dir / 'assumptions.csv'}")
