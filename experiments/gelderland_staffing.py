@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     charts: list[tuple] = []  # (name, draw(meta), meta of its data)
     try:
         if "sweep" in commands:
-            html.write_report(out / "sweep")
+            html.write_reports(out / "sweep")
             sweep_meta = html.meta_of(html.load(out / "sweep"), "en")
             summary = pd.read_csv(out / "sweep" / "sweep_summary.csv")
             # the help that starts first (mostly voluntary help) and the jeugdbeschermer: GI staff moves the second
@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
                 charts += [("p90_against_fte", lambda m, s=summary, k=kpi: figures.p90_against_fte(s, m, k), sweep_meta),
                            ("staffing_heatmap", lambda m, s=summary, k=kpi: figures.staffing_heatmap(s, m, k), sweep_meta)]
         if "demand" in commands:
-            html.write_report(out / "demand")
+            html.write_reports(out / "demand")
             demand_meta = html.meta_of(html.load(out / "demand"), "en")
             capacity = derived.capacity_from_sweep(pd.read_csv(out / "demand" / "sweep_summary.csv"))
             output.write_table(out, "capacity", capacity, ["csv"])

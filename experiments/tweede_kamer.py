@@ -117,8 +117,8 @@ def main(argv: list[str] | None = None) -> int:
                 return proc.returncode
             print(f"tweede_kamer: {region}: simulated in {time.perf_counter() - t0:.0f}s", flush=True)
         try:
-            if "nl" in langs:
-                html.write_report(out, "nl", name="report_nl.html")
+            if args.figures_only and "nl" in langs:  # python -m sim wrote both reports; an older folder may lack one
+                html.write_report(out, "nl")
             written = html.save_figure_set(out, args.out / region / "figures", langs)
         except html.ReportError as err:
             print(f"tweede_kamer: error: {err}", file=sys.stderr)

@@ -22,14 +22,14 @@ from omegaconf import DictConfig, OmegaConf
 from sim import app
 from sim import sweep as sweep_mod
 from sim.analysis import compare
-from sim.analysis.assumptions import assumptions_table, stability_warnings
+from sim.analysis.assumptions import assumptions_table
 from sim.chain import kpis
 from sim.chain.checks import ConfigError
 from sim.chain.model import Model
 from sim.config import schema as config_mod
 from sim.config.gate import validate
 from sim.config.sources import CONF_DIR
-from sim.report import html
+from sim.report import finding, html
 from sim.run import output, runner
 
 config_mod.register()
@@ -107,22 +107,24 @@ def format_summary(summary, model: Model) -> str:
     return "\n".join(out)
 
 
-def write_report(out_dir: Path, quiet: bool) -> Path | None:
-    """The HTML report of a finished run or comparison (sim/report.py), its path printed. Not for the points of
-    a sweep: the sweep's own report is made from the whole sweep (python -m sim.report <sweep dir>). A report
-    that cannot be made is one line on stderr; the results are written and stay valid either way."""
+def write_report(out_dir: Path, quiet: bool) -> list[Path]:
+    """The HTML reports of a finished run or comparison (sim/report/html.py), English and Dutch side by side
+    (``report.html``, ``report_nl.html``), their paths printed. Not for the points of a sweep: the sweep's own
+    report is made from the whole sweep (python -m sim.report <sweep dir>). A report that cannot be made is one
+    line on stderr; the results are written and stay valid either way."""
     if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
-        return None
+        return []
 
     try:
-        path = html.write_report(out_dir)
+        paths = html.write_reports(out_dir)
     except Exception as err:  # noqa: BLE001 - the tables are complete and valid; the report is a view of them
         why = str(err) if isinstance(err, html.ReportError) else f"{type(err).__name__}: {err}"
         print(f"ketensim: report not written: {' '.join(why.split())}", file=sys.stderr)
-        return None
+        return []
     if not quiet:
-        print(f"report: {path}")
-    return path
+        for path in paths:
+            print(f"report: {path}")
+    return paths
 
 
 def execute(cfg: DictConfig, out_dir: Path) -> Path:
@@ -149,12 +151,19 @@ def execute(cfg: DictConfig, out_dir: Path) -> Path:
                                              "replications": model.run.replications,
                                              "wall_seconds": round(time.perf_counter() - started, 3),
                                              "pid": os.getpid()},
-                                      identity=sweep_mod.identity_yaml(cfg))
+                                      identity=sweep_mod.identity_yaml(cfg),
+                                      event_log_formats=model.run.event_log_formats)
     summary = tables["summary"]
     if not quiet:
+        for sentence in finding.run_sentences(summary, model.scenario.name, model.region_name, "en"):
+            print(sentence)  # the finding first, then the table it rests on, then the warnings
+        print()
         print(format_summary(summary, model))
-        for w in stability_warnings(summary, model):
-            print(w)
+        for w in finding.pool_warnings(summary, "en"):
+            print(f"WARNING: {w}")
+        few = finding.replication_warning(summary, "en")
+        if few:
+            print(f"WARNING: {few}")
         if model.run.replications < 2:
             print("NOTE: one replication has no confidence interval and is not a finding; use run.replications >= 2.")
         print(f"{len(tables['assumptions'])} values in this run are assumptions: see {out_dir / 'assumptions.csv'}")

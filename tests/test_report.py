@@ -23,6 +23,7 @@ import pytest
 from conftest import ROOT
 from test_figures import SIZING_FIXTURE, STAFFING_GRID, SWEEP_BASE, build_comparison, build_run, build_sweep
 
+from sim.report import finding, style
 from sim.report import html as report_html
 from sim.run import output
 
@@ -221,6 +222,64 @@ def test_the_dutch_report_is_in_dutch(dirs, tmp_path):
     assert '<html lang="nl">' in html and "Kerncijfers" in html and "Aannames" in html and "Key figures" not in html
 
 
+def test_the_dutch_report_sits_beside_the_english_one_and_never_overwrites_it(dirs, tmp_path, capsys):
+    d = fresh_copy(dirs["run"], tmp_path / "run")
+    english = report_html.write_report(d)
+    before = english.read_bytes()
+    assert report_html.main([str(d), "--lang", "nl"]) == 0
+    assert capsys.readouterr().out.strip() == f"report: {d / 'report_nl.html'}"
+    assert english.read_bytes() == before  # untouched, byte for byte
+    assert '<html lang="nl">' in (d / "report_nl.html").read_text(encoding="utf-8")
+    assert report_html.main([str(d)]) == 0  # and the English one leaves the Dutch one alone
+    assert '<html lang="nl">' in (d / "report_nl.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in english.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind", ["run", "comparison"])
+def test_the_report_opens_with_the_finding_then_the_key_table_then_the_warnings(dirs, kind):
+    html = (dirs[kind] / report_html.REPORT).read_text(encoding="utf-8")
+    at = {name: html.find(f'id="{name}"') for name in ("finding", "key-figures", "warnings")}
+    assert -1 < at["finding"] < at["key-figures"] < at["warnings"] < html.find('id="fig-'), at
+    found = html[at["finding"]:html.find("</div>", at["finding"])]
+    if kind == "comparison":  # the paired difference of comparison.csv, in the reader's rounding
+        row = pd.read_csv(dirs[kind] / "comparison.csv").query("workflow == 'integrated'").set_index("kpi")
+        kpi = next(k for k in finding.HEADLINE if k in row.index and math.isfinite(row.at[k, "diff_mean"]))
+        diff = row.at[kpi, "diff_mean"]
+        assert f"{abs(diff):.{0 if abs(diff) >= 10 else 1}f} days {'later' if diff > 0 else 'earlier'}" in found \
+            or "about equally fast" in found
+    else:
+        summary = pd.read_csv(dirs[kind] / "summary.csv").set_index("kpi")
+        kpi = next(k for k in finding.HEADLINE if math.isfinite(summary.at[k, "mean"]))
+        assert f"{summary.at[kpi, 'mean']:.0f} days [" in found
+    warnings = html[at["warnings"]:html.find("</div>", at["warnings"])]
+    assert "Only 3 replications, fewer than the 10" in warnings  # the tiny runs have 3
+
+
+def test_the_dutch_report_has_no_english_warning_text(dirs, tmp_path):
+    """A run whose Raad cannot carry its demand: its warnings in Dutch hold none of the English sentences' words
+    and no raw pool id; the English report holds them (so the check can fail)."""
+    from test_figures import build_run
+
+    d = build_run(tmp_path / "shaky", ["staffing.rvdk.fte=1", "demand.scale=1.5"])
+    english_fragments = set()
+    for key in [k for k in style.TERMS if k.startswith(("w.", "f.", "r.single"))]:
+        for piece in re.split(r"\{[^}]*\}", style.TERMS[key][0]):
+            # phrases of two words and more (a setting such as run.replications= is the same in both)
+            english_fragments |= {p.strip() for p in re.split(r"[():;,.=]", piece) if len(p.strip()) >= 12
+                                  and " " in p.strip()}
+    texts = {}
+    for lang in ("en", "nl"):
+        html = report_html.write_report(d, lang).read_text(encoding="utf-8")
+        start = html.find('id="warnings"')
+        assert start > -1, lang
+        texts[lang] = html[start:html.find("</div>", start)]
+    assert "cannot carry its demand" in texts["en"] and "kan de vraag niet dragen" in texts["nl"]
+    assert [f for f in english_fragments if f in texts["en"]]
+    assert [f for f in english_fragments if f in texts["nl"]] == []
+    for raw in ("UNSTABLE", "SATURATED", "rvdk", "offered load", "waiting list", "replications,"):
+        assert raw not in texts["nl"], raw
+
+
 def test_sizing_capacity_and_backlog_tables_are_included_when_present(dirs, tmp_path):
     d = fresh_copy(dirs["run"], tmp_path / "run")
     SIZING_FIXTURE.to_csv(d / "sizing.csv", index=False)
@@ -303,20 +362,25 @@ def test_the_command_line_refuses_without_a_traceback(dirs, tmp_path):
 
 
 def test_a_run_from_the_command_line_ends_with_its_report_path(tmp_path):
-    """What `make run` does (python -m sim), on the demo region: the last line is the report's path."""
+    """What `make run` does (python -m sim), on the demo region: the last lines are the reports' paths, English
+    and Dutch side by side."""
     out = tmp_path / "run"
     proc = subprocess.run([sys.executable, "-m", "sim", "region=demo", "run.years=1", "run.warmup_years=0.5",
                            "run.replications=2", "run.event_log=false", f"hydra.run.dir={out}"], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
-    last = proc.stdout.strip().splitlines()[-1]
-    assert last == f"report: {out / report_html.REPORT}"
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0].startswith("Today's chain in demo region") and " days [" in lines[0]  # the finding first
+    assert any(line.startswith("WARNING: Only 2 replications, fewer than the 10") for line in lines)
+    last = lines[-2:]
+    assert last == [f"report: {out / report_html.REPORT}", f"report: {out / 'report_nl.html'}"]
+    assert '<html lang="nl">' in (out / "report_nl.html").read_text(encoding="utf-8")
     page = parse(out / report_html.REPORT)
     summary = pd.read_csv(out / "summary.csv").set_index("kpi")
     cell = cells_by(page, table_id="key-figures")[("", "", "lead_time_help_km_median", "mean")]
     assert float(cell["data-value"]) == float(summary.at["lead_time_help_km_median", "mean"])
     marker = json.loads((out / output.MARKER).read_text())
-    assert report_html.REPORT not in marker["files"]  # the report is made from the results, not part of them
+    assert not {report_html.REPORT, "report_nl.html"} & set(marker["files"])  # made from the results, not part of them
 
 
 def test_a_directory_of_sizing_capacity_and_backlog_tables_gets_its_own_report(dirs, tmp_path):

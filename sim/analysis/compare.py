@@ -403,7 +403,8 @@ def _run_arm(name: str, wcfg: DictConfig, model: Model, dest: Path) -> tuple[dic
     output.write_text(dest / "config_resolved.yaml", OmegaConf.to_yaml(wcfg))  # snapshot first
     output.write_results(dest, tables, list(model.run.formats), OmegaConf.to_yaml(wcfg),
                          extra={"scenario": model.scenario.name, "region": model.region_name,
-                                "replications": model.run.replications, "pid": os.getpid()})
+                                "replications": model.run.replications, "pid": os.getpid()},
+                         event_log_formats=model.run.event_log_formats)
     return tables, kpi_frame(results, model)
 
 

@@ -26,6 +26,7 @@ class RunSettings:
     timeseries_step_days: float
     start_date: str  # ISO date of the start of the observation window
     formats: tuple[str, ...]
+    event_log_formats: tuple[str, ...]  # formats of the event log (events table), when event_log
     quiet: bool
 
     @classmethod

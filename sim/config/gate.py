@@ -236,6 +236,11 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
         choice(f"run.formats[{i}]", fmt, FORMATS)
     if not run.formats:
         raise ConfigError("run.formats = [] (need at least one of: parquet, csv)")
+    for i, fmt in enumerate(run.event_log_formats):
+        choice(f"run.event_log_formats[{i}]", fmt, FORMATS)
+    if run.event_log and not run.event_log_formats:
+        raise ConfigError("run.event_log_formats = [] (need at least one of: parquet, csv; "
+                          "or run.event_log=false to write no event log)")
     start_date = parse_date("run.start_date", run.start_date)
 
     d = obj.demand

@@ -50,6 +50,8 @@ class RunSchema:
     timeseries_step_days: float = 7.0
     start_date: str = "2024-01-01"  # calendar date of the start of the observation window (YYYY-MM-DD; Model.start_date)
     formats: List[str] = field(default_factory=lambda: ["parquet", "csv"])
+    # the event log's formats: Parquet only unless CSV is asked for (a Gelderland run's CSV log is hundreds of MB)
+    event_log_formats: List[str] = field(default_factory=lambda: ["parquet"])
     quiet: bool = False
 
 

@@ -1,5 +1,8 @@
 """``python -m sim.report DIR [--lang en|nl]``: one self-contained HTML report of a run, a comparison or a sweep.
 
+Each language has its own file, side by side: ``report.html`` (English) and ``report_nl.html`` (Dutch); the
+commands that write a report write both (:func:`write_reports`).
+
 Who reads it: a policy adviser who mails it on, a Member of Parliament who opens it from the mail. So the report
 is ONE file (``DIR/report.html``): the charts are embedded as PNG (base64), there is no script, no web font and no
 link to anything that would have to load. It holds
@@ -36,10 +39,9 @@ from typing import Any, Sequence
 import pandas as pd
 
 from sim.analysis import derived
-from sim.analysis.assumptions import stability_warnings
 from sim.chain import kpis
 from sim.config import provenance
-from sim.report import figures, style
+from sim.report import figures, finding, style
 from sim.report import uncertainty as how_sure
 from sim.report.style import term
 from sim.run import output
@@ -580,6 +582,7 @@ line-height:1.45}
 h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:2em;border-bottom:2px solid #ddd;padding-bottom:.2em}
 .intro{font-size:1.05em}.note{background:#fff4e0;border-left:5px solid #E69F00;padding:.6em 1em;margin:1em 0}
 .warn{background:#fde8e0;border-left:5px solid #D55E00;padding:.6em 1em;margin:1em 0}
+.finding{background:#e8f1fa;border-left:5px solid #0072B2;padding:.6em 1em;margin:1em 0;font-size:1.1em}
 table{border-collapse:collapse;margin:.8em 0;font-size:.92em}th,td{padding:.25em .6em;border-bottom:1px solid #e3e3e3;
 text-align:left;vertical-align:top}thead th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums;
 white-space:nowrap}.key{font-family:monospace;font-size:.8em;color:#666;font-weight:normal}
@@ -620,12 +623,12 @@ def render(results: Results, lang: str = "en") -> str:
         intro = term("r.intro.tables", lang, tables=", ".join(t for t in OPTIONAL_TABLES
                                                               if (results.directory / t).is_file()))
     parts.append(f"<h1>{_e(title)}</h1><p class=\"intro\">{_e(intro)}</p>")
+    found = _finding(results, meta)  # the finding first: what the run found, with its uncertainty
+    if found:
+        parts.append(f'<div class="finding" id="finding"><strong>{term("r.finding", lang)}</strong>'
+                     + "".join(f"<p>{_e(sentence)}</p>" for sentence in found) + "</div>")
     if any(w != "sequential" for w in meta.workflows):
         parts.append(f'<p class="note">{_e(term("r.assumed", lang))}</p>')
-    warnings = _warnings(results, meta)
-    if warnings:
-        parts.append(f'<div class="warn"><strong>{term("r.warnings", lang)}</strong><ul>'
-                     + "".join(f"<li>{_e(w)}</li>" for w in warnings) + "</ul></div>")
 
     # ---- key figures
     parts.append(f"<h2>{term('r.key', lang)}</h2>")
@@ -645,6 +648,10 @@ def render(results: Results, lang: str = "en") -> str:
         parts[-1] = how_sure.section(results.directory, results.marker, lang)  # its own section replaces the key figures
     else:
         parts.pop()  # no key figures of its own: its tables are drawn below
+    warnings = _warnings(results, meta)  # after the key figures, per organisation, in plain words
+    if warnings:
+        parts.append(f'<div class="warn" id="warnings"><strong>{term("r.warnings", lang)}</strong><ul>'
+                     + "".join(f"<li>{_e(w)}</li>" for w in warnings) + "</ul></div>")
 
     # ---- figures
     parts.append(f"<h2>{term('r.figures', lang)}</h2>")
@@ -704,38 +711,68 @@ def _yaml(data: dict) -> str:
     return OmegaConf.to_yaml(OmegaConf.create(data))
 
 
-def _warnings(results: Results, meta: figures.Meta) -> list[str]:
-    """Organisations that could not carry their demand (sim.analysis.assumptions.stability_warnings), per workflow, and the
-    single-replication note."""
+def _finding(results: Results, meta: figures.Meta) -> list[str]:
+    """The sentences the report opens with (sim/report/finding.py): a run's headline result, or a comparison's
+    paired difference per workflow with its split into structure and assumed effects; none for other kinds."""
+    if results.kind == "run":
+        name, wf = next(iter(results.workflows.items()))
+        return finding.run_sentences(wf.summary, name, meta.region, meta.lang)
+    if results.kind == "comparison" and results.comparison is not None:
+        return finding.comparison_sentences(results.comparison, {n: w.summary for n, w in results.workflows.items()},
+                                            meta.lang)
+    return []
 
+
+def _warnings(results: Results, meta: figures.Meta) -> list[str]:
+    """Organisations that could not carry their demand, one item per organisation in plain words
+    (sim/report/finding.py), per workflow; too few replications for the headline interval; the
+    single-replication note."""
+    lang = meta.lang
     out: list[str] = []
     if results.kind == "sweep":
-        unstable = kpis.get(kpis.UNSTABLE).prefix
-        flags = [c for c in results.summary.columns if c.startswith(unstable) and c.endswith(".mean")]
-        bad = results.summary[results.summary[flags].ge(0.5).any(axis=1)] if flags else results.summary.iloc[:0]
-        for _, r in bad.iterrows():
-            pools = [c[len(unstable):-len(".mean")] for c in flags if r[c] >= 0.5]
-            out.append(f"{r['point']}: UNSTABLE or SATURATED: {', '.join(pools)}")
+        out += finding.sweep_warnings(results.summary, lang)
     else:
         for name, wf in results.workflows.items():
-            prefix = f"[{style.workflow_label(name, meta.lang)}] " if len(results.workflows) > 1 else ""
-            out += [prefix + w for w in stability_warnings(wf.summary, None)]
+            prefix = f"{style.workflow_label(name, lang)}, " if len(results.workflows) > 1 else ""
+            out += [prefix + w for w in finding.pool_warnings(wf.summary, lang)]
+    if results.kind in ("run", "comparison") and results.workflows:
+        few = finding.replication_warning(next(iter(results.workflows.values())).summary, lang)
+        if few:
+            out.append(few)
     if meta.replications < 2 and results.kind != "uncertainty":  # there the draws are the replications
-        out.append(term("r.single", meta.lang))
+        out.append(term("r.single", lang))
     return out
 
 
-def write_report(directory: Path, lang: str = "en", name: str = REPORT) -> Path:
-    """Write ``directory/report.html`` (or ``name``) atomically and return its path. Raises :class:`ReportError`."""
-    directory = Path(directory)
-    results = load(directory)
+def report_name(lang: str) -> str:
+    """The file of the report in ``lang``: ``report.html`` in English, ``report_<lang>.html`` in another language,
+    so the languages sit side by side and writing one never overwrites the other."""
+    return REPORT if style.check_lang(lang) == "en" else f"report_{lang}.html"
+
+
+def _write(directory: Path, results: Results, lang: str, name: str | None) -> Path:
     try:
         text = render(results, lang)
     except derived.FigureDataError as err:
         raise ReportError(f"{directory}: {err}") from None
-    path = directory / name
+    path = directory / (name or report_name(lang))
     output.write_text(path, text)
     return path
+
+
+def write_report(directory: Path, lang: str = "en", name: str | None = None) -> Path:
+    """Write the report in ``lang`` to ``directory/report_name(lang)`` (or ``name``) atomically and return its
+    path. Raises :class:`ReportError`."""
+    directory = Path(directory)
+    return _write(directory, load(directory), lang, name)
+
+
+def write_reports(directory: Path, langs: Sequence[str] = style.LANGS) -> list[Path]:
+    """The report in every language of ``langs``, side by side (``report.html``, ``report_nl.html``), from one
+    reading of the directory: what every command that writes a report calls. Raises :class:`ReportError`."""
+    directory = Path(directory)
+    results = load(directory)
+    return [_write(directory, results, lang, None) for lang in langs]
 
 
 def save_figure_set(directory: Path, out_dir: Path, langs: Sequence[str] = ("en",),
@@ -757,10 +794,12 @@ def save_figure_set(directory: Path, out_dir: Path, langs: Sequence[str] = ("en"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.report",
-                                     description="Write DIR/report.html: one self-contained HTML report of a run, a "
-                                                 "comparison (+experiment=compare_workflows) or a sweep directory.")
+                                     description="Write DIR/report.html (English) or DIR/report_nl.html (--lang nl): "
+                                                 "one self-contained HTML report of a run, a comparison "
+                                                 "(+experiment=compare_workflows) or a sweep directory.")
     parser.add_argument("directory", type=Path, help="a run, comparison or sweep directory")
-    parser.add_argument("--lang", choices=style.LANGS, default="en", help="language of the report (default: en)")
+    parser.add_argument("--lang", choices=style.LANGS, default="en",
+                        help="language of the report (default: en, report.html; nl: report_nl.html beside it)")
     args = parser.parse_args(argv)
     try:
         path = write_report(args.directory, args.lang)

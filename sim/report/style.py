@@ -393,6 +393,75 @@ TERMS: dict[str, tuple[str, str]] = {
     "r.reproduce": ("How to reproduce", "Reproduceren"),
     "r.reproduce.note": ("From the project folder, with the same model version ({version}):",
                          "Vanuit de projectmap, met dezelfde modelversie ({version}):"),
+    # ---- the finding first and the warnings in plain words (sim/report/finding.py)
+    "f.run": ("{workflow} in {region}, {what}: {mean} days {ci}, a 95% interval over {n} replications.",
+              "{workflow} in {region}, {what}: {mean} dagen {ci}, een 95%-interval over {n} replicaties."),
+    "f.run.single": ("{workflow} in {region}, {what}: {mean} days (one replication: no interval, not a finding).",
+                     "{workflow} in {region}, {what}: {mean} dagen (één replicatie: geen interval, geen bevinding)."),
+    "f.run.tail": ("One family in ten waits longer than {p90} days {ci} for help (families still waiting included).",
+                   "Eén gezin op de tien wacht langer dan {p90} dagen {ci} op hulp (wachtende gezinnen meegeteld)."),
+    "f.run.tail.single": ("One family in ten waits longer than {p90} days for help (families still waiting included).",
+                          "Eén gezin op de tien wacht langer dan {p90} dagen op hulp (wachtende gezinnen meegeteld)."),
+    "f.stable": ("Every organisation kept up with its demand: every waiting list was stable.",
+                 "Elke organisatie kon de vraag aan: elke wachtlijst was stabiel."),
+    "f.not_stable": ("Not every waiting list kept up: {n} did not ({orgs}), so lead times through them depend on how "
+                     "long the run is; the warnings below the key figures say where and by how much.",
+                     "Niet elke wachtlijst hield de vraag bij: {n} niet ({orgs}), dus doorlooptijden daardoorheen "
+                     "hangen af van hoe lang de run duurt; de waarschuwingen onder de kerncijfers zeggen waar en "
+                     "hoeveel."),
+    "f.cmp.later": ("{workflow} gives families help {days} days later {ci} than {baseline} ({what}; 95% interval "
+                    "of the difference, paired over {n} replications).",
+                    "{workflow} geeft gezinnen {days} dagen later hulp {ci} dan {baseline} ({what}; 95%-interval "
+                    "van het verschil, gepaard over {n} replicaties)."),
+    "f.cmp.earlier": ("{workflow} gives families help {days} days earlier {ci} than {baseline} ({what}; 95% "
+                      "interval of the difference, paired over {n} replications).",
+                      "{workflow} geeft gezinnen {days} dagen eerder hulp {ci} dan {baseline} ({what}; "
+                      "95%-interval van het verschil, gepaard over {n} replicaties)."),
+    "f.cmp.same": ("{workflow} and {baseline} give families help about equally fast: the difference, {diff} days "
+                   "{ci}, has a 95% interval that includes zero ({what}, paired over {n} replications).",
+                   "{workflow} en {baseline} geven gezinnen ongeveer even snel hulp: het verschil, {diff} dagen "
+                   "{ci}, heeft een 95%-interval dat nul bevat ({what}, gepaard over {n} replicaties)."),
+    "f.cmp.withheld": (", but this is not a finding: {why}.", ", maar dit is geen bevinding: {why}."),
+    "f.cmp.split": ("Of this, {structure} days {s_ci} comes from the structure alone and {effects} days {e_ci} from "
+                    "the assumed effects.",
+                    "Daarvan komt {structure} dagen {s_ci} uit de structuur alleen en {effects} dagen {e_ci} uit de "
+                    "aangenomen effecten."),
+    "f.why.unstable": ("it runs through a waiting list that did not keep up",
+                       "het loopt via een wachtlijst die de vraag niet bijhield"),
+    "f.why.construction": ("the workflow meets this measure by definition", "de werkwijze haalt deze maat per definitie"),
+    "f.why.rounding": ("the difference is rounding", "het verschil is afronding"),
+    "f.why.other": ("see comparison.csv, column star_withheld", "zie comparison.csv, kolom star_withheld"),
+    "w.part": ("the organisation", "de organisatie"),
+    "w.part.triage": ("the front desk", "de voordeur"),
+    "w.part.casus": ("the case teams", "de casusteams"),
+    "w.part.other": ("the {role} pool", "de pool {role}"),
+    "w.and": (" and ", " en "),
+    "w.unstable": ("{part} cannot carry its demand: about {offered} cases are offered for {cap} places, so the waiting "
+                   "list grows without bound ({end} waiting at the end). Lead times through it are not meaningful: "
+                   "add staff, raise the caseload or lower demand.scale.",
+                   "{part} kan de vraag niet dragen: ongeveer {offered} zaken voor {cap} plaatsen, dus de wachtlijst "
+                   "groeit zonder grens ({end} wachtenden aan het eind). Doorlooptijden daardoorheen zeggen niets: "
+                   "meer personeel, een hogere caseload of een lagere demand.scale."),
+    "w.saturated": ("{part} was full ({util} of its {cap} places in use) and its waiting list kept growing through "
+                    "the run ({end} waiting at the end): lead times through it still depend on how long the run is.",
+                    "{part} zat vol ({util} van de {cap} plaatsen bezet) en de wachtlijst bleef de hele run groeien "
+                    "({end} wachtenden aan het eind): doorlooptijden daardoorheen hangen nog af van hoe lang de run "
+                    "duurt."),
+    "w.sweep": ("{point}: {orgs} did not keep up in half the replications or more.",
+                "{point}: {orgs} hield de vraag niet bij in de helft van de replicaties of meer."),
+    "w.replications.few": (
+        "Only {n} replications, fewer than the {rule} this report asks for: the 95% intervals are rough (the spread "
+        "of so few runs is itself uncertain). For {kpi} within ±{precision} of its mean about {needed} replications "
+        "are needed (estimated from the observed spread): run.replications={needed}.",
+        "Slechts {n} replicaties, minder dan de {rule} die dit rapport vraagt: de 95%-intervallen zijn grof (de "
+        "spreiding van zo weinig runs is zelf onzeker). Voor {kpi} binnen ±{precision} van het gemiddelde zijn "
+        "ongeveer {needed} replicaties nodig (geschat uit de waargenomen spreiding): run.replications={needed}."),
+    "w.replications.wide": (
+        "With {n} replications the 95% interval of {kpi} is wider than ±{precision} of its mean: about {needed} "
+        "replications are needed (estimated from the observed spread): run.replications={needed}.",
+        "Met {n} replicaties is het 95%-interval van {kpi} breder dan ±{precision} van het gemiddelde: ongeveer "
+        "{needed} replicaties zijn nodig (geschat uit de waargenomen spreiding): run.replications={needed}."),
+    "r.finding": ("What the model found", "Wat het model vond"),
     "r.warnings": ("Warnings", "Waarschuwingen"),
     "r.missing": ("Not shown: {what}", "Niet getoond: {what}"),
     "r.col.kpi": ("Measure", "Maat"), "r.col.unit": ("Unit", "Eenheid"), "r.col.mean": ("Mean", "Gemiddelde"),
@@ -406,8 +475,8 @@ TERMS: dict[str, tuple[str, str]] = {
     "r.col.kind": ("Kind", "Soort"), "r.col.source": ("Source", "Bron"), "r.col.point": ("Point", "Punt"),
     "r.generated": ("Written by python -m sim.report from {dir} on {date}; model version {version}.",
                     "Geschreven door python -m sim.report uit {dir} op {date}; modelversie {version}."),
-    "r.lang": ("Nederlandse versie: python -m sim.report {dir} --lang nl",
-               "English version: python -m sim.report {dir} --lang en"),
+    "r.lang": ("Nederlandse versie: report_nl.html in dezelfde map (opnieuw maken: python -m sim.report {dir} --lang nl)",
+               "English version: report.html in the same folder (to remake it: python -m sim.report {dir} --lang en)"),
     # ---- footers (inside every image) and captions (report, experiment folders)
     "ft.meta": ("{region} · {workflows} · {reps} replications × {years} · {start}",
                 "{region} · {workflows} · {reps} replicaties × {years} · {start}"),

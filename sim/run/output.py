@@ -16,14 +16,23 @@ import json
 import os
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 MARKER = "_COMPLETE.json"
 ERROR = "error.txt"
+EVENTS = "events"  # the table written as the process-mining event log (event_log)
+# The lifecycle values the model logs, each a transition of the XES standard lifecycle model (schedule: the case
+# joins the waiting list; start/complete: the work begins/ends; suspend/resume: the work pauses/continues, resume
+# also for work already under way at the start of a run from today). A value outside it is refused, never guessed.
+XES_LIFECYCLE = ("schedule", "start", "complete", "suspend", "resume")
+# The event log's columns: the XES standard keys first, then the model's own.
+EVENT_LOG_COLUMNS = ("case:concept:name", "concept:name", "lifecycle:transition", "time:timestamp", "org:group",
+                     "scenario", "replication", "case_id", "time")
 
 
 @functools.lru_cache(maxsize=1)
@@ -97,17 +106,56 @@ def write_table(directory: Path, name: str, df: pd.DataFrame, formats: list[str]
     return written
 
 
+def event_log(events: pd.DataFrame) -> pd.DataFrame:
+    """The events table (sim.chain.tables.events_table) as an event log with the XES standard keys
+    (EVENT_LOG_COLUMNS). A family episode's case id is unique over replications (``r<replication>-<case_id>``):
+    the same ``case_id`` in two replications is two different families. Row order is kept (within a case, the
+    order in which the simulation logged events at the same time). Raises ValueError on a lifecycle value outside
+    the XES standard lifecycle model."""
+    unknown = sorted(set(events["lifecycle"].astype(str)) - set(XES_LIFECYCLE))
+    if unknown:
+        raise ValueError(f"events: lifecycle {unknown[0]!r} is not one of the XES standard transitions "
+                         f"{', '.join(XES_LIFECYCLE)}")
+    replication = events["replication"].to_numpy(dtype="int64")
+    case_id = events["case_id"].to_numpy(dtype="int64")
+    # One text per case, not per event: code the (replication, case) pairs, then spell each pair once.
+    codes, pairs = pd.factorize(pd.MultiIndex.from_arrays([replication, case_id]), sort=True)
+    names = np.array([f"r{r}-{c}" for r, c in pairs], dtype=object)
+    # Plain text columns, not categoricals: pm4py requires string case and activity columns (Parquet stores them
+    # dictionary-encoded all the same, so the file is no larger).
+    return pd.DataFrame({
+        "case:concept:name": pd.Series(names[codes], dtype="str"),
+        "concept:name": events["activity"].astype("str"),
+        "lifecycle:transition": events["lifecycle"].astype("str"),
+        "time:timestamp": events["timestamp"],
+        "org:group": events["organisation"].astype("str"),
+        "scenario": events["scenario"],
+        "replication": events["replication"],
+        "case_id": events["case_id"],
+        "time": events["time"],
+    })
+
+
 def write_results(directory: Path, tables: dict[str, pd.DataFrame], formats: list[str], config_yaml: str,
-                  extra: dict | None = None, identity: str | None = None) -> Path:
+                  extra: dict | None = None, identity: str | None = None,
+                  event_log_formats: Sequence[str] = ("parquet",)) -> Path:
     """Write every table, then the marker. ``config_hash`` in the marker hashes ``identity`` when given (the
     configuration minus settings that cannot change a number, see sim.sweep.identity_yaml), else ``config_yaml``;
-    ``checksums`` lets a later reader detect a truncated or altered file."""
+    ``checksums`` lets a later reader detect a truncated or altered file. The ``events`` table is written as an
+    event log (:func:`event_log`) in ``event_log_formats`` (``run.event_log_formats``), and not when it is empty
+    (nothing was logged) or no format is given."""
     directory.mkdir(parents=True, exist_ok=True)
     marker = directory / MARKER
     if marker.exists():
         marker.unlink()  # the directory is being rewritten: incomplete until the new marker lands
     files = []
     for name, df in tables.items():
+        if name == EVENTS:
+            if len(df) and event_log_formats:
+                files += write_table(directory, name, event_log(df), list(event_log_formats))
+            for stale in {f"{name}.parquet", f"{name}.csv"} - set(files):  # an earlier run's log in this folder
+                (directory / stale).unlink(missing_ok=True)
+            continue
         files += write_table(directory, name, df, formats)
     checksums = {name: {"bytes": (directory / name).stat().st_size, "sha256": file_digest(directory / name)}
                  for name in files}
