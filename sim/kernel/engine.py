@@ -58,7 +58,11 @@ def cyclic_gc_paused() -> Iterator[None]:
         gc.enable()
 
 
-STAGE_ABOVE = 256  # heap size (entries) from which callbacks due in a later time slot are staged (Engine.at)
+# Heap size (entries) from which callbacks due in a later time slot are staged (Engine.at). Staging pays for a
+# national run (~90,000 pending callbacks); a region's run (Gelderland: ~8,600 pending) is 3-4 % faster without
+# it, since every staged entry is handled twice; a national run is as fast with 16,384 as with 256
+# (docs/performance.md, issue 15).
+STAGE_ABOVE = 16_384
 SLOTS_PER_DAY = 8  # staging slots per day; a power of two, so t * 8 and k / 8 are exact in floating point
 
 
@@ -95,7 +99,7 @@ class Engine:
         due in a later 1/8-day slot than the clock's is staged (kept in a list per slot) instead of pushed: a
         national run has ~90,000 callbacks pending (help episodes, measures, re-entries months ahead), and a
         heap that size costs several microseconds per push and pop in cache misses; with staging the heap
-        holds little more than the current slot's events. A small model never stages and pays nothing.
+        holds little more than the current slot's events. A region's model never stages and pays nothing.
         """
         t = self.now + delay
         queue = self._queue
@@ -156,6 +160,7 @@ class Engine:
         for pool in self.pools.values():
             pool._crisis.clear()
             pool._regular.clear()
+            pool._waiting_ids.clear()
 
     def pool(self, name: str, org: str, slots: int, crisis_reserve: int = 0, per_case: bool = False) -> "CaseloadPool":
         if name in self.pools:
@@ -183,11 +188,12 @@ class Engine:
         queue, step = env._queue, env.step
         with cyclic_gc_paused():
             while True:
-                entry = heappop(queue)  # never empty: the stop event is in it
-                if entry[0] >= self._flush_at:  # staged entries may come first: put it back, move their slot in
-                    heappush(queue, entry)
+                # never empty: the stop event is in it. Staged entries may come before the heap's next event: then
+                # their slot moves into the heap first (looked at before popping, so nothing is popped twice)
+                if queue[0][0] >= self._flush_at:
                     self._unstage()
                     continue
+                entry = heappop(queue)
                 try:
                     t, _, _, fn, arg = entry  # a callback (Engine.at)
                 except ValueError:  # a SimPy event: (time, priority, id, event)
@@ -243,6 +249,9 @@ class CaseloadPool:
         self.queued = 0  # waiting units
         self._crisis: deque = deque()
         self._regular: deque = deque()
+        # id(case) -> how many of its requests are on the waiting list: cancel() of a case that is not waiting (the
+        # usual case: its places were granted) answers at once instead of scanning lists of hundreds
+        self._waiting_ids: dict[int, int] = {}
         self.stats = PoolStats(name, org)
         # time-weighted accumulators for the current bucket
         self._last = 0.0
@@ -333,6 +342,7 @@ class CaseloadPool:
             return
         self.queued += 1 if self.per_case else units
         (self._crisis if crisis else self._regular).append((case, units, now, granted))
+        self._waiting_ids[id(case)] = self._waiting_ids.get(id(case), 0) + 1
         # _dispatch()'s own first test, inlined: it grants only if the head of the list fits, which it usually
         # does not (that is why this request waits), so the call is mostly skipped
         head = self._crisis or self._regular
@@ -373,6 +383,7 @@ class CaseloadPool:
             if self.capacity - self.busy - reserve < units:
                 return
             queue.popleft()
+            self._left_list(case)
             self.busy += units
             self.queued -= 1 if self.per_case else units
             wait = now - since
@@ -442,18 +453,23 @@ class CaseloadPool:
         a request, an arrival or a hold of a case: counted in the busy level and in ``stats.spent``."""
         if units <= 0 or days <= 0:
             return
-        self._touch()
+        now = self.env._now
+        if now >= self._next_boundary or now > self._last:  # _touch() only when the levels have something to add
+            self._touch()
         self.busy += units
         self.occupied += units
-        if self._observing or self.env.now >= self.engine.observe_from:
+        if self._observing or now >= self.engine.observe_from:
             self.stats.spent += units * days
         self.engine.at(days, self._vacate, units)
 
     def _vacate(self, units: int) -> None:
-        self._touch()
+        now = self.env._now
+        if now >= self._next_boundary or now > self._last:  # as in occupy()
+            self._touch()
         self.busy -= units
         self.occupied -= units
-        self._dispatch()
+        if self._crisis or self._regular:  # _dispatch()'s own first test
+            self._dispatch()
 
     def preload(self, case: Any, units: int) -> None:
         """Put a case that is already in care when the run starts (``run.start=today``) on its places.
@@ -479,15 +495,28 @@ class CaseloadPool:
         self._touch()
         self.queued += 1 if self.per_case else units
         (self._crisis if crisis else self._regular).append((case, units, since, granted))
+        self._waiting_ids[id(case)] = self._waiting_ids.get(id(case), 0) + 1
         self._dispatch()
+
+    def _left_list(self, case: Any) -> None:
+        """One request of ``case`` has left the waiting list (granted or cancelled)."""
+        key = id(case)
+        left = self._waiting_ids[key] - 1
+        if left:
+            self._waiting_ids[key] = left
+        else:
+            del self._waiting_ids[key]
 
     def cancel(self, case: Any) -> bool:
         """Take ``case`` off the waiting list (e.g. a voorlopige OTS ends before a place was free)."""
+        if id(case) not in self._waiting_ids:  # not waiting here (a case on the list is alive, so its id is its own)
+            return False
         for queue in (self._crisis, self._regular):
             for entry in queue:
                 if entry[0] is case:
                     self._touch()
                     queue.remove(entry)
+                    self._left_list(case)
                     self.queued -= 1 if self.per_case else entry[1]
                     self._dispatch()
                     return True

@@ -62,11 +62,13 @@ class Sampler:
 
     def next(self) -> float:
         i = self._i
-        if i >= len(self._buf):
-            self._buf = self._dist.sample(self._rng, BLOCK).tolist()
-            i = 0
         self._i = i + 1
-        return self._buf[i]
+        try:  # no length test per draw: running off the block's end is the rare case (once per BLOCK draws)
+            return self._buf[i]
+        except IndexError:
+            self._buf = self._dist.sample(self._rng, BLOCK).tolist()
+            self._i = 1
+            return self._buf[0]
 
 
 class Uniforms:
@@ -81,11 +83,13 @@ class Uniforms:
 
     def next(self) -> float:
         i = self._i
-        if i >= len(self._buf):
-            self._buf = self._rng.random(BLOCK).tolist()
-            i = 0
         self._i = i + 1
-        return self._buf[i]
+        try:  # as Sampler.next
+            return self._buf[i]
+        except IndexError:
+            self._buf = self._rng.random(BLOCK).tolist()
+            self._i = 1
+            return self._buf[0]
 
     def chance(self, p: float) -> bool:
         return self.next() < p

@@ -62,6 +62,7 @@ class Workflow:
         return actor
 
     def run(self) -> "Workflow":
+        self._rows = [_Rows(self.arrivals)]  # [the run's arrivals, the pre-existing families (run.start=today)]
         if self.model.run.start == "today":
             self.seed_initial_state()
         if len(self.arrivals):
@@ -95,6 +96,7 @@ class Workflow:
 
         plan = initial_state.plan(self.region_model, self.streams)
         self.preexisting = plan.attributes
+        self._rows.append(_Rows(plan.attributes))
         offset = len(self.arrivals)
         for case in plan.cases:
             resume = getattr(self, f"resume_{case.stage}", None)
@@ -136,15 +138,17 @@ class Workflow:
         self.arrive(fam)
 
     def _family(self, i: int, episode: int, route: str) -> Family:
-        a, j = self.arrivals, i
-        if j >= len(a):  # a family known before the start (run.start=today): its row in the pre-existing block
-            a, j = self.preexisting, j - len(a)
+        a, j = self._rows[0], i
+        if j >= a.n:  # a family known before the start (run.start=today): its row in the pre-existing block
+            a, j = self._rows[1], j - a.n
         fam = Family(case_id=i * self.model.max_episodes + episode, family_id=i, episode=episode, route=route,
-                     arrival=self.engine.now, colour=COLOURS[a.colour[j, episode]],
-                     n_children=int(a.n_children[j]), voluntary_u=float(a.voluntary_u[j, episode]),
-                     reentry_u=float(a.reentry_u[j, episode]), return_after=float(a.return_after[j, episode]))
-        if a.vt_unit is not None or a.gi_unit is not None:
-            self._set_units(fam, a, j)
+                     arrival=self.engine.now, colour=COLOURS[a.colour[j][episode]],
+                     n_children=a.n_children[j], voluntary_u=a.voluntary_u[j][episode],
+                     reentry_u=a.reentry_u[j][episode], return_after=a.return_after[j][episode])
+        if a.vt_unit is not None:
+            fam.vt_unit = self.unit_names["veilig_thuis"][a.vt_unit[j]]
+        if a.gi_unit is not None:
+            fam.gi_unit = self.unit_names["gi"][a.gi_unit[j]]
         self.families.append(fam)
         self.log(fam, "melding" if route != "direct" else "hulpvraag", "", "complete")
         return fam
@@ -198,3 +202,19 @@ class Workflow:
     def _reentry(self, key: tuple[int, int]) -> None:
         i, episode = key
         self.arrive(self._family(i, episode, "hermelding"))
+
+
+class _Rows:
+    """An attribute block (:class:`sim.chain.demand.Arrivals`) as Python lists, made once per run: every episode
+    reads its row when it arrives (Workflow._family), and a list item costs a fifth of a numpy scalar read and its
+    conversion (docs/performance.md, issue 15). The values are the same Python ints and floats."""
+
+    __slots__ = ("n", "colour", "n_children", "voluntary_u", "reentry_u", "return_after", "vt_unit", "gi_unit")
+
+    def __init__(self, a: demand.Arrivals) -> None:
+        self.n = len(a)
+        self.colour, self.n_children = a.colour.tolist(), a.n_children.tolist()
+        self.voluntary_u, self.reentry_u, self.return_after = \
+            a.voluntary_u.tolist(), a.reentry_u.tolist(), a.return_after.tolist()
+        self.vt_unit = None if a.vt_unit is None else a.vt_unit.tolist()
+        self.gi_unit = None if a.gi_unit is None else a.gi_unit.tolist()
