@@ -192,6 +192,7 @@ BOUNDS: tuple[Bound, ...] = (
           "draws take weeks on a laptop"),
     Bound("uncertainty.seed", 0, 2**63 - 1, "", "as run.seed"),
     Bound("uncertainty.block", 1, 100_000, "draws", "a block is the unit of work, resume and SLURM array task"),
+    Bound("uncertainty.task_block", 0, 1_000_000, "block", "a block's index: at most one block per draw"),
     Bound("uncertainty.bootstrap", 1, 100_000, "resamples", "10,000 resamples put a 95 % interval's ends within "
           "a few tenths of a percent; more only costs time"),
     Bound("uncertainty.top", 1, 100, "assumptions", "break-even values for more than 100 assumptions per KPI are "

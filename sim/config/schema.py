@@ -372,6 +372,8 @@ class UncertaintySchema:
     shapes: Dict[str, Any] = field(default_factory=dict)  # name -> uniform | triangular | pert (mode = default)
     ranges: Dict[str, Any] = field(default_factory=dict)  # name -> [low, high], replacing the stated range (checked by sim.uncertainty)
     block: int = 8  # draws per block: the unit of parallel work, of resuming and of a SLURM array task
+    # one task of ``sim.uncertainty -m`` (a SLURM array): run this block only. Set by the command, never typed
+    task_block: Optional[int] = None
     bootstrap: int = 500  # resamples for the Sobol' indices' and the break-even values' intervals
     top: int = 3  # break-even values for this many of the most influential assumptions per KPI
 
