@@ -418,17 +418,60 @@ def make_plan(cfg: DictConfig, chosen: str | None = None) -> Plan:
     plan = Plan(members[0][0], [(n, c) for n, c, _ in members], chosen_assumptions, unit, values, prov,
                 int(first.run.seed), bool(u.same_families), int(first.run.replications), int(u.block),
                 identity_yaml(cfg), {"bootstrap": int(u.bootstrap), "top": int(u.top), "seed": int(u.seed)})
-    for a in chosen_assumptions:  # each end of each range must be a configuration the gate accepts
+    check_ends(chosen_assumptions, plan.members, prov)
+    return plan
+
+
+def check_ends(assumptions: Sequence[Assumption], members: Sequence[tuple[str, DictConfig]],
+               prov: dict[str, dict[str, provenance.Provenance]]) -> None:
+    """Each end of each range must be a configuration the gate accepts in every workflow it enters. Raises
+    ConfigError."""
+    for a in assumptions:
         ends = quantile(a, np.array([EDGE, 1.0 - EDGE]))  # the design's values lie inside the range, never on it
         for end in (np.rint(ends) if a.integer else ends):
-            for name, wcfg in plan.members:
+            for name, wcfg in members:
                 if a.workflow in (None, name):
                     try:
                         validate(apply(wcfg, [(a, end)], prov[name]))
                     except ConfigError as err:
                         raise ConfigError(f"{a.name} = {end:g} (an end of its range; {name} refuses it: {err})") \
                             from None
-    return plan
+
+
+@dataclass(frozen=True)
+class Worlds:
+    """Plausible worlds of one workflow: its assumptions with a range, the design over them and its files'
+    provenance (what :func:`apply` needs). Row ``d`` of ``values`` is world ``d``."""
+
+    scenario_file: str
+    assumptions: list[Assumption]
+    unit: np.ndarray
+    values: np.ndarray
+    prov: dict[str, provenance.Provenance]
+
+    def drawn(self, d: int) -> list[tuple[Assumption, float]]:
+        return [(a, float(self.values[d, j])) for j, a in enumerate(self.assumptions)]
+
+    def independent_rows(self) -> list[int]:
+        """The design's rows drawn independently of each other (SALib's A and B rows: its other rows each differ
+        from an A row in one column only), in the order A0, B0, A1, B1, ..."""
+        d = len(self.assumptions)
+        n = len(self.values) // (d + 2)
+        return [r for j in range(n) for r in (j * (d + 2), j * (d + 2) + d + 1)]
+
+
+def draw_worlds(cfg: DictConfig, model, scenario_file: str, u: DictConfig, fixed: Sequence[str] = ()) -> Worlds:
+    """The assumptions of one workflow (as :func:`candidates` finds them, without the keys in ``fixed``: values the
+    command decides, such as the FTE it sizes), chosen and checked by ``u`` (``only``, ``shapes``, ``ranges``), and
+    the design of ``u.draws`` worlds over them (seed ``u.seed``). Raises ConfigError (one line)."""
+    found = [a for a in candidates([(scenario_file, cfg, model)]) if a.key not in fixed]
+    chosen = choose(found, u)
+    if not chosen:
+        raise ConfigError("uncertainty: no assumption with a range to draw")
+    unit, values = design(chosen, int(u.draws), int(u.seed))
+    prov = _file_provenance(cfg, scenario_file)
+    check_ends(chosen, [(scenario_file, cfg)], {scenario_file: prov})
+    return Worlds(scenario_file, chosen, unit, values, prov)
 
 
 # ====================================================================== running the draws

@@ -179,6 +179,9 @@ BOUNDS: tuple[Bound, ...] = (
           "tries within staffing.<org>.fte's bound even for the national file", low_open=True),
     Bound("target.step_fte", 0.1, 1_000.0, "FTE", "a tenth of an FTE (4 hours a week) is finer than any staffing "
           "decision; a step of 1,000 FTE is coarser than most organisations", early_low=True),
+    Bound("target.probability", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("target.confirm_draws", 1, 10_000, "worlds", "each world simulates run.replications runs; 10,000 worlds "
+          "put the achieved probability's interval within a percent"),
     Bound("capacity.margin", 0.0, 1.0, "", _SHARE, share=True),
     Bound("capacity.points", 2, 100, "points", "each point simulates every workflow; a curve of 100 points is "
           "smooth"),

@@ -307,6 +307,10 @@ class TargetSchema:
     organisations: Optional[List[str]] = None  # staffing.<org> to size; None = every organisation the KPI depends on
     max_factor: float = 3.0  # search up to this x today's FTE per organisation; beyond it the target is unreachable
     step_fte: float = 1.0  # resolution of the answer (FTE); "one FTE less" is one step less
+    # met in at least this share of the plausible worlds (the assumptions with a range drawn jointly, conf
+    # ``uncertainty``: draws, seed, only, shapes, ranges); None = the one world of the values in force
+    probability: Optional[float] = None
+    confirm_draws: int = 10  # with probability: worlds simulated (run.replications each) at the answer
 
 
 @dataclass
