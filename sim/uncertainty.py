@@ -24,7 +24,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from sim import app
@@ -55,9 +58,6 @@ def _stderr(line: str) -> None:
 
 
 def _job(cfg: DictConfig, out_dir: Path) -> None:
-    from hydra.core.hydra_config import HydraConfig
-    from hydra.types import RunMode
-
     hydra_cfg = HydraConfig.get()
     chosen = hydra_cfg.runtime.choices.get("scenario")
     with app.one_line_errors(ReportError):
@@ -74,8 +74,6 @@ def _job(cfg: DictConfig, out_dir: Path) -> None:
 
 
 def _sweep_overrides(args: list[str]) -> list[str]:
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
     parsed = OverridesParser.create().parse_overrides(args)
     return [o.input_line for o in parsed if o.is_sweep_override()]
 
