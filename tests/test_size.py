@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
@@ -120,6 +121,9 @@ API_ERRORS = [
     (["run.replications=1"], "run.replications = 1 (sizing needs at least 2"),
     (["scenario=samen_in_crisis"], "scenario.name = 'samen_in_crisis' (sizing starts from the analytic screening"),
     (["target.max_factor=1"], "target.max_factor = 1.0 (must be > 1"),
+    (["target.probability=0"], "target.probability = 0.0 (must lie in (0, 1]: the least share of the plausible worlds"),
+    (["target.probability=1.5"], "target.probability = 1.5 (must lie in (0, 1]"),
+    (["target.confirm_draws=0"], "target.confirm_draws = 0 (must be a whole number >= 1"),
 ]
 
 
@@ -136,6 +140,11 @@ CLI_ERRORS = [
     (["target.quantile=1.5"], "target.quantile = 1.5 (must lie strictly between 0 and 1"),
     (["target.days=30"], "target.days = 30 (unreachable: "),
     (["target=nonsense"], "target = 'nonsense' (allowed: lead_time_p90, rvdk_norm)"),
+    (["target.probability=1.2"], "target.probability = 1.2 (must lie in (0, 1]"),
+    (["target.probability=-0.5"], "target.probability = -0.5 (must lie in (0, 1]"),
+    (["target=rvdk_norm", "target.probability=0.8", "uncertainty.only=[routing.court_grant]"],
+     "uncertainty.only[0] = 'routing.court_grant' (not an assumption with a stated range here"),
+    (["target=rvdk_norm", "target.probability=0.8", "uncertainty.draws=3"], "uncertainty.draws = 3 (at least "),
 ]
 
 
@@ -213,3 +222,45 @@ def test_the_simulated_lead_time_of_a_target_is_the_runs_tables_kpi():
     naive = results.runs[kpis.LEAD_TIME_HELP_P90].to_numpy(dtype=float)
     assert (results.runs[kpis.SHARE_CENSORED] > 0).all()
     assert (size.kpi_values(results, target, end, end) > naive).all()
+
+
+# ====================================================================== sizing under uncertainty (issue 15, item 3)
+
+# The Raad sized for its norm while one assumption moves: the share of VT investigations that go on to the Raad (its
+# demand), drawn over 0.1-0.3, so that the value in force, 0.2, is the median world. A tenth of an FTE as the step:
+# on the whole-FTE grid the three answers coincide. 33 worlds (11 x (1 + 2)); 3 simulated at each answer.
+UNCERTAIN = ["region=demo", "run.start=empty", "run.warmup_years=1", "run.years=1", "run.replications=2",
+             "run.quiet=true", "target=rvdk_norm", "target.share=0.95", "target.step_fte=0.1",
+             "target.confirm_draws=3", "uncertainty.draws=33", "uncertainty.only=[routing.vt_onderzoek.rvdk]",
+             "+uncertainty.ranges.routing.vt_onderzoek.rvdk=[0.1,0.3]"]
+
+
+def test_sizing_for_a_higher_probability_over_the_assumptions_needs_more_fte(tmp_path: Path):
+    from sim.analysis import size_uncertain
+
+    tables = {}
+    for p in (0.5, 1.0):
+        tables[p] = size_uncertain.size(compose_size(UNCERTAIN + [f"target.probability={p}"]), tmp_path / str(p),
+                                        quiet=True).iloc[0]
+    low, high = tables[0.5], tables[1.0]
+    drawn = pd.read_csv(tmp_path / "0.5" / "assumptions_drawn.csv").iloc[0]
+    assert drawn["default"] == pytest.approx((drawn["low"] + drawn["high"]) / 2, rel=1e-12)  # the median world
+    # the answer at the values in force is the plain sizing's analytic answer
+    plain = size.analytic_search(size.plan(compose_size(UNCERTAIN))[3], [])["rvdk"]
+    assert low["fte_needed_default_world"] == pytest.approx(plain, rel=1e-12)
+    assert high["fte_needed"] >= low["fte_needed"] >= low["fte_needed_default_world"]
+    assert high["fte_needed"] > low["fte_needed"]  # a range this wide matters (4.8 against 4.4 FTE)
+    for p, row in tables.items():  # enough worlds met at the answer, too few with one step less: minimal
+        assert row["analytic_probability"] >= p and row["analytic_probability_one_less"] < p, (p, row)
+        assert row["worlds"] == 33 and row["assumptions_drawn"] == 1 and row["probability"] == p
+    # the simulated confirmation is written: 3 worlds at the answer, their verdicts, the share with its exact CI
+    for p, row in tables.items():
+        worlds = pd.read_csv(tmp_path / str(p) / "sizing_worlds.csv")
+        simulated = worlds[worlds["simulated"]]
+        assert len(worlds) == 33 and len(simulated) == row["confirm_draws"] == 3
+        assert simulated["kpi_mean"].notna().all() and (simulated["kpi_ci_low"] <= simulated["kpi_mean"]).all()
+        assert row["achieved_probability"] == pytest.approx(simulated["meets"].mean(), rel=1e-12)
+        assert row["achieved_ci_low"] <= row["achieved_probability"] <= row["achieved_ci_high"]
+        assert row["achieved_ci_high"] - row["achieved_ci_low"] > 0.3  # three worlds: an honest, wide interval
+        assert worlds["routing.vt_onderzoek.rvdk"].between(0.1, 0.3).all()
+        assert list(worlds["analytic_meets"]).count(True) == round(row["analytic_probability"] * 33)

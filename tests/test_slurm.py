@@ -9,6 +9,10 @@ Python that launched the sweep, and they wrote the sweep tables with the numbers
 process. A resume after a task lost its results reruns that point and skips the finished one. The daemons are
 stopped by their pids at the end and the test checks that none of the cluster's processes is left.
 
+``python -m sim.uncertainty -m hydra/launcher=slurm`` runs its blocks of draws the same way: one array task per
+block, the tables rebuilt from the blocks on the submitting side equal to the draws run in this process, and a
+resume submits only the block that lost its results (none when every block is finished).
+
 Without slurm-wlm and munge, or without root (slurmd starts jobs as their owner), the test skips and says what is
 missing; under ``CI=true`` it fails instead, because CI installs them (``make test`` as root).
 """
@@ -33,7 +37,8 @@ import pandas as pd
 import pytest
 from conftest import compose_cfg, missing_system_tool
 
-from sim import sweep
+from sim import app, sweep
+from sim.analysis import uncertainty as unc
 from sim.config.gate import validate
 from sim.run import output, runner
 
@@ -179,11 +184,13 @@ def point_dir(sweep_dir: Path, value: str) -> Path:
     return found[0]
 
 
-def assert_array_ran(cluster: Cluster, sweep_dir: Path, job_id: int, tasks: dict[int, Path]) -> None:
-    """Every point was one task of the array job ``job_id``, run by SLURM, in the sweep's Python and directory."""
-    assert sorted(tasks) == list(range(len(GRID_VALUES))), tasks
+def assert_array_ran(cluster: Cluster, sweep_dir: Path, job_id: int, tasks: dict[int, Path],
+                     count: int = len(GRID_VALUES)) -> None:
+    """Every point (``count`` of them) was one task of the array job ``job_id``, run by SLURM, in the sweep's Python
+    and directory."""
+    assert sorted(tasks) == list(range(count)), tasks
     script = (sweep_dir / ".submitit" / str(job_id) / f"{job_id}_submission.sh").read_text()
-    assert f"#SBATCH --array=0-{len(GRID_VALUES) - 1}%" in script and "#SBATCH --partition=debug" in script
+    assert f"#SBATCH --array=0-{count - 1}%" in script and "#SBATCH --partition=debug" in script
     srun = shlex.split(next(line for line in script.splitlines() if line.startswith("srun ")))
     assert sys.executable in srun, f"the job does not run the Python that launched the sweep: {srun}"
     for task, folder in tasks.items():
@@ -239,3 +246,69 @@ def test_sweep_runs_as_a_slurm_job_array_and_resume_skips_finished_points(cluste
     assert (kept / "runs.parquet").stat().st_mtime_ns == kept_mtime
     assert sweep.check_point(lost).state == "complete"
     pd.testing.assert_frame_equal(pd.read_parquet(sweep_dir / "sweep.parquet"), table)
+
+
+# ====================================================================== sim.uncertainty as a job array
+
+# A tiny design on the demo region: two of the integrated team's own assumptions, 8 draws in 2 blocks of 4
+UNCERTAINTY = ["region=demo", "run.start=empty", "run.warmup_years=0.1", "run.years=0.1",
+               "uncertainty.only=[scenario.team.intake_hours,scenario.consults.vt.hours]", "uncertainty.draws=8",
+               "uncertainty.block=4", "uncertainty.bootstrap=20"]
+
+
+def slurm_uncertainty(cluster: Cluster, folder: Path, title: str) -> str:
+    """docs/uncertainty.md's SLURM command, tiny; its console output, printed for -rA."""
+    args = [*UNCERTAINTY, *SLURM, f"hydra.sweep.dir={folder}"]
+    began = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "sim.uncertainty", "-m", *args], cwd=ROOT, env=cluster.env,
+                          capture_output=True, text=True, timeout=240, check=False)
+    out = proc.stdout + proc.stderr
+    print(f"--- {title}: python -m sim.uncertainty -m {shlex.join(args)}  ({time.monotonic() - began:.1f}s, "
+          f"exit {proc.returncode})\n{out}")
+    assert proc.returncode == 0, f"{title} failed:\n{out[-4000:]}"
+    return out
+
+
+def block_marker(folder: Path, i: int) -> Path:
+    return folder / unc.BLOCKS / f"block_{i:05d}" / output.MARKER
+
+
+def test_uncertainty_runs_its_blocks_as_a_slurm_job_array_and_resume_submits_only_what_is_missing(
+        cluster: Cluster, tmp_path: Path) -> None:
+    folder = tmp_path / "uncertainty"
+    first = slurm_uncertainty(cluster, folder, "SLURM uncertainty")
+    assert f"2 blocks as 2 jobs of SlurmLauncher into {folder}" in first
+    jobs = array_tasks(folder)
+    assert len(jobs) == 1, f"expected one array job, got {sorted(jobs)}"
+    (job_id, tasks), = jobs.items()
+    assert_array_ran(cluster, folder, job_id, tasks, count=2)
+    assert output.is_complete(folder) and (folder / "uncertainty_summary.csv").is_file()
+
+    # the table rebuilt from the blocks is the one this process computes from the same design
+    plan = app.validated("uncertainty", UNCERTAINTY, lambda cfg: unc.make_plan(cfg, None), example="x=1")
+    assert unc.run_draws(plan, tmp_path / "here", jobs=1) == [0, 1]
+    table = pd.read_parquet(folder / "uncertainty.parquet")
+    pd.testing.assert_frame_equal(table, unc.collect(plan, tmp_path / "here"))
+
+    # a task that lost its results: the same command submits an array of that one block only
+    block_marker(folder, 1).unlink()
+    kept = block_marker(folder, 0).stat().st_mtime_ns
+    resumed = slurm_uncertainty(cluster, folder, "resumed SLURM uncertainty")
+    assert f"1 blocks as 1 jobs of SlurmLauncher into {folder}" in resumed
+    # (submitit submits one job as a plain job, not as an array of one)
+    (single,) = [d for d in (folder / ".submitit").iterdir() if d.name.isdigit() and int(d.name) != job_id]
+    script = (single / f"{single.name}_submission.sh").read_text()
+    assert "#SBATCH --array" not in script and "#SBATCH --partition=debug" in script, script
+    log = (single / f"{single.name}_0_log.out").read_text() + (single / f"{single.name}_0_log.err").read_text()
+    assert f"Starting with JobEnvironment(job_id={single.name}," in log and "Job completed successfully" in log, log
+    (record,) = scontrol_records(cluster, int(single.name))
+    assert (record["JobState"], record["Partition"], record["NodeList"]) == ("COMPLETED", "debug", cluster.node)
+    assert "uncertainty.task_block=1" in (folder / "tasks" / "block_1" / ".hydra" / "overrides.yaml").read_text() \
+        .replace("- ", "").replace("\n", " ")
+    assert block_marker(folder, 0).stat().st_mtime_ns == kept and block_marker(folder, 1).is_file()
+    pd.testing.assert_frame_equal(pd.read_parquet(folder / "uncertainty.parquet"), table)
+
+    # every block finished: nothing is submitted, the tables are rebuilt here
+    again = slurm_uncertainty(cluster, folder, "finished SLURM uncertainty")
+    assert "nothing to submit, rebuilding the tables" in again
+    assert len([d for d in (folder / ".submitit").iterdir() if d.name.isdigit()]) == 2 and output.is_complete(folder)

@@ -110,6 +110,8 @@ class Target:
     max_factor: float
     step: float
     analytic_kpi: str = ""  # the analytic screening's name of the same KPI (its steady state); "" = kpi
+    probability: float | None = None  # met in at least this share of the plausible worlds; None: the values in force
+    confirm_draws: int = 10  # with probability: worlds simulated at the answer
 
     @property
     def analytic(self) -> str:
@@ -204,7 +206,18 @@ def parse_target(t: Any, fm: flows.FlowModel) -> Target:
                 raise ConfigError(f"target.organisations[{i}] = {o!r} (allowed: {', '.join(knobs)})")
             if o in orgs[:i]:
                 raise ConfigError(f"target.organisations[{i}] = {o!r} (each organisation once)")
-    return Target(kpi, t.kpi, quantile, threshold, lower, confidence, orgs, max_factor, step, analytic)
+    probability = None
+    if t.get("probability") is not None:
+        probability = _number("target.probability", t.probability)
+        if not 0.0 < probability <= 1.0:
+            raise ConfigError(f"target.probability = {t.probability!r} (must lie in (0, 1]: the least share of the "
+                              f"plausible worlds, drawn over the assumptions' ranges, in which the target is met, "
+                              f"e.g. 0.8; null for the values in force only)")
+    confirm = t.get("confirm_draws", 10)
+    if isinstance(confirm, bool) or not isinstance(confirm, int) or confirm < 1:
+        raise ConfigError(f"target.confirm_draws = {confirm!r} (must be a whole number >= 1 of worlds to simulate)")
+    return Target(kpi, t.kpi, quantile, threshold, lower, confidence, orgs, max_factor, step, analytic,
+                  probability, int(confirm))
 
 
 # ====================================================================== phase 1: analytic

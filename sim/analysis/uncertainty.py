@@ -71,8 +71,8 @@ from sim.scenarios import registry
 
 TIME_FIELDS = ("mean", "median", "scale", "value", "low", "mode", "high")  # a distribution's parameters in days
 UNIT_SHARES = ("catchment", "fte_share", "triage_fte_share")  # region.units.<kind>.<name>.<share>: sum to 1 per kind
-BLOCKS = "blocks"
-EDGE = 1e-9  # how close to an end of a range the preflight checks (a drawn value never lies on the end itself)  # the sub-folder of the finished blocks of draws
+BLOCKS = "blocks"  # the sub-folder of the finished blocks of draws
+EDGE = 1e-9  # how close to an end of a range the preflight checks (a drawn value never lies on the end itself)
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 
 
@@ -397,7 +397,7 @@ def identity_yaml(cfg: DictConfig) -> str:
     c = OmegaConf.to_container(cfg, resolve=True)
     for key in ("jobs", "quiet", "formats"):
         c["run"].pop(key, None)
-    for key in ("bootstrap", "top"):
+    for key in ("bootstrap", "top", "task_block"):  # task_block: which block one array task runs, not its numbers
         (c.get("uncertainty") or {}).pop(key, None)
     return OmegaConf.to_yaml(OmegaConf.create(c))
 
@@ -418,17 +418,60 @@ def make_plan(cfg: DictConfig, chosen: str | None = None) -> Plan:
     plan = Plan(members[0][0], [(n, c) for n, c, _ in members], chosen_assumptions, unit, values, prov,
                 int(first.run.seed), bool(u.same_families), int(first.run.replications), int(u.block),
                 identity_yaml(cfg), {"bootstrap": int(u.bootstrap), "top": int(u.top), "seed": int(u.seed)})
-    for a in chosen_assumptions:  # each end of each range must be a configuration the gate accepts
+    check_ends(chosen_assumptions, plan.members, prov)
+    return plan
+
+
+def check_ends(assumptions: Sequence[Assumption], members: Sequence[tuple[str, DictConfig]],
+               prov: dict[str, dict[str, provenance.Provenance]]) -> None:
+    """Each end of each range must be a configuration the gate accepts in every workflow it enters. Raises
+    ConfigError."""
+    for a in assumptions:
         ends = quantile(a, np.array([EDGE, 1.0 - EDGE]))  # the design's values lie inside the range, never on it
         for end in (np.rint(ends) if a.integer else ends):
-            for name, wcfg in plan.members:
+            for name, wcfg in members:
                 if a.workflow in (None, name):
                     try:
                         validate(apply(wcfg, [(a, end)], prov[name]))
                     except ConfigError as err:
                         raise ConfigError(f"{a.name} = {end:g} (an end of its range; {name} refuses it: {err})") \
                             from None
-    return plan
+
+
+@dataclass(frozen=True)
+class Worlds:
+    """Plausible worlds of one workflow: its assumptions with a range, the design over them and its files'
+    provenance (what :func:`apply` needs). Row ``d`` of ``values`` is world ``d``."""
+
+    scenario_file: str
+    assumptions: list[Assumption]
+    unit: np.ndarray
+    values: np.ndarray
+    prov: dict[str, provenance.Provenance]
+
+    def drawn(self, d: int) -> list[tuple[Assumption, float]]:
+        return [(a, float(self.values[d, j])) for j, a in enumerate(self.assumptions)]
+
+    def independent_rows(self) -> list[int]:
+        """The design's rows drawn independently of each other (SALib's A and B rows: its other rows each differ
+        from an A row in one column only), in the order A0, B0, A1, B1, ..."""
+        d = len(self.assumptions)
+        n = len(self.values) // (d + 2)
+        return [r for j in range(n) for r in (j * (d + 2), j * (d + 2) + d + 1)]
+
+
+def draw_worlds(cfg: DictConfig, model, scenario_file: str, u: DictConfig, fixed: Sequence[str] = ()) -> Worlds:
+    """The assumptions of one workflow (as :func:`candidates` finds them, without the keys in ``fixed``: values the
+    command decides, such as the FTE it sizes), chosen and checked by ``u`` (``only``, ``shapes``, ``ranges``), and
+    the design of ``u.draws`` worlds over them (seed ``u.seed``). Raises ConfigError (one line)."""
+    found = [a for a in candidates([(scenario_file, cfg, model)]) if a.key not in fixed]
+    chosen = choose(found, u)
+    if not chosen:
+        raise ConfigError("uncertainty: no assumption with a range to draw")
+    unit, values = design(chosen, int(u.draws), int(u.seed))
+    prov = _file_provenance(cfg, scenario_file)
+    check_ends(chosen, [(scenario_file, cfg)], {scenario_file: prov})
+    return Worlds(scenario_file, chosen, unit, values, prov)
 
 
 # ====================================================================== running the draws
@@ -613,24 +656,43 @@ def analyse(plan: Plan, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
 # ====================================================================== the run
 
 
-def execute(cfg: DictConfig, out_dir: Path, chosen: str | None = None, only_blocks: Sequence[int] | None = None,
-            log: Callable[[str], None] = print) -> Path | None:
-    """Plan, run the unfinished blocks, and (once every block is finished) write the tables and the marker last.
-    ``only_blocks``: run these blocks only and write nothing else (one SLURM array task). Returns the marker."""
-    started = time.perf_counter()
-    plan = make_plan(cfg, chosen)
-    jobs = int(cfg.run.jobs)
+def unfinished(plan: Plan, out_dir: Path) -> list[int]:
+    """The indices of the blocks not yet finished in ``out_dir`` (what a resumed run or a SLURM array still runs)."""
+    return [i for i, b in enumerate(plan.blocks()) if not finished(plan, out_dir, i, b)]
+
+
+def announce(plan: Plan, cfg: DictConfig, jobs: int, log: Callable[[str], None]) -> None:
     d = len(plan.assumptions)
     shared = sum(a.workflow is None for a in plan.assumptions)
     log(f"ketensim: uncertainty {plan.baseline} vs {', '.join(n for n, _ in plan.members[1:])} "
         f"region={cfg.region.name}: {d} assumptions drawn ({shared} shared, {d - shared} of the workflows' own), "
         f"{plan.draws} draws (N = {plan.draws // (d + 2)} x (D + 2)) x {len(plan.members)} workflows x "
         f"{plan.replications} replications, {len(plan.blocks())} blocks of {plan.block}, {jobs} processes")
+
+
+def execute(cfg: DictConfig, out_dir: Path, chosen: str | None = None, only_blocks: Sequence[int] | None = None,
+            log: Callable[[str], None] = print) -> Path | None:
+    """Plan, run the unfinished blocks, and (once every block is finished) write the tables and the marker last.
+    ``only_blocks``: run these blocks only and write nothing else, not even the configuration snapshot (one task of
+    a SLURM array: the tasks share ``out_dir``, and :func:`finish` writes the snapshot). Returns the marker."""
+    started = time.perf_counter()
+    plan = make_plan(cfg, chosen)
+    jobs = int(cfg.run.jobs)
+    announce(plan, cfg, jobs, log)
+    if only_blocks is not None:
+        run_draws(plan, out_dir, jobs, only_blocks, log)
+        return None
     out_dir.mkdir(parents=True, exist_ok=True)
     output.write_text(out_dir / "config_resolved.yaml", OmegaConf.to_yaml(cfg))  # snapshot first
-    ran = run_draws(plan, out_dir, jobs, only_blocks, log)
-    if only_blocks is not None:
-        return None
+    ran = run_draws(plan, out_dir, jobs, None, log)
+    return finish(plan, cfg, out_dir, len(ran), started, log)
+
+
+def finish(plan: Plan, cfg: DictConfig, out_dir: Path, ran: int, started: float,
+           log: Callable[[str], None] = print) -> Path:
+    """Rebuild the tables from the finished blocks in ``out_dir`` and write them, the marker last (after a local
+    run, or when a SLURM array of blocks has ended). Raises ConfigError if a block is not finished."""
+    d = len(plan.assumptions)
     with output.guarded(out_dir):
         output.write_text(out_dir / "config_resolved.yaml", OmegaConf.to_yaml(cfg))
         table = collect(plan, out_dir)
@@ -641,10 +703,10 @@ def execute(cfg: DictConfig, out_dir: Path, chosen: str | None = None, only_bloc
             out_dir, tables, ["csv"], plan.identity,
             extra={"uncertainty": [n for n, _ in plan.members], "region": str(cfg.region.name),
                    "draws": plan.draws, "assumptions": d, "replications": plan.replications,
-                   "blocks_run_now": len(ran), "table_files": big,
+                   "blocks_run_now": ran, "table_files": big,
                    "wall_seconds": round(time.perf_counter() - started, 3)})
     log(format_summary(tables["uncertainty_summary"], tables["sobol"], tables["break_even"]))
-    log(f"results: {out_dir}  ({time.perf_counter() - started:.1f}s; {len(ran)} of {len(plan.blocks())} blocks run now)")
+    log(f"results: {out_dir}  ({time.perf_counter() - started:.1f}s; {ran} of {len(plan.blocks())} blocks run now)")
     return marker
 
 

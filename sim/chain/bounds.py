@@ -179,6 +179,9 @@ BOUNDS: tuple[Bound, ...] = (
           "tries within staffing.<org>.fte's bound even for the national file", low_open=True),
     Bound("target.step_fte", 0.1, 1_000.0, "FTE", "a tenth of an FTE (4 hours a week) is finer than any staffing "
           "decision; a step of 1,000 FTE is coarser than most organisations", early_low=True),
+    Bound("target.probability", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("target.confirm_draws", 1, 10_000, "worlds", "each world simulates run.replications runs; 10,000 worlds "
+          "put the achieved probability's interval within a percent"),
     Bound("capacity.margin", 0.0, 1.0, "", _SHARE, share=True),
     Bound("capacity.points", 2, 100, "points", "each point simulates every workflow; a curve of 100 points is "
           "smooth"),
@@ -192,6 +195,7 @@ BOUNDS: tuple[Bound, ...] = (
           "draws take weeks on a laptop"),
     Bound("uncertainty.seed", 0, 2**63 - 1, "", "as run.seed"),
     Bound("uncertainty.block", 1, 100_000, "draws", "a block is the unit of work, resume and SLURM array task"),
+    Bound("uncertainty.task_block", 0, 1_000_000, "block", "a block's index: at most one block per draw"),
     Bound("uncertainty.bootstrap", 1, 100_000, "resamples", "10,000 resamples put a 95 % interval's ends within "
           "a few tenths of a percent; more only costs time"),
     Bound("uncertainty.top", 1, 100, "assumptions", "break-even values for more than 100 assumptions per KPI are "

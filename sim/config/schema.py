@@ -309,6 +309,10 @@ class TargetSchema:
     organisations: Optional[List[str]] = None  # staffing.<org> to size; None = every organisation the KPI depends on
     max_factor: float = 3.0  # search up to this x today's FTE per organisation; beyond it the target is unreachable
     step_fte: float = 1.0  # resolution of the answer (FTE); "one FTE less" is one step less
+    # met in at least this share of the plausible worlds (the assumptions with a range drawn jointly, conf
+    # ``uncertainty``: draws, seed, only, shapes, ranges); None = the one world of the values in force
+    probability: Optional[float] = None
+    confirm_draws: int = 10  # with probability: worlds simulated (run.replications each) at the answer
 
 
 @dataclass
@@ -374,6 +378,8 @@ class UncertaintySchema:
     shapes: Dict[str, Any] = field(default_factory=dict)  # name -> uniform | triangular | pert (mode = default)
     ranges: Dict[str, Any] = field(default_factory=dict)  # name -> [low, high], replacing the stated range (checked by sim.uncertainty)
     block: int = 8  # draws per block: the unit of parallel work, of resuming and of a SLURM array task
+    # one task of ``sim.uncertainty -m`` (a SLURM array): run this block only. Set by the command, never typed
+    task_block: Optional[int] = None
     bootstrap: int = 500  # resamples for the Sobol' indices' and the break-even values' intervals
     top: int = 3  # break-even values for this many of the most influential assumptions per KPI
 
