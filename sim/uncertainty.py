@@ -33,7 +33,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from sim import app
 from sim.analysis.uncertainty import BLOCKS, Plan, execute, finish, make_plan, unfinished
 from sim.chain.checks import ConfigError
-from sim.report.html import ReportError, write_report
+from sim.report.html import ReportError, write_reports
 from sim.run import output
 
 SWEEP_DIR = "hydra.sweep.dir"
@@ -70,7 +70,7 @@ def _job(cfg: DictConfig, out_dir: Path) -> None:
             return
         marker = execute(cfg, out_dir, chosen=chosen, log=_stderr)
         if marker is not None:
-            _stderr(f"report: {write_report(out_dir)}")
+            _stderr("reports: " + ", ".join(str(p) for p in write_reports(out_dir)))
 
 
 def _sweep_overrides(args: list[str]) -> list[str]:
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
             _stderr(f"ketensim: uncertainty: all {len(plan.blocks())} blocks of {folder} are finished; "
                     f"nothing to submit, rebuilding the tables")
             finish(plan, cfg, folder, 0, started, _stderr)
-            _stderr(f"report: {write_report(folder)}")
+            _stderr("reports: " + ", ".join(str(p) for p in write_reports(folder)))
             return
     sys.argv = [sys.argv[0], *hydra_argv]  # the Hydra app reads the command line itself
     app.run_hydra("uncertainty", _job)
@@ -177,7 +177,7 @@ class BlocksCallback(Callback):
             plan = make_plan(cfg, config.hydra.runtime.choices.get("scenario"))
             ran = _finished_since(folder, self._started)
             finish(plan, cfg, folder, ran, self._clock, _stderr)
-            _stderr(f"report: {write_report(folder)}")
+            _stderr("reports: " + ", ".join(str(p) for p in write_reports(folder)))
 
 
 if __name__ == "__main__":

@@ -249,8 +249,8 @@ def test_the_report_opens_with_the_finding_then_the_key_table_then_the_warnings(
             or "about equally fast" in found
     else:
         summary = pd.read_csv(dirs[kind] / "summary.csv").set_index("kpi")
-        kpi = next(k for k in finding.HEADLINE if math.isfinite(summary.at[k, "mean"]))
-        assert f"{summary.at[kpi, 'mean']:.0f} days [" in found
+        kpi = finding.headline_kpi(summary.reset_index())  # a restricted mean only some replications have is passed over
+        assert kpi is not None and f"{summary.at[kpi, 'mean']:.0f} days [" in found
     warnings = html[at["warnings"]:html.find("</div>", at["warnings"])]
     assert "Only 3 replications, fewer than the 10" in warnings  # the tiny runs have 3
 

@@ -76,11 +76,16 @@ def _what(kpi: str, lang: str) -> str:
 
 def headline_kpi(table: pd.DataFrame, value: str = "mean") -> str | None:
     """The first headline KPI with a finite ``value`` in ``table`` (a summary: ``mean``; comparison.csv rows of
-    one workflow: ``diff_mean``), or None."""
-    present = table.set_index("kpi")[value] if len(table) else pd.Series(dtype=float)
+    one workflow: ``diff_mean``) in every replication that has any (a restricted mean that only some replications
+    of a short run could compute is passed over), or None."""
+    rows = table.set_index("kpi") if len(table) else pd.DataFrame(columns=[value])
+    present = rows[value]
+    counts = rows["n_replications"] if "n_replications" in rows else None
+    most = float(counts.max()) if counts is not None and len(counts) else math.nan
     for kpi in HEADLINE:
         if kpi in present.index and np.isfinite(float(present[kpi])):
-            return kpi
+            if counts is None or not np.isfinite(most) or float(counts[kpi]) >= most:
+                return kpi
     return None
 
 

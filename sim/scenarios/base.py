@@ -68,7 +68,6 @@ class Workflow:
         if len(self.arrivals):
             self.engine.at(float(self.arrivals.time[0]), self._arrival, 0)
         if self.model.staff_dynamics is not None:  # FTE available over time (sim/chain/workforce.py); None: fixed places
-
             self.staff = workforce.attach(self)
         self.engine.run()
         now = self.engine.now
@@ -96,7 +95,7 @@ class Workflow:
 
         plan = initial_state.plan(self.region_model, self.streams)
         self.preexisting = plan.attributes
-        self._rows.append(_Rows(plan.attributes))
+        self._rows = [_Rows(self.arrivals), _Rows(plan.attributes)]  # also when called before run() (tests)
         offset = len(self.arrivals)
         for case in plan.cases:
             resume = getattr(self, f"resume_{case.stage}", None)
