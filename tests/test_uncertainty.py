@@ -52,6 +52,22 @@ def test_only_the_input_that_moves_the_response_has_a_total_index():
     assert np.all(idx["ST_conf"] >= 0)
 
 
+def test_a_draw_without_a_value_leaves_out_its_base_sample_not_the_indices():
+    """An overloaded draw may have no restricted mean: its base sample (d + 2 rows) is left out and the indices come
+    from the others; with fewer than two complete base samples they are NaN."""
+    unit, found = _design(4, 256)
+    names = [a.name for a in found]
+    y = np.sin(2 * np.pi * unit[:, 2]) + 3 * unit[:, 2]
+    full = voi.sobol(unit, y, names, resamples=100, seed=1)
+    y[7] = np.nan  # a row of the second base sample
+    idx = voi.sobol(unit, y, names, resamples=100, seed=1)
+    assert idx["ST"] == pytest.approx(full["ST"], abs=0.01)  # 255 base samples tell what 256 did
+    assert idx["ST"][2] > 0.9 and np.all(np.abs(idx["ST"][[0, 1, 3]]) < 0.02)
+    few = np.full(2 * 6, np.nan)
+    few[:6] = y[:6]
+    assert np.all(np.isnan(voi.sobol(unit[:12], few, names, resamples=10, seed=1)["ST"]))
+
+
 def test_an_interaction_shows_in_the_total_not_the_first_order_index():
     unit, found = _design(3, 512)
     y = (unit[:, 0] - 0.5) * (unit[:, 1] - 0.5)  # a pure interaction: no first-order effect at all

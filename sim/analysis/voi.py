@@ -64,13 +64,19 @@ def sobol(design_unit: np.ndarray, y: np.ndarray, names: list[str], resamples: i
     """First-order (S1) and total (ST) Sobol' indices with the half-widths of their 95 % bootstrap intervals, from
     a design made by :func:`sim.analysis.uncertainty.design` (SALib's Saltelli/Sobol' sample without second-order
     rows, in SALib's row order). Returns arrays ``S1, S1_conf, ST, ST_conf`` in the order of ``names``; NaN for
-    every index when ``y`` has a missing value or no variance (nothing to apportion)."""
+    every index when fewer than two base samples have a value in every row, or no variance (nothing to apportion).
+    A base sample (SALib's consecutive block of d + 2 rows: A, the d mixed rows, B) with a missing value, e.g. a
+    restricted mean one overloaded draw could not compute, is left out whole: the estimators then use the others."""
     from SALib.analyze import sobol as salib_sobol  # SALib imports matplotlib's pyplot machinery: only when asked
 
     d = len(names)
     y = np.asarray(y, dtype=float)
     nan = {k: np.full(d, np.nan) for k in ("S1", "S1_conf", "ST", "ST_conf")}
-    if not np.all(np.isfinite(y)) or float(np.var(y)) <= 0.0 or len(y) % (d + 2):
+    if len(y) % (d + 2):
+        return nan
+    blocks = y.reshape(-1, d + 2)
+    y = blocks[np.all(np.isfinite(blocks), axis=1)].ravel()
+    if len(y) < 2 * (d + 2) or float(np.var(y)) <= 0.0:
         return nan
     problem = {"num_vars": d, "names": list(names), "bounds": [[0.0, 1.0]] * d}
     with warnings.catch_warnings():
