@@ -130,7 +130,9 @@ def point(region: str, workflow: str, knob: str, pools: tuple[str, ...], load: f
                 continue
             m, lo, hi, _ = confidence_interval(runs[sim_col].to_numpy(dtype=float))
             rows.append({**common, "measure": f"{what}.{p}", "pool": p, "varied": p in pools,
-                         "analytic": float(an), "erlang_c": float(grid[f"wait_mean_mmc.{p}"]) if what == "wait_mean"
+                         "analytic": float(an),
+                         # a kind of several organisations has no Erlang C of its own
+                         "erlang_c": float(grid.get(f"wait_mean_mmc.{p}", math.nan)) if what == "wait_mean"
                          else math.nan, "sim_mean": m, "sim_ci_low": lo, "sim_ci_high": hi})
     for k in KPIS:
         if k in runs.columns and k in grid.index:
