@@ -119,7 +119,7 @@ def stability_lines(stability: pd.DataFrame, workflows: Sequence[str]) -> str:
             label = wf if arm == compare.DEFAULT else f"{wf} (structure only)"
             out.append(f"- {label}: {compare.stability_statement(stability, wf, arm)}")
             for _, r in rows[rows["state"] != "stable"].iterrows():
-                out.append(f"  - `{r['pool']}` {r['state']}: offered load {number(r['offered_load'])} cases, "
+                out.append(f"  - `{r['pool']}` {r['state']}: offered load {number(r['offered_load'])} places, "
                            f"{number(r['capacity'])} places, {number(r['utilisation'])} in use, "
                            f"{number(r['waiting_list_end'])} waiting at the end")
     return "\n".join(out)

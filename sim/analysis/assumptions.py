@@ -89,7 +89,7 @@ def stability_warnings(summary: pd.DataFrame, model: Model | None = None) -> lis
         offered, cap = n[kpis.OFFERED_LOAD], n[kpis.CAPACITY]
         end, util = n[kpis.WAITING_LIST_END], n[kpis.UTILISATION]
         if state == UNSTABLE:
-            warnings.append(f"UNSTABLE: {pool}: offered load ~{offered:,.0f} cases exceeds its capacity of {cap:,.0f} "
+            warnings.append(f"UNSTABLE: {pool}: offered load ~{offered:,.0f} places exceeds its capacity of {cap:,.0f} "
                             f"places; its waiting list grows without bound ({end:,.0f} waiting at the end). Lead "
                             f"times through {pool} are not meaningful: raise staffing, caseload or lower demand.scale.")
         elif state == SATURATED:
