@@ -25,6 +25,11 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sim.run import output  # noqa: E402
+
 PAGE = ROOT / "docs" / "sizing.md"
 
 # name -> the arguments of `python -m sim.size` (what the page documents)
@@ -129,9 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             summary, seconds, command = run_command("sim.capacity", cap, Path(tmp) / "capacity", "capacity_summary.csv")
             page = replace_block(page, "capacity", capacity_block(summary, seconds, command))
             print(f"capacity: {command} ({seconds:.0f} s)")
-        tmp_page = page_path.with_name(page_path.name + ".tmp")
-        tmp_page.write_text(page)
-        tmp_page.replace(page_path)  # never a half-written page
+        output.write_text(page_path, page)  # atomic: never a half-written page
         print(f"wrote {page_path if args.out or not args.tiny else 'a temporary page (--tiny)'}")
     return 0
 

@@ -34,6 +34,7 @@ import pandas as pd
 from sim.analysis import compare
 from sim.chain import kpis
 from sim.report import html
+from sim.run import output
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "docs" / "templates" / "workflows.md.tmpl"
@@ -195,9 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DocError as err:
         print(f"ketensim: error: {' '.join(str(err).split())}", file=sys.stderr)
         return 2
-    tmp = args.out.with_name(args.out.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(args.out)  # never a half-written page
+    output.write_text(args.out, text)  # atomic: never a half-written page
     print(f"wrote {args.out} from {args.directory}")
     return 0
 
