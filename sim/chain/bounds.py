@@ -182,6 +182,9 @@ BOUNDS: tuple[Bound, ...] = (
           "unit; beyond that as every duration", early_low=True),
     Bound("staff_dynamics.workload_feedback.pressure_max", 1.0, 100.0, "", "a hundred times the norm's load; the "
           "cap only keeps a pool without places finite (assumed 3)"),
+    # the court (conf/process: court.zittingen_per_week; 'unlimited' is no capacity)
+    Bound("court.zittingen_per_week", 0.0, 100_000.0, "per week", "every verzoek of the country (about 9,000 a "
+          "year) could be heard a hundred times a week", low_open=True),
     # python -m sim.size (conf/target), sim.capacity (conf/capacity.yaml), sim.backlog (conf/backlog.yaml)
     Bound("target.days", 0.0, DAYS_MAX, "days", "as every duration: longer than a childhood", low_open=True),
     Bound("target.quantile", 0.0, 1.0, "", _SHARE, share=True),

@@ -213,6 +213,13 @@ class NormsSchema:
 
 
 @dataclass
+class CourtSchema:
+    """The kinderrechter (sim/actors/kinderrechter.py): ``unlimited`` (a delay only) or zittingen a week."""
+
+    zittingen_per_week: Any = MISSING  # 'unlimited' or a positive number of hearings a week (spoed before regular)
+
+
+@dataclass
 class WorkSchema:
     hours_per_day: float = MISSING  # work hours of one available FTE per calendar day
 
@@ -412,6 +419,7 @@ class KetensimSchema:
     measures: MeasuresSchema = field(default_factory=MeasuresSchema)
     norms: NormsSchema = field(default_factory=NormsSchema)
     work: WorkSchema = field(default_factory=WorkSchema)
+    court: CourtSchema = field(default_factory=CourtSchema)
     handoff: HandoffSchema = field(default_factory=HandoffSchema)
     compare: CompareSchema = field(default_factory=CompareSchema)
     target: Optional[TargetSchema] = None  # python -m sim.size only (conf/size.yaml)
