@@ -121,3 +121,23 @@ def test_feedback_without_staff_dynamics_says_what_to_add(tiny_overrides):
     with pytest.raises(ConfigError, match=r"^staff_dynamics.orgs = \{\} .*\+staff_dynamics=nl_2023") as err:
         make_model(tiny_overrides + [FB])
     assert "\n" not in str(err.value)
+
+
+def test_each_pool_falls_ill_by_its_own_pressure():
+    # Gelderland's four GIs are four pools of one workforce: they share the leaving (one organisation's pressure)
+    # but each loses the staff its own pressure makes ill, so a pool's places are its static places x the
+    # organisation's staff ratio x its own presence factor
+    model = make_model(["region=gelderland", "run.years=0.3", "run.replications=1", "run.quiet=true", DYN, FB,
+                        "staff_dynamics.deterministic=true", "staff_dynamics.workload_feedback.sickness_elasticity=2",
+                        "staffing.gi.fte=200"])
+    wf = model.scenario.workflow(model, 0).run()
+    ctl = wf.staff
+    gi = ctl.pools["gi"]
+    assert len(gi) == 4
+    factors = {p.name: ctl.pool_presence[p.name] for p, _ in gi}
+    assert max(factors.values()) - min(factors.values()) > 0.005  # the GIs are pressed differently
+    ratio = ctl.workforce["gi"].available(ctl.trace["gi"][-1][0]) / ctl.base["gi"]
+    for pool, slots in gi:
+        assert pool.capacity == int(round(slots * ratio * factors[pool.name])), pool.name
+    weights = sum(slots for _, slots in gi)
+    assert ctl.presence["gi"] == pytest.approx(sum(slots * factors[p.name] for p, slots in gi) / weights, rel=1e-12)

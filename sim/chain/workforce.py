@@ -18,11 +18,12 @@ Pools staffed from several partners (the integrated team's, the experts on duty)
 so staff dynamics apply to every pool that has staff (issue 14, item 2).
 
 Workload feedback (``staff_dynamics.workload_feedback``, conf/workload_feedback/, issue 16 item 2): an
-organisation's caseload pressure is the load its pools carry over the places its available staff give at the
-caseload norm, ``P = sum(places in use + waiting_weight x places waiting) / sum(places now)`` over its own pools and
-its FTE share of the pools it staffs with partners (the team's, the experts on duty), smoothed exponentially with a
-memory of ``pressure_memory_days`` (staff react to sustained pressure, not to a busy week). Above the norm (P > 1)
-leaving and sickness rise as power laws with named elasticities:
+pool's caseload pressure is the load it carries over the places its available staff give at the caseload norm,
+``P = (places in use + waiting_weight x places waiting) / places now``, an organisation's the same sums over its own
+pools and its FTE share of the pools it staffs with partners (the team's, the experts on duty); both smoothed
+exponentially with a memory of ``pressure_memory_days`` (staff react to sustained pressure, not to a busy week).
+Above the norm (P > 1) leaving (per organisation: one workforce, sim.chain.workforce.Workforce) and sickness (per
+pool: each pool loses the staff its own pressure makes ill) rise as power laws with named elasticities:
 ``leavers_per_year x P^turnover_elasticity`` and an absence share ``min(absence_max, absence_at_norm x
 P^sickness_elasticity)`` that takes ``(1 - absence) / (1 - absence_at_norm)`` of the present staff (presence at the
 norm is already ``productive_share``). At or below the norm nothing changes, and at zero elasticities the model is
@@ -241,64 +242,91 @@ class StaffController:
                       for p in wf.engine.pools.values() if p.name in origins and p.org not in dyn.orgs]
         self.trace: dict[str, list[tuple[float, float, float, float]]] = {org: [] for org in dyn.orgs}
         self.feedback = dyn.feedback
-        self.pressure: dict[str, float] = {}
-        self.presence: dict[str, float] = {org: 1.0 for org in dyn.orgs}
+        self.pressure: dict[str, float] = {}  # organisation -> smoothed pressure (sets its leaving)
+        self.pool_pressure: dict[str, float] = {}  # pool name -> smoothed pressure (sets its sickness)
+        self.pool_presence: dict[str, float] = {}  # pool name -> share of its present staff not off sick extra
+        self.presence: dict[str, float] = {org: 1.0 for org in dyn.orgs}  # place-weighted over the org's pools
         self.pressure_trace: dict[str, list[tuple[float, float, float, float]]] = {org: [] for org in dyn.orgs}
         if self.feedback is not None:  # today's open cases are seeded before staff dynamics start (Workflow.run)
-            self.pressure = self.measure()
+            self.pressure, self.pool_pressure = self.measure()
             self._feedback_levels(0.0)
         self._apply(0.0)
         self.engine.at(dyn.step_days, self._tick, None)
 
-    def measure(self) -> dict[str, float]:
-        """Caseload pressure per organisation now: (places in use + waiting_weight x places waiting) / places, over
-        its own pools and its FTE share of the pools it staffs with partners; at most ``pressure_max``."""
+    def _cap(self, load: float, places: float) -> float:
+        fb = self.feedback
+        assert fb is not None
+        if places > 0:
+            return min(load / places, fb.pressure_max)
+        return fb.pressure_max if load > 0 else 1.0
+
+    def measure(self) -> tuple[dict[str, float], dict[str, float]]:
+        """Caseload pressure now, (places in use + waiting_weight x places waiting) / places, at most
+        ``pressure_max``: per organisation over its own pools and its FTE share of the pools it staffs with partners,
+        and per pool."""
         fb = self.feedback
         assert fb is not None
         load = {org: 0.0 for org in self.workforce}
         places = {org: 0.0 for org in self.workforce}
+        per_pool: dict[str, float] = {}
         for org, pools in self.pools.items():
             for pool, _ in pools:
-                load[org] += pool.busy + fb.waiting_weight * pool.waiting_places()
+                pool_load = pool.busy + fb.waiting_weight * pool.waiting_places()
+                per_pool[pool.name] = self._cap(pool_load, pool.capacity)
+                load[org] += pool_load
                 places[org] += pool.capacity
         for pool, _, origin in self.mixed:
+            pool_load = pool.busy + fb.waiting_weight * pool.waiting_places()
+            per_pool[pool.name] = self._cap(pool_load, pool.capacity)
             total = sum(origin.values())
             for org, fte in origin.items():
                 if org in load and total > 0:
                     share = fte / total
-                    load[org] += share * (pool.busy + fb.waiting_weight * pool.waiting_places())
+                    load[org] += share * pool_load
                     places[org] += share * pool.capacity
-        out = {}
-        for org in self.workforce:
-            if places[org] > 0:
-                out[org] = min(load[org] / places[org], fb.pressure_max)
-            else:
-                out[org] = fb.pressure_max if load[org] > 0 else 1.0
-        return out
+        return {org: self._cap(load[org], places[org]) for org in self.workforce}, per_pool
 
     def _feedback_levels(self, t: float) -> None:
+        """Each pool's sickness from its own pressure; an organisation's presence is their place-weighted mean."""
         fb = self.feedback
         assert fb is not None
+        self.pool_presence = {name: fb.presence_factor(p) for name, p in self.pool_pressure.items()}
+        weight = {org: 0.0 for org in self.workforce}
+        present = {org: 0.0 for org in self.workforce}
+        for org, pools in self.pools.items():
+            for pool, slots in pools:
+                weight[org] += slots
+                present[org] += slots * self.pool_presence[pool.name]
+        for pool, slots, origin in self.mixed:
+            total = sum(origin.values())
+            for org, fte in origin.items():
+                if org in weight and total > 0:
+                    weight[org] += slots * fte / total
+                    present[org] += slots * fte / total * self.pool_presence[pool.name]
         for org, p in self.pressure.items():
-            self.presence[org] = fb.presence_factor(p)
-            self.pressure_trace[org].append((t, p, fb.absence(p), fb.leaving_factor(p)))
+            presence = present[org] / weight[org] if weight[org] > 0 else fb.presence_factor(p)
+            self.presence[org] = presence
+            absence = 1.0 - presence * (1.0 - fb.absence_at_norm)
+            self.pressure_trace[org].append((t, p, absence, fb.leaving_factor(p)))
 
     def _apply(self, t: float) -> None:
         ratios: dict[str, float] = {}
+        sick = self.pool_presence if self.feedback is not None else {}
         for org, w in self.workforce.items():
             avail = w.available(t)
-            if self.feedback is not None:
-                avail *= self.presence[org]
             k = self.scale[org]
-            self.trace[org].append((t, w.paper * k, w.filled * k, avail * k))
+            shown = avail * self.presence[org] if self.feedback is not None else avail
+            self.trace[org].append((t, w.paper * k, w.filled * k, shown * k))
             ratio = ratios[org] = avail / self.base[org] if self.base[org] > 0 else 0.0
             for pool, slots in self.pools[org]:
-                target = int(round(slots * ratio))
+                target = int(round(slots * ratio * sick[pool.name])) if sick else int(round(slots * ratio))
                 if target != pool.capacity:
                     pool.set_capacity(target)
         for pool, slots, origin in self.mixed:  # partners without dynamics keep their staff (ratio 1)
             total = sum(origin.values())
             ratio = sum(fte * ratios.get(org, 1.0) for org, fte in origin.items()) / total if total > 0 else 1.0
+            if sick:
+                ratio *= sick[pool.name]
             target = max(int(round(slots * ratio)), min(slots, 1))  # a duty of several partners keeps one place
             if target != pool.capacity:
                 pool.set_capacity(target)
@@ -308,8 +336,9 @@ class StaffController:
         fb = self.feedback
         if fb is not None:  # pressure of the step just ended, smoothed; it sets this step's leaving and sickness
             alpha = 1.0 - math.exp(-self.dyn.step_days / fb.pressure_memory_days)
-            now = self.measure()
+            now, now_pool = self.measure()
             self.pressure = {org: p + alpha * (now[org] - p) for org, p in self.pressure.items()}
+            self.pool_pressure = {name: p + alpha * (now_pool[name] - p) for name, p in self.pool_pressure.items()}
             for org, w in self.workforce.items():
                 w.step(t, self.dyn.step_days, fb.leaving_factor(self.pressure[org]))
             self._feedback_levels(t)
