@@ -9,6 +9,9 @@ over that week) and the GI's caseload pressure (place-weighted), each as a mean 
 replications, and the paired difference with its interval.
 
     nice -n 10 .venv/bin/python experiments/workload_feedback.py --jobs 2 --doc docs/staff.md   # 20 replications
+    # the same table for the Raad (the organisation Gelderland presses above its norm):
+    nice -n 10 .venv/bin/python experiments/workload_feedback.py --jobs 2 --org rvdk --doc docs/staff.md \
+        --block workload_feedback_rvdk --out results/experiments/workload_feedback_rvdk
     # the same with a tenth of the GI's staff gone on day 0 (a shock that presses the GI above its norm):
     nice -n 10 .venv/bin/python experiments/workload_feedback.py --jobs 2 --gi-fte-factor 0.9 \
         --doc docs/staff.md --block workload_feedback_shock --out results/experiments/workload_feedback_shock
@@ -68,12 +71,12 @@ def _ci(values: np.ndarray, digits: int) -> str:
     return f"{mean:.{digits}f} ({lo:.{digits}f} to {hi:.{digits}f})"
 
 
-def table(rows: pd.DataFrame) -> str:
+def table(rows: pd.DataFrame, label: str = "GI") -> str:
     """Markdown: per year end, each arm's mean (95 % CI) and the paired difference (with - without)."""
     wide = rows.pivot_table(index=["replication", "year"], columns="arm",
                             values=["available_fte", "waiting", "pressure"])
-    lines = ["| end of year | GI FTE available, with feedback | without | difference | GI waiting list, with "
-             "feedback | without | difference | GI pressure, with | without |",
+    lines = [f"| end of year | {label} FTE available, with feedback | without | difference | {label} waiting list, "
+             f"with feedback | without | difference | {label} pressure, with | without |",
              "|---|---|---|---|---|---|---|---|---|"]
     for year, g in wide.groupby(level="year"):
         fte_w, fte_o = g[("available_fte", "with feedback")], g[("available_fte", "without feedback")]
@@ -86,8 +89,8 @@ def table(rows: pd.DataFrame) -> str:
     n = rows["replication"].nunique()
     lines.append("")
     lines.append(f"Means over {n} replications (paired seeds) with 95 % t-intervals; FTE available = present staff "
-                 "(places x FTE per place) in the GI pools over the last week of the year; waiting list in children, "
-                 "time-weighted over that week; pressure = (in care + waiting_weight x waiting) / places.")
+                 f"(places x FTE per place) in the {label} pools over the last week of the year; waiting list in "
+                 "children, time-weighted over that week; pressure = (in care + waiting_weight x waiting) / places.")
     return "\n".join(lines)
 
 
@@ -109,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "experiments" / "workload_feedback")
     parser.add_argument("--doc", type=Path, default=None, help="a page with a workload_feedback block to fill")
     parser.add_argument("--block", default="workload_feedback", help="name of the page's block to fill")
+    parser.add_argument("--org", default="gi", choices=["gi", "rvdk", "veilig_thuis", "buurtteam"],
+                        help="the organisation whose pools the table sums (default the GI)")
     parser.add_argument("--gi-fte-factor", type=float, default=1.0,
                         help="multiply staffing.gi.fte by this in both arms (a staffing shock on day 0)")
     args = parser.parse_args(argv)
@@ -127,12 +132,13 @@ def main(argv: list[str] | None = None) -> int:
         cfg.staffing.gi.fte = float(cfg.staffing.gi.fte) * args.gi_fte_factor
         model = gate.validate(cfg)
         res = runner.run(model, progress=False)
-        rows = year_ends(res.timeseries, years)
+        rows = year_ends(res.timeseries, years, args.org)
         rows.insert(0, "arm", arm)
         frames.append(rows)
         print(f"{arm}: {len(rows)} rows", flush=True)
     rows = pd.concat(frames, ignore_index=True)
-    md = table(rows)
+    labels = {"gi": "GI", "rvdk": "Raad", "veilig_thuis": "Veilig Thuis", "buurtteam": "buurtteam"}
+    md = table(rows, labels[args.org])
     args.out.mkdir(parents=True, exist_ok=True)
     output.write_text(args.out / "workload_feedback.csv", rows.to_csv(index=False))
     output.write_text(args.out / "workload_feedback.md", md + "\n")
