@@ -110,3 +110,33 @@ def test_new_settings_at_no_effect_reproduce_the_golden_outputs(case):
     got = golden.results_entry(results)
     diff = golden.differences(expected, got)
     assert not diff, "\n".join(diff)
+
+
+# ================================================================== one registration form (Gelderse Verbeteragenda)
+
+@pytest.mark.parametrize("form, hours, stories", [("separate", 2 + 3, 2), ("shared", 2 + 3 * (1 - 0.4), 1)])
+def test_one_registration_form_saves_intake_hours_and_the_story_at_a_re_referral(form, hours, stories):
+    # melding at Veilig Thuis (first intake, 2 h, inside its own work), overdracht to the buurtteam (a repeated
+    # intake, 3 h): the shared form saves 40 % of the 3 h and (retold 0) the family does not tell its story again
+    wf = _run(Sequential, DET + _route("vt_triage", buurtteam=1)
+              + ["handoff.intake_hours.veilig_thuis=2", "handoff.intake_hours.buurtteam=3",
+                 f"handoff.registration_form={form}", "handoff.shared_form_saving=0.4",
+                 "handoff.shared_form_retold=0.0"], [0.0], [0])
+    (f0,) = wf.families
+    assert f0.intakes == 2 and f0.handoffs == 1
+    assert f0.intake_hours == pytest.approx(hours, abs=1e-12)
+    assert f0.stories_told == stories
+    # the buurtteam's staff time taken by that intake: hours x places per FTE (1) / work hours per day
+    repeated = hours - 2
+    assert wf.engine.pools["buurtteam"].stats.spent == pytest.approx(repeated / wf.model.work_hours_per_day, rel=1e-12)
+
+
+def test_the_shared_form_with_no_saving_and_every_story_retold_is_separate_forms():
+    base = ["region=demo", "run.start=empty", "run.years=1", "run.warmup_years=0.5", "run.replications=1",
+            "run.quiet=true"]
+    sep = runner.run(make_model(base), progress=False)
+    shared = runner.run(make_model(base + ["handoff.registration_form=shared", "handoff.shared_form_saving=0.0",
+                                           "handoff.shared_form_retold=1.0"]), progress=False)
+    for name in ("families", "runs"):
+        a, b = getattr(sep, name), getattr(shared, name)
+        assert a.drop(columns=["scenario"], errors="ignore").equals(b.drop(columns=["scenario"], errors="ignore"))

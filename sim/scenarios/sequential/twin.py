@@ -110,8 +110,10 @@ class SequentialTwin:
         places as the simulation's ``Actor.spend`` does (sim.chain.model.place_days)."""
         if self._pool_info is None:
             self._pool_info = self.pools()
-        t.spend(pool, place_days(self.intake_hours(self._pool_info[pool].org), self.places_per_fte(pool),
-                                 self.m.work_hours_per_day))
+        form = self.m.registration_form
+        saved = form.saving if form is not None and form.shared else 0.0  # one registration form (Workflow.intake)
+        t.spend(pool, place_days(self.intake_hours(self._pool_info[pool].org) * (1.0 - saved),
+                                 self.places_per_fte(pool), self.m.work_hours_per_day))
 
     def intake_hours(self, org: str) -> float:
         return self.m.intake_hours.get(org, 0.0)
