@@ -97,8 +97,13 @@ def no_effect_model(case: str, extra: dict | None = None):
     return gate.validate(cfg)
 
 
+# Utrecht-West's table moved to the early stage on purpose (issue 18): its recorded numbers move; its own no-effect
+# setting (no table) is today's chain (test_utrecht_west_without_its_table_is_todays_chain)
+MOVED_ON_PURPOSE = ("utrecht_west",)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("case", golden.GOLDEN_CASES)
+@pytest.mark.parametrize("case", [c for c in golden.GOLDEN_CASES if c not in MOVED_ON_PURPOSE])
 def test_new_settings_at_no_effect_reproduce_the_golden_outputs(case):
     expected = golden.GOLDEN_DATA["cases"][case]
     results = runner.run(no_effect_model(case), jobs=1, progress=False)
@@ -140,3 +145,59 @@ def test_the_shared_form_with_no_saving_and_every_story_retold_is_separate_forms
     for name in ("families", "runs"):
         a, b = getattr(sep, name), getattr(shared, name)
         assert a.drop(columns=["scenario"], errors="ignore").equals(b.drop(columns=["scenario"], errors="ignore"))
+
+
+# ================================================================== Utrecht-West: the early, lokaal-team-led table
+
+# the table: planned 1 day ahead, 2 hours (base 2, nothing per participant) at 4 work hours a day = 0.5 days
+TABLE = ["scenario=utrecht_west", "scenario.meetings.table.planning={dist:deterministic,value:1}",
+         "scenario.meetings.table.base_hours=2", "scenario.meetings.table.hours_per_participant=0",
+         "work.hours_per_day=4", "scenario.effects.vt_onderzoek_averted=0.0", "scenario.effects.rvdk_averted=0.0"]
+
+
+def test_utrecht_west_table_averts_a_save_involvement_after_a_melding_by_hand():
+    from sim.scenarios.utrecht_west import UtrechtWest
+
+    wf = _run(UtrechtWest, DET + TABLE + _route("vt_triage", buurtteam=1) + staff("gi", 1, caseload=2)
+              + ["voluntary_gi.from_vt=1.0", "scenario.effects.save_averted=1.0",
+                 "durations.buurtteam_help={dist:deterministic,value:10}"], [0.0], [1])  # one oranje melding
+    (f0,) = wf.families
+    # triage 0-3, table planned at 4 and held 4-4.5; today the GI would take it (from_vt 1), the table keeps it
+    # at the lokaal team: transfer 4.5-6.5, help 6.5-16.5; no new intake, no new story (the team sat at the table)
+    assert math.isnan(f0.gi_voluntary_start) and "gi" not in f0.orgs
+    assert (f0.buurtteam_start, f0.closed) == (pytest.approx(6.5), pytest.approx(16.5))
+    assert f0.meeting_hours == pytest.approx(2 * 4)  # 2 hours for each of the 4 participants
+    assert (f0.intakes, f0.stories_told, f0.handoffs) == (1, 1, 1)
+    assert f0.outcome == "vrijwillige_hulp_afgerond"
+
+
+def test_utrecht_west_table_meets_at_the_lokaal_teams_concern_and_keeps_the_family_from_save():
+    from sim.scenarios.utrecht_west import UtrechtWest
+
+    over = (DET[:-1] + TABLE + _route("vt_triage", buurtteam=1) + staff("gi", 1, caseload=2)
+            + ["families.voluntary_suffices=0.0", "durations.buurtteam_help={dist:deterministic,value:50}",
+               "durations.buurtteam_escalation_after={dist:deterministic,value:10}",
+               "voluntary_gi.from_vt=0.0", "voluntary_gi.from_buurtteam=1.0"])
+    averted = _run(UtrechtWest, over + ["scenario.effects.save_averted=1.0"], [0.0], [0])  # a groen melding
+    today = _run(UtrechtWest, over + ["scenario.effects.save_averted=0.0"], [0.0], [0])
+    (f0,), (g0,) = averted.families, today.families
+    # both: triage 0-3, transfer 3-5, help 5-15 fails; the table (lokaal team keeps the family) 16-16.5
+    for f in (f0, g0):
+        assert f.meeting_hours == pytest.approx(8) and f.escalations == 1
+    # without the effect the table sends it to the GI under drang: transfer 16.5-18.5, begeleiding 18.5-38.5
+    assert (g0.buurtteam_end, g0.gi_voluntary_start, g0.closed) == (pytest.approx(16.5), pytest.approx(18.5),
+                                                                    pytest.approx(38.5))
+    # with it the lokaal team continues: shared hand-off 16.5-18.5, help (now enough) 18.5-68.5; no SAVE
+    assert math.isnan(f0.gi_voluntary_start) and "gi" not in f0.orgs
+    assert (f0.buurtteam_start, f0.closed) == (5, pytest.approx(68.5))
+    assert f0.stories_told == g0.stories_told - 1 and f0.intakes == g0.intakes - 1
+
+
+def test_utrecht_west_without_its_table_is_todays_chain():
+    base = ["region=demo", "run.start=empty", "run.years=1", "run.warmup_years=0.5", "run.replications=1",
+            "run.quiet=true"]
+    seq = runner.run(make_model(base), progress=False)
+    off = runner.run(make_model(base + ["scenario=utrecht_west", "scenario.meetings.table.enabled=false"]),
+                     progress=False)
+    cols = [c for c in seq.families.columns if c != "scenario"]
+    assert off.families[cols].equals(seq.families[cols])

@@ -36,7 +36,7 @@ NULL = {
     "samen_in_crisis": ["scenario.meetings.crisis.enabled=false", "scenario.effects.spoed_averted=0.0",
                         "scenario.effects.rvdk_duration_factor=1.0"],
     "utrecht_west": ["scenario.meetings.table.enabled=false", "scenario.effects.vt_onderzoek_averted=0.0",
-                     "scenario.effects.rvdk_averted=0.0"],
+                     "scenario.effects.rvdk_averted=0.0", "scenario.effects.save_averted=0.0"],
     "blijvend_veilig": ["scenario.effects.reentry_reduction=0.0", "scenario.effects.help_duration_factor=1.0"],
 }
 
@@ -372,13 +372,16 @@ def test_samen_in_crisis_families_do_not_retell_their_story_at_gi_and_rvdk():
     assert (rood["meeting_hours"] > 0).all()
 
 
-def test_utrecht_west_table_means_fewer_vt_onderzoeken_and_raad_requests():
+def test_utrecht_west_table_means_fewer_save_begeleidingen_vt_onderzoeken_and_raad_requests():
     extra = ["families.colour.groen=0.0", "families.colour.oranje=1.0", "families.colour.rood=0.0",
              "run.years=2", "run.replications=3"]
     seq = runner.run(model_of("sequential", *extra), jobs=1, progress=False).runs
     uw = runner.run(model_of("utrecht_west", *extra, "scenario.effects.vt_onderzoek_averted=0.5",
-                             "scenario.effects.rvdk_averted=0.5"), jobs=1, progress=False).runs
+                             "scenario.effects.rvdk_averted=0.5", "scenario.effects.save_averted=0.5"),
+                    jobs=1, progress=False).runs
     assert uw["vt_onderzoeken_per_year"].mean() < 0.8 * seq["vt_onderzoeken_per_year"].mean()
+    assert uw["gi_voluntary_per_year"].mean() < 0.8 * seq["gi_voluntary_per_year"].mean()
+    assert uw["rvdk_onderzoeken_per_year"].mean() < seq["rvdk_onderzoeken_per_year"].mean()
     assert (uw["meeting_hours_per_family"] > 0).all()
 
 

@@ -115,11 +115,15 @@ class Sequential(SequentialToday, Workflow):
     def voluntary_from_vt(self, fam: Family) -> None:
         """Veilig Thuis hands the family to voluntary help: the buurtteam, or (``voluntary_gi.from_vt``) voluntary
         begeleiding at the GI without a measure (SAVE-begeleiding)."""
-        v = self.voluntary_gi
-        if v is not None and self.gi_voluntary_from_vt.chance(v.from_vt):
+        if self.vt_voluntary_decision(fam) == "gi":
             self.handoff(fam, "gi", self.gi_begeleiding)
         else:
             self.handoff(fam, "buurtteam", self.vrijwillige_hulp)
+
+    def vt_voluntary_decision(self, fam: Family) -> str:
+        """Where Veilig Thuis's voluntary help goes: ``gi`` (voluntary begeleiding) or ``buurtteam``."""
+        v = self.voluntary_gi
+        return "gi" if v is not None and self.gi_voluntary_from_vt.chance(v.from_vt) else "buurtteam"
 
     # ------------------------------------------------------------------ GI, voluntary (drang, SAVE-begeleiding)
     def gi_begeleiding(self, fam: Family) -> None:
@@ -144,15 +148,25 @@ class Sequential(SequentialToday, Workflow):
             self.close(fam, "vrijwillige_hulp_afgerond")
             return
         fam.escalations += 1
+        self.escalate(fam, self.escalation_decision(fam))
+
+    def escalation_decision(self, fam: Family) -> str:
+        """Where failed voluntary help goes: ``gi`` (drang, ``voluntary_gi.from_buurtteam``), else an option of
+        ``routing.buurtteam_escalation`` (``rvdk`` or ``veilig_thuis``)."""
         v = self.voluntary_gi
         if v is not None and self.gi_voluntary_from_buurtteam.chance(v.from_buurtteam):
-            self.buurtteam.discharge(fam)  # the lokaal team takes the family to the GI under drang
-            self.handoff(fam, "gi", self.gi_begeleiding)
-            return
-        if self.escalation_route.next() == "rvdk":
+            return "gi"
+        return self.escalation_route.next()
+
+    def escalate(self, fam: Family, route: str) -> None:
+        """Carry out the escalation decision ``route`` for a family the buurtteam still holds."""
+        if route == "rvdk":
             self.naar_raad(fam, melder=self.buurtteam.discharge)
+            return
+        self.buurtteam.discharge(fam)
+        if route == "gi":  # the lokaal team takes the family to the GI under drang
+            self.handoff(fam, "gi", self.gi_begeleiding)
         else:
-            self.buurtteam.discharge(fam)
             self.handoff(fam, "veilig_thuis", lambda f: self.vt.onderzoek(f, self.after_vt_onderzoek))
 
     # ------------------------------------------------------------------ Raad voor de Kinderbescherming
