@@ -14,6 +14,9 @@ import math
 import pytest
 from omegaconf import OmegaConf
 
+from sim.actors.base import SPEND_DAYS
+from sim.actors.veiligheidsteam import PLACES_PER_HOUR
+from sim.chain.model import hours_per_month, place_days
 from sim.config import gate
 from sim.config.schema import KetensimSchema
 from sim.run import runner
@@ -28,7 +31,9 @@ DET = ["durations.vt_triage={dist:deterministic,value:3}", "durations.transfer={
        "durations.rvdk_onderzoek={dist:deterministic,value:40}", "families.voluntary_suffices=1.0"]
 
 
-def _run(workflow, overrides: list[str], times: list[float], colours: list[int], children: list[int] | None = None):
+def _run(workflow, overrides: list[str], times: list[float], colours: list[int], children: list[int] | None = None,
+         probe=None):
+    """One replication of ``workflow`` with the given arrivals; ``probe(wf)``: called before it runs."""
     model = make_model(["region=demo", *PLAIN, "run.warmup_years=0", "run.years=1", "run.event_log=true",
                         *staff("veilig_thuis", 10, triage_share=0.1, triage_caseload=1), *staff("buurtteam", 1),
                         *staff("rvdk", 1, caseload=4), *overrides])
@@ -36,6 +41,8 @@ def _run(workflow, overrides: list[str], times: list[float], colours: list[int],
     wf.arrivals = _arrivals(times, colours)
     if children is not None:
         wf.arrivals.n_children[:] = children
+    if probe is not None:
+        probe(wf)
     return wf.run()
 
 
@@ -86,14 +93,15 @@ def test_failed_voluntary_help_goes_to_the_gi_under_drang():
 NEW_COLUMNS = {"families": ("gi_voluntary_start", "gi_voluntary_end"), "runs": ("gi_voluntary_per_year",)}
 # every new setting of this work at its no-effect value
 NO_EFFECT = {"voluntary_gi": {"from_vt": 0.0, "from_buurtteam": 0.0},
-             "handoff": {"registration_form": "separate"}}
+             "handoff": {"registration_form": "separate"}}  # and, for a team, scenario.team.rvdk_member=false
 
 
 def no_effect_model(case: str, extra: dict | None = None):
     """The golden case's stored configuration, new fields from conf/, the new settings at their no-effect values."""
     stored = OmegaConf.load(golden.config_path(case))
     composed = OmegaConf.create(golden.compose_case(case))
-    cfg = OmegaConf.merge(OmegaConf.structured(KetensimSchema), composed, stored, NO_EFFECT, extra or {})
+    team = {"scenario": {"team": {"rvdk_member": False}}} if OmegaConf.select(stored, "scenario.team") else {}
+    cfg = OmegaConf.merge(OmegaConf.structured(KetensimSchema), composed, stored, NO_EFFECT, team, extra or {})
     return gate.validate(cfg)
 
 
@@ -201,3 +209,92 @@ def test_utrecht_west_without_its_table_is_todays_chain():
                      progress=False)
     cols = [c for c in seq.families.columns if c != "scenario"]
     assert off.families[cols].equals(seq.families[cols])
+
+
+# ================================================================== Ketenversnelling: the Raad a member of the team
+
+def _raad_in_team(member: bool):
+    from sim.scenarios.ketenversnelling import Ketenversnelling
+
+    over = (DET + _route("vt_triage", rvdk=1) + _route("rvdk_outcome", close=1) + staff("gi", 2, caseload=2)
+            + staff("buurtteam", 4)
+            + ["scenario=ketenversnelling", "scenario.team.coverage=1.0", "scenario.team.share.buurtteam=0.5",
+               "scenario.team.share.veilig_thuis=0.5", "scenario.team.share.gi=0.5",
+               f"scenario.team.share.rvdk={0.5 if member else 0.0}", f"scenario.team.rvdk_member={str(member).lower()}",
+               "scenario.team.crisis_reserve_share=0.0", "scenario.team.coordination_hours_per_month=0",
+               "scenario.effects.resolved_without_measure=0.0", "scenario.effects.rvdk_duration_factor=1.0",
+               "scenario.meetings.crisis.enabled=false", "scenario.team.intake_hours=3",
+               "handoff.intake_hours.rvdk=6"]
+            + [f"scenario.consults.{c}.need={{groen:0,oranje:0,rood:0}}" for c in ("vt", "gi", "rvdk", "vertrouwensarts")])
+    busy: list[int] = []
+
+    def probe(wf):  # the team's places in use during the onderzoek (day 20)
+        wf.engine.at(20.0, lambda _: busy.append(wf.team.duo.busy), None)
+
+    return _run(Ketenversnelling, over, [0.0], [0], probe=probe), busy
+
+
+def test_ketenversnelling_with_the_raad_in_the_team_by_hand():
+    member, _ = _raad_in_team(True)
+    (f0,) = member.families
+    # joint triage 0-3 (the triage stream: 3 days), the duo takes the family on at once (free places), verzoek tot
+    # onderzoek inside the team at 3: the Raad's member starts at once, onderzoek 40 days (factor 1) -> 43, closed
+    assert (f0.triage_end, f0.rvdk_request, f0.rvdk_start, f0.rvdk_end, f0.closed) == (3, 3, 3, 43, 43)
+    assert f0.outcome == "afgesloten_door_raad" and f0.handoffs == 0
+    # the Raad's interviews are an intake and a story, its 6 hours spent as team time; the Raad's own pool unused
+    assert (f0.intakes, f0.stories_told) == (2, 2) and f0.intake_hours == pytest.approx(3 + 6)
+    assert member.engine.pools["rvdk"].stats.spent == 0 and member.engine.pools["veiligheidsteam"].stats.spent > 0
+    assert "rvdk" in f0.orgs and not f0.holds
+
+
+def test_the_raads_hours_in_the_team_are_paid_at_its_norm():
+
+    member, busy_member = _raad_in_team(True)
+    consult, busy_consult = _raad_in_team(False)
+    m = member.model
+    h = hours_per_month(m.work_hours_per_day)
+    # one child: the Raad's norm is staffing.rvdk.caseload (4, from _run) children per FTE, so the Raad's member
+    # takes a quarter of an FTE's monthly hours, in tenths of an hour; the duo's safety places stay held beside it
+    raad = round(h * 1 / 4 * PLACES_PER_HOUR)
+    safety = member.team.need(member.families[0], "safety")
+    # and the Raad's 6 intake hours, spent as team time at day 3 over about a month (Actor.spend, SPEND_DAYS)
+    days = place_days(6, h * PLACES_PER_HOUR, m.work_hours_per_day)
+    spent = max(1, round(days / SPEND_DAYS))
+    assert busy_member == [safety + raad + spent]
+    # consult-only: the Raad's own raadsonderzoeker holds a place and the duo only its own
+    assert busy_consult == [safety]
+    (g0,) = consult.families
+    assert (g0.rvdk_start, g0.rvdk_end) == (3, 43)  # no hand-off either way: the team stays
+    assert consult.engine.pools["rvdk"].stats.spent > 0  # the Raad's own intake, on the Raad's own staff
+
+
+def test_the_raad_as_a_member_needs_a_share_of_its_staff_in_the_team():
+    from sim.chain.checks import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^scenario.team.rvdk_member = true with share.rvdk = 0 \("):
+        make_model(["region=demo", "scenario=ketenversnelling", "scenario.team.share.rvdk=0.0"])
+
+
+@pytest.mark.slow
+def test_the_twin_follows_the_raad_in_the_team():
+    """Request rates and mean holds of every pool, twin against simulation, with the Raad a member of a
+    region-wide team (as tests/test_screening.py does for the default workflows)."""
+    import numpy as np
+
+    from sim.analysis import screening
+
+    m = make_model(["region=demo", "scenario=integrated", "scenario.team.rvdk_member=true",
+                    "scenario.team.share.rvdk=0.5", "run.start=empty", "run.warmup_years=8", "run.years=12",
+                    "run.replications=2", "run.event_log=false", "run.quiet=true"])
+    sc = screening.screen(m).set_index("pool")
+    s = runner.run(m, progress=False).summary().set_index("kpi")["mean"]
+    assert s["arrivals_per_year.rvdk"] == 0  # no family of the region-wide team goes to the Raad's own list
+    for pool, r in sc.iterrows():
+        sim_rate = s[f"arrivals_per_year.{pool}"]
+        if r["arrivals_per_year"] == 0:
+            assert sim_rate == 0, pool
+            continue
+        count = r["arrivals_per_year"] * m.run.years * m.run.replications
+        assert sim_rate == pytest.approx(r["arrivals_per_year"], rel=max(0.05, 4 / np.sqrt(count))), pool
+        sim_hold = s[f"offered_load.{pool}"] / sim_rate * 365.0
+        assert sim_hold == pytest.approx(r["hold_mean_days"], rel=0.05), pool

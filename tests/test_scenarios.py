@@ -226,7 +226,8 @@ def test_every_raad_investigation_is_an_intake_and_a_story_told(scenario):
     Raad investigates (no hand-off: the team stays, the Raad reads its file) still has the Raad's intake and tells
     its story there. So every episode has an intake on arrival, one per hand-off, and one per Raad investigation that
     came without a hand-off, and tells its story at each. It fails when the team's route to the Raad skips the intake (as it did: a gain true by omission)."""
-    model = model_of(scenario, "run.event_log=true", "run.years=2")
+    years = 4 if scenario == "ketenversnelling" else 2  # one neighbourhood: enough team families reach the Raad
+    model = model_of(scenario, "run.event_log=true", f"run.years={years}")
     res = runner.run(model, jobs=1, progress=False)
     ev = res.events
     keys = ["replication", "case_id"]

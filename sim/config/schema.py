@@ -279,6 +279,7 @@ class TeamSchema:
     vast_gezicht: bool = MISSING  # true: one of the duo is the lokaal team's vast gezicht (a buurtteam place)
     holds_voluntary: List[str] = MISSING  # voluntary-help entries the team holds itself: direct, overdracht
     gi_mandate: str = MISSING  # after a measure: 'duo' continues under the GI mandate, or 'gi' takes over
+    rvdk_member: bool = MISSING  # the Raad's raadsonderzoeker is a team member (investigates inside the team)
     intake_hours: float = MISSING  # staff hours of the one joint intake
     coordination_hours_per_month: float = MISSING  # team hours per family per month held (casusoverleg, afstemming)
 

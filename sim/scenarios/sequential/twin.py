@@ -105,14 +105,15 @@ class SequentialTwin:
             tt.state[key] = name
             yield tt, pp
 
-    def intake(self, t: Trace, pool: str) -> None:
+    def intake(self, t: Trace, pool: str, hours: float | None = None) -> None:
         """A repeated intake at the organisation whose pool is ``pool`` (a hand-off): its hours take that pool's
         places as the simulation's ``Actor.spend`` does (sim.chain.model.place_days)."""
         if self._pool_info is None:
             self._pool_info = self.pools()
         form = self.m.registration_form
         saved = form.saving if form is not None and form.shared else 0.0  # one registration form (Workflow.intake)
-        t.spend(pool, place_days(self.intake_hours(self._pool_info[pool].org) * (1.0 - saved),
+        hours = self.intake_hours(self._pool_info[pool].org) if hours is None else hours
+        t.spend(pool, place_days(hours * (1.0 - saved),
                                  self.places_per_fte(pool), self.m.work_hours_per_day))
 
     def intake_hours(self, org: str) -> float:
