@@ -375,7 +375,8 @@ def test_samen_in_crisis_families_do_not_retell_their_story_at_gi_and_rvdk():
 
 def test_utrecht_west_table_means_fewer_save_begeleidingen_vt_onderzoeken_and_raad_requests():
     extra = ["families.colour.groen=0.0", "families.colour.oranje=1.0", "families.colour.rood=0.0",
-             "run.years=2", "run.replications=3"]
+             "run.years=2", "run.replications=3",
+             "voluntary_gi.from_vt=0.05", "voluntary_gi.from_buurtteam=0.2"]  # today's drang route on in both arms
     seq = runner.run(model_of("sequential", *extra), jobs=1, progress=False).runs
     uw = runner.run(model_of("utrecht_west", *extra, "scenario.effects.vt_onderzoek_averted=0.5",
                              "scenario.effects.rvdk_averted=0.5", "scenario.effects.save_averted=0.5"),
