@@ -15,13 +15,13 @@ from typing import Any, Mapping
 
 from sim.chain.model import Staffing
 from sim.scenarios import effects
-from sim.scenarios.integrated import params as integrated
+from sim.scenarios import integrated
 
-SECTIONS = integrated.SECTIONS
+SECTIONS = integrated.params.SECTIONS
 
 
 @dataclass(frozen=True)
-class BlijvendVeiligEffects(integrated.IntegratedEffects):
+class BlijvendVeiligEffects(integrated.params.IntegratedEffects):
     """The integrated team's effects plus the root-cause work on adult problems and the alternative route."""
 
     debt_help_factor: float = effects.effect(
@@ -36,7 +36,7 @@ class BlijvendVeiligEffects(integrated.IntegratedEffects):
         "share", (0.0, 0.3), "P(the team's alternative makes an uithuisplaatsing unnecessary: an OTS at home instead)")
 
 
-def configure(schema: Any, staffing: Mapping[str, Staffing]) -> integrated.IntegratedParams:
+def configure(schema: Any, staffing: Mapping[str, Staffing]) -> integrated.params.IntegratedParams:
     """Validate ``scenario.*`` of Blijvend Veilig: the integrated workflow's sections, its own effects."""
-    p = integrated.configure(schema, staffing)
+    p = integrated.params.configure(schema, staffing)
     return replace(p, effects=effects.read(schema, BlijvendVeiligEffects))

@@ -76,14 +76,14 @@ class SamenInCrisis(Sequential):
         if self.mdo is not None or self.oranje is not None:
             self.model = replace(self.model, staffing=p.staffing)
         super().build()
+        # the partners at the oranje afstemming, and the episodes they know from it (case ids)
+        self.oranje_orgs = frozenset(p.experts[e].org for e in self.oranje.participants) if self.oranje else frozenset()
+        self.known: set[int] = set()
         if self.mdo is None and self.oranje is None:
             return
         self.expertise = self.add(Expertise(self, p.experts, self.model.work_hours_per_day, p.meetings))
         if self.mdo is not None:
             self.averted = self.streams.bernoulli("route.crisis_mdo_averts_spoed")
-        # the partners at the oranje afstemming, and the episodes they know from it (case ids)
-        self.oranje_orgs = frozenset(p.experts[e].org for e in self.oranje.participants) if self.oranje else frozenset()
-        self.known: set[int] = set()
 
     def arrive(self, fam: Family) -> None:
         if self.oranje is not None and fam.route != "direct" and fam.colour in self.oranje.colours \
