@@ -14,8 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 from sim.chain.model import Staffing
-from sim.scenarios import effects
-from sim.scenarios import integrated
+from sim.scenarios import effects, integrated
 
 SECTIONS = integrated.params.SECTIONS
 
