@@ -245,3 +245,61 @@ def test_the_command_writes_its_tables_and_a_report_that_says_how_sure(tmp_path,
 
     nl = write_report(out, "nl", name="rapport.html").read_text(encoding="utf-8")
     assert "Hoe zeker zijn we?" in nl
+
+
+# ====================================================================== shares of one whole, drawn together
+
+GI_SHARES = [f"region.units.gi.{org}.{share}" for org in ("jeugdbescherming_gelderland", "william_schrikker",
+                                                           "leger_des_heils", "jeugd_veilig_verder")
+             for share in ("catchment", "fte_share")]
+VT_FTE = [f"region.units.veilig_thuis.{org}.fte_share" for org in ("gelderland_midden", "gelderland_zuid",
+                                                                   "noord_oost_gelderland")]
+
+
+def test_shares_of_one_whole_drawn_together_sum_to_one_inside_their_ranges():
+    only = GI_SHARES + VT_FTE + ["families.colour.oranje"]
+    plan = app.validated("uncertainty", ["region=gelderland", f"uncertainty.only=[{','.join(only)}]",
+                                         "uncertainty.draws=42"], lambda cfg: unc.make_plan(cfg, None), example="x=1")
+    groups = {g.name: g for g in unc.share_groups(plan.assumptions, {None: plan.members[0][1]})}
+    whole = ["region.units.gi.*.catchment", "region.units.gi.*.fte_share", "region.units.veilig_thuis.*.fte_share"]
+    assert all(groups[n].whole for n in whole) and not groups["families.colour"].whole
+    raw = np.column_stack([unc.quantile(a, plan.unit[:, j]) for j, a in enumerate(plan.assumptions)])
+    moved = 0
+    for name in whole:
+        cols = list(groups[name].members)
+        low = np.array([plan.assumptions[j].low for j in cols])
+        high = np.array([plan.assumptions[j].high for j in cols])
+        x = plan.values[:, cols]
+        assert np.allclose(x.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+        assert (x >= low - 1e-15).all() and (x <= high + 1e-15).all()
+        moved += int((np.abs(raw[:, cols].sum(axis=1) - 1.0) > 1e-3).sum())  # the raw draws did not sum to 1
+    assert moved > 0
+    j = [a.key for a in plan.assumptions].index("families.colour.oranje")  # one share, the rest absorbs: as drawn
+    assert np.array_equal(plan.values[:, j], raw[:, j])
+    name, cfg = plan.members[0]
+    for d in range(plan.draws):  # in force as drawn: the configuration's shares are the drawn ones, summing to 1
+        out = unc.apply(cfg, plan.drawn(d, name), plan.prov[name])
+        for a, v in plan.drawn(d, name):
+            if a.key.startswith("region.units."):
+                assert OmegaConf.select(out, a.key) == pytest.approx(v, abs=1e-12)
+        for kind, share in (("gi", "catchment"), ("gi", "fte_share"), ("veilig_thuis", "fte_share")):
+            units = OmegaConf.select(out, f"region.units.{kind}")
+            assert sum(units[org][share] for org in units) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_renormalising_keeps_the_ratios_of_shares_away_from_the_ends_of_their_ranges():
+    x = np.array([[0.3, 0.3, 0.6], [0.1, 0.2, 0.1]])
+    low, high = np.array([0.0, 0.0, 0.0]), np.array([1.0, 1.0, 0.4])
+    y = unc._onto_whole(x, low, high)
+    assert np.allclose(y.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    assert y[0] == pytest.approx([0.3, 0.3, 0.4], abs=1e-12)  # the third held at its high, the others take the rest
+    assert y[1] == pytest.approx([0.25, 0.5, 0.25], abs=1e-12)  # none at an end: plain renormalisation
+
+
+def test_share_ranges_that_cannot_meet_the_whole_are_refused_in_one_line():
+    cfg = OmegaConf.create({"routing": {"x": {"a": 0.5, "b": 0.5}}})
+    found = [unc.Assumption(f"routing.x.{k}", f"routing.x.{k}", None, 0.5, 0.1, 0.45 if k == "a" else 0.5, "uniform",
+                            False, "", "x.yaml") for k in ("a", "b")]
+    with pytest.raises(ConfigError, match=r"^routing\.x: the ranges of its drawn shares cannot sum to 1 \(lows sum "
+                                          r"to 0\.2, highs to 0\.95; widen or correct the ranges\)$"):
+        unc.share_groups(found, {None: cfg})
