@@ -303,3 +303,47 @@ def test_share_ranges_that_cannot_meet_the_whole_are_refused_in_one_line():
     with pytest.raises(ConfigError, match=r"^routing\.x: the ranges of its drawn shares cannot sum to 1 \(lows sum "
                                           r"to 0\.2, highs to 0\.95; widen or correct the ranges\)$"):
         unc.share_groups(found, {None: cfg})
+
+
+# ====================================================================== sizing under uncertainty in the report
+
+
+def test_the_report_of_a_sizing_under_uncertainty_says_the_fte_for_the_probability(tmp_path):
+    """python -m sim.size target.probability=0.8 on the demo region (the Raad sized for 95 % within its norm, the
+    share of VT onderzoeken sent to the Raad drawn over 0.1-0.3): the report's section, en and nl, says the FTE for
+    the stated share of the worlds, the answer at the values in force, the simulated worlds, and draws the worlds."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from sim.analysis import size_uncertain
+    from sim.report import uncertainty as how_sure
+    from sim.report.html import write_report
+    from tests.conftest import CONF
+
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        cfg = compose("size", overrides=[
+            "region=demo", "run.start=empty", "run.warmup_years=1", "run.years=1", "run.replications=2",
+            "run.quiet=true", "target=rvdk_norm", "target.share=0.95", "target.step_fte=0.1", "target.confirm_draws=3",
+            "uncertainty.draws=33", "uncertainty.only=[routing.vt_onderzoek.rvdk]",
+            "+uncertainty.ranges.routing.vt_onderzoek.rvdk=[0.1,0.3]", "target.probability=0.8"])
+    out = tmp_path / "size"
+    row = size_uncertain.size(cfg, out, quiet=True).iloc[0]
+    assert how_sure.has_sizing(out) and not how_sure.has_sizing(tmp_path)
+    en = write_report(out, "en").read_text(encoding="utf-8")
+    fte, default = f"{row['fte_needed']:.1f}", f"{row['fte_needed_default_world']:.1f}"
+    met = round(row["achieved_probability"] * row["confirm_draws"])
+    assert "Staff needed to meet the target in most plausible worlds" in en
+    assert (f"in at least 80% of the plausible worlds takes {fte} FTE (today 6; {default} at the assumed values "
+            f"alone)") in en
+    assert f"met in {met} of 3 worlds" in en and 'id="fig-uncertainty_sizing_sequential"' in en
+    nl = write_report(out, "nl", name="rapport.html").read_text(encoding="utf-8")
+    assert "in ten minste 80% van de plausibele werelden te halen is " + fte.replace(".", ",") + " fte nodig" in nl
+    # the chart: every world once, worst first, the simulated ones with their confidence intervals
+    worlds = pd.read_csv(out / "sizing_worlds.csv")
+    chart = how_sure.worlds_chart(pd.read_csv(out / "sizing.csv"), worlds, "en")
+    assert sorted(chart.data["world"]) == list(range(33))
+    assert chart.data["analytic_kpi"].is_monotonic_increasing  # a share: higher is better, worst first
+    assert chart.data["simulated"].sum() == 3
+    met_analytic = (chart.data["analytic_kpi"] >= row["target"]).mean()
+    assert met_analytic == pytest.approx(row["analytic_probability"], abs=1e-12) and met_analytic >= 0.8
