@@ -347,3 +347,21 @@ def test_the_report_of_a_sizing_under_uncertainty_says_the_fte_for_the_probabili
     assert chart.data["simulated"].sum() == 3
     met_analytic = (chart.data["analytic_kpi"] >= row["target"]).mean()
     assert met_analytic == pytest.approx(row["analytic_probability"], abs=1e-12) and met_analytic >= 0.8
+
+
+def test_the_long_table_of_a_draw_is_pandas_melt_built_directly():
+    """run_draw's long table (sim.analysis.uncertainty.long_kpis) is exactly what pandas' melt gave, NaN included."""
+    from sim.analysis.compare import kpi_frame
+    from sim.run import runner
+
+    from sim.config.gate import validate
+
+    model = app.validated("config", TINY + ["scenario=integrated", "run.replications=3", "run.quiet=true",
+                                           "run.event_log=false"], validate, example="x=1")
+    frame = kpi_frame(runner.run(model, jobs=1, progress=False), model)
+    assert frame.isna().any().any() and len(frame) == 3  # NaN KPIs (nobody reached a stage) are kept as NaN
+    melted = frame.reset_index().melt(id_vars="replication", var_name="kpi", value_name="value")
+    pd.testing.assert_frame_equal(unc.long_kpis(frame), melted, check_exact=True)
+    mixed = frame.assign(extra=np.arange(3))  # an integer column: pandas' own melt decides the dtype
+    pd.testing.assert_frame_equal(unc.long_kpis(mixed),
+                                  mixed.reset_index().melt(id_vars="replication", var_name="kpi", value_name="value"))
