@@ -352,9 +352,8 @@ def test_the_report_of_a_sizing_under_uncertainty_says_the_fte_for_the_probabili
 def test_the_long_table_of_a_draw_is_pandas_melt_built_directly():
     """run_draw's long table (sim.analysis.uncertainty.long_kpis) is exactly what pandas' melt gave, NaN included."""
     from sim.analysis.compare import kpi_frame
-    from sim.run import runner
-
     from sim.config.gate import validate
+    from sim.run import runner
 
     model = app.validated("config", TINY + ["scenario=integrated", "run.replications=3", "run.quiet=true",
                                            "run.event_log=false"], validate, example="x=1")
