@@ -5,6 +5,11 @@ never runs the model). Three charts per compared workflow: P(the alternative is 
 indices of the most influential assumptions per KPI, and the expected difference against the most influential
 assumption with its default, its range and the break-even value marked; and one sentence per KPI, generated from
 the numbers, that a non-technical reader can repeat.
+
+A folder of ``python -m sim.size target.probability=p`` (sim/analysis/size_uncertain.py: ``sizing.csv`` with its
+``probability`` column, ``sizing_worlds.csv``) gets the section "Staff needed to meet the target in most plausible
+worlds" instead (:func:`sizing_section`): one sentence per sized organisation, the table, and the target KPI in
+every world at the answer.
 """
 
 from __future__ import annotations
