@@ -6,6 +6,7 @@ A range is about ten times the national figure: no region has 10^9 FTE or 10^6 y
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -217,9 +218,12 @@ def _matches(pattern: str, name: str) -> bool:
     return len(parts) == len(keys) and all(p in ("*", k) for p, k in zip(parts, keys))
 
 
+@functools.lru_cache(maxsize=4096)
 def bound_of(name: str, in_distribution: bool = False) -> Bound | None:
     """The row of :data:`BOUNDS` for a dotted field name (list indices as ``[]``); a parameter of a distribution
-    that has no row of its own takes the ``dist.<parameter>`` row."""
+    that has no row of its own takes the ``dist.<parameter>`` row. Cached (BOUNDS is a constant): validation looks
+    up ~400 names per configuration against every row, a third of validating one drawn configuration of
+    ``python -m sim.uncertainty`` (docs/performance.md)."""
     name = re.sub(r"\[\d+\]", "[]", name)
     for b in BOUNDS:
         if not b.pattern.startswith("dist.") and _matches(b.pattern, name):
