@@ -50,6 +50,7 @@ class Kinderrechter(Actor):
 
         def decide(f: Family) -> None:
             f.court_decision = self.engine.now
+            f.vots_at = self.engine.now
             f.court_hearings += 1  # the hearing of parents and child follows within two weeks
             self.log(f, "spoedzitting", "complete")
             then(f, "vots")

@@ -22,6 +22,7 @@ from typing import Any, Mapping
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from sim.chain import initial_state as initial_state_mod
+from sim.chain import waiting as waiting_mod
 from sim.chain import workforce as staff_mod
 from sim.chain.bounds import COMMAND_SECTIONS, check_arrivals, check_bounds, parse_date
 from sim.chain.checks import (
@@ -278,6 +279,7 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
                                          measures=measures)
 
     dynamics = staff_mod.validate(getattr(obj, "staff_dynamics", None))
+    waiting = waiting_mod.validate(getattr(obj, "waiting", None))
 
     scenario = build_scenario(obj.scenario, staff) if scenario_builder is None else scenario_builder(obj.scenario)
     check_arrivals(scale, d.vt_meldingen_per_year, d.buurtteam_direct_per_year)
@@ -311,6 +313,7 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
         initial_state=initial,
         staff_dynamics=dynamics,
         units=unit_map,
+        waiting=waiting,
     )
     check_bounds(obj, skip=COMMAND_SECTIONS)  # every bound the fields' own checks above left open
     return model

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from sim.actors.base import Actor
-from sim.chain import demand, initial_state, workforce
+from sim.chain import demand, initial_state, waiting, workforce
 from sim.chain.checks import COLOURS
 from sim.chain.demand import ROUTES
 from sim.chain.entities import Family
@@ -44,6 +44,7 @@ class Workflow:
         self.voluntary_suffices = model.voluntary_suffices
         # names of the region's organisations per kind (region.units), indexed by Arrivals.vt_unit / gi_unit
         self.unit_names = {kind: tuple(u.name for u in model.units_of(kind)) for kind in ("veilig_thuis", "gi")}
+        self.waiting: waiting.Waiting | None = None  # set by run(): None when model.waiting is off
         self.build()
         self.arrivals = demand.generate(model, self.streams)
 
@@ -63,6 +64,8 @@ class Workflow:
 
     def run(self) -> "Workflow":
         self._rows = [_Rows(self.arrivals)]  # [the run's arrivals, the pre-existing families (run.start=today)]
+        # what waiting does to families (sim/chain/waiting.py): hooks on the pools before today's waiting lists fill
+        self.waiting = waiting.attach(self)
         if self.model.run.start == "today":
             self.seed_initial_state()
         if len(self.arrivals):
@@ -173,6 +176,19 @@ class Workflow:
         if repeated and actor is not None:
             actor.spend(fam, hours)
 
+    def escalated_to_crisis(self, fam: Family, pool: Any) -> None:
+        """``fam`` turned rood while waiting in ``pool`` (sim/chain/waiting.py). The one hook a workflow overrides
+        to send such a family down its crisis path; by default it keeps its place in the line, moved to the crisis
+        class (acute cases first, as at the front desk and under the GIs' veldnorm bij onderbezetting)."""
+        pool.promote(fam)
+
+    def leave_list(self, fam: Family, pool: Any) -> None:
+        """Take a family that leaves the waiting list of ``pool`` for another path off it, and free the places a
+        melder kept for it while it waited (VT's case team, the lokaal team: ``fam.holds``)."""
+        pool.cancel(fam)
+        for name in list(fam.holds):
+            self.engine.pools[name].release_case(fam)
+
     def handoff(self, fam: Family, to_org: str, then: Callable[[Family], None], urgent: bool = False) -> None:
         """Hand the family to another organisation: a transfer delay (none when urgent), a new intake and one
         more story told (the cost of the sequential chain that the seed articles describe)."""
@@ -200,7 +216,10 @@ class Workflow:
 
     def _reentry(self, key: tuple[int, int]) -> None:
         i, episode = key
-        self.arrive(self._family(i, episode, "hermelding"))
+        fam = self._family(i, episode, "hermelding")
+        self.arrive(fam)
+        if self.waiting is not None:
+            self.waiting.known(fam)
 
 
 class _Rows:

@@ -301,6 +301,15 @@ class Integrated(IntegratedToday, Sequential):
         self.maatregel_gestart(fam, outcome)
 
     # ------------------------------------------------------------------ crisis (spoed)
+    def escalated_to_crisis(self, fam: Family, pool) -> None:
+        """A family turned rood while waiting (sim/chain/waiting.py). A family of the team waits on with crisis
+        priority (the duo holds it and brings it to the crisis MDO through its own triage: the team's lists are
+        where it waits); a family outside the team follows today's chain's rule."""
+        if self.in_team(fam):
+            pool.promote(fam)
+            return
+        super().escalated_to_crisis(fam, pool)
+
     def team_spoed(self, fam: Family) -> None:
         self.handoff(fam, "kinderrechter", lambda f: self.court.spoedmachtiging(f, self.team_vots), urgent=True)
 
