@@ -138,6 +138,8 @@ class Workflow:
         if i + 1 < len(a):
             self.engine.at(float(a.time[i + 1]) - self.engine.now, self._arrival, i + 1)
         self.arrive(fam)
+        if self.waiting is not None:
+            self.waiting.known(fam)
 
     def _family(self, i: int, episode: int, route: str) -> Family:
         a, j = self._rows[0], i
