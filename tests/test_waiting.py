@@ -7,7 +7,9 @@
   takes the spoed path (voorlopige OTS a day later);
 - drop-out: a family leaves the lokaal team's list, its episode closes, nothing is held or lost;
 - vervolgmeldingen during the veiligheidsbeoordeling at the configured rate (within 4 standard errors);
-- a bad value is one line naming the field.
+- a bad value is one line naming the field;
+- no measure outlives the child's eighteenth birthday (hypothesis over seeds), today's open measures fit the
+  child's age, and ageing out is counted.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from sim.chain import kpis
 from sim.chain.checks import ConfigError
@@ -58,7 +62,8 @@ def test_every_rate_zero_gives_the_run_without_the_mechanisms(scenario):
     zero = runner.run(make_model([*base, *ZERO]), progress=False)
     assert make_model([*base, "~waiting"]).waiting is None
     # the families table: the same columns, then the mechanisms' own (never happened, zero)
-    assert list(zero.families.columns) == [*without.families.columns, *WAITING_TIMES, *WAITING_COUNTERS]
+    assert [c for c in zero.families.columns if c not in without.families.columns] == [*WAITING_TIMES, *WAITING_COUNTERS]
+    assert [c for c in zero.families.columns if c in without.families.columns] == list(without.families.columns)
     pd.testing.assert_frame_equal(zero.families[without.families.columns], without.families)
     assert zero.families[["escalated_at", "dropped_out_at"]].isna().all().all()  # a voorlopige OTS still happens
     assert (zero.families[list(WAITING_COUNTERS)] == 0).all().all()
@@ -184,3 +189,64 @@ def test_bad_values_are_one_line(override, message):
     with pytest.raises(ConfigError) as err:
         make_model(["region=demo", override])
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+# ---------------------------------------------------------------------------------------------- age: 18 at the latest
+ADULT = 18 * 365.25
+
+
+def _assert_no_measure_beyond_18(fam: pd.DataFrame, horizon: float) -> int:
+    """Every measure ended by the child's 18th birthday; one still running at the end is before it; returns how many
+    aged out."""
+    measured = fam[fam["measure"].isin(["ots", "ots_uhp", "voogdij"])]
+    assert (measured["born"].notna()).all()
+    adult = measured["born"] + ADULT
+    ended = measured["measure_end"]
+    # a regular measure runs no term past the 18th birthday: it ends then, or (a measure decided after a voorlopige
+    # OTS, or one whose jeugdbeschermer came after the birthday) the moment it would start running
+    started = measured[["gi_first_contact", "court_decision"]].max(axis=1)
+    assert (ended[ended.notna()] <= np.maximum(adult, started)[ended.notna()] + 1e-6).all()
+    # the court grants no measure to an adult (a family's regular request decided before its 18th birthday)
+    decided = measured[measured["vots_at"].isna() & ~measured["preexisting"].astype(bool) & (measured["court_decision"] >= 0)]
+    assert (decided["court_decision"] < decided["born"] + ADULT + 1e-6).all()
+    running = measured[ended.isna() & measured["gi_first_contact"].notna() & measured["closed"].isna()]
+    assert (running["born"] + ADULT >= horizon - 1e-6).all()
+    aged = fam[fam["aged_out_at"].notna()]
+    started_aged = aged[["gi_first_contact", "court_decision"]].max(axis=1)
+    assert (aged["aged_out_at"] >= aged["born"] + ADULT - 1e-6).all()  # never before the birthday
+    assert (aged["aged_out_at"] <= np.maximum(aged["born"] + ADULT, started_aged) + 1e-6).all()
+    assert (aged["outcome"].isin(["meerderjarig", "open"]) | aged["preexisting"].astype(bool)).all()
+    return len(aged)
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True,
+          phases=[Phase.generate])
+@given(seed=st.integers(0, 10_000))
+def test_no_measure_outlives_the_eighteenth_birthday(seed):
+    # the demo region with today's open measures replaced by a short run from empty; ages as configured, a chain
+    # where many children get a measure (every triage to the Raad, every onderzoek to the court)
+    model = make_model(["region=demo", "run.start=empty", "run.warmup_years=0", "run.years=3", "run.replications=1",
+                        f"run.seed={seed}", "run.quiet=true", *_route("vt_triage", rvdk=1),
+                        *_route("rvdk_outcome", verzoek=1), "measures.voogdij.extension_probability=0.99",
+                        "measures.ots.extension_probability=0.99"])
+    fam = runner.run(model, progress=False).families
+    assert _assert_no_measure_beyond_18(fam, 3 * 365.0) > 0  # and the rule really applied
+
+
+def test_todays_open_measures_fit_their_childs_age():
+    model = make_model(["region=gelderland", "run.years=1", "run.replications=1", "run.quiet=true"])
+    res = runner.run(model, progress=False)
+    fam = res.families
+    pre = fam[fam["preexisting"]]
+    assert len(pre) > 1000 and pre["born"].notna().all()
+    history = pre[["arrival", "gi_request", "gi_first_contact", "rvdk_request"]].min(axis=1)
+    assert (history >= pre["born"] - 1e-9).all()  # nothing happened before the child was born
+    assert (-pre["born"] < ADULT).all()  # every child is under 18 on the start date
+    assert _assert_no_measure_beyond_18(fam, 365.0) > 0
+    assert res.runs[kpis.AGED_OUT_PER_YEAR].iloc[0] > 0
+
+
+def test_without_ages_the_tables_are_those_of_before():
+    base = ["region=demo", "run.years=0.5", "run.replications=1", "run.quiet=true"]
+    without = runner.run(make_model([*base, "families.age_at_melding=null", "families.age_in_care=null"]), progress=False)
+    assert "born" not in without.families.columns and kpis.AGED_OUT_PER_YEAR not in without.runs.columns

@@ -10,7 +10,7 @@ split of requested measures (OTS 67 %, OTS + machtiging uithuisplaatsing 23 %, o
 from __future__ import annotations
 
 from sim.actors.base import Actor, Then
-from sim.chain.entities import Family
+from sim.chain.entities import ADULT_DAYS, Family
 
 
 class Kinderrechter(Actor):
@@ -38,6 +38,9 @@ class Kinderrechter(Actor):
         def decide(f: Family) -> None:
             f.court_decision = self.engine.now
             self.log(f, "zitting", "complete")
+            if f.born + ADULT_DAYS <= self.engine.now:  # the child came of age meanwhile: no child-protection measure
+                then(f, "afgewezen")
+                return
             then(f, self.measure_type.next() if self.grants.chance(self.model.court_grants) else "afgewezen")
 
         self.engine.at(self.decision_time.next() if remaining is None else remaining, decide, fam)

@@ -177,10 +177,10 @@ BOUNDS: tuple[Bound, ...] = (
     Bound("waiting.dropout_per_year.*", 0.0, 52.0, "per year", "a family leaving a list within a week on average; "
           "the highest rate assumed is 1 a year"),
     Bound("waiting.vervolgmelding.pending_per_day", 0.0, 1.0, "per day", "one vervolgmelding a day about one family; "
-          "the calibrated rate is 0.024"),
+          "the calibrated rate is 0.02"),
     Bound("waiting.vervolgmelding.casework_per_day", 0.0, 1.0, "per day", "as pending_per_day"),
     Bound("waiting.vervolgmelding.triage_hours", 0.0, 40.0, "hours", "a working week for one melding about a known "
-          "family; the assumed cost is 2 hours"),
+          "family; the assumed cost is 0 until recalibration, 0.5 after"),
     # python -m sim.size (conf/target), sim.capacity (conf/capacity.yaml), sim.backlog (conf/backlog.yaml)
     Bound("target.days", 0.0, DAYS_MAX, "days", "as every duration: longer than a childhood", low_open=True),
     Bound("target.quantile", 0.0, 1.0, "", _SHARE, share=True),

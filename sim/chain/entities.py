@@ -77,6 +77,13 @@ WAITING_TIMES: tuple[str, ...] = ("escalated_at", "dropped_out_at", "vots_at")
 waiting, left a waiting list, got a voorlopige OTS (NaN if never). Kept out of MILESTONES so that a run without the
 mechanisms has exactly the columns it had before; the window's counts are read from these times."""
 
+AGE_TIMES: tuple[str, ...] = ("born", "aged_out_at")
+"""Times (days) the families table gains when children have an age (``families.age_at_melding``): the child's
+birth and the end of its measure at its eighteenth birthday (NaN if it did not age out)."""
+
+ADULT_DAYS = 18 * 365.25
+"""Days from birth to the eighteenth birthday: every measure ends then at the latest (sim/actors/gi.py)."""
+
 WAITING_COUNTERS: tuple[str, ...] = ("worsened", "vervolgmeldingen")
 """Counters the families table gains when ``model.waiting`` is set: colour steps while waiting, vervolgmeldingen
 about the family during Veilig Thuis's involvement."""
@@ -88,7 +95,7 @@ class Family:
     __slots__ = ("case_id", "family_id", "episode", "route", "arrival", "colour", "n_children",
                  "voluntary_u", "reentry_u", "return_after", "preexisting", "vt_unit", "gi_unit", "outcome", "measure",
                  "orgs", "waits", "holds", *MILESTONES, *COUNTERS, *WAITING_TIMES,
-                 *WAITING_COUNTERS)
+                 *WAITING_COUNTERS, *AGE_TIMES)
 
     def __init__(self, case_id: int, family_id: int, episode: int, route: str, arrival: float, colour: str,
                  n_children: int, voluntary_u: float, reentry_u: float, return_after: float,
@@ -135,10 +142,10 @@ def _blank_setter():
     ``f.triage_start = NAN`` ... ``f.escalations = 0``, built from MILESTONES and COUNTERS (as ``dataclasses``
     builds ``__init__``), so a milestone added to MILESTONES is covered automatically.
     """
-    names = (*MILESTONES, *COUNTERS, *WAITING_TIMES, *WAITING_COUNTERS)
+    names = (*MILESTONES, *COUNTERS, *WAITING_TIMES, *WAITING_COUNTERS, *AGE_TIMES)
     if not all(n.isidentifier() for n in names):
         raise ValueError(f"milestone and counter names must be identifiers: {names}")
-    body = [f"    f.{m} = NAN" for m in (*MILESTONES, *WAITING_TIMES)] + \
+    body = [f"    f.{m} = NAN" for m in (*MILESTONES, *WAITING_TIMES, *AGE_TIMES)] + \
         [f"    f.{c} = 0" for c in (*COUNTERS, *WAITING_COUNTERS)] or ["    pass"]
     namespace = {"NAN": NAN}
     exec("def set_blank(f):\n" + "\n".join(body) + "\n", namespace)  # noqa: S102 - fixed names, checked above

@@ -310,6 +310,11 @@ DROPOUTS_PER_1000 = _declare(
     "dropouts_per_1000", PER_1000_FAMILIES, f"families that left a waiting list before their turn, {_PER_1000}",
     LOWER, tags=("compared",), at={"printed": 21})
 
+AGED_OUT_PER_YEAR = _declare(
+    "aged_out_per_year", CHILDREN_PER_YEAR,
+    "measures that ended at the child's eighteenth birthday in the window (written when children have an age, "
+    "families.age_at_melding)", tags=("compared",), at={"printed": 22})
+
 # ====================================================================== of a comparison (sim/analysis/compare.py)
 
 WAITING_LIST_ORG = _declare(

@@ -27,6 +27,7 @@ import pandas as pd
 
 from sim.chain import kpis
 from sim.chain.entities import (
+    AGE_TIMES,
     COUNTERS,
     MILESTONES,
     WAIT_ORGS,
@@ -52,10 +53,11 @@ TIMESERIES_COLUMNS = ("scenario", "replication", "pool", "organisation", "t_star
 
 
 def families_table(families: list[Family], scenario: str, replication: int, t0: float,
-                   waiting: bool = False) -> pd.DataFrame:
+                   waiting: bool = False, ages: bool = False) -> pd.DataFrame:
     """Families that arrived at or after ``t0`` (end of warm-up); times shifted so that t0 = 0. ``waiting``: the
     run had the mechanisms of sim/chain/waiting.py, and the table gains their times and counters (WAITING_TIMES,
-    WAITING_COUNTERS) after every other column; without them it has exactly the columns it always had.
+    WAITING_COUNTERS) after every other column; ``ages``: children have an age (``families.age_at_melding``), and
+    it gains AGE_TIMES; without them it has exactly the columns it always had.
 
     Built column by column (C-level passes with ``attrgetter`` and ``map``) rather than row by row: a
     national replication has hundreds of thousands of records, and a row tuple per family plus pandas'
@@ -104,6 +106,10 @@ def families_table(families: list[Family], scenario: str, replication: int, t0: 
         for name in WAITING_COUNTERS:
             cols[name] = np.array(values(name), dtype=np.int64)
         columns += [*WAITING_TIMES, *WAITING_COUNTERS]
+    if ages:
+        for name in AGE_TIMES:
+            cols[name] = np.array(values(name), dtype=np.float64) - t0
+        columns += list(AGE_TIMES)
     if n:  # numbers to arrays here: numpy infers int64 / float64 / bool from the values exactly as pandas would
         for name, col in cols.items():
             if isinstance(col, list) and not isinstance(col[0], str):
@@ -373,6 +379,8 @@ def replication_kpis(fam: pd.DataFrame, pools: dict, norms: dict[str, float], wi
         k.update(_unit_kpis(everyone, in_window, norms))
     if WAITING_TIMES[0] in everyone.columns:
         k.update(waiting_kpis(fam, everyone, years, k[kpis.VT_MELDINGEN_PER_YEAR]))
+    if "aged_out_at" in everyone.columns:  # measures ended at the child's 18th birthday in the window (children)
+        k[kpis.AGED_OUT_PER_YEAR] = float(children[everyone["aged_out_at"] >= 0].sum()) / years
     k.update(pool_kpis(pools, window_days))
     return k
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from sim.chain.checks import COLOURS, ConfigError, non_negative, positive, probability
-from sim.chain.entities import WAITING_COUNTERS, WAITING_TIMES, kind_pool
+from sim.chain.entities import WAITING_COUNTERS, WAITING_TIMES, Family, kind_pool
 
 QUEUES: dict[str, str] = {"vt_triage": "veilig_thuis.triage", "vt_casus": "veilig_thuis.casus",
                           "buurtteam": "buurtteam", "rvdk": "rvdk", "gi": "gi",
@@ -136,6 +136,8 @@ class Waiting:
         engine = self.engine
 
         def joined(fam: Any, since: float) -> None:
+            if not isinstance(fam, Family):  # places a family in care takes later (the team's second member): not a wait
+                return
             self.marks[(id(fam), pool.name)] = since
             waited = engine.now - since
             if scale is not None and fam.colour != "rood":

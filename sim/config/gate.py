@@ -260,6 +260,7 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
     durations = {name: distribution(f"durations.{name}", getattr(obj.durations, name))
                  for name in DurationsSchema.__dataclass_fields__}
     children = distribution("families.children", fam.children)
+    ages = {name: _age(f"families.{name}", getattr(fam, name, None)) for name in ("age_at_melding", "age_in_care")}
     if any(v < 1 or v != int(v) for v in getattr(children, "values", (1.0,))) or children.kind != "empirical":
         raise ConfigError("families.children must be an empirical distribution over whole numbers >= 1")
     measures = {name: Measure(positive(f"measures.{name}.term_days", getattr(obj.measures, name).term_days),
@@ -314,9 +315,21 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
         staff_dynamics=dynamics,
         units=unit_map,
         waiting=waiting,
+        **ages,
     )
     check_bounds(obj, skip=COMMAND_SECTIONS)  # every bound the fields' own checks above left open
     return model
+
+
+def _age(field_name: str, spec: Any) -> dists.Distribution | None:
+    """A child's age in whole years 0-17 (an empirical distribution; the fraction of the year is drawn uniform), or
+    None (children never age)."""
+    if spec is None:
+        return None
+    d = distribution(field_name, spec)
+    if d.kind != "empirical" or any(v < 0 or v > 17 or v != int(v) for v in d.values):
+        raise ConfigError(f"{field_name} must be an empirical distribution over whole years 0-17")
+    return d
 
 
 def _missing_keys(cfg: DictConfig, prefix: str = "") -> list[str]:

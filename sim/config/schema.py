@@ -160,6 +160,9 @@ class FamiliesSchema:
     reentry_probability: float = MISSING  # P(a closed episode returns as a hermelding)
     time_to_return: DistSpec = field(default_factory=DistSpec)
     max_episodes: int = MISSING
+    # the age (years) of the child a family's episode is about (sim/chain/demand.py); None: children never age
+    age_at_melding: Optional[DistSpec] = None  # a new family's child at its first melding: whole years
+    age_in_care: Optional[DistSpec] = None  # a child under a measure running on the start date (run.start=today)
 
 
 @dataclass

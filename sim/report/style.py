@@ -218,6 +218,8 @@ TERMS: dict[str, tuple[str, str]] = {
     "kpi.voorlopige_ots_per_year": ("Voorlopige OTS per year (children)", "Voorlopige OTS per jaar (kinderen)"),
     "kpi.uithuisplaatsingen_per_year": ("Measures with uithuisplaatsing per year (children)",
                                         "Maatregelen met uithuisplaatsing per jaar (kinderen)"),
+    "kpi.aged_out_per_year": ("Measures ended at the child's 18th birthday per year (children)",
+                              "Maatregelen beëindigd bij meerderjarigheid per jaar (kinderen)"),
     "kpi.vervolgmeldingen_per_year": ("Vervolgmeldingen per year", "Vervolgmeldingen per jaar"),
     "kpi.share_vervolgmeldingen": ("Share of vervolgmeldingen among Veilig Thuis meldingen",
                                    "Aandeel vervolgmeldingen in de meldingen bij Veilig Thuis"),
@@ -304,6 +306,7 @@ TERMS: dict[str, tuple[str, str]] = {
     "t.group.count": ("Per family (number)", "Per gezin (aantal)"),
     "t.group.hours": ("Staff hours per family", "Uren personeel per gezin"),
     "t.group.cases": ("Average waiting list (cases)", "Gemiddelde wachtlijst (zaken)"),
+    "t.group.per 1,000 families": ("Per 1,000 families", "Per 1.000 gezinnen"),
     "target.lead_time_help_p90": ("90% of families helped within {value} days", "90% van de gezinnen geholpen binnen {value} dagen"),
     "target.lead_time_help_mean": ("help starts within {value} days on average", "hulp start gemiddeld binnen {value} dagen"),
     # censoring-aware sizing targets (python -m sim.size: Kaplan-Meier, families still waiting counted)

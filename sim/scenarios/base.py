@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
+
 from sim.actors.base import Actor
 from sim.chain import demand, initial_state, waiting, workforce
 from sim.chain.checks import COLOURS
@@ -100,6 +102,8 @@ class Workflow:
         self.preexisting = plan.attributes
         self._rows = [_Rows(self.arrivals), _Rows(plan.attributes)]  # also when called before run() (tests)
         offset = len(self.arrivals)
+        if self.model.age_at_melding is not None:
+            self._rows[1].born = self._preexisting_births(plan)
         for case in plan.cases:
             resume = getattr(self, f"resume_{case.stage}", None)
             if resume is None:
@@ -108,9 +112,25 @@ class Workflow:
             fam = self._open_family(offset + case.family, case)
             resume(fam, case)
             for name, t in case.milestones.items():  # the history before the start (request times included)
-                setattr(fam, name, t)
+                setattr(fam, name, t if not fam.born == fam.born else max(t, fam.born))
         for t, k in plan.returns:
             self.engine.at(t, self._reentry, (offset + k, 1))
+
+    def _preexisting_births(self, plan: Any) -> list[float]:
+        """The birth (days, <= 0) of each pre-existing family's child: a child under a measure (or waiting for its
+        jeugdbeschermer) on the start date has the age of the children under a measure then
+        (``families.age_in_care``), any other the age at a melding (``families.age_at_melding``); two uniforms per
+        family from a stream of its own (``initial.age``), so no other draw moves."""
+        n = len(plan.attributes)
+        in_care = np.zeros(n, dtype=bool)
+        for case in plan.cases:
+            if case.stage.startswith("gi_"):
+                in_care[case.family] = True
+        rng = self.streams.generator("initial.age")
+        u = rng.random((n, 2))
+        care = self.model.age_in_care or self.model.age_at_melding
+        years = np.where(in_care, care.ppf(u[:, 0]), self.model.age_at_melding.ppf(u[:, 0])) + u[:, 1]
+        return (-years * 365.25).tolist()
 
     def _open_family(self, i: int, case: Any) -> Family:
         """The record of a case already open at the start (episode 0 of pre-existing family ``i``)."""
@@ -121,6 +141,10 @@ class Workflow:
                      return_after=float(a.return_after[j, 0]), preexisting=True)
         fam.waits.update(case.waits)
         self._set_units(fam, a, j)
+        born = self._rows[1].born
+        if born is not None:  # a history before the child was born is cut at its birth (initial_state's elapsed times)
+            fam.born = born[j]
+            fam.arrival = max(fam.arrival, fam.born)
         self.families.append(fam)
         return fam
 
@@ -153,6 +177,8 @@ class Workflow:
             fam.vt_unit = self.unit_names["veilig_thuis"][a.vt_unit[j]]
         if a.gi_unit is not None:
             fam.gi_unit = self.unit_names["gi"][a.gi_unit[j]]
+        if a.born is not None:
+            fam.born = a.born[j]
         self.families.append(fam)
         self.log(fam, "melding" if route != "direct" else "hulpvraag", "", "complete")
         return fam
@@ -229,7 +255,7 @@ class _Rows:
     reads its row when it arrives (Workflow._family), and a list item costs a fifth of a numpy scalar read and its
     conversion (docs/performance.md, issue 15). The values are the same Python ints and floats."""
 
-    __slots__ = ("n", "colour", "n_children", "voluntary_u", "reentry_u", "return_after", "vt_unit", "gi_unit")
+    __slots__ = ("n", "colour", "n_children", "voluntary_u", "reentry_u", "return_after", "vt_unit", "gi_unit", "born")
 
     def __init__(self, a: demand.Arrivals) -> None:
         self.n = len(a)
@@ -238,3 +264,5 @@ class _Rows:
             a.voluntary_u.tolist(), a.reentry_u.tolist(), a.return_after.tolist()
         self.vt_unit = None if a.vt_unit is None else a.vt_unit.tolist()
         self.gi_unit = None if a.gi_unit is None else a.gi_unit.tolist()
+        # the child's birth (days; families.age_at_melding): its first arrival minus its age; None: no ages
+        self.born: list[float] | None = None if a.age_days is None else (a.time - a.age_days).tolist()

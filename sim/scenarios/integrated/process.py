@@ -293,8 +293,8 @@ class Integrated(IntegratedToday, Sequential):
         self.team.to_measure(fam)  # the duo carries the measure: its hours at the GI's norm per child
         self.log(fam, "mandaat_gi_duo", self.team.org, "start")
 
-    def _team_measure_ended(self, fam: Family, _: str) -> None:
-        self.team_close(fam, "maatregel_beeindigd")
+    def _team_measure_ended(self, fam: Family, outcome: str) -> None:
+        self.team_close(fam, "meerderjarig" if outcome == "aged_out" else "maatregel_beeindigd")
 
     def _gi_took_over(self, fam: Family, outcome: str) -> None:
         self.team.release(fam)  # the duo stays until the jeugdbeschermer has met the family

@@ -145,8 +145,8 @@ class Sequential(SequentialToday, Workflow):
     def maatregel_gestart(self, fam: Family, _: str) -> None:
         self.gi.uitvoeren(fam, fam.measure, self.maatregel_beeindigd)
 
-    def maatregel_beeindigd(self, fam: Family, _: str) -> None:
-        self.close(fam, "maatregel_beeindigd")
+    def maatregel_beeindigd(self, fam: Family, outcome: str) -> None:
+        self.close(fam, "meerderjarig" if outcome == "aged_out" else "maatregel_beeindigd")
 
     # ------------------------------------------------------------------ crisis (spoed) path
     CRISIS_PATH_QUEUES = ("buurtteam", "rvdk")  # lists a family turning rood leaves for the spoed path
