@@ -48,6 +48,9 @@ EVENT_COLUMNS = ("scenario", "replication", "case_id", "activity", "organisation
 UNIT_COLUMNS: tuple[str, ...] = ("vt_unit", "gi_unit")
 """Appended to FAMILY_COLUMNS in a region with several organisations of a kind (region.units) only, so the
 families table of every other region is exactly what it was."""
+OPTIONAL_FAMILY_COLUMNS: tuple[str, ...] = (*UNIT_COLUMNS, *WAITING_TIMES, *WAITING_COUNTERS, *AGE_TIMES)
+"""Columns a families table has after FAMILY_COLUMNS only when the run has them, in this order: the organisations of a
+region with units, the outcomes of waiting (model.waiting) and the children's ages (families.age_at_melding)."""
 TIMESERIES_COLUMNS = ("scenario", "replication", "pool", "organisation", "t_start", "length_days", "waiting",
                       "in_care", "capacity", "arrivals", "starts")
 
