@@ -17,7 +17,7 @@ leave a list (moved, help found elsewhere, the situation resolved). Three mechan
   exponential clock per wait) and its episode closes (outcome ``uitgevallen``; it may come back as a hermelding).
   Only a family under no measure and not rood leaves: a court order or an acute situation does not lapse.
 - **Vervolgmeldingen.** While Veilig Thuis is involved with a family (its veiligheidsbeoordeling pending, or VT
-  holding or queueing a case place for it, or the integrated team, VT's staff among them), new meldingen about it arrive as a Poisson process
+  holding or queueing a case place for it), new meldingen about it arrive as a Poisson process
   (``pending_per_day`` / ``casework_per_day``), each costing the front desk ``triage_hours`` (spent as every
   intake hour is: ``sim.chain.model.place_days``) and joining the open case (no new episode).
 
@@ -40,9 +40,6 @@ QUEUES: dict[str, str] = {"vt_triage": "veilig_thuis.triage", "vt_casus": "veili
                           "team_triage": "veiligheidsteam.triage", "team": "veiligheidsteam"}
 """The waiting lists the mechanisms know: configuration key -> pool kind (``sim.chain.entities.kind_pool``)."""
 
-VT_ROLE_ORGS: tuple[str, ...] = ("veilig_thuis", "veiligheidsteam")
-"""Organisations whose place held or queued for means that Veilig Thuis is involved (vervolgmeldingen): VT itself and
-the integrated team (VT staff in a joint team; without it the team's families would count none after triage)."""
 REFERENCE_DAYS = 90.0  # escalation_within_90_days: the chance of a colour step within this many days of waiting
 DROPOUT_OUTCOME = "uitgevallen"  # the outcome of an episode whose family left a waiting list
 
@@ -127,8 +124,7 @@ class Waiting:
             kind = kind_pool(pool.name)
             if kind in dyn.escalation_scale or kind in dyn.dropout_per_day:
                 pool.on_wait = self._hook(pool, kind)
-        # Veilig Thuis's pools, and the integrated team's, whose duo carries VT's role for the families it takes on
-        self.vt_pools = [p for p in self.engine.pools.values() if p.org in VT_ROLE_ORGS]
+        self.vt_pools = [p for p in self.engine.pools.values() if p.org == "veilig_thuis"]
         v = dyn.vervolgmelding
         self.v_max = max(v.pending_per_day, v.casework_per_day)
 
