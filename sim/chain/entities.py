@@ -95,7 +95,7 @@ class Family:
     __slots__ = ("case_id", "family_id", "episode", "route", "arrival", "colour", "n_children",
                  "voluntary_u", "reentry_u", "return_after", "preexisting", "vt_unit", "gi_unit", "adult_problems", "outcome",
                  "measure",
-                 "orgs", "waits", "holds", *MILESTONES, *COUNTERS, *WAITING_TIMES, *WAITING_COUNTERS, *AGE_TIMES)
+                 "orgs", "waits", "holds", "arrival_colour", *MILESTONES, *COUNTERS, *WAITING_TIMES, *WAITING_COUNTERS, *AGE_TIMES)
 
     def __init__(self, case_id: int, family_id: int, episode: int, route: str, arrival: float, colour: str,
                  n_children: int, voluntary_u: float, reentry_u: float, return_after: float,
@@ -105,7 +105,8 @@ class Family:
         self.episode = episode
         self.route = route  # 'melding' (Veilig Thuis), 'direct' (buurtteam) or 'hermelding'
         self.arrival = arrival
-        self.colour = colour  # crisismeter: groen / oranje / rood
+        self.colour = colour  # crisismeter: groen / oranje / rood (may worsen while waiting: sim/chain/waiting.py)
+        self.arrival_colour = colour  # the colour at arrival, an attribute of the family (the families table's colour)
         self.n_children = n_children
         self.voluntary_u = voluntary_u  # uniform: voluntary help suffices if below the scenario's probability
         self.reentry_u = reentry_u  # uniform: re-enters after closure if below the scenario's probability

@@ -82,6 +82,7 @@ def families_table(families: list[Family], scenario: str, replication: int, t0: 
     cols: dict[str, object] = {"scenario": [scenario] * n, "replication": [replication] * n}
     for name in ("case_id", "family_id", "episode", "route", "colour", "n_children", "preexisting"):
         cols[name] = values(name)
+    cols["colour"] = values("arrival_colour")  # the attribute at arrival; worsening while waiting: worsened, escalated_at
     cols["arrival"] = arrival
     for j, m in enumerate(MILESTONES, start=1):
         cols[m] = block[:, j] - t0  # a new contiguous array per column
