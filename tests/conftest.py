@@ -19,6 +19,10 @@ CONF = ROOT / "conf"
 
 config_mod.register()
 
+# Patient queues: no escalation, drop-out or vervolgmelding while waiting and children who never come of age
+# (issue 16's mechanisms); what the analytic twins and the queueing formulas assume
+PATIENT = ["~waiting", "families.age_at_melding=null", "families.age_in_care=null"]
+
 # Everything a test of one queue must switch off so that the chain reduces to that queue.
 PLAIN = [
     "families.colour.groen=1.0", "families.colour.oranje=0.0", "families.colour.rood=0.0",
@@ -31,6 +35,7 @@ PLAIN = [
     "run.event_log=false", "run.quiet=true", "run.start=empty",
     # no voluntary GI begeleiding (drang): VT's and the buurtteam's routes as the queue tests state them
     "voluntary_gi.from_vt=0.0", "voluntary_gi.from_buurtteam=0.0",
+    *PATIENT,
 ]
 
 

@@ -22,7 +22,7 @@ from sim.config.schema import KetensimSchema
 from sim.run import runner
 from sim.scenarios.sequential import Sequential
 from tests import test_golden as golden
-from tests.conftest import PLAIN, make_model, staff
+from tests.conftest import PATIENT, PLAIN, make_model, staff
 from tests.test_traces import _arrivals, _route
 
 # deterministic durations: triage 3 days, transfer 2, voluntary begeleiding 20, the Raad 40
@@ -286,7 +286,7 @@ def _twin_matches_the_simulation(overrides: list[str]) -> dict:
     from sim.analysis import screening
 
     m = make_model(["region=demo", "run.start=empty", "run.warmup_years=8", "run.years=12", "run.replications=2",
-                    "run.event_log=false", "run.quiet=true", *overrides])
+                    "run.event_log=false", "run.quiet=true", *PATIENT, *overrides])
     sc = screening.screen(m).set_index("pool")
     s = runner.run(m, progress=False).summary().set_index("kpi")["mean"]
     for pool, r in sc.iterrows():

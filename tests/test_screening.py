@@ -19,7 +19,7 @@ from sim.kernel import flows
 from sim.kernel import queueing as analytic
 from sim.kernel.stats import confidence_interval
 from sim.run import runner
-from tests.conftest import PLAIN, ROOT, make_model, staff
+from tests.conftest import PATIENT, PLAIN, ROOT, make_model, staff
 
 sys.path.insert(0, str(ROOT / "experiments"))
 import validate_analytic as va  # noqa: E402  (the tolerances docs/validation.md states)
@@ -68,7 +68,7 @@ def test_request_rates_and_holds_of_every_pool_match_the_simulation(workflow):
     within 5 % (the GI's within 15 %: a window of 12 years sees few of its voogdij measures end, and holds that end in
 the window are the shorter ones: 11 % short on the demo region with seed 20231)."""
     m = make_model(["region=demo", f"scenario={workflow}", "run.start=empty", "run.warmup_years=8", "run.years=12",
-                    "run.replications=2", "run.event_log=false", "run.quiet=true"])
+                    "run.replications=2", "run.event_log=false", "run.quiet=true", *PATIENT])
     sc = screening.screen(m).set_index("pool")
     s = runner.run(m).summary().set_index("kpi")["mean"]
     for pool, r in sc.iterrows():
@@ -146,7 +146,7 @@ def test_workflows_without_a_twin_say_so(scenario, available):
 # a short assessment at a small desk, so that its queue is worth comparing (the calibrated desk hardly waits)
 MODERATE = ["region=demo", "durations.vt_triage={dist:lognormal,mean:3,cv:1.0}", "staffing.veilig_thuis.triage_caseload=6",
             "run.start=empty", "run.warmup_years=10", "run.years=40", "run.replications=24",
-            "run.seed=20231", "run.jobs=2", "run.event_log=false", "run.quiet=true"]
+            "run.seed=20231", "run.jobs=2", "run.event_log=false", "run.quiet=true", *PATIENT]
 
 
 def _set_load(overrides: list[str], org: str, pools: tuple[str, ...], load: float) -> list[str]:
