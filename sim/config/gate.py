@@ -42,6 +42,7 @@ from sim.chain.checks import (
 )
 from sim.chain.entities import UNIT_KINDS
 from sim.chain.model import Measure, Model, RunSettings, Staffing, Unit, unit_places
+from sim.config import prices as prices_mod
 from sim.config.schema import DurationsSchema, KetensimSchema, NormsSchema
 from sim.kernel import distributions as dists
 from sim.scenarios import build_scenario
@@ -278,6 +279,9 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
                                          measures=measures)
 
     dynamics = staff_mod.validate(getattr(obj, "staff_dynamics", None))
+    # euros are for the costs module (sim/analysis/costs.py) only, never for the Model: checked here so a price
+    # without a source or a negative one is refused before any simulated time
+    prices_mod.validate(getattr(obj, "prices", None))
 
     scenario = build_scenario(obj.scenario, staff) if scenario_builder is None else scenario_builder(obj.scenario)
     check_arrivals(scale, d.vt_meldingen_per_year, d.buurtteam_direct_per_year)

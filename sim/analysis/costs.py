@@ -1,0 +1,272 @@
+"""What the chain costs, in euros: a run's tables priced with ``prices.*`` (conf/prices/, sim/config/prices.py).
+
+The chain and the simulation know no euros; this module reads a run's tables afterwards, so no simulated number
+depends on a price. Per replication (so every cost has a 95 % interval over replications and a comparison can pair
+them on the same families):
+
+- **staff cost per organisation** (euros per year): filled FTE x the employer cost of one FTE. Filled FTE is the
+  region's paper FTE minus its vacancies (``staffing.<org>.vacancy_rate``); with staff dynamics it follows the run:
+  paper FTE x the mean available FTE / (paper FTE x presence), so leavers and the hiring delay lower it (a hire in
+  onboarding counts for the caseload share it carries, a lower bound of what is paid). A workflow that moves staff
+  into a team moves, not adds, them (sim/scenarios/partners.py): their employer and payer stay the partner's.
+- **payers** (euros per year): the Rijk pays the Raad's staff and the court hearings; the gemeenten pay Veilig
+  Thuis's and the buurtteam's staff and the GIs per measure at the tariff (child-years of running measures x the
+  tariff of the measure). The GI's own staff cost is what the tariffs fund: ``cost_gi_tariff_minus_staff`` says by
+  how much the tariffs cover it. ``cost_total`` = the payers' sum (payer view, per year).
+- **transition** (one-off, euros): forming a team out of the partners' staff: training of every FTE moved, their
+  double running and a fixed amount per team.
+- **per family** (euros over the observation window): each pool's staff in use (``fte_in_use.<pool>`` x the cost of
+  one present FTE of its organisation) shared over the families in proportion to the days they held a place there
+  (children x days at the Raad and the GI; consult and meeting hours at the expert pools). What no family held
+  (idle places, presence, vacancies' pipeline, staff time of families that arrived before the window) is
+  ``cost_unallocated``: families + unallocated = staff cost of the window, exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from sim.chain import kpis
+from sim.chain.entities import kind_pool
+from sim.chain.model import Model, present_fte
+from sim.config.prices import PAYERS, Prices
+from sim.kernel.stats import confidence_interval
+from sim.scenarios import fte_plan
+
+STAFF = "cost_staff"  # cost_staff.<org>: euros per year
+PAYER = "cost_payer"  # cost_payer.<payer>: euros per year
+STAFF_TOTAL = "cost_staff_total"
+COURT = "cost_court"
+GI_TARIFF = "cost_gi_tariff"
+GI_MARGIN = "cost_gi_tariff_minus_staff"
+TOTAL = "cost_total"
+TRANSITION = "cost_transition_once"
+PER_FAMILY = "cost_per_family_mean"
+UNALLOCATED = "cost_unallocated_share"
+COST_KPIS_NOTE = "euros per year (cost_transition_once: one-off; cost_per_family_mean: euros per family episode)"
+
+# the days a family held a place in a pool of this kind: (start, end) milestones, counted per child or per family
+_SPANS: Mapping[str, tuple[tuple[str, str, bool], ...]] = {
+    "veilig_thuis.triage": (("triage_start", "triage_end", False),),
+    "veilig_thuis.casus": (("vt_onderzoek_start", "vt_onderzoek_end", False),
+                           ("vt_vervolg_start", "vt_vervolg_end", False)),
+    "buurtteam": (("buurtteam_start", "buurtteam_end", False),),
+    "rvdk": (("rvdk_start", "rvdk_end", True),),
+    "gi": (("gi_assigned", "measure_end", True),),
+    "veiligheidsteam.triage": (("triage_start", "triage_end", False),),
+    "veiligheidsteam": (("team_start", "team_end", False),),
+}
+MEASURES = ("ots", "ots_uhp", "voogdij")
+
+
+def _span_days(fam: pd.DataFrame, start: str, end: str, window: float) -> np.ndarray:
+    s = fam[start].to_numpy(dtype=float)
+    e = fam[end].to_numpy(dtype=float)
+    e = np.where(np.isnan(e) & ~np.isnan(s), window, e)  # still holding at the window's end
+    s, e = np.clip(s, 0.0, window), np.clip(e, 0.0, window)
+    return np.nan_to_num(np.maximum(e - s, 0.0))
+
+
+def family_pool_days(fam: pd.DataFrame, pool: str, window: float) -> np.ndarray:
+    """Per family (row of ``fam``) its days (x children where the unit is a child) in a pool of this kind within
+    the window; at an expert pool its consult and meeting hours. Zeros for a pool no family held."""
+    kind = kind_pool(pool)
+    if kind.startswith("expertise."):
+        return (fam["consult_hours"].to_numpy(dtype=float) + fam["meeting_hours"].to_numpy(dtype=float))
+    out = np.zeros(len(fam))
+    for start, end, per_child in _SPANS.get(kind, ()):
+        d = _span_days(fam, start, end, window)
+        out += d * fam["n_children"].to_numpy(dtype=float) if per_child else d
+    unit = {"gi": "gi_unit", "veilig_thuis.triage": "vt_unit", "veilig_thuis.casus": "vt_unit"}.get(kind)
+    if kind != pool and unit in fam.columns:  # one organisation of a kind (region.units): its own families only
+        name = pool.split("[", 1)[1].rstrip("]")
+        out = np.where(fam[unit].to_numpy() == name, out, 0.0)
+    return out
+
+
+def duo_mandate(model: Model) -> bool:
+    """True when the workflow's team executes the measures itself (scenario.team.gi_mandate=duo)."""
+    team = getattr(model.scenario.params, "team", None)
+    return bool(team is not None and team.enabled and team.coverage > 0 and team.gi_mandate == "duo")
+
+
+def gi_child_years(run: pd.Series, fam: pd.DataFrame, window: float, duo: bool = False) -> np.ndarray:
+    """Children under a running measure per year of the window, per measure (MEASURES' order): the GI's caseload in
+    use (``in_care_mean.gi``: every measure it executes, also those that began before the window) plus the measures
+    a team executes under its own mandate (``duo``: measures of the families the team took on; only those of
+    families that arrived in the window are seen, so with a warm-up this undercounts them), split over the
+    measures as the families' measures are (by child-days; all OTS when no family in the window had one)."""
+    years = window / 365.0
+    days = {m: float((_span_days(fam[fam["measure"] == m], "court_decision", "measure_end", window)
+                      * fam.loc[fam["measure"] == m, "n_children"].to_numpy(dtype=float)).sum()) for m in MEASURES}
+    at_team = fam["measure"].isin(MEASURES) & fam["team_start"].notna() & duo
+    team = float((_span_days(fam[at_team], "court_decision", "measure_end", window)
+                  * fam.loc[at_team, "n_children"].to_numpy(dtype=float)).sum()) / 365.0 / years
+    in_gi = run.get(kpis.of(kpis.IN_CARE_MEAN, "gi"), 0.0)
+    total = (0.0 if pd.isna(in_gi) else float(in_gi)) + team
+    all_days = sum(days.values())
+    mix = np.array([days[m] / all_days for m in MEASURES]) if all_days > 0 else np.array([1.0, 0.0, 0.0])
+    return total * mix
+
+
+def paid_fte(model: Model, runs: pd.DataFrame) -> pd.DataFrame:
+    """Filled (paid) FTE per employer organisation and replication (rows: runs' order)."""
+    out = {}
+    dyn = model.staff_dynamics
+    for org, st in model.staffing.items():
+        static = st.fte * (1.0 - st.vacancy_rate)
+        avail, paper = kpis.of(kpis.AVAILABLE_FTE_MEAN, org), kpis.of(kpis.PAPER_FTE_MEAN, org)
+        if dyn is not None and org in dyn.orgs and avail in runs.columns:
+            own = st.fte + dyn.orgs[org].extra_fte
+            # available / (paper at work if every position were filled): the filled share of the paper FTE
+            at_work = present_fte(runs[paper].to_numpy(dtype=float), st.productive_share, 0.0)
+            out[org] = own * runs[avail].to_numpy(dtype=float) / at_work
+        else:
+            out[org] = np.full(len(runs), static)
+    return pd.DataFrame(out, index=runs.index)
+
+
+def moved_fte(model: Model) -> dict[str, float]:
+    """Paper FTE each partner gives to a team or to expert and meeting duty under the workflow."""
+    params = getattr(model.scenario.params, "staffing", None)
+    if params is None:
+        return {}
+    return {org: max(st.fte - params[org].fte, 0.0) for org, st in model.staffing.items() if org in params}
+
+
+def transition_cost(model: Model, prices: Prices) -> float:
+    """One-off euros of forming the workflow's joint structures (0 for today's chain)."""
+    moved = moved_fte(model)
+    t = prices.transition
+    total = sum(fte * (t.training_per_fte * prices.index + prices.per_fte_year(org) * t.double_running_months / 12.0)
+                for org, fte in moved.items())
+    teams = 1 if fte_plan(model).get("veiligheidsteam", 0.0) > 0 else 0
+    return total + teams * t.fixed_per_team * prices.index
+
+
+def _pool_rate(pool_org: str, model: Model, prices: Prices, moved: Mapping[str, float]) -> float:
+    """Euros per year of one present (at work, casework) FTE of a pool's organisation; a team's staff are its
+    partners', weighted by the FTE each moved."""
+    def rate(org: str) -> float:
+        return prices.per_fte_year(org) / model.staffing[org].productive_share
+    if pool_org in model.staffing:
+        return rate(pool_org)
+    total = sum(moved.values())
+    if total <= 0:
+        return math.nan
+    return sum(fte * rate(org) for org, fte in moved.items()) / total
+
+
+def run_costs(model: Model, prices: Prices, runs: pd.DataFrame, families: pd.DataFrame,
+              timeseries: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(cost KPIs per replication, one row each with the runs table's scenario and replication; the families'
+    cost: scenario, replication, case_id, path (orgs_involved) and cost in euros over the window)."""
+    years = model.run.years
+    window = years * 365.0
+    fte = paid_fte(model, runs)
+    moved = moved_fte(model)
+    pool_org = (timeseries[["pool", "organisation"]].drop_duplicates().astype(str)
+                .set_index("pool")["organisation"].to_dict())
+    duo = duo_mandate(model)
+    rows, fam_rows = [], []
+    for i, (_, run) in enumerate(runs.iterrows()):
+        rep = run["replication"]
+        row: dict[str, object] = {"scenario": run["scenario"], "replication": rep}
+        staff = {org: float(fte[org].iloc[i]) * prices.per_fte_year(org) for org in model.staffing}
+        for org, c in staff.items():
+            row[f"{STAFF}.{org}"] = c
+        row[STAFF_TOTAL] = sum(staff.values())
+        fam = families[families["replication"] == rep]
+        hearings = float(fam["court_hearings"].sum()) / years
+        row[COURT] = hearings * prices.court_per_hearing * prices.index
+        row[GI_TARIFF] = gi_child_years(run, fam, window, duo) @ np.array([prices.gi_tariff[m] for m in MEASURES]) \
+            * prices.index
+        row[GI_MARGIN] = row[GI_TARIFF] - staff["gi"]
+        payer = dict.fromkeys(PAYERS, 0.0)
+        for org, c in staff.items():
+            if org != "gi":  # the GI is paid by tariff, not for its staff
+                payer[prices.orgs[org].payer] += c
+        payer["gemeenten"] += row[GI_TARIFF]
+        payer["rijk"] += row[COURT]
+        for p, c in payer.items():
+            row[f"{PAYER}.{p}"] = c
+        row[TOTAL] = sum(payer.values())
+        row[TRANSITION] = transition_cost(model, prices)
+        # staff cost per family: each pool's staff in use shared over the families by the days they held it
+        cost = np.zeros(len(fam))
+        for pool, org in pool_org.items():
+            col = kpis.of(kpis.FTE_IN_USE, pool)
+            if col not in run.index:  # the timeseries names each organisation's own pools (gi[x]), never a kind's sum
+                continue
+            in_use = float(run[col]) * _pool_rate(org, model, prices, moved) * years
+            days = family_pool_days(fam, pool, window)
+            if np.isfinite(in_use) and days.sum() > 0:
+                cost += in_use * days / days.sum()
+        window_staff = row[STAFF_TOTAL] * years
+        row[PER_FAMILY] = float(cost.mean()) if len(cost) else math.nan
+        row[UNALLOCATED] = (window_staff - float(cost.sum())) / window_staff if window_staff > 0 else math.nan
+        rows.append(row)
+        fam_rows.append(pd.DataFrame({"scenario": fam["scenario"].to_numpy(), "replication": rep,
+                                      "case_id": fam["case_id"].to_numpy(), "path": fam["orgs_involved"].to_numpy(),
+                                      "cost": cost}))
+    per_family = pd.concat(fam_rows, ignore_index=True) if fam_rows else pd.DataFrame(
+        columns=["scenario", "replication", "case_id", "path", "cost"])
+    return pd.DataFrame(rows), per_family
+
+
+def by_path(per_family: pd.DataFrame) -> pd.DataFrame:
+    """Mean euros per family episode by path (the organisations it went through), with the families per
+    replication on that path."""
+    if per_family.empty:
+        return pd.DataFrame(columns=["path", "families_per_replication", "cost_mean"])
+    reps = per_family["replication"].nunique()
+    g = per_family.assign(path=per_family["path"].replace("", "(none)")).groupby("path")["cost"]
+    out = pd.DataFrame({"families_per_replication": g.size() / reps, "cost_mean": g.mean()}).reset_index()
+    return out.sort_values("families_per_replication", ascending=False, ignore_index=True)
+
+
+def cost_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if str(c).startswith("cost_")]
+
+
+def summarise(costs: pd.DataFrame) -> pd.DataFrame:
+    """One row per cost KPI: mean, 95 % t-interval and sd over replications (euros)."""
+    rows = []
+    for kpi in cost_columns(costs):
+        values = costs[kpi].to_numpy(dtype=float)
+        mean, lo, hi, sd = confidence_interval(values)
+        rows.append((kpi, mean, lo, hi, sd, int(np.isfinite(values).sum())))
+    return pd.DataFrame.from_records(rows, columns=["kpi", "mean", "ci_low", "ci_high", "sd", "n_replications"])
+
+
+def tables(model: Model, prices: Prices | None, run_tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The cost tables of a run (``costs``: per replication; ``costs_summary``; ``costs_by_path``); {} without
+    prices (a configuration with no ``prices`` section)."""
+    if prices is None:
+        return {}
+    per_rep, per_family = run_costs(model, prices, run_tables["runs"], run_tables["families"],
+                                    run_tables["timeseries"])
+    return {"costs": per_rep, "costs_summary": summarise(per_rep), "costs_by_path": by_path(per_family)}
+
+
+def _eur(v: float) -> str:
+    if not np.isfinite(v):
+        return "-"
+    return f"{v / 1e6:,.2f} M" if abs(v) >= 1e5 else f"{v:,.0f}"
+
+
+def format_costs(summary: pd.DataFrame, prices: Prices) -> str:
+    """The printed cost table: euros of report_year, mean and 95 % interval over replications."""
+    lines = [f"costs (euros of {prices.report_year}, prices {prices.name}; per year unless marked; "
+             f"sim/analysis/costs.py)"]
+    for _, r in summary.iterrows():
+        if r["kpi"] == UNALLOCATED:
+            text = f"{r['mean']:.0%}  [{r['ci_low']:.0%}, {r['ci_high']:.0%}]"
+        else:
+            text = f"{_eur(r['mean']):>12}  [{_eur(r['ci_low'])}, {_eur(r['ci_high'])}]"
+        lines.append(f"{r['kpi']:<32} {text}")
+    return "\n".join(lines)

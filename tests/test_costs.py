@@ -1,0 +1,173 @@
+"""Costs (issue 17): euros put on a run's tables afterwards (sim/analysis/costs.py) from conf/prices/.
+
+Claims, each able to fail: the staff cost of a run is FTE x price computed by hand from the YAML files; doubling
+every price doubles every euro and moves no simulated number; the cost per family and the unallocated staff time
+add up to the staff cost of the window; the payers' split adds up to the total; a price without a source or a
+negative price is refused with one line before any simulated time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from sim import cli
+from sim.analysis import costs
+from sim.config import prices as prices_mod
+from sim.config.gate import validate
+from sim.run import runner
+from tests.conftest import CONF, compose_cfg
+from tests.test_bad_input import refused
+
+SMALL = ["region=demo", "run.replications=2", "run.years=1", "run.warmup_years=0.5", "run.event_log=false"]
+
+
+def _run(overrides: list[str]):
+    cfg = compose_cfg(SMALL + overrides)
+    model = validate(cfg)
+    tables = runner.run(model).tables()
+    return cfg, model, tables
+
+
+@pytest.fixture(scope="module")
+def sequential():
+    return _run([])
+
+
+@pytest.fixture(scope="module")
+def integrated():
+    return _run(["scenario=integrated"])
+
+
+def test_staff_cost_is_fte_times_price_by_hand(sequential):
+    cfg, model, tables = sequential
+    prices = prices_mod.validate(cfg.prices)
+    out = costs.tables(model, prices, tables)["costs"]
+    region = yaml.safe_load((CONF / "region" / "demo.yaml").read_text(encoding="utf-8"))["staffing"]
+    book = yaml.safe_load((CONF / "prices" / "nl_2024.yaml").read_text(encoding="utf-8"))
+    index = (1 + book["indexation_per_year"]) ** (book["report_year"] - book["price_year"])
+    total = 0.0
+    for org, s in region.items():
+        p = book["orgs"][org]
+        by_hand = s["fte"] * (1 - s["vacancy_rate"]) * p["monthly_salary"] * p["salary_months"] \
+            * (1 + p["employer_charges"]) * (1 + p["overhead"]) * index
+        assert out[f"cost_staff.{org}"].to_numpy() == pytest.approx([by_hand] * 2, rel=1e-12)
+        total += by_hand
+    assert out["cost_staff_total"].to_numpy() == pytest.approx([total] * 2, rel=1e-12)
+    # GI: 34 FTE x 0.95 filled x 4,100 x 12.96 x 1.3 x 1.3 = 2,900,535 euros a year
+    assert out["cost_staff.gi"].iloc[0] == pytest.approx(34 * 0.95 * 4100 * 12.96 * 1.3 * 1.3, rel=1e-12)
+
+
+def test_doubling_every_price_doubles_every_cost_and_moves_no_simulated_number(integrated):
+    cfg, model, tables = integrated
+    prices = prices_mod.validate(cfg.prices)
+    once = costs.tables(model, prices, tables)
+    twice = costs.tables(model, prices.scaled(2.0), tables)
+    for col in costs.cost_columns(once["costs"]):
+        a, b = once["costs"][col].to_numpy(dtype=float), twice["costs"][col].to_numpy(dtype=float)
+        if col == costs.UNALLOCATED:  # a share of the staff cost, not euros
+            np.testing.assert_allclose(b, a, rtol=1e-12)
+        else:
+            np.testing.assert_allclose(b, 2 * a, rtol=1e-12)
+    assert once["costs"][costs.TRANSITION].iloc[0] > 0  # the integrated team has transition costs to double
+    np.testing.assert_allclose(twice["costs_by_path"]["cost_mean"], 2 * once["costs_by_path"]["cost_mean"], rtol=1e-12)
+    # prices given on the command line: the same model, and the same simulated tables, number for number
+    doubled = [f"prices.orgs.{o}.monthly_salary={2 * prices.orgs[o].monthly_salary}" for o in prices.orgs]
+    doubled += [f"prices.gi_tariff.{m}={2 * v}" for m, v in prices.gi_tariff.items()]
+    doubled += [f"prices.court_per_hearing={2 * prices.court_per_hearing}"]
+    cfg2 = compose_cfg(SMALL + ["scenario=integrated"] + doubled)
+    model2 = validate(cfg2)
+    assert model2 == model
+    tables2 = runner.run(model2).tables()
+    for name in ("runs", "families", "timeseries"):
+        pd.testing.assert_frame_equal(tables2[name], tables[name])
+    again = costs.tables(model2, prices_mod.validate(cfg2.prices), tables2)["costs"]
+    for col in (costs.STAFF_TOTAL, costs.GI_TARIFF, costs.COURT, costs.PER_FAMILY):
+        np.testing.assert_allclose(again[col], twice["costs"][col], rtol=1e-12)
+
+
+@pytest.mark.parametrize("arm", ["sequential", "integrated"])
+def test_families_plus_unallocated_is_the_staff_cost(arm, request):
+    cfg, model, tables = request.getfixturevalue(arm)
+    prices = prices_mod.validate(cfg.prices)
+    per_rep, per_family = costs.run_costs(model, prices, tables["runs"], tables["families"], tables["timeseries"])
+    years = model.run.years
+    for _, row in per_rep.iterrows():
+        fam = per_family[per_family["replication"] == row["replication"]]
+        staff_window = row[costs.STAFF_TOTAL] * years
+        assert fam["cost"].sum() > 0
+        assert 0.0 < row[costs.UNALLOCATED] < 1.0  # idle places and absence: some, never all or negative
+        assert fam["cost"].sum() + row[costs.UNALLOCATED] * staff_window == pytest.approx(staff_window, rel=1e-9)
+        assert row[costs.PER_FAMILY] == pytest.approx(fam["cost"].mean(), rel=1e-12)
+    # the families held no more staff than was in use (fte_in_use priced at the cost of a present FTE)
+    assert (per_family["cost"] >= 0).all()
+
+
+@pytest.mark.parametrize("arm", ["sequential", "integrated"])
+def test_payer_split_sums_to_the_total(arm, request):
+    cfg, model, tables = request.getfixturevalue(arm)
+    prices = prices_mod.validate(cfg.prices)
+    out = costs.tables(model, prices, tables)["costs"]
+    np.testing.assert_allclose(out["cost_payer.rijk"] + out["cost_payer.gemeenten"], out[costs.TOTAL], rtol=1e-12)
+    # by hand: the Rijk pays the Raad and the courts; the gemeenten VT, the buurtteam and the GI's tariffs
+    np.testing.assert_allclose(out["cost_payer.rijk"], out["cost_staff.rvdk"] + out[costs.COURT], rtol=1e-12)
+    np.testing.assert_allclose(out["cost_payer.gemeenten"], out["cost_staff.veilig_thuis"]
+                               + out["cost_staff.buurtteam"] + out[costs.GI_TARIFF], rtol=1e-12)
+    years = model.run.years
+    hearings = tables["families"].groupby("replication")["court_hearings"].sum().to_numpy() / years
+    np.testing.assert_allclose(out[costs.COURT], hearings * prices.court_per_hearing, rtol=1e-12)
+
+
+def test_sequential_has_no_transition_and_integrated_prices_the_moved_staff(sequential, integrated):
+    for cfg, model, _ in (sequential, integrated):
+        prices = prices_mod.validate(cfg.prices)
+        moved = costs.moved_fte(model)
+        t = prices.transition
+        by_hand = sum(f * (t.training_per_fte + prices.per_fte_year(o) * t.double_running_months / 12)
+                      for o, f in moved.items())
+        by_hand += t.fixed_per_team if model.scenario.name == "integrated" else 0.0
+        assert costs.transition_cost(model, prices) == pytest.approx(by_hand, rel=1e-12)
+        assert (by_hand == 0) == (model.scenario.name == "sequential")
+
+
+def test_a_negative_price_is_refused_in_one_line(capsys, monkeypatch, tmp_path: Path):
+    line = refused(cli.entry, ["region=demo", "prices.court_per_hearing=-1"], capsys, monkeypatch, tmp_path)
+    assert line == "ketensim: error: prices.court_per_hearing = -1.0 (must be >= 0)"
+    line = refused(cli.entry, ["region=demo", "prices.orgs.gi.payer=provincie"], capsys, monkeypatch, tmp_path)
+    assert line == "ketensim: error: prices.orgs.gi.payer = 'provincie' (allowed: rijk, gemeenten)"
+
+
+def test_a_price_without_a_source_is_refused_in_one_line(capsys, monkeypatch, tmp_path: Path):
+    text = (CONF / "prices" / "nl_2024.yaml").read_text(encoding="utf-8")
+    head, rest = text.split("court_per_hearing: 1500  # ", 1)
+    bad = head + "court_per_hearing: 1500\n" + rest.split("\n", 1)[1]
+    bad = bad.replace("name: nl_2024", "name: nosource")
+    own = tmp_path / "myconf"
+    (own / "prices").mkdir(parents=True)
+    (tmp_path / "run").mkdir()
+    (own / "prices" / "nosource.yaml").write_text(bad, encoding="utf-8")
+    line = refused(cli.entry, ["--config-dir", str(own), "region=demo", "prices=nosource"], capsys, monkeypatch,
+                   tmp_path / "run")
+    assert line.startswith("ketensim: error: prices.court_per_hearing has no source (in nosource.yaml every price "
+                           "needs '# source: <address>'")
+
+
+def test_staff_dynamics_pay_for_the_filled_positions_only():
+    """With staff dynamics the paid FTE follow the run: no leavers, no hiring delay and no onboarding fill every
+    position from day 0 (paid = paper FTE); leavers and a hiring delay leave positions unpaid (paid < paper)."""
+    still = ["+staff_dynamics=nl_2023", "staff_dynamics.deterministic=true"]
+    for org in ("buurtteam", "veilig_thuis", "rvdk", "gi"):
+        still += [f"staff_dynamics.orgs.{org}.leavers_per_year=0", f"staff_dynamics.orgs.{org}.hiring_delay_days=0",
+                  f"staff_dynamics.orgs.{org}.onboarding_weeks=0"]
+    _, model, tables = _run(still)
+    paid = costs.paid_fte(model, tables["runs"])
+    for org, st in model.staffing.items():
+        np.testing.assert_allclose(paid[org], st.fte, rtol=1e-9)
+    _, model, tables = _run(["+staff_dynamics=nl_2023", "staff_dynamics.deterministic=true"])
+    paid = costs.paid_fte(model, tables["runs"])
+    for org, st in model.staffing.items():
+        assert (paid[org] < st.fte).all()
