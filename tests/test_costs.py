@@ -171,3 +171,29 @@ def test_staff_dynamics_pay_for_the_filled_positions_only():
     paid = costs.paid_fte(model, tables["runs"])
     for org, st in model.staffing.items():
         assert (paid[org] < st.fte).all()
+
+
+def test_the_comparison_pairs_costs_by_replication_and_prices_a_waiting_day_avoided(sequential, integrated):
+    from sim.analysis import compare
+
+    arms = {}
+    for cfg, model, tables in (sequential, integrated):
+        per_rep = costs.tables(model, prices_mod.validate(cfg.prices), tables)["costs"]
+        frame = compare.org_waiting(tables["runs"], tables["timeseries"]).set_index("replication")
+        arms[model.scenario.name] = (per_rep, frame)
+    (bc, bf), (ac, af) = arms["sequential"], arms["integrated"]
+    table = costs.compare(bc, ac, bf, af, "sequential", "integrated", compare.WAITING_PREFIX)
+    row = table.set_index("kpi").loc[costs.TOTAL]
+    by_hand = ac[costs.TOTAL].to_numpy() - bc[costs.TOTAL].to_numpy()
+    assert row["diff_mean"] == pytest.approx(by_hand.mean(), rel=1e-12)
+    assert row["n_pairs"] == 2
+    avoided = costs.waiting_days(bf, compare.WAITING_PREFIX).to_numpy() - \
+        costs.waiting_days(af, compare.WAITING_PREFIX).to_numpy()
+    ratio = table.set_index("kpi").loc[costs.PER_DAY_AVOIDED, "diff_mean"]
+    if avoided.mean() > 0:
+        assert ratio == pytest.approx(by_hand.mean() / avoided.mean(), rel=1e-12)
+    else:  # no waiting avoided on average: no price per day avoided
+        assert np.isnan(ratio)
+    # a made-up pair: 10 euros more and 2 waiting days fewer in every replication is 5 euros per day avoided
+    r, lo, hi = costs._ratio_interval(np.array([10.0, 10.0, 10.0]), np.array([2.0, 2.0, 2.0]))
+    assert (r, lo, hi) == pytest.approx((5.0, 5.0, 5.0))

@@ -11,7 +11,7 @@ them on the same families):
   into a team moves, not adds, them (sim/scenarios/partners.py): their employer and payer stay the partner's.
 - **payers** (euros per year): the Rijk pays the Raad's staff and the court hearings; the gemeenten pay Veilig
   Thuis's and the buurtteam's staff and the GIs per measure at the tariff (child-years of running measures x the
-  tariff of the measure). The GI's own staff cost is what the tariffs fund: ``cost_gi_tariff_minus_staff`` says by
+  tariff of the measure: :func:`gi_child_years`, whoever executes the measure). The GI's own staff cost is what the tariffs fund: ``cost_gi_tariff_minus_staff`` says by
   how much the tariffs cover it. ``cost_total`` = the payers' sum (payer view, per year).
 - **transition** (one-off, euros): forming a team out of the partners' staff: training of every FTE moved, their
   double running and a fixed amount per team.
@@ -88,29 +88,21 @@ def family_pool_days(fam: pd.DataFrame, pool: str, window: float) -> np.ndarray:
     return out
 
 
-def duo_mandate(model: Model) -> bool:
-    """True when the workflow's team executes the measures itself (scenario.team.gi_mandate=duo)."""
-    team = getattr(model.scenario.params, "team", None)
-    return bool(team is not None and team.enabled and team.coverage > 0 and team.gi_mandate == "duo")
-
-
-def gi_child_years(run: pd.Series, fam: pd.DataFrame, window: float, duo: bool = False) -> np.ndarray:
-    """Children under a running measure per year of the window, per measure (MEASURES' order): the GI's caseload in
-    use (``in_care_mean.gi``: every measure it executes, also those that began before the window) plus the measures
-    a team executes under its own mandate (``duo``: measures of the families the team took on; only those of
-    families that arrived in the window are seen, so with a warm-up this undercounts them), split over the
-    measures as the families' measures are (by child-days; all OTS when no family in the window had one)."""
+def gi_child_years(fam: pd.DataFrame, window: float) -> np.ndarray:
+    """Children under a running measure per year of the window, per measure (MEASURES' order), whoever executes it
+    (the GI, or a team under its own mandate): from the court's decision (the GI's request for measures running on
+    the start date) to the measure's end or the window's end, x children, for the families of the table. The same
+    rule in every workflow, so a paired difference compares like with like; with a warm-up, measures of families
+    that arrived before the window are not in the table (in every arm alike): run.start=today for levels."""
     years = window / 365.0
-    days = {m: float((_span_days(fam[fam["measure"] == m], "court_decision", "measure_end", window)
-                      * fam.loc[fam["measure"] == m, "n_children"].to_numpy(dtype=float)).sum()) for m in MEASURES}
-    at_team = fam["measure"].isin(MEASURES) & fam["team_start"].notna() & duo
-    team = float((_span_days(fam[at_team], "court_decision", "measure_end", window)
-                  * fam.loc[at_team, "n_children"].to_numpy(dtype=float)).sum()) / 365.0 / years
-    in_gi = run.get(kpis.of(kpis.IN_CARE_MEAN, "gi"), 0.0)
-    total = (0.0 if pd.isna(in_gi) else float(in_gi)) + team
-    all_days = sum(days.values())
-    mix = np.array([days[m] / all_days for m in MEASURES]) if all_days > 0 else np.array([1.0, 0.0, 0.0])
-    return total * mix
+    out = []
+    for m in MEASURES:
+        f = fam[fam["measure"] == m]
+        start = f["court_decision"].fillna(f["gi_request"]).fillna(0.0).to_frame("s")
+        f = f.assign(_start=start["s"].to_numpy())
+        out.append(float((_span_days(f, "_start", "measure_end", window) * f["n_children"].to_numpy(dtype=float))
+                         .sum()) / 365.0 / years)
+    return np.array(out)
 
 
 def paid_fte(model: Model, runs: pd.DataFrame) -> pd.DataFrame:
@@ -171,7 +163,6 @@ def run_costs(model: Model, prices: Prices, runs: pd.DataFrame, families: pd.Dat
     moved = moved_fte(model)
     pool_org = (timeseries[["pool", "organisation"]].drop_duplicates().astype(str)
                 .set_index("pool")["organisation"].to_dict())
-    duo = duo_mandate(model)
     rows, fam_rows = [], []
     for i, (_, run) in enumerate(runs.iterrows()):
         rep = run["replication"]
@@ -183,7 +174,7 @@ def run_costs(model: Model, prices: Prices, runs: pd.DataFrame, families: pd.Dat
         fam = families[families["replication"] == rep]
         hearings = float(fam["court_hearings"].sum()) / years
         row[COURT] = hearings * prices.court_per_hearing * prices.index
-        row[GI_TARIFF] = gi_child_years(run, fam, window, duo) @ np.array([prices.gi_tariff[m] for m in MEASURES]) \
+        row[GI_TARIFF] = gi_child_years(fam, window) @ np.array([prices.gi_tariff[m] for m in MEASURES]) \
             * prices.index
         row[GI_MARGIN] = row[GI_TARIFF] - staff["gi"]
         payer = dict.fromkeys(PAYERS, 0.0)
@@ -269,4 +260,82 @@ def format_costs(summary: pd.DataFrame, prices: Prices) -> str:
         else:
             text = f"{_eur(r['mean']):>12}  [{_eur(r['ci_low'])}, {_eur(r['ci_high'])}]"
         lines.append(f"{r['kpi']:<32} {text}")
+    return "\n".join(lines)
+
+
+# ====================================================================== comparison: paired cost differences
+
+WAITING_DAYS = "waiting_days_per_year"  # case-days spent on a waiting list per year: sum of the organisations' lists x 365
+PER_DAY_AVOIDED = "cost_per_waiting_day_avoided"  # extra euros per year / waiting days avoided per year
+BOOTSTRAP = 2000  # resamples of the replication pairs for the interval of a ratio
+BOOTSTRAP_SEED = 17  # fixed: the same comparison gives the same interval
+
+
+def waiting_days(frame: pd.DataFrame, waiting_prefix: str) -> pd.Series:
+    """Case-days of waiting per year per replication (index: replication): every organisation's time-weighted
+    waiting list (``waiting_list_org.*``, in its own cases) x 365."""
+    cols = [c for c in frame.columns if str(c).startswith(waiting_prefix)]
+    return frame[cols].fillna(0.0).sum(axis=1) * 365.0
+
+
+def _ratio_interval(cost: np.ndarray, avoided: np.ndarray) -> tuple[float, float, float]:
+    """Ratio of the mean paired differences (euros per waiting day avoided) with a percentile bootstrap interval
+    over the replication pairs; NaN when no waiting is avoided on average."""
+    if not len(cost) or np.mean(avoided) <= 0:
+        return math.nan, math.nan, math.nan
+    ratio = float(np.mean(cost) / np.mean(avoided))
+    if len(cost) < 2:
+        return ratio, math.nan, math.nan
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    idx = rng.integers(0, len(cost), size=(BOOTSTRAP, len(cost)))
+    c, a = cost[idx].mean(axis=1), avoided[idx].mean(axis=1)
+    r = np.where(a > 0, c / np.where(a > 0, a, 1.0), np.inf)  # a resample that avoids no waiting: no finite price
+    lo, hi = np.quantile(r, [0.025, 0.975])
+    return ratio, float(lo), float(hi)
+
+
+COMPARE_COLUMNS = ("workflow", "baseline", "kpi", "mean_baseline", "mean_workflow", "diff_mean", "diff_ci_low",
+                   "diff_ci_high", "n_pairs")
+
+
+def compare(base_costs: pd.DataFrame, alt_costs: pd.DataFrame, base_frame: pd.DataFrame, alt_frame: pd.DataFrame,
+            baseline: str, workflow: str, waiting_prefix: str) -> pd.DataFrame:
+    """Per cost KPI the paired difference (workflow - baseline, same families in each replication) with its 95 %
+    t-interval; then the waiting days avoided per year and the extra euros per year per waiting day avoided
+    (``cost_total`` difference / waiting days avoided, bootstrap interval; the one-off transition apart)."""
+    b, a = base_costs.set_index("replication"), alt_costs.set_index("replication")
+    reps = b.index.intersection(a.index).intersection(base_frame.index).intersection(alt_frame.index)
+    rows = []
+    for kpi in [k for k in cost_columns(a) if k in b.columns]:
+        x, y = b.loc[reps, kpi].to_numpy(dtype=float), a.loc[reps, kpi].to_numpy(dtype=float)
+        mean, lo, hi, _ = confidence_interval(y - x)
+        rows.append((workflow, baseline, kpi, float(np.mean(x)), float(np.mean(y)), mean, lo, hi, len(reps)))
+    wb = waiting_days(base_frame.loc[reps], waiting_prefix).to_numpy(dtype=float)
+    wa = waiting_days(alt_frame.loc[reps], waiting_prefix).to_numpy(dtype=float)
+    mean, lo, hi, _ = confidence_interval(wb - wa)
+    rows.append((workflow, baseline, "waiting_days_avoided_per_year", float(np.mean(wb)), float(np.mean(wa)),
+                 mean, lo, hi, len(reps)))
+    extra = a.loc[reps, TOTAL].to_numpy(dtype=float) - b.loc[reps, TOTAL].to_numpy(dtype=float)
+    ratio, rlo, rhi = _ratio_interval(extra, wb - wa)
+    rows.append((workflow, baseline, PER_DAY_AVOIDED, math.nan, math.nan, ratio, rlo, rhi, len(reps)))
+    return pd.DataFrame.from_records(rows, columns=COMPARE_COLUMNS)
+
+
+def format_compare(table: pd.DataFrame, workflow: str) -> str:
+    """The printed cost comparison of one workflow with the baseline."""
+    rows = table[table["workflow"] == workflow]
+    if rows.empty:
+        return ""
+    lines = [f"costs, {workflow} - {rows['baseline'].iloc[0]} (euros per year unless marked; paired, 95% CI):"]
+    for _, r in rows.iterrows():
+        if r["kpi"] == UNALLOCATED:
+            continue
+        if r["kpi"] == "waiting_days_avoided_per_year":
+            text = f"{r['diff_mean']:>12,.0f}  [{r['diff_ci_low']:,.0f}, {r['diff_ci_high']:,.0f}] case-days"
+        elif r["kpi"] == PER_DAY_AVOIDED:
+            text = (f"{_eur(r['diff_mean']):>12}  [{_eur(r['diff_ci_low'])}, {_eur(r['diff_ci_high'])}] euros "
+                    f"(no waiting avoided: -)")
+        else:
+            text = f"{_eur(r['diff_mean']):>12}  [{_eur(r['diff_ci_low'])}, {_eur(r['diff_ci_high'])}]"
+        lines.append(f"  {r['kpi']:<32} {text}")
     return "\n".join(lines)
