@@ -197,3 +197,25 @@ def test_the_comparison_pairs_costs_by_replication_and_prices_a_waiting_day_avoi
     # a made-up pair: 10 euros more and 2 waiting days fewer in every replication is 5 euros per day avoided
     r, lo, hi = costs._ratio_interval(np.array([10.0, 10.0, 10.0]), np.array([2.0, 2.0, 2.0]))
     assert (r, lo, hi) == pytest.approx((5.0, 5.0, 5.0))
+
+
+def test_sizing_and_backlog_price_the_fte_they_add(sequential):
+    cfg, model, _ = sequential
+    prices = prices_mod.validate(cfg.prices)
+    per_fte = prices.per_fte_year("gi") * (1 - model.staffing["gi"].vacancy_rate)
+    sizing = pd.DataFrame({"organisation": ["gi", "rvdk"], "fte_today": [34.0, 6.0], "fte_needed": [40.0, 5.0]})
+    out = costs.sizing_costs(model, prices, sizing)
+    assert list(out["payer"]) == ["gemeenten", "rijk"]
+    assert out["cost_change_per_year"].iloc[0] == pytest.approx(6 * per_fte, rel=1e-12)
+    assert out["cost_change_per_year"].iloc[1] < 0  # one FTE less at the Raad saves money
+    text = costs.format_sizing_costs(out, prices)
+    assert "FTE needed and what they cost per year" in text and "rijk" in text
+    days = pd.DataFrame({"organisation": ["gi"] * 4, "extra_fte": [0.0, 0.0, 10.0, 10.0],
+                         "days_to_norm": [300.0, 400.0, 100.0, 120.0]})
+    drained = costs.backlog_costs(model, prices, days, "gi").set_index("extra_fte")
+    assert drained.loc[0.0, "extra_cost_until_norm"] == 0.0
+    assert drained.loc[10.0, "extra_cost_per_year"] == pytest.approx(10 * per_fte, rel=1e-12)
+    assert drained.loc[10.0, "extra_cost_until_norm"] == pytest.approx(10 * per_fte * 110 / 365, rel=1e-12)
+    never = costs.backlog_costs(model, prices, days.assign(days_to_norm=[1.0, np.nan, 2.0, 3.0]), "gi")
+    assert np.isnan(never.set_index("extra_fte").loc[0.0, "extra_cost_until_norm"])  # not within the norm by the end
+    assert costs.sizing_costs(model, None, sizing) is sizing  # without prices: the table unchanged

@@ -339,3 +339,60 @@ def format_compare(table: pd.DataFrame, workflow: str) -> str:
             text = f"{_eur(r['diff_mean']):>12}  [{_eur(r['diff_ci_low'])}, {_eur(r['diff_ci_high'])}]"
         lines.append(f"  {r['kpi']:<32} {text}")
     return "\n".join(lines)
+
+
+# ====================================================================== sizing and backlog: what extra FTE cost
+
+
+def fte_cost_per_year(model: Model, prices: Prices, org: str, fte: float) -> float:
+    """Euros per year of ``fte`` paper FTE of ``org`` (staffing.<org>), its vacancies unpaid (vacancy_rate)."""
+    return fte * (1.0 - model.staffing[org].vacancy_rate) * prices.per_fte_year(org)
+
+
+def sizing_costs(model: Model, prices: Prices | None, table: pd.DataFrame) -> pd.DataFrame:
+    """The sizing table (sim.size: organisation, fte_today, fte_needed) with what the FTE cost per year and who
+    pays (the GI's through the tariff): cost_today, cost_needed and their difference, euros per year."""
+    if prices is None or table.empty:
+        return table
+    out = table.copy()
+    out["payer"] = [prices.orgs[o].payer for o in out["organisation"]]
+    out["cost_today_per_year"] = [fte_cost_per_year(model, prices, o, f)
+                                  for o, f in zip(out["organisation"], out["fte_today"])]
+    out["cost_needed_per_year"] = [fte_cost_per_year(model, prices, o, f)
+                                   for o, f in zip(out["organisation"], out["fte_needed"])]
+    out["cost_change_per_year"] = out["cost_needed_per_year"] - out["cost_today_per_year"]
+    return out
+
+
+def format_sizing_costs(table: pd.DataFrame, prices: Prices) -> str:
+    """'FTE needed and what they cost per year', one line per organisation and the total."""
+    if "cost_needed_per_year" not in table.columns:
+        return ""
+    lines = [f"FTE needed and what they cost per year (euros of {prices.report_year}, prices {prices.name}; "
+             f"filled FTE x employer cost; the GI's paid by the gemeenten through the tariff):",
+             f"{'organisation':<14} {'payer':<10} {'FTE needed':>10} {'cost needed':>13} {'change vs today':>16}"]
+    for _, r in table.iterrows():
+        lines.append(f"{r['organisation']:<14} {r['payer']:<10} {r['fte_needed']:>10.4g} "
+                     f"{_eur(r['cost_needed_per_year']):>13} {_eur(r['cost_change_per_year']):>16}")
+    lines.append(f"{'total':<25} {table['fte_needed'].sum():>10.4g} {_eur(table['cost_needed_per_year'].sum()):>13} "
+                 f"{_eur(table['cost_change_per_year'].sum()):>16}")
+    return "\n".join(lines)
+
+
+def backlog_costs(model: Model, prices: Prices | None, days: pd.DataFrame, org: str) -> pd.DataFrame:
+    """What clearing the lists costs, per organisation whose list is normed and level of extra FTE at ``org``
+    (sim.backlog's per-replication ``days``: organisation, extra_fte, days_to_norm): ``extra_cost_per_year`` (the
+    positions once filled) and ``extra_cost_until_norm`` (that cost over the mean days until the list is within its
+    norm, paid from day 0: an upper bound, the hires start after the hiring delay; NaN when a replication's list is
+    not within its norm by the run's end). Empty without prices."""
+    if prices is None or days.empty:
+        return pd.DataFrame()
+    rows = []
+    for (o, level), g in days.groupby(["organisation", "extra_fte"], sort=True):
+        per_year = fte_cost_per_year(model, prices, org, float(level))
+        d = g["days_to_norm"].to_numpy(dtype=float)
+        mean = float(d.mean()) if np.isfinite(d).all() else math.nan
+        rows.append({"organisation": o, "extra_fte_org": org, "extra_fte": float(level), "days_to_norm_mean": mean,
+                     "extra_cost_per_year": per_year, "extra_cost_until_norm": per_year * mean / 365.0,
+                     "price_year": prices.report_year})
+    return pd.DataFrame(rows)
