@@ -219,3 +219,17 @@ def test_sizing_and_backlog_price_the_fte_they_add(sequential):
     never = costs.backlog_costs(model, prices, days.assign(days_to_norm=[1.0, np.nan, 2.0, 3.0]), "gi")
     assert np.isnan(never.set_index("extra_fte").loc[0.0, "extra_cost_until_norm"])  # not within the norm by the end
     assert costs.sizing_costs(model, None, sizing) is sizing  # without prices: the table unchanged
+
+
+def test_a_sweep_table_carries_each_points_costs_by_replication(tmp_path: Path):
+    from sim.analysis import collect
+
+    runs = pd.DataFrame({"scenario": ["sequential"] * 2, "replication": [0, 1], "capacity.gi": [10.0, 11.0]})
+    priced = pd.DataFrame({"scenario": ["sequential"] * 2, "replication": [1, 0], "cost_total": [2.0e6, 1.0e6]})
+    priced.to_csv(tmp_path / "costs.csv", index=False)
+    point = collect.Point("p", tmp_path, [], "runs.csv")
+    out = collect._with_costs(point, runs)
+    assert list(out["cost_total"]) == [1.0e6, 2.0e6]  # matched by replication, not by row
+    assert list(out["capacity.gi"]) == [10.0, 11.0]
+    (tmp_path / "costs.csv").unlink()
+    assert "cost_total" not in collect._with_costs(point, runs).columns  # a point without prices: no cost columns
