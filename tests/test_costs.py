@@ -233,3 +233,19 @@ def test_a_sweep_table_carries_each_points_costs_by_replication(tmp_path: Path):
     assert list(out["capacity.gi"]) == [10.0, 11.0]
     (tmp_path / "costs.csv").unlink()
     assert "cost_total" not in collect._with_costs(point, runs).columns  # a point without prices: no cost columns
+
+
+def test_the_acceptability_curve_is_the_share_of_draws_whose_net_benefit_is_positive():
+    # three draws: +100 euros for 10 days avoided, +100 for 50 days, -50 euros (cheaper) for 5 days MORE waiting
+    diffs = pd.DataFrame({"workflow": ["w"] * 6, "draw": [0, 1, 2] * 2,
+                          "kpi": [costs.TOTAL] * 3 + [costs.WAITING_DAYS] * 3,
+                          "diff": [100.0, 100.0, -50.0, -10.0, -50.0, 5.0]})
+    plane, curve = costs.cost_effectiveness(diffs)
+    assert list(plane["waiting_days_avoided_per_year"]) == [10.0, 50.0, -5.0]
+    p = curve.set_index("value_per_waiting_day")["p_worth_it"]
+    assert p[0.0] == pytest.approx(1 / 3)  # worth nothing: only the cheaper draw (50 - 0 > 0)
+    assert p[5.0] == pytest.approx(2 / 3)  # 5 x 50 > 100; 5 x 10 < 100; the cheaper one: 50 - 25 > 0
+    assert p[20.0] == pytest.approx(2 / 3)  # 20 x 10 > 100 too, but the cheaper one now loses: 50 - 100 < 0
+    assert (np.diff(curve["p_worth_it"].to_numpy()) <= 1).all()
+    empty, _ = costs.cost_effectiveness(diffs[diffs["kpi"] == costs.TOTAL])
+    assert empty.empty  # without waiting days there is no plane

@@ -396,3 +396,53 @@ def backlog_costs(model: Model, prices: Prices | None, days: pd.DataFrame, org: 
                      "extra_cost_per_year": per_year, "extra_cost_until_norm": per_year * mean / 365.0,
                      "price_year": prices.report_year})
     return pd.DataFrame(rows)
+
+
+# ====================================================================== uncertainty: cost-effectiveness plane
+
+WTP_GRID = (0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1_000.0, 2_000.0, 5_000.0, 10_000.0)
+"""Euros a waiting day avoided may be worth (one case one day less on a waiting list): the acceptability curve's x."""
+
+
+def draw_kpis(model: Model, prices: Prices | None, runs: pd.DataFrame, families: pd.DataFrame,
+              timeseries: pd.DataFrame, waiting_frame: pd.DataFrame, waiting_prefix: str) -> pd.DataFrame:
+    """Per replication (index) the two numbers the cost-effectiveness plane needs from one run of one draw:
+    ``cost_total`` (euros per year, payers' view) and ``waiting_days_per_year``; empty without prices."""
+    if prices is None:
+        return pd.DataFrame(index=waiting_frame.index)
+    per_rep, _ = run_costs(model, prices, runs, families, timeseries)
+    out = per_rep.set_index("replication")[[TOTAL]]
+    out[WAITING_DAYS] = waiting_days(waiting_frame, waiting_prefix).reindex(out.index)
+    return out
+
+
+def cost_effectiveness(diffs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """From the uncertainty's paired differences per draw (workflow, draw, kpi, diff: workflow - baseline, mean over
+    the draw's replications): the cost-effectiveness plane (per workflow and draw: extra euros per year and waiting
+    days avoided per year) and the acceptability curve (per workflow and value of a waiting day avoided:
+    P(the alternative is worth it) = the share of draws whose net benefit, value x days avoided - extra euros, is
+    positive). Empty tables when the draws carry no costs."""
+    plane_cols = ["workflow", "draw", "extra_cost_per_year", "waiting_days_avoided_per_year"]
+    curve_cols = ["workflow", "value_per_waiting_day", "p_worth_it", "n_draws"]
+    d = diffs[diffs["kpi"].isin([TOTAL, WAITING_DAYS])]
+    if d.empty or d["kpi"].nunique() < 2:
+        return pd.DataFrame(columns=plane_cols), pd.DataFrame(columns=curve_cols)
+    wide = d.pivot_table(index=["workflow", "draw"], columns="kpi", values="diff").dropna().reset_index()
+    plane = pd.DataFrame({"workflow": wide["workflow"], "draw": wide["draw"], "extra_cost_per_year": wide[TOTAL],
+                          "waiting_days_avoided_per_year": -wide[WAITING_DAYS]})
+    rows = []
+    for wf, g in plane.groupby("workflow", sort=False):
+        cost, avoided = g["extra_cost_per_year"].to_numpy(), g["waiting_days_avoided_per_year"].to_numpy()
+        for value in WTP_GRID:
+            rows.append((wf, value, float(np.mean(value * avoided - cost > 0)), len(g)))
+    return plane[plane_cols], pd.DataFrame.from_records(rows, columns=curve_cols)
+
+
+def format_acceptability(curve: pd.DataFrame) -> str:
+    """The printed acceptability curve: P(worth it) per value of a waiting day avoided."""
+    lines = []
+    for wf, g in curve.groupby("workflow", sort=False):
+        pts = "  ".join(f"{v:g}: {p:.2f}" for v, p in zip(g["value_per_waiting_day"], g["p_worth_it"]))
+        lines.append(f"\n{wf}: P(worth it) by euros a waiting day avoided is worth ({int(g['n_draws'].iloc[0])} "
+                     f"draws; acceptability.csv, cost_effectiveness.csv):\n  {pts}")
+    return "\n".join(lines)
