@@ -8,6 +8,7 @@ negative price is refused with one line before any simulated time.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -249,3 +250,20 @@ def test_the_acceptability_curve_is_the_share_of_draws_whose_net_benefit_is_posi
     assert (np.diff(curve["p_worth_it"].to_numpy()) <= 1).all()
     empty, _ = costs.cost_effectiveness(diffs[diffs["kpi"] == costs.TOTAL])
     assert empty.empty  # without waiting days there is no plane
+
+
+def test_the_report_says_who_pays_what_in_english_and_dutch(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "run"
+    args = [*SMALL, "run.quiet=true", f"hydra.run.dir={out}"]
+    monkeypatch.setattr(sys, "argv", ["sim", *args])  # the Hydra app reads the command line itself
+    cli.entry(args)
+    summary = pd.read_csv(out / "costs_summary.csv").set_index("kpi")
+    en = (out / "report.html").read_text(encoding="utf-8")
+    nl = (out / "report_nl.html").read_text(encoding="utf-8")
+    assert "What it costs and who pays" in en and "Paid by the Rijk" in en
+    assert "Wat het kost en wie betaalt" in nl and "Betaald door Rijk" in nl
+    total = summary.loc[costs.TOTAL, "mean"]
+    assert f"{total / 1e6:,.2f} M" in en  # the table shows the run's own total
+    by_path = pd.read_csv(out / "costs_by_path.csv")
+    assert by_path["families_per_replication"].sum() > 0 and (by_path["cost_mean"] >= 0).all()

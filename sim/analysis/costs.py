@@ -230,6 +230,8 @@ def summarise(costs: pd.DataFrame) -> pd.DataFrame:
     for kpi in cost_columns(costs):
         values = costs[kpi].to_numpy(dtype=float)
         mean, lo, hi, sd = confidence_interval(values)
+        if np.nanmin(values, initial=0.0) >= 0:  # a cost that cannot be negative has no negative lower bound
+            lo = max(lo, 0.0)
         rows.append((kpi, mean, lo, hi, sd, int(np.isfinite(values).sum())))
     return pd.DataFrame.from_records(rows, columns=["kpi", "mean", "ci_low", "ci_high", "sd", "n_replications"])
 
