@@ -482,8 +482,7 @@ def execute(cfg: DictConfig, out_dir: Path) -> Path:
                                 unstable=shaky))
         comparison = pd.concat(parts, ignore_index=True)
         priced = [(name, t) for name, t in arm_costs.items() if t is not None]
-        cost_parts = [costs.compare(arm_costs[baseline], t, frames[baseline], frames[name], baseline, name,
-                                    WAITING_PREFIX)
+        cost_parts = [costs.compare(arm_costs[baseline], t, baseline, name)
                       for name, t in priced if name != baseline and arm_costs.get(baseline) is not None]
         top = {"comparison": comparison,
                "staffing": staffing_table({name: model for name, _, model in members}),

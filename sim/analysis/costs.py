@@ -88,6 +88,17 @@ def family_pool_days(fam: pd.DataFrame, pool: str, window: float) -> np.ndarray:
     return out
 
 
+WAITING_DAYS = "waiting_days_per_year"  # family-days on a waiting list per year (not a cost: no cost_ prefix)
+
+
+def family_waiting_days(fam: pd.DataFrame) -> float:
+    """Days the families of the table waited for a place, summed over families and organisations (``wait_<org>``:
+    completed waits, in family-days whatever the organisation's own unit, so workflows compare like with like; a
+    family still waiting at the window's end is not counted)."""
+    cols = [c for c in fam.columns if str(c).startswith("wait_")]
+    return float(fam[cols].fillna(0.0).to_numpy(dtype=float).sum())
+
+
 def gi_child_years(fam: pd.DataFrame, window: float) -> np.ndarray:
     """Children under a running measure per year of the window, per measure (MEASURES' order), whoever executes it
     (the GI, or a team under its own mandate): from the court's decision (the GI's request for measures running on
@@ -187,6 +198,7 @@ def run_costs(model: Model, prices: Prices, runs: pd.DataFrame, families: pd.Dat
             row[f"{PAYER}.{p}"] = c
         row[TOTAL] = sum(payer.values())
         row[TRANSITION] = transition_cost(model, prices)
+        row[WAITING_DAYS] = family_waiting_days(fam) / years
         # staff cost per family: each pool's staff in use shared over the families by the days they held it
         cost = np.zeros(len(fam))
         for pool, org in pool_org.items():
@@ -267,17 +279,9 @@ def format_costs(summary: pd.DataFrame, prices: Prices) -> str:
 
 # ====================================================================== comparison: paired cost differences
 
-WAITING_DAYS = "waiting_days_per_year"  # case-days spent on a waiting list per year: sum of the organisations' lists x 365
 PER_DAY_AVOIDED = "cost_per_waiting_day_avoided"  # extra euros per year / waiting days avoided per year
 BOOTSTRAP = 2000  # resamples of the replication pairs for the interval of a ratio
 BOOTSTRAP_SEED = 17  # fixed: the same comparison gives the same interval
-
-
-def waiting_days(frame: pd.DataFrame, waiting_prefix: str) -> pd.Series:
-    """Case-days of waiting per year per replication (index: replication): every organisation's time-weighted
-    waiting list (``waiting_list_org.*``, in its own cases) x 365."""
-    cols = [c for c in frame.columns if str(c).startswith(waiting_prefix)]
-    return frame[cols].fillna(0.0).sum(axis=1) * 365.0
 
 
 def _ratio_interval(cost: np.ndarray, avoided: np.ndarray) -> tuple[float, float, float]:
@@ -300,20 +304,20 @@ COMPARE_COLUMNS = ("workflow", "baseline", "kpi", "mean_baseline", "mean_workflo
                    "diff_ci_high", "n_pairs")
 
 
-def compare(base_costs: pd.DataFrame, alt_costs: pd.DataFrame, base_frame: pd.DataFrame, alt_frame: pd.DataFrame,
-            baseline: str, workflow: str, waiting_prefix: str) -> pd.DataFrame:
+def compare(base_costs: pd.DataFrame, alt_costs: pd.DataFrame, baseline: str, workflow: str) -> pd.DataFrame:
     """Per cost KPI the paired difference (workflow - baseline, same families in each replication) with its 95 %
     t-interval; then the waiting days avoided per year and the extra euros per year per waiting day avoided
-    (``cost_total`` difference / waiting days avoided, bootstrap interval; the one-off transition apart)."""
+    (``cost_total`` difference / waiting days avoided, bootstrap interval; the one-off transition apart). Waiting
+    days are family-days (:func:`family_waiting_days`), the same unit in every workflow."""
     b, a = base_costs.set_index("replication"), alt_costs.set_index("replication")
-    reps = b.index.intersection(a.index).intersection(base_frame.index).intersection(alt_frame.index)
+    reps = b.index.intersection(a.index)
     rows = []
     for kpi in [k for k in cost_columns(a) if k in b.columns]:
         x, y = b.loc[reps, kpi].to_numpy(dtype=float), a.loc[reps, kpi].to_numpy(dtype=float)
         mean, lo, hi, _ = confidence_interval(y - x)
         rows.append((workflow, baseline, kpi, float(np.mean(x)), float(np.mean(y)), mean, lo, hi, len(reps)))
-    wb = waiting_days(base_frame.loc[reps], waiting_prefix).to_numpy(dtype=float)
-    wa = waiting_days(alt_frame.loc[reps], waiting_prefix).to_numpy(dtype=float)
+    wb = b.loc[reps, WAITING_DAYS].to_numpy(dtype=float)
+    wa = a.loc[reps, WAITING_DAYS].to_numpy(dtype=float)
     mean, lo, hi, _ = confidence_interval(wb - wa)
     rows.append((workflow, baseline, "waiting_days_avoided_per_year", float(np.mean(wb)), float(np.mean(wa)),
                  mean, lo, hi, len(reps)))
@@ -333,7 +337,7 @@ def format_compare(table: pd.DataFrame, workflow: str) -> str:
         if r["kpi"] == UNALLOCATED:
             continue
         if r["kpi"] == "waiting_days_avoided_per_year":
-            text = f"{r['diff_mean']:>12,.0f}  [{r['diff_ci_low']:,.0f}, {r['diff_ci_high']:,.0f}] case-days"
+            text = f"{r['diff_mean']:>12,.0f}  [{r['diff_ci_low']:,.0f}, {r['diff_ci_high']:,.0f}] family-days"
         elif r["kpi"] == PER_DAY_AVOIDED:
             text = (f"{_eur(r['diff_mean']):>12}  [{_eur(r['diff_ci_low'])}, {_eur(r['diff_ci_high'])}] euros "
                     f"(no waiting avoided: -)")
@@ -407,15 +411,14 @@ WTP_GRID = (0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1_000.0, 
 
 
 def draw_kpis(model: Model, prices: Prices | None, runs: pd.DataFrame, families: pd.DataFrame,
-              timeseries: pd.DataFrame, waiting_frame: pd.DataFrame, waiting_prefix: str) -> pd.DataFrame:
+              timeseries: pd.DataFrame) -> pd.DataFrame:
     """Per replication (index) the two numbers the cost-effectiveness plane needs from one run of one draw:
-    ``cost_total`` (euros per year, payers' view) and ``waiting_days_per_year``; empty without prices."""
+    ``cost_total`` (euros per year, payers' view) and ``waiting_days_per_year`` (family-days); empty without
+    prices."""
     if prices is None:
-        return pd.DataFrame(index=waiting_frame.index)
+        return pd.DataFrame(index=pd.Index(runs["replication"], name="replication"))
     per_rep, _ = run_costs(model, prices, runs, families, timeseries)
-    out = per_rep.set_index("replication")[[TOTAL]]
-    out[WAITING_DAYS] = waiting_days(waiting_frame, waiting_prefix).reindex(out.index)
-    return out
+    return per_rep.set_index("replication")[[TOTAL, WAITING_DAYS]]
 
 
 def cost_effectiveness(diffs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

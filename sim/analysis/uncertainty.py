@@ -58,7 +58,7 @@ from scipy import stats
 
 from sim.analysis import costs, voi
 from sim.analysis.assumptions import assumptions_table
-from sim.analysis.compare import WAITING_PREFIX, kpi_frame
+from sim.analysis.compare import kpi_frame
 from sim.analysis.compare import plan as compare_plan
 from sim.chain import bounds, checks, kpis
 from sim.chain.checks import ConfigError
@@ -496,7 +496,7 @@ def run_draw(plan: Plan, draw: int) -> pd.DataFrame:
         frame = kpi_frame(results, model)
         # euros and waiting days for the cost-effectiveness plane, priced afterwards (prices are not drawn)
         priced = costs.draw_kpis(model, prices_mod.validate(c.get("prices"), sources=False), results.runs,
-                                 results.families, results.timeseries, frame, WAITING_PREFIX)
+                                 results.families, results.timeseries)
         frame = frame.join(priced)
         long = frame.reset_index().melt(id_vars="replication", var_name="kpi", value_name="value")
         frames.append(long.assign(workflow=name))
