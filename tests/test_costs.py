@@ -178,7 +178,7 @@ def test_the_comparison_pairs_costs_by_replication_and_prices_a_waiting_day_avoi
     arms = {}
     for cfg, model, tables in (sequential, integrated):
         arms[model.scenario.name] = (costs.tables(model, prices_mod.validate(cfg.prices), tables)["costs"], tables)
-    (bc, bt), (ac, at) = arms["sequential"], arms["integrated"]
+    (bc, _), (ac, _) = arms["sequential"], arms["integrated"]
     table = costs.compare(bc, ac, "sequential", "integrated").set_index("kpi")
     by_hand = ac[costs.TOTAL].to_numpy() - bc[costs.TOTAL].to_numpy()
     assert table.loc[costs.TOTAL, "diff_mean"] == pytest.approx(by_hand.mean(), rel=1e-12)
@@ -265,3 +265,15 @@ def test_the_report_says_who_pays_what_in_english_and_dutch(tmp_path: Path, monk
     assert f"{total / 1e6:,.2f} M" in en  # the table shows the run's own total
     by_path = pd.read_csv(out / "costs_by_path.csv")
     assert by_path["families_per_replication"].sum() > 0 and (by_path["cost_mean"] >= 0).all()
+
+
+def test_assumed_prices_are_listed_but_never_drawn_by_the_uncertainty_analysis(sequential):
+    from sim.analysis import uncertainty
+    from sim.analysis.assumptions import assumptions_table
+
+    cfg, model, _ = sequential
+    table = assumptions_table(cfg, model)
+    priced = table[table["file"] == "prices/nl_2024.yaml"]
+    assert "prices.court_per_hearing" in set(priced["parameter"])  # an assumption in force, listed with its why
+    drawn = uncertainty.candidates([("sequential", cfg, model)])
+    assert drawn and not any(a.key.startswith("prices.") for a in drawn)  # no simulated draw moves with a price

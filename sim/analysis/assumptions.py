@@ -35,12 +35,15 @@ def assumptions_table(cfg: DictConfig, model: Model, scenario_file: str | None =
               ("scenario", scenario_file)]
     if choices.get("staff_dynamics"):  # +staff_dynamics=<name>: its turnover, hiring and onboarding assumptions
         chosen.append(("staff_dynamics", choices["staff_dynamics"]))
+    prices = choices.get("prices") or OmegaConf.select(cfg, "prices.name", default=None)
+    if prices:  # conf/prices/<name>.yaml: the assumed prices (sim/analysis/costs.py), no simulated number's
+        chosen.append(("prices", prices))
     for group, name in chosen:
         path = group_file(group, str(name))
         if path is None:
             continue
-        # conf/scenario and conf/staff_dynamics files sit under their group's package
-        package = path.parent.name if path.parent.name in ("scenario", "staff_dynamics") else ""
+        # conf/scenario, conf/staff_dynamics and conf/prices files sit under their group's package
+        package = path.parent.name if path.parent.name in ("scenario", "staff_dynamics", "prices") else ""
         for p in provenance.read_file(path, package)[0]:
             if p.kind == "assumption":
                 value = OmegaConf.select(cfg, p.key, default=None)

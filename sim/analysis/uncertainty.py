@@ -125,6 +125,8 @@ def candidates(members: Sequence[tuple[str, DictConfig, object]]) -> list[Assump
         declared = _workflow_effects(model)
         for key, why, file in zip(table["parameter"], table["why"], table["file"]):
             own = str(file).startswith("scenario")
+            if str(file).startswith("prices/"):
+                continue  # prices move no simulated number: the draws are of the model's assumptions only
             if not own and name != baseline:
                 continue  # the process and region files are the same for every workflow: read once
             stated = declared.get(key) or provenance.parse_range(str(why), as_written=True)
