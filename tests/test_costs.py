@@ -277,3 +277,17 @@ def test_assumed_prices_are_listed_but_never_drawn_by_the_uncertainty_analysis(s
     assert "prices.court_per_hearing" in set(priced["parameter"])  # an assumption in force, listed with its why
     drawn = uncertainty.candidates([("sequential", cfg, model)])
     assert drawn and not any(a.key.startswith("prices.") for a in drawn)  # no simulated draw moves with a price
+
+
+def test_a_price_file_that_is_not_there_is_one_line_at_the_edge_and_no_error_in_a_worker(capsys, monkeypatch,
+                                                                                           tmp_path: Path):
+    line = refused(cli.entry, ["region=demo", "prices.name=nowhere"], capsys, monkeypatch, tmp_path)
+    assert line.startswith("ketensim: error: prices.name = 'nowhere' (no prices/nowhere.yaml in the configuration")
+    # a worker process (no Hydra folders known) cannot see a user's folder: the preflight checked it already
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
+
+    GlobalHydra.instance().clear()
+    spec = OmegaConf.load(CONF / "prices" / "nl_2024.yaml")
+    spec.name = "nowhere"
+    assert prices_mod.validate(spec).per_fte_year("gi") == pytest.approx(4100 * 12.96 * 1.3 * 1.3)

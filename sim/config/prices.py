@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
 
 from sim.chain.checks import STAFFED_ORGS, ConfigError, choice, integer, non_negative
@@ -92,6 +93,8 @@ def check_sources(spec: Any) -> None:
     and is not asked for one. Raises ConfigError naming the first price without a provenance."""
     name = str(spec.name)
     path = group_file("prices", name)
+    if path is None and not _composing():
+        return  # a worker process or library use without Hydra's folders: the preflight checked the file already
     if path is None:
         raise ConfigError(f"prices.name = {name!r} (no prices/{name}.yaml in the configuration folders to read the "
                           f"source of every price from; name the file the prices come from)")
@@ -106,6 +109,13 @@ def check_sources(spec: Any) -> None:
         if key in in_file and key not in known and key != "prices.name":
             raise ConfigError(f"{key} has no source (in {path.name} every price needs '# source: <address>' or "
                               f"'# assumption: <why, range>' beside it)")
+
+
+def _composing() -> bool:
+    """Whether Hydra's configuration folders are known here (a command's preflight or the Hydra app), so that a
+    price file missing from them is a real error and not a process that cannot see them."""
+    gh = GlobalHydra.instance()
+    return bool(gh.is_initialized() and gh.hydra is not None)
 
 
 def _as_mapping(spec: Any) -> Any:
