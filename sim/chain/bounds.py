@@ -107,6 +107,13 @@ BOUNDS: tuple[Bound, ...] = (
     Bound("norms.*", 0.0, DAYS_MAX, "days", "as every duration: longer than a childhood", low_open=True),
     Bound("handoff.intake_hours.*", 0.0, HOURS_MAX, "hours", "more than a full-time working month of one person "
           "(about 150 hours) for one intake; the largest assumed is 16 (GI, range 4-16)"),
+    Bound("handoff.shared_form_saving", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("handoff.shared_form_retold", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("voluntary_gi.from_vt", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("voluntary_gi.from_buurtteam", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("voluntary_gi.to_rvdk", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("voluntary_gi.caseload", 0.0, CASELOAD_MAX, "children per FTE", "as staffing.*.caseload",
+          low_open=True),
     # distributions (durations, waits, terms, planning): parameters in days
     Bound("dist.mean", 0.0, DAYS_MAX, "days", "as every duration: longer than a childhood"),
     Bound("dist.median", 0.0, DAYS_MAX, "days", "as every duration: longer than a childhood"),
