@@ -202,6 +202,21 @@ BOUNDS: tuple[Bound, ...] = (
           "transition"),
     Bound("prices.transition.fixed_per_team", 0.0, 1e10, "euros", "ten billion euros: the whole national youth "
           "care budget is about six"),
+    # workload feedback (conf/workload_feedback, sim/chain/workforce.py)
+    Bound("staff_dynamics.workload_feedback.turnover_elasticity", 0.0, 10.0, "", "leaving 2^10 = 1,000 times "
+          "faster at twice the norm; the highest elasticity assumed is 3"),
+    Bound("staff_dynamics.workload_feedback.sickness_elasticity", 0.0, 10.0, "", "as turnover_elasticity; the "
+          "highest assumed is 2"),
+    Bound("staff_dynamics.workload_feedback.absence_at_norm", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("staff_dynamics.workload_feedback.absence_max", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("staff_dynamics.workload_feedback.waiting_weight", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("staff_dynamics.workload_feedback.pressure_memory_days", 1.0, DAYS_MAX, "days", "a day is the finest "
+          "unit; beyond that as every duration", early_low=True),
+    Bound("staff_dynamics.workload_feedback.pressure_max", 1.0, 100.0, "", "a hundred times the norm's load; the "
+          "cap only keeps a pool without places finite (assumed 3)"),
+    # the court (conf/process: court.zittingen_per_week; 'unlimited' is no capacity)
+    Bound("court.zittingen_per_week", 0.0, 100_000.0, "per week", "every verzoek of the country (about 9,000 a "
+          "year) could be heard a hundred times a week", low_open=True),
     # python -m sim.size (conf/target), sim.capacity (conf/capacity.yaml), sim.backlog (conf/backlog.yaml)
     Bound("target.days", 0.0, DAYS_MAX, "days", "as every duration: longer than a childhood", low_open=True),
     Bound("target.quantile", 0.0, 1.0, "", _SHARE, share=True),

@@ -47,6 +47,7 @@ HIGHER, LOWER = "higher", "lower"  # the direction in which a KPI is better ("" 
 DAYS, SHARE, FLAG, COUNT, HOURS = "days", "share", "flag", "count", "hours"
 PER_YEAR, CHILDREN_PER_YEAR, CASES_PER_YEAR = "per year", "children/year", "cases/year"
 CASES, PLACES, FTE = "cases", "places", "FTE"
+RATIO = "ratio"  # a level relative to its norm (1 = at the norm)
 
 TAGS: tuple[str, ...] = ("printed", "compared", "headline", "swept", "paired", "screened", "sizable", "summed")
 
@@ -279,6 +280,13 @@ PAPER_FTE_MEAN = _declare(
 AVAILABLE_FTE_MEAN = _declare(
     "available_fte_mean", FTE, "FTE of the organisation available for casework (filled positions x presence x "
     "onboarding share), mean over the window", per_pool=True)
+PRESSURE_MEAN = _declare(
+    "pressure_mean", RATIO, "caseload pressure of the organisation with workload feedback on: (places in use + "
+    "waiting_weight x places waiting) / places at the norm, smoothed as staff feel it, mean over the window "
+    "(1 = at the norm)", LOWER, per_pool=True)
+ABSENCE_MEAN = _declare(
+    "absence_mean", SHARE, "share of the organisation's staff off sick with workload feedback on (absence_at_norm "
+    "at or below the norm), mean over the window", LOWER, per_pool=True)
 
 # ====================================================================== of a comparison (sim/analysis/compare.py)
 

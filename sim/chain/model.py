@@ -198,6 +198,7 @@ class Model:
     units: Mapping[str, tuple[Unit, ...]] = field(default_factory=dict)  # kind -> its organisations ({}: one per kind)
     voluntary_gi: VoluntaryGI | None = None  # voluntary_gi.*: drang / SAVE-begeleiding (None or shares 0: no route)
     registration_form: RegistrationForm | None = None  # handoff.registration_form (None: separate forms, today)
+    court_per_week: float | None = None  # court.zittingen_per_week: hearings a week, or None: unlimited (a delay only)
 
     def units_of(self, kind: str) -> tuple[Unit, ...]:
         """The organisations of ``kind`` (region.units), or () when the region has one organisation of it."""

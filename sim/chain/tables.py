@@ -40,6 +40,9 @@ UNIT_COLUMNS: tuple[str, ...] = ("vt_unit", "gi_unit")
 families table of every other region is exactly what it was."""
 TIMESERIES_COLUMNS = ("scenario", "replication", "pool", "organisation", "t_start", "length_days", "waiting",
                       "in_care", "capacity", "arrivals", "starts")
+FEEDBACK_COLUMNS = ("available_fte", "pressure")
+"""Appended to TIMESERIES_COLUMNS with workload feedback on only (staff_dynamics.workload_feedback), so every other
+run's timeseries table is exactly what it was."""
 
 
 def families_table(families: list[Family], scenario: str, replication: int, t0: float) -> pd.DataFrame:
@@ -199,9 +202,21 @@ class _TextCodes:
         return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="str"))
 
 
-def timeseries_table(pools: dict, scenario: str, replication: int) -> pd.DataFrame:
+def timeseries_table(pools: dict, scenario: str, replication: int,
+                     waiting_weight: float | None = None) -> pd.DataFrame:
+    """One row per pool and time step. ``waiting_weight`` (workload feedback on, sim/chain/workforce.py): two more
+    columns, ``available_fte`` (places x FTE per place: the staff present) and ``pressure`` ((in care +
+    waiting_weight x waiting) / places, of the step's time-weighted levels; waiting in the pool's own count, cases
+    for a pool of hours), so the vicious circle is visible; without it the table is exactly what it was."""
     rows = [(scenario, replication, p.name, p.org, *b) for p in pools.values() for b in p.stats.buckets]
-    return pd.DataFrame.from_records(rows, columns=list(TIMESERIES_COLUMNS))
+    df = pd.DataFrame.from_records(rows, columns=list(TIMESERIES_COLUMNS))
+    if waiting_weight is not None:
+        per_place = df["pool"].map({p.name: p.fte_per_place for p in pools.values()}).astype(float)
+        df[FEEDBACK_COLUMNS[0]] = df["capacity"] * per_place
+        load = df["in_care"] + waiting_weight * df["waiting"]
+        df[FEEDBACK_COLUMNS[1]] = np.where(df["capacity"] > 0, load / df["capacity"].where(df["capacity"] > 0, 1.0),
+                                           np.where(load > 0, np.inf, 1.0))
+    return df
 
 
 # ====================================================================== KPIs of one replication

@@ -14,6 +14,7 @@ raises :class:`ConfigError` whose message is one line: the dotted field, the val
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import typing
 from dataclasses import replace as dataclass_replace
@@ -301,6 +302,7 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
     # euros are for the costs module (sim/analysis/costs.py) only, never for the Model: checked here so a price
     # without a source or a negative one is refused before any simulated time
     prices_mod.validate(getattr(obj, "prices", None))
+    court_per_week = court_capacity("court.zittingen_per_week", obj.court.zittingen_per_week)
 
     scenario = build_scenario(obj.scenario, staff) if scenario_builder is None else scenario_builder(obj.scenario)
     check_arrivals(scale, d.vt_meldingen_per_year, d.buurtteam_direct_per_year)
@@ -337,9 +339,27 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
         units=unit_map,
         voluntary_gi=voluntary_gi,
         registration_form=form,
+        court_per_week=court_per_week,
     )
     check_bounds(obj, skip=COMMAND_SECTIONS)  # every bound the fields' own checks above left open
     return model
+
+
+def court_capacity(field_name: str, value: Any) -> float | None:
+    """``unlimited`` -> None (the court as a delay); a positive finite number of zittingen a week -> that number."""
+    if isinstance(value, str) and value.strip().lower() == "unlimited":
+        return None
+    allowed = "must be 'unlimited' or a positive number of zittingen a week"
+    if isinstance(value, bool):
+        raise ConfigError(f"{field_name} = {value!r} ({allowed})")
+    if not isinstance(value, (int, float)):
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{field_name} = {value!r} ({allowed})") from None
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigError(f"{field_name} = {value!r} ({allowed})")
+    return float(value)
 
 
 def _missing_keys(cfg: DictConfig, prefix: str = "") -> list[str]:

@@ -215,6 +215,13 @@ class NormsSchema:
 
 
 @dataclass
+class CourtSchema:
+    """The kinderrechter (sim/actors/kinderrechter.py): ``unlimited`` (a delay only) or zittingen a week."""
+
+    zittingen_per_week: Any = MISSING  # 'unlimited' or a positive number of hearings a week (spoed before regular)
+
+
+@dataclass
 class WorkSchema:
     hours_per_day: float = MISSING  # work hours of one available FTE per calendar day
 
@@ -358,12 +365,27 @@ class OrgDynamicsSchema:
 
 
 @dataclass
+class WorkloadFeedbackSchema:
+    """``+workload_feedback=on`` (with ``+staff_dynamics=nl_2023``): leaving and sickness rise with each organisation's
+    caseload pressure (sim/chain/workforce.py; values in conf/workload_feedback/)."""
+
+    turnover_elasticity: float = MISSING  # leavers_per_year x pressure^this above the norm (0: no feedback)
+    sickness_elasticity: float = MISSING  # absence share x pressure^this above the norm (0: no feedback)
+    absence_at_norm: float = MISSING  # share of staff off sick at the norm (already inside productive_share)
+    absence_max: float = MISSING  # the absence share never exceeds this
+    waiting_weight: float = MISSING  # a place waiting counts this much as a place in use in the pressure
+    pressure_memory_days: float = MISSING  # staff react to the pressure smoothed over about this many days
+    pressure_max: float = MISSING  # pressure counted at most (a pool without places)
+
+
+@dataclass
 class StaffDynamicsSchema:
     """``+staff_dynamics=nl_2023``: FTE available over time instead of fixed (sim/chain/workforce.py)."""
 
     deterministic: bool = False  # true: expected leavers per step instead of random ones (a fluid trace)
     step_days: float = 7.0  # how often available FTE is recomputed and applied to the pools
     orgs: Dict[str, OrgDynamicsSchema] = field(default_factory=dict)
+    workload_feedback: Optional[WorkloadFeedbackSchema] = None  # None: leaving and sickness ignore workload
 
 
 @dataclass
@@ -450,6 +472,7 @@ class KetensimSchema:
     measures: MeasuresSchema = field(default_factory=MeasuresSchema)
     norms: NormsSchema = field(default_factory=NormsSchema)
     work: WorkSchema = field(default_factory=WorkSchema)
+    court: CourtSchema = field(default_factory=CourtSchema)
     handoff: HandoffSchema = field(default_factory=HandoffSchema)
     voluntary_gi: VoluntaryGISchema = field(default_factory=VoluntaryGISchema)
     compare: CompareSchema = field(default_factory=CompareSchema)

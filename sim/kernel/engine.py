@@ -532,3 +532,11 @@ class CaseloadPool:
     @property
     def waiting_cases(self) -> int:
         return len(self._crisis) + len(self._regular)
+
+    def waiting_places(self) -> int:
+        """Places the waiting list asks for: ``queued`` in places also for a pool that counts cases (``per_case``);
+        units joined to a line kept elsewhere (join_elsewhere) count one place each."""
+        if not self.per_case:
+            return self.queued
+        listed = self.waiting_cases
+        return sum(e[1] for q in (self._crisis, self._regular) for e in q) + self.queued - listed

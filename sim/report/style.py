@@ -218,6 +218,7 @@ TERMS: dict[str, tuple[str, str]] = {
     "u.days": ("days", "dagen"), "u.share": ("%", "%"), "u.count": ("per family", "per gezin"),
     "u.hours": ("hours", "uren"), "u.per year": ("per year", "per jaar"), "u.children/year": ("children per year", "kinderen per jaar"),
     "u.cases": ("cases", "zaken"), "u.FTE": ("FTE", "fte"), "u.places": ("places", "plaatsen"),
+    "u.ratio": ("x the norm", "x de norm"),
     "u.cases/year": ("cases per year", "zaken per jaar"), "u.flag": ("share of replications", "aandeel replicaties"),
     # ---- axes
     "ax.days_since_melding": ("Days since the melding", "Dagen sinds de melding"),

@@ -62,11 +62,17 @@ def _replication(model: Model, replication: int) -> dict[str, pd.DataFrame | dic
     out = {
         "families": fam,
         "events": events,
-        "timeseries": tables.timeseries_table(wf.engine.pools, name, replication),
+        "timeseries": tables.timeseries_table(wf.engine.pools, name, replication, _waiting_weight(model)),
         "kpis": {"scenario": name, "replication": replication, **kpis},
     }
     _drop_records(wf)
     return out
+
+
+def _waiting_weight(model: Model) -> float | None:
+    """The workload feedback's waiting weight (the timeseries table then shows available FTE and pressure)."""
+    dyn = model.staff_dynamics
+    return dyn.feedback.waiting_weight if dyn is not None and dyn.feedback is not None else None
 
 
 def _drop_records(wf) -> None:
