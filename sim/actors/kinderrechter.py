@@ -17,7 +17,7 @@ the same in both settings, so no other draw moves.
 from __future__ import annotations
 
 from sim.actors.base import Actor, Then
-from sim.chain.entities import Family
+from sim.chain.entities import ADULT_DAYS, Family
 from sim.kernel.calendar import SessionCalendar
 
 
@@ -48,6 +48,9 @@ class Kinderrechter(Actor):
         def decide(f: Family) -> None:
             f.court_decision = self.engine.now
             self.log(f, "zitting", "complete")
+            if f.born + ADULT_DAYS <= self.engine.now:  # the child came of age meanwhile: no child-protection measure
+                then(f, "afgewezen")
+                return
             then(f, self.measure_type.next() if self.grants.chance(self.model.court_grants) else "afgewezen")
 
         delay = self.decision_time.next() if remaining is None else remaining
@@ -64,6 +67,7 @@ class Kinderrechter(Actor):
 
         def decide(f: Family) -> None:
             f.court_decision = self.engine.now
+            f.vots_at = self.engine.now
             f.court_hearings += 1  # the hearing of parents and child follows within two weeks
             self.log(f, "spoedzitting", "complete")
             then(f, "vots")

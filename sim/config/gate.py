@@ -23,6 +23,7 @@ from typing import Any, Mapping
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from sim.chain import initial_state as initial_state_mod
+from sim.chain import waiting as waiting_mod
 from sim.chain import workforce as staff_mod
 from sim.chain.bounds import COMMAND_SECTIONS, check_arrivals, check_bounds, parse_date
 from sim.chain.checks import (
@@ -271,6 +272,7 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
     durations = {name: distribution(f"durations.{name}", getattr(obj.durations, name))
                  for name in DurationsSchema.__dataclass_fields__}
     children = distribution("families.children", fam.children)
+    ages = {name: _age(f"families.{name}", getattr(fam, name, None)) for name in ("age_at_melding", "age_in_care")}
     if any(v < 1 or v != int(v) for v in getattr(children, "values", (1.0,))) or children.kind != "empirical":
         raise ConfigError("families.children must be an empirical distribution over whole numbers >= 1")
     measures = {name: Measure(positive(f"measures.{name}.term_days", getattr(obj.measures, name).term_days),
@@ -303,6 +305,7 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
     # without a source or a negative one is refused before any simulated time
     prices_mod.validate(getattr(obj, "prices", None))
     court_per_week = court_capacity("court.zittingen_per_week", obj.court.zittingen_per_week)
+    waiting = waiting_mod.validate(getattr(obj, "waiting", None))
 
     scenario = build_scenario(obj.scenario, staff) if scenario_builder is None else scenario_builder(obj.scenario)
     check_arrivals(scale, d.vt_meldingen_per_year, d.buurtteam_direct_per_year)
@@ -337,6 +340,8 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
         initial_state=initial,
         staff_dynamics=dynamics,
         units=unit_map,
+        waiting=waiting,
+        **ages,
         voluntary_gi=voluntary_gi,
         registration_form=form,
         court_per_week=court_per_week,
@@ -360,6 +365,15 @@ def court_capacity(field_name: str, value: Any) -> float | None:
     if not (math.isfinite(value) and value > 0):
         raise ConfigError(f"{field_name} = {value!r} ({allowed})")
     return float(value)
+def _age(field_name: str, spec: Any) -> dists.Distribution | None:
+    """A child's age in whole years 0-17 (an empirical distribution; the fraction of the year is drawn uniform), or
+    None (children never age)."""
+    if spec is None:
+        return None
+    d = distribution(field_name, spec)
+    if d.kind != "empirical" or any(v < 0 or v > 17 or v != int(v) for v in d.values):
+        raise ConfigError(f"{field_name} must be an empirical distribution over whole years 0-17")
+    return d
 
 
 def _missing_keys(cfg: DictConfig, prefix: str = "") -> list[str]:

@@ -161,6 +161,9 @@ class FamiliesSchema:
     adult_problem_share: float = MISSING  # P(a family's adults have problems of their own, such as debts)
     time_to_return: DistSpec = field(default_factory=DistSpec)
     max_episodes: int = MISSING
+    # the age (years) of the child a family's episode is about (sim/chain/demand.py); None: children never age
+    age_at_melding: Optional[DistSpec] = None  # a new family's child at its first melding: whole years
+    age_in_care: Optional[DistSpec] = None  # a child under a measure running on the start date (run.start=today)
 
 
 @dataclass
@@ -389,6 +392,27 @@ class StaffDynamicsSchema:
 
 
 @dataclass
+class VervolgmeldingSchema:
+    """New meldingen about a family already known to Veilig Thuis (``waiting.vervolgmelding``, sim/chain/waiting.py)."""
+
+    pending_per_day: float = MISSING  # rate per family-day while its veiligheidsbeoordeling is pending
+    casework_per_day: float = MISSING  # rate per family-day while Veilig Thuis keeps the family (onderzoek, vervolg, waiting)
+    triage_hours: float = MISSING  # front-desk hours one vervolgmelding costs (read, weigh, add to the open case)
+
+
+@dataclass
+class WaitingSchema:
+    """What waiting does to families (``waiting:`` in conf/process/, sim/chain/waiting.py): colours worsen with a
+    hazard that rises with the time waited, families drop out of lists, vervolgmeldingen arrive about known
+    families. None (a configuration without the section): none of it, today's patient queues."""
+
+    escalation_shape: float = MISSING  # Weibull shape of the time to a colour step while waiting (> 1: hazard rises)
+    escalation_within_90_days: Dict[str, float] = MISSING  # queue -> chance of a colour step within 90 days of waiting
+    dropout_per_year: Dict[str, float] = MISSING  # queue -> drop-out rate per year of waiting
+    vervolgmelding: VervolgmeldingSchema = field(default_factory=VervolgmeldingSchema)
+
+
+@dataclass
 class BacklogSchema:
     """``python -m sim.backlog``: days until today's waiting lists are within their norms, per extra FTE (sim/backlog.py).
 
@@ -479,6 +503,7 @@ class KetensimSchema:
     target: Optional[TargetSchema] = None  # python -m sim.size only (conf/size.yaml)
     capacity: Optional[CapacitySchema] = None  # python -m sim.capacity only (conf/capacity.yaml)
     staff_dynamics: Optional[StaffDynamicsSchema] = None  # None: static staffing (sim/chain/workforce.py)
+    waiting: Optional[WaitingSchema] = None  # None: patient queues (sim/chain/waiting.py); conf/process/ sets it
     backlog: Optional[BacklogSchema] = None  # python -m sim.backlog only (conf/backlog.yaml)
     uncertainty: Optional[UncertaintySchema] = None  # python -m sim.uncertainty only (conf/uncertainty.yaml)
     prices: Optional[PricesSchema] = None  # conf/prices/ (default nl_2024): euros for sim/analysis/costs.py only

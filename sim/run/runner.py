@@ -55,7 +55,8 @@ def _replication(model: Model, replication: int) -> dict[str, pd.DataFrame | dic
     events = tables.events_table(wf.events, name, replication, t0, model.start_date.isoformat())
     if wf.events is not None:
         wf.events.clear()
-    fam = tables.families_table(wf.families, name, replication, t0)
+    fam = tables.families_table(wf.families, name, replication, t0, waiting=model.waiting is not None,
+                                ages=model.age_at_melding is not None)
     kpis = tables.replication_kpis(fam, wf.engine.pools, model.norms, model.run.years * 365.0)
     if getattr(wf, "staff", None) is not None:  # staff dynamics: mean paper and available FTE per organisation
         kpis.update(wf.staff.kpis(model.warmup_days, model.horizon_days))
