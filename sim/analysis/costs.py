@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from sim.chain import kpis
-from sim.chain.entities import kind_pool
+from sim.chain.entities import WAIT_ORGS, kind_pool
 from sim.chain.model import Model, present_fte
 from sim.config.prices import PAYERS, Prices
 from sim.kernel.stats import confidence_interval
@@ -95,7 +95,7 @@ def family_waiting_days(fam: pd.DataFrame) -> float:
     """Days the families of the table waited for a place, summed over families and organisations (``wait_<org>``:
     completed waits, in family-days whatever the organisation's own unit, so workflows compare like with like; a
     family still waiting at the window's end is not counted)."""
-    cols = [c for c in fam.columns if str(c).startswith("wait_")]
+    cols = [f"wait_{o}" for o in WAIT_ORGS if f"wait_{o}" in fam.columns]
     return float(fam[cols].fillna(0.0).to_numpy(dtype=float).sum())
 
 
