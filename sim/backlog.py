@@ -10,8 +10,10 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from sim import app
+from sim.analysis import costs
 from sim.analysis.backlog import drain, plan
 from sim.chain import kpis
+from sim.config import prices as prices_mod
 from sim.kernel import stats
 from sim.run import output
 
@@ -27,23 +29,40 @@ def format_table(days: pd.DataFrame, horizon_days: float) -> str:
     return "\n".join(lines)
 
 
+def format_costs(table: pd.DataFrame, year: int) -> str:
+    """What clearing the lists costs: the extra FTE per year and until each list is within its norm."""
+    lines = [f"cost of clearing (euros of {year}): extra FTE per year, and until the list is within its norm "
+             f"(paid from day 0, an upper bound)",
+             f"{'organisation':<22}{'extra FTE':>10}{'per year':>14}{'until norm':>14}"]
+    for _, r in table.iterrows():
+        until = r["extra_cost_until_norm"]
+        lines.append(f"{r['organisation']:<22}{r['extra_fte']:>10g}{r['extra_cost_per_year']:>14,.0f}"
+                     f"{(f'{until:,.0f}' if math.isfinite(until) else 'not by the end'):>14}")
+    return "\n".join(lines)
+
+
 def run_app(cfg: DictConfig, out_dir: Path | None) -> pd.DataFrame:
     started = time.perf_counter()
     p = plan(cfg)
     days, table = drain(p, progress=not p.models[0].run.quiet)
     seconds = time.perf_counter() - started
     model = p.models[0]
+    prices = prices_mod.validate(cfg.get("prices"), sources=False)
+    priced = costs.backlog_costs(model, prices, days, p.org)  # what the extra FTE cost: priced afterwards
     text = format_table(days, model.horizon_days)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         output.write_text(out_dir / "config_resolved.yaml", OmegaConf.to_yaml(cfg))
-        output.write_results(out_dir, {"backlog_drain": table, "backlog_days": days}, ["csv"], OmegaConf.to_yaml(cfg),
+        written = {"backlog_drain": table, "backlog_days": days} | ({"backlog_costs": priced} if len(priced) else {})
+        output.write_results(out_dir, written, ["csv"], OmegaConf.to_yaml(cfg),
                              extra={"scenario": model.scenario.name, "region": model.region_name,
                                     "wall_seconds": round(seconds, 1)})
     print(f"Backlog drain, {model.region_name}, {model.scenario.name}: extra FTE at {p.org} "
           f"(hires spread over {p.spread_days:g} days after the hiring delay), {model.run.replications} "
           f"replications x {model.run.years:g} years, paired seeds")
     print(text)
+    if len(priced):
+        print(format_costs(priced, prices.report_year))
     print(f"{len(p.levels)} levels simulated in {seconds:.0f} s" + (f"; results: {out_dir}" if out_dir else ""))
     return table
 

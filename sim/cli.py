@@ -21,11 +21,12 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim import app
 from sim import sweep as sweep_mod
-from sim.analysis import compare
+from sim.analysis import compare, costs
 from sim.analysis.assumptions import assumptions_table
 from sim.chain import kpis
 from sim.chain.checks import ConfigError
 from sim.chain.model import Model
+from sim.config import prices as prices_mod
 from sim.config import schema as config_mod
 from sim.config.gate import validate
 from sim.config.sources import CONF_DIR
@@ -146,6 +147,8 @@ def execute(cfg: DictConfig, out_dir: Path) -> Path:
         results = runner.run(model)
         tables = results.tables()
         tables["assumptions"] = assumptions_table(cfg, model)
+        prices = prices_mod.validate(cfg.get("prices"), sources=False)  # checked with its sources at the edge
+        tables.update(costs.tables(model, prices, tables))  # euros on the tables afterwards: no number above moves
         marker = output.write_results(out_dir, tables, list(model.run.formats), config_yaml,
                                       extra={"scenario": model.scenario.name, "region": model.region_name,
                                              "replications": model.run.replications,
@@ -159,6 +162,9 @@ def execute(cfg: DictConfig, out_dir: Path) -> Path:
             print(sentence)  # the finding first, then the table it rests on, then the warnings
         print()
         print(format_summary(summary, model))
+        if "costs_summary" in tables:
+            print()
+            print(costs.format_costs(tables["costs_summary"], prices))
         for w in finding.pool_warnings(summary, "en"):
             print(f"WARNING: {w}")
         few = finding.replication_warning(summary, "en")

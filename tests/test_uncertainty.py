@@ -238,6 +238,12 @@ def test_the_command_writes_its_tables_and_a_report_that_says_how_sure(tmp_path,
     d = unc.differences(table, "sequential")
     y = d[d["kpi"] == kpis.STAFF_HOURS_PER_FAMILY]["diff"].to_numpy()
     assert staff["p_better"] == pytest.approx(float((y < 0).mean()), abs=1e-12)  # lower is better
+    # costs (issue 17): every draw priced; the acceptability curve is the share of draws worth it, by hand
+    plane, curve = pd.read_csv(out / "cost_effectiveness.csv"), pd.read_csv(out / "acceptability.csv")
+    assert len(plane) == 8 and plane["extra_cost_per_year"].notna().all()
+    for _, r in curve.iterrows():
+        worth = r["value_per_waiting_day"] * plane["waiting_days_avoided_per_year"] - plane["extra_cost_per_year"] > 0
+        assert r["p_worth_it"] == pytest.approx(float(worth.mean()), abs=1e-12)
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "How sure are we?" in page and page.count("data:image/png") >= 2
     assert f"in {round(100 * staff['p_better'])}% of the plausible worlds" in page

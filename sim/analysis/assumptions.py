@@ -35,14 +35,17 @@ def assumptions_table(cfg: DictConfig, model: Model, scenario_file: str | None =
               ("scenario", scenario_file)]
     if choices.get("staff_dynamics"):  # +staff_dynamics=<name>: its turnover, hiring and onboarding assumptions
         chosen.append(("staff_dynamics", choices["staff_dynamics"]))
+    prices = choices.get("prices") or OmegaConf.select(cfg, "prices.name", default=None)
+    if prices:  # conf/prices/<name>.yaml: the assumed prices (sim/analysis/costs.py), no simulated number's
+        chosen.append(("prices", prices))
     if choices.get("workload_feedback"):  # +workload_feedback=on: its elasticities and absence shares
         chosen.append(("workload_feedback", choices["workload_feedback"]))
     for group, name in chosen:
         path = group_file(group, str(name))
         if path is None:
             continue
-        # conf/scenario, conf/staff_dynamics and conf/workload_feedback files sit under their package
-        package = {"scenario": "scenario", "staff_dynamics": "staff_dynamics",
+        # conf/scenario, conf/staff_dynamics, conf/workload_feedback and conf/prices files sit under their package
+        package = {"scenario": "scenario", "staff_dynamics": "staff_dynamics", "prices": "prices",
                    "workload_feedback": "staff_dynamics.workload_feedback"}.get(path.parent.name, "")
         for p in provenance.read_file(path, package)[0]:
             if p.kind == "assumption":

@@ -7,6 +7,7 @@ of the sweep and writes, atomically, into the sweep directory:
 - ``sweep.parquet`` and ``sweep.csv``: one row per point x replication: ``point`` (the directory name), the
   point's overrides as columns (``staffing.gi.fte``, ``scenario``, ...; typed from the point's resolved
   configuration), then the runs table (``scenario``, ``replication``, the KPIs);
+- (both) the point's cost KPIs (``cost_*``, euros: sim/analysis/costs.py) beside its KPIs when it wrote a costs table;
 - ``sweep_summary.csv``: one row per point: its overrides, ``n_replications`` and for every KPI
   ``<kpi>.mean``, ``<kpi>.ci_low``, ``<kpi>.ci_high`` (95 % Student-t interval over replications,
   :func:`sim.kernel.stats.confidence_interval`).
@@ -269,6 +270,23 @@ def _override_values(point: Point) -> dict[str, Any]:
     return values
 
 
+COSTS = ("costs.parquet", "costs.csv")  # a point's cost KPIs per replication (sim/analysis/costs.py), if priced
+
+
+def _with_costs(point: Point, runs: Any) -> Any:
+    """The point's runs table with its cost KPIs (``cost_*`` columns of its costs table, by replication) when the
+    point wrote one: a sweep over staffing then says what each staffing costs beside what it does."""
+    name = next((n for n in COSTS if (point.directory / n).is_file()), None)
+    if name is None or "replication" not in runs.columns:
+        return runs
+    try:
+        priced = read_runs(point.directory / name)
+    except Exception as err:  # noqa: BLE001 - reported as one line naming the file
+        raise CollectError(f"{point.directory / name}: unreadable ({type(err).__name__})") from None
+    cols = ["replication"] + [c for c in priced.columns if str(c).startswith("cost_") and c not in runs.columns]
+    return runs.merge(priced[cols], on="replication", how="left")
+
+
 def build(points: Sequence[Point]) -> tuple[Any, Any]:
     """(sweep table: one row per point x replication, summary: one row per point with mean and 95 % CI)."""
     import pandas as pd
@@ -279,6 +297,7 @@ def build(points: Sequence[Point]) -> tuple[Any, Any]:
             runs = read_runs(p.directory / p.runs_file)
         except Exception as err:  # noqa: BLE001 - reported as one line naming the file
             raise CollectError(f"{p.directory / p.runs_file}: unreadable ({type(err).__name__})") from None
+        runs = _with_costs(p, runs)
         values = _override_values(p)
         point_values.append(values)
         keys += [k for k in values if k not in keys]

@@ -42,10 +42,12 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
+from sim.analysis import costs
 from sim.analysis.assumptions import STABLE, assumptions_table, pool_stability, stability_warnings
 from sim.chain import kpis
 from sim.chain.checks import ConfigError
 from sim.chain.model import Model
+from sim.config import prices as prices_mod
 from sim.config.gate import validate
 from sim.config.schema import ScenarioSchema
 from sim.config.sources import group_file, group_options
@@ -395,10 +397,11 @@ def format_comparison(comparison: pd.DataFrame, workflow: str) -> str:
 
 def _run_arm(name: str, wcfg: DictConfig, model: Model, dest: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Run one workflow (or its structure-only arm) and write its own tables to ``dest`` (atomic, marker last);
-    (its tables, its KPI frame)."""
+    (its tables, its KPI frame). Its costs (costs.csv, ...) are priced afterwards: no simulated number moves."""
     results = runner.run(model)
     tables = results.tables()
     tables["assumptions"] = assumptions_table(wcfg, model, scenario_file=name)
+    tables.update(costs.tables(model, prices_mod.validate(wcfg.get("prices"), sources=False), tables))
     dest.mkdir(parents=True, exist_ok=True)
     output.write_text(dest / "config_resolved.yaml", OmegaConf.to_yaml(wcfg))  # snapshot first
     output.write_results(dest, tables, list(model.run.formats), OmegaConf.to_yaml(wcfg),
@@ -446,10 +449,12 @@ def execute(cfg: DictConfig, out_dir: Path) -> Path:
         frames: dict[str, pd.DataFrame] = {}  # the KPIs per replication of each workflow
         structure_frames: dict[str, pd.DataFrame] = {}
         summaries, assumptions, warnings, stability = [], [], [], []
+        arm_costs: dict[str, pd.DataFrame | None] = {}
         for name, wcfg, model in members:
             if not quiet:
                 print(f"  {name}:", file=sys.stderr)
             tables, frames[name] = _run_arm(name, wcfg, model, out_dir / name)
+            arm_costs[name] = tables.get("costs")
             summaries.append(tables["summary"].assign(workflow=name))
             assumptions.append(tables["assumptions"].assign(workflow=name))
             warnings += [f"[{name}] {w}" for w in stability_warnings(tables["summary"], model)]
@@ -476,11 +481,16 @@ def execute(cfg: DictConfig, out_dir: Path) -> Path:
                                 structure_note=arms[name].note if arms.get(name) is not None else "",
                                 unstable=shaky))
         comparison = pd.concat(parts, ignore_index=True)
+        priced = [(name, t) for name, t in arm_costs.items() if t is not None]
+        cost_parts = [costs.compare(arm_costs[baseline], t, baseline, name)
+                      for name, t in priced if name != baseline and arm_costs.get(baseline) is not None]
         top = {"comparison": comparison,
                "staffing": staffing_table({name: model for name, _, model in members}),
                "stability": stable,
                "summary": pd.concat(summaries, ignore_index=True),
                "assumptions": pd.concat(assumptions, ignore_index=True)}
+        if cost_parts:
+            top["cost_comparison"] = pd.concat(cost_parts, ignore_index=True)
         structure_info = {name: {"overrides": list(arm.overrides), "own_run": arm.model is not None, "note": arm.note}
                           for name, arm in arms.items() if arm is not None}
         marker = output.write_results(out_dir, top, list(first.run.formats), config_yaml,
@@ -498,6 +508,8 @@ def execute(cfg: DictConfig, out_dir: Path) -> Path:
                 said.append(f"{name} (structure only): {stability_statement(stable, name, STRUCTURE)}")
             print("stability: " + "; ".join(said))
             print(format_comparison(comparison, name))
+            if "cost_comparison" in top:
+                print(costs.format_compare(top["cost_comparison"], name))
         for w in warnings:
             print(w)
         a = top["assumptions"]

@@ -68,11 +68,12 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from sim.analysis import screening
+from sim.analysis import costs, screening
 from sim.chain import bounds, kpis, tables
 from sim.chain.checks import ConfigError
 from sim.chain.entities import kind_pool
 from sim.chain.model import Model
+from sim.config import prices as prices_mod
 from sim.config import schema
 from sim.config.gate import validate
 from sim.kernel import flows
@@ -614,7 +615,8 @@ def size(cfg: DictConfig, out_dir: Path | None = None, quiet: bool = False) -> p
             "analytic_fte": x_an[o], "analytic_kpi_at_analytic_fte": v_an,
             "replications": model.run.replications, "years": years, "follow_days": follow_days(target),
             "confidence": target.confidence})
-    table = pd.DataFrame(rows)
+    prices = prices_mod.validate(cfg.get("prices"), sources=False)
+    table = costs.sizing_costs(model, prices, pd.DataFrame(rows))  # what the FTE cost: priced afterwards
     search = pd.DataFrame([{**{f"fte.{o}": v.fte.get(o, math.nan) for o in target.organisations}, "kpi": target.kpi,
                             "mean": v.mean, "ci_low": v.low, "ci_high": v.high, "kpi_ok": v.kpi_ok,
                             "meets": v.meets, "growing": ",".join(v.growing), "overloaded": ",".join(v.overloaded),
@@ -629,6 +631,8 @@ def size(cfg: DictConfig, out_dir: Path | None = None, quiet: bool = False) -> p
                                     "search": log})
     if not quiet:
         print(format_table(table, target, seconds, len(sim.cache)))
+        if prices is not None:
+            print(costs.format_sizing_costs(table, prices))
         if out_dir is not None:
             print(f"results: {out_dir / 'sizing.csv'}")
     return table

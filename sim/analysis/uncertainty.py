@@ -58,12 +58,13 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 from scipy import stats
 
-from sim.analysis import voi
+from sim.analysis import costs, voi
 from sim.analysis.assumptions import assumptions_table
 from sim.analysis.compare import kpi_frame
 from sim.analysis.compare import plan as compare_plan
 from sim.chain import bounds, checks, kpis
 from sim.chain.checks import ConfigError
+from sim.config import prices as prices_mod
 from sim.config import provenance
 from sim.config.gate import validate
 from sim.config.sources import group_file
@@ -126,6 +127,8 @@ def candidates(members: Sequence[tuple[str, DictConfig, object]]) -> list[Assump
         declared = _workflow_effects(model)
         for key, why, file in zip(table["parameter"], table["why"], table["file"]):
             own = str(file).startswith("scenario")
+            if str(file).startswith("prices/"):
+                continue  # prices move no simulated number: the draws are of the model's assumptions only
             if not own and name != baseline:
                 continue  # the process and region files are the same for every workflow: read once
             stated = declared.get(key) or provenance.parse_range(str(why), as_written=True)
@@ -593,7 +596,12 @@ def run_draw(plan: Plan, draw: int) -> pd.DataFrame:
             model = validate(c)
         except ConfigError as err:
             raise ConfigError(f"draw {draw}: {name} refuses the drawn values: {err}") from None
-        frame = kpi_frame(runner.run(model, jobs=1, progress=False), model)
+        results = runner.run(model, jobs=1, progress=False)
+        frame = kpi_frame(results, model)
+        # euros and waiting days for the cost-effectiveness plane, priced afterwards (prices are not drawn)
+        priced = costs.draw_kpis(model, prices_mod.validate(c.get("prices"), sources=False), results.runs,
+                                 results.families, results.timeseries)
+        frame = frame.join(priced)
         frames.append(long_kpis(frame).assign(workflow=name))
     out = pd.concat(frames, ignore_index=True)
     out.insert(0, "draw", draw)
@@ -749,9 +757,13 @@ def analyse(plan: Plan, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
                     curves += [{"workflow": wf, "kpi": kpi, "assumption": a.name, "x": float(x), "fitted": float(g)}
                                for x, g in zip(xs, fit(xs))]
     drawn = pd.DataFrame([{**asdict(a), "workflow": a.workflow or ""} for a in plan.assumptions])
-    return {"uncertainty_summary": pd.DataFrame(summary), "sobol": pd.DataFrame(sob),
-            "break_even": pd.DataFrame(breaks), "break_even_curves": pd.DataFrame(curves),
-            "assumptions_drawn": drawn}
+    out = {"uncertainty_summary": pd.DataFrame(summary), "sobol": pd.DataFrame(sob),
+           "break_even": pd.DataFrame(breaks), "break_even_curves": pd.DataFrame(curves),
+           "assumptions_drawn": drawn}
+    plane, curve = costs.cost_effectiveness(diffs)
+    if len(plane):  # the draws were priced (conf/prices): the cost-effectiveness plane and acceptability curve
+        out.update({"cost_effectiveness": plane, "acceptability": curve})
+    return out
 
 
 # ====================================================================== the run
@@ -807,6 +819,8 @@ def finish(plan: Plan, cfg: DictConfig, out_dir: Path, ran: int, started: float,
                    "blocks_run_now": ran, "table_files": big,
                    "wall_seconds": round(time.perf_counter() - started, 3)})
     log(format_summary(tables["uncertainty_summary"], tables["sobol"], tables["break_even"]))
+    if "acceptability" in tables:
+        log(costs.format_acceptability(tables["acceptability"]))
     log(f"results: {out_dir}  ({time.perf_counter() - started:.1f}s; {ran} of {len(plan.blocks())} blocks run now)")
     return marker
 

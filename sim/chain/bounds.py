@@ -179,6 +179,29 @@ BOUNDS: tuple[Bound, ...] = (
           early_low=True),
     Bound("staff_dynamics.orgs.*.extra_fte", 0.0, FTE_MAX, "FTE", "as staffing.<org>.fte"),
     Bound("staff_dynamics.orgs.*.extra_spread_days", 0.0, DAYS_MAX, "days", "as every duration"),
+    # prices (conf/prices; sim/analysis/costs.py): euros of price_year
+    Bound("prices.price_year", 1990, 2100, "year", "salary scales and tariffs of this chain exist since the 1990s; "
+          "beyond 2100 no price is known"),
+    Bound("prices.report_year", 1990, 2100, "year", "as prices.price_year"),
+    Bound("prices.indexation_per_year", 0.0, 0.5, "per year", "prices rising by half in a year is hyperinflation; "
+          "the CAO rises are 3-9 %"),
+    Bound("prices.orgs.*.monthly_salary", 0.0, 50_000.0, "euros", "ten times the top of CAO Rijk schaal 14; "
+          "the Wet normering topinkomens caps public pay well below"),
+    Bound("prices.orgs.*.salary_months", 0.0, 24.0, "months", "12 months plus holiday pay and a 13th month is "
+          "about 14; 24 would double them"),
+    Bound("prices.orgs.*.employer_charges", 0.0, 2.0, "share", "premiums are about a third of gross pay; twice "
+          "gross pay is absurd"),
+    Bound("prices.orgs.*.overhead", 0.0, 5.0, "share", "overhead of 5 x casework cost would make casework a "
+          "sixth of the organisation"),
+    Bound("prices.gi_tariff.*", 0.0, 1_000_000.0, "euros per child per year", "a hundred times the tariffs "
+          "assumed; residential care itself costs far less a year"),
+    Bound("prices.court_per_hearing", 0.0, 1_000_000.0, "euros", "a hearing of a kinderrechter costs thousands, "
+          "not millions"),
+    Bound("prices.transition.training_per_fte", 0.0, 1_000_000.0, "euros", "ten years of salary"),
+    Bound("prices.transition.double_running_months", 0.0, 120.0, "months", "ten years of double running is no "
+          "transition"),
+    Bound("prices.transition.fixed_per_team", 0.0, 1e10, "euros", "ten billion euros: the whole national youth "
+          "care budget is about six"),
     # workload feedback (conf/workload_feedback, sim/chain/workforce.py)
     Bound("staff_dynamics.workload_feedback.turnover_elasticity", 0.0, 10.0, "", "leaving 2^10 = 1,000 times "
           "faster at twice the norm; the highest elasticity assumed is 3"),

@@ -54,6 +54,7 @@ from sim.chain.model import (
     VoluntaryGI,
     unit_places,
 )
+from sim.config import prices as prices_mod
 from sim.config.schema import DurationsSchema, KetensimSchema, NormsSchema
 from sim.kernel import distributions as dists
 from sim.scenarios import build_scenario
@@ -300,6 +301,9 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
                                          measures=measures)
 
     dynamics = staff_mod.validate(getattr(obj, "staff_dynamics", None))
+    # euros are for the costs module (sim/analysis/costs.py) only, never for the Model: checked here so a price
+    # without a source or a negative one is refused before any simulated time
+    prices_mod.validate(getattr(obj, "prices", None))
     court_per_week = court_capacity("court.zittingen_per_week", obj.court.zittingen_per_week)
     waiting = waiting_mod.validate(getattr(obj, "waiting", None))
 

@@ -448,6 +448,42 @@ class UncertaintySchema:
 
 
 @dataclass
+class OrgPriceSchema:
+    """Employer cost of one FTE of an organisation (``prices.orgs.<org>``, conf/prices/; sim/analysis/costs.py)."""
+
+    payer: str = MISSING  # who pays this organisation's staff: rijk | gemeenten
+    monthly_salary: float = MISSING  # euros, gross per month of one FTE (salary scale of its CAO)
+    salary_months: float = MISSING  # months paid per year, holiday pay included (12.96 = 12 + 8 %)
+    employer_charges: float = MISSING  # share on top of gross pay: social premiums and pension
+    overhead: float = MISSING  # share on top of the employer cost: management, support, housing, ICT
+
+
+@dataclass
+class TransitionPriceSchema:
+    """One-off costs of forming a joint team out of the partners' staff (``prices.transition``)."""
+
+    payer: str = MISSING  # rijk | gemeenten
+    training_per_fte: float = MISSING  # euros per FTE moved into the team
+    double_running_months: float = MISSING  # months a moved FTE is paid twice (old and new chain overlap)
+    fixed_per_team: float = MISSING  # euros per team formed (project, ICT, housing)
+
+
+@dataclass
+class PricesSchema:
+    """``prices=nl_2024`` (conf/prices/): euros the costs module (sim/analysis/costs.py) puts on a run's tables.
+    No simulated number depends on it; every value carries ``source:`` or ``assumption:`` (checked at the edge)."""
+
+    name: str = MISSING  # the file's name (conf/prices/<name>.yaml): where the provenance of every price is read
+    price_year: int = MISSING  # the year whose euros the prices are in
+    report_year: int = MISSING  # the year whose euros costs are reported in
+    indexation_per_year: float = MISSING  # yearly price rise from price_year to report_year
+    orgs: Dict[str, OrgPriceSchema] = field(default_factory=dict)
+    gi_tariff: Dict[str, float] = field(default_factory=dict)  # measure -> euros per child per year
+    court_per_hearing: float = MISSING  # euros per court hearing (kinderrechter)
+    transition: TransitionPriceSchema = field(default_factory=TransitionPriceSchema)
+
+
+@dataclass
 class KetensimSchema:
     run: RunSchema = field(default_factory=RunSchema)
     scenario: ScenarioSchema = field(default_factory=ScenarioSchema)
@@ -470,6 +506,7 @@ class KetensimSchema:
     waiting: Optional[WaitingSchema] = None  # None: patient queues (sim/chain/waiting.py); conf/process/ sets it
     backlog: Optional[BacklogSchema] = None  # python -m sim.backlog only (conf/backlog.yaml)
     uncertainty: Optional[UncertaintySchema] = None  # python -m sim.uncertainty only (conf/uncertainty.yaml)
+    prices: Optional[PricesSchema] = None  # conf/prices/ (default nl_2024): euros for sim/analysis/costs.py only
 
 
 def register() -> None:

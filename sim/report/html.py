@@ -36,9 +36,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
 import pandas as pd
 
-from sim.analysis import derived
+from sim.analysis import costs, derived
 from sim.chain import kpis
 from sim.config import provenance
 from sim.report import figures, finding, style
@@ -521,6 +522,83 @@ def _key_value(key: str, value: Any, lang: str) -> str:
     return str(value)
 
 
+def _cost_label(kpi: str, lang: str) -> str:
+    head, _, tail = kpi.partition(".")
+    simple = {costs.STAFF_TOTAL: "cost.staff_total", costs.COURT: "cost.court", costs.GI_TARIFF: "cost.gi_tariff",
+              costs.GI_MARGIN: "cost.gi_margin", costs.TOTAL: "cost.total", costs.TRANSITION: "cost.transition",
+              costs.PER_FAMILY: "cost.per_family", costs.UNALLOCATED: "cost.unallocated",
+              "waiting_days_avoided_per_year": "cost.waiting_days", costs.PER_DAY_AVOIDED: "cost.per_day"}
+    if head == costs.STAFF:
+        return term("cost.staff", lang, org=style.org_label(tail, lang))
+    if head == costs.PAYER:
+        return term("cost.payer", lang, payer=term(f"payer.{tail}", lang))
+    return term(simple[kpi], lang) if kpi in simple else kpi
+
+
+def _cost_payer(kpi: str, config: dict, lang: str) -> str:
+    prices = config.get("prices") or {}
+    head, _, tail = kpi.partition(".")
+    payer = {costs.COURT: "rijk", costs.GI_TARIFF: "gemeenten"}.get(kpi)
+    if head == costs.STAFF:
+        payer = (prices.get("orgs", {}).get(tail) or {}).get("payer")
+        if tail == "gi":
+            return f"({term('payer.gemeenten', lang)}: {term('cost.gi_tariff', lang)})"
+    elif head == costs.PAYER:
+        payer = tail
+    elif kpi == costs.TRANSITION:
+        payer = (prices.get("transition") or {}).get("payer")
+    return term(f"payer.{payer}", lang) if payer in ("rijk", "gemeenten") else ""
+
+
+def _euros(mean: float, lo: float, hi: float, share: bool = False) -> str:
+    def one(v: float) -> str:
+        if not np.isfinite(v):
+            return "-"
+        return f"{v:.0%}" if share else (f"{v / 1e6:,.2f} M" if abs(v) >= 1e5 else f"{v:,.0f}")
+    return f"{one(mean)} [{one(lo)}, {one(hi)}]" if np.isfinite(lo) else one(mean)
+
+
+def cost_section(results: Results, lang: str) -> str:
+    """Who pays what under each workflow (costs_summary.csv of the run or of each compared workflow) and, in a
+    comparison, the paired difference with the baseline (cost_comparison.csv); "" when the run was not priced."""
+    dirs = {name: wf.directory for name, wf in results.workflows.items()} if results.workflows else {}
+    summaries = {n: pd.read_csv(d / "costs_summary.csv") for n, d in dirs.items() if (d / "costs_summary.csv").is_file()}
+    if not summaries:
+        return ""
+    prices = results.config.get("prices") or {}
+    note = term("r.costs.note", lang, year=prices.get("report_year", "?"), prices=prices.get("name", "?"))
+    diff = pd.read_csv(results.directory / "cost_comparison.csv") \
+        if (results.directory / "cost_comparison.csv").is_file() else pd.DataFrame()
+    names = list(summaries)
+    head = [term("r.costs.item", lang), term("r.costs.payer", lang)] + [style.workflow_label(n, lang) for n in names]
+    alts = [n for n in names[1:] if len(diff) and n in set(diff["workflow"])]
+    head += [f"{term('r.costs.diff', lang, baseline=style.workflow_label(names[0], lang))}: "
+             f"{style.workflow_label(n, lang)}" for n in alts]
+    order = list(summaries[names[0]]["kpi"]) + (["waiting_days_avoided_per_year", costs.PER_DAY_AVOIDED] if alts else [])
+    rows = []
+    for kpi in order:
+        share = kpi == costs.UNALLOCATED
+        cells = [_cost_label(kpi, lang), _cost_payer(kpi, results.config, lang)]
+        for n in names:
+            r = summaries[n].set_index("kpi")
+            cells.append(_euros(*(r.loc[kpi, c] for c in ("mean", "ci_low", "ci_high")), share=share)
+                         if kpi in r.index else "")
+        for n in alts:
+            d = diff[(diff["workflow"] == n) & (diff["kpi"] == kpi)]
+            if len(d):
+                v = d.iloc[0]
+                if kpi == "waiting_days_avoided_per_year":  # case-days, not euros
+                    cells.append(f"{v['diff_mean']:,.0f} [{v['diff_ci_low']:,.0f}, {v['diff_ci_high']:,.0f}]")
+                else:
+                    cells.append(_euros(v["diff_mean"], v["diff_ci_low"], v["diff_ci_high"], share=share))
+            else:
+                cells.append("")
+        rows.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
+    return (f"<h2 id=\"costs\">{term('r.costs', lang)}</h2><p>{_e(note)}</p><table class=\"plain\"><thead><tr>"
+            + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead><tbody>" + "".join(rows)
+            + "</tbody></table>")
+
+
 def _plain_table(df: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> str:
     head = "".join(f"<th>{_e(label)}</th>" for _, label in columns)
     body = "".join("<tr>" + "".join(f"<td>{_e('' if pd.isna(r[c]) else r[c])}</td>" for c, _ in columns) + "</tr>"
@@ -669,6 +747,10 @@ def render(results: Results, lang: str = "en") -> str:
                      + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr></thead><tbody>"
                      + "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
                      + "</tbody></table>")
+
+    cost = cost_section(results, lang)
+    if cost:
+        parts.append(cost)
 
     # ---- every KPI
     if results.kind == "run":

@@ -400,6 +400,41 @@ TERMS: dict[str, tuple[str, str]] = {
     "r.points": ("Points of the sweep (sweep_summary.csv)", "Punten van de sweep (sweep_summary.csv)"),
     "r.figures": ("Figures", "Figuren"),
     "r.sizing": ("Staff sizing (sizing.csv)", "Personeelsbehoefte (sizing.csv)"),
+    # ---- costs (sim/analysis/costs.py; conf/prices/)
+    "r.costs": ("What it costs and who pays (costs_summary.csv)", "Wat het kost en wie betaalt (costs_summary.csv)"),
+    "r.costs.note": (
+        "Euros per year of {year} (prices {prices}), mean [95% interval] over the replications. The Rijk pays the "
+        "Raad voor de Kinderbescherming and the courts; the gemeenten pay Veilig Thuis, the buurtteams and the GIs, "
+        "the GIs per child per year of a running measure at the tariff (the GI's own staff cost is what the tariff "
+        "funds). Staff moved into a team stay paid by their organisation. Prices are sourced or assumed in "
+        "conf/prices/{prices}.yaml; no simulated number depends on them.",
+        "Euro per jaar, prijspeil {year} (prijzen {prices}), gemiddelde [95%-interval] over de replicaties. Het Rijk "
+        "betaalt de Raad voor de Kinderbescherming en de rechtbanken; de gemeenten betalen Veilig Thuis, de "
+        "buurtteams en de GI's, de GI's per kind per jaar van een lopende maatregel tegen het tarief (de eigen "
+        "personeelskosten van de GI zijn wat het tarief financiert). Personeel dat naar een team gaat, blijft "
+        "betaald door de eigen organisatie. De prijzen staan met bron of aanname in conf/prices/{prices}.yaml; geen "
+        "gesimuleerd getal hangt ervan af."),
+    "r.costs.item": ("Cost item", "Kostenpost"),
+    "r.costs.payer": ("Payer", "Betaler"),
+    "r.costs.diff": ("Difference with {baseline} (paired, 95% CI)", "Verschil met {baseline} (gepaard, 95%-BI)"),
+    "cost.staff": ("Staff: {org}", "Personeel: {org}"),
+    "cost.staff_total": ("Staff, all organisations (economic cost)", "Personeel, alle organisaties (economische kosten)"),
+    "cost.court": ("Court hearings (kinderrechter)", "Zittingen (kinderrechter)"),
+    "cost.gi_tariff": ("GI tariffs for running measures", "GI-tarieven voor lopende maatregelen"),
+    "cost.gi_margin": ("GI tariffs minus the GI's staff cost", "GI-tarieven min personeelskosten GI"),
+    "cost.payer": ("Paid by the {payer}", "Betaald door {payer}"),
+    "cost.total": ("Total paid (Rijk + gemeenten)", "Totaal betaald (Rijk + gemeenten)"),
+    "cost.transition": ("Forming the team, one-off (training, double running, project)",
+                        "Vorming van het team, eenmalig (training, dubbele bezetting, project)"),
+    "cost.per_family": ("Staff cost per family episode (over the window)",
+                        "Personeelskosten per gezinsepisode (over het venster)"),
+    "cost.unallocated": ("Staff time no family held (idle places, absence)",
+                         "Personeelstijd zonder gezin (lege plekken, afwezigheid)"),
+    "cost.waiting_days": ("Waiting days avoided per year (family-days, completed waits)",
+                           "Vermeden wachtdagen per jaar (gezinsdagen, afgeronde wachttijden)"),
+    "cost.per_day": ("Extra euros per waiting day avoided", "Extra euro per vermeden wachtdag"),
+    "payer.rijk": ("Rijk", "Rijk"),
+    "payer.gemeenten": ("gemeenten", "gemeenten"),
     "r.config": ("Configuration in force", "Configuratie"),
     "r.assumptions": ("Assumptions in force ({n})", "Aannames ({n})"),
     "r.sources": ("Data sources", "Databronnen"),
