@@ -45,6 +45,7 @@ from sim.report import figures, finding, style
 from sim.report import uncertainty as how_sure
 from sim.report.style import term
 from sim.run import output
+from sim.run.progress import Bar
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 REPORT = "report.html"
@@ -767,12 +768,18 @@ def write_report(directory: Path, lang: str = "en", name: str | None = None) -> 
     return _write(directory, load(directory), lang, name)
 
 
-def write_reports(directory: Path, langs: Sequence[str] = style.LANGS) -> list[Path]:
+def write_reports(directory: Path, langs: Sequence[str] = style.LANGS, progress: bool = False) -> list[Path]:
     """The report in every language of ``langs``, side by side (``report.html``, ``report_nl.html``), from one
-    reading of the directory: what every command that writes a report calls. Raises :class:`ReportError`."""
+    reading of the directory: what every command that writes a report calls (``progress``: a count of the reports
+    written, with ETA). Raises :class:`ReportError`."""
     directory = Path(directory)
     results = load(directory)
-    return [_write(directory, results, lang, None) for lang in langs]
+    paths = []
+    with Bar("reports", len(langs), enabled=progress) as bar:
+        for lang in langs:
+            paths.append(_write(directory, results, lang, None))
+            bar.advance()
+    return paths
 
 
 def save_figure_set(directory: Path, out_dir: Path, langs: Sequence[str] = ("en",),
