@@ -73,6 +73,12 @@ class Bar:
     def _print(self) -> None:
         self.console.print(self.line(), markup=False, highlight=False, soft_wrap=True)
 
+    def extend(self, n: int) -> None:
+        """``n`` more steps than the total said (a step whose length becomes known as it goes)."""
+        self.total = (self.total or 0) + n
+        if self._progress is not None:
+            self._progress.update(self._task, total=self.total)
+
     def advance(self, n: int = 1) -> None:
         self.done += n
         if not self.enabled:
