@@ -128,7 +128,10 @@ def drain(p: Plan, progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
                     available = kpis.of(kpis.AVAILABLE_FTE_MEAN, organisation_of(pool))
                     rows.append({"workflow": model.scenario.name, "organisation": organisation_of(pool), "pool": pool,
                                  "extra_fte_org": p.org, "extra_fte": level, "replication": r, "days_to_norm": day,
-                                 kpis.AVAILABLE_FTE_MEAN: values.get(available, math.nan)})
+                                 kpis.AVAILABLE_FTE_MEAN: values.get(available, math.nan),
+                                 # 1: the list was still growing at the end (SATURATED or UNSTABLE, as a run's
+                                 # summary says): within the norm once is then not a drained list
+                                 "growing": values.get(kpis.of(kpis.UNSTABLE, pool), math.nan)})
                 bar.advance()
             series[level] = pd.concat(parts, ignore_index=True)
     days = pd.DataFrame(rows)
