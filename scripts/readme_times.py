@@ -7,7 +7,8 @@
 
 Each command is run exactly as the README prints it (the script refuses a command the README no longer contains,
 so the two cannot drift apart), from the project folder, one at a time, with nothing else of ours running. Measured:
-the wall time, and the disk it wrote: the bytes of every file under ``results/`` and ``docs/`` that is new or
+the wall time, the CPU time of the command's processes (user + system: what a busy machine changes least),
+the load average before it, and the disk it wrote: the bytes of every file under ``results/`` and ``docs/`` that is new or
 changed after it. ``make run`` is measured as what it runs once installed (``.venv/bin/python -m sim``): the
 install is a one-time step that depends on the network, not on the model.
 
@@ -23,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shlex
 import subprocess
 import sys
@@ -114,16 +116,22 @@ def machine() -> str:
 
 def measure(cmd: Command, timeout: float, log) -> dict:
     before = snapshot()
+    load = os.getloadavg()[0]
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run(cmd.argv(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                           timeout=timeout)
     seconds = time.perf_counter() - started
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["?"])[-1]
         raise RuntimeError(f"{cmd.readme}: exit {proc.returncode}: {last}")
-    result = {"command": cmd.readme, "seconds": round(seconds, 1), "bytes": written(before, snapshot()),
-              "measured": time.strftime("%Y-%m-%d"), "machine": machine()}
-    log(f"readme_times: {cmd.name}: {fmt_seconds(result['seconds'])}, {fmt_bytes(result['bytes'])} written")
+    result = {"command": cmd.readme, "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1),
+              "bytes": written(before, snapshot()), "measured": time.strftime("%Y-%m-%d"), "machine": machine(),
+              "load": round(load, 1)}
+    log(f"readme_times: {cmd.name}: {fmt_seconds(result['seconds'])} wall, {fmt_seconds(cpu)} CPU, "
+        f"{fmt_bytes(result['bytes'])} written (load {load:.1f} before it)")
     return result
 
 
@@ -142,14 +150,20 @@ def fmt_bytes(b: int) -> str:
 
 
 def block(store: dict) -> str:
-    rows = ["| command | what | wall time | disk written | measured |", "|---|---|---:|---:|---|"]
+    rows = ["| command | what | wall time | CPU time | disk written | measured (machine, load average before) |",
+            "|---|---|---:|---:|---:|---|"]
     for c in COMMANDS:
         m = store.get(c.name)
-        shown = (fmt_seconds(m["seconds"]), fmt_bytes(m["bytes"]), f"{m['measured']}, {m['machine']}") if m else (
-            "not measured", "", "")
-        rows.append(f"| `{c.readme}` | {c.what} | {shown[0]} | {shown[1]} | {shown[2]} |")
+        if m is None:
+            rows.append(f"| `{c.readme}` | {c.what} | not measured | | | |")
+            continue
+        cpu = fmt_seconds(m["cpu_seconds"]) if "cpu_seconds" in m else ""
+        load = f", load {m['load']:g}" if "load" in m else ""
+        rows.append(f"| `{c.readme}` | {c.what} | {fmt_seconds(m['seconds'])} | {cpu} | {fmt_bytes(m['bytes'])} | "
+                    f"{m['measured']}, {m['machine']}{load} |")
     return "\n".join([START, "", *rows, "", "Measured by `scripts/readme_times.py` (it runs each command as printed "
-                      "here, one at a time, and rewrites this table).", END])
+                      "here, one at a time, and rewrites this table). CPU time is the processes' own (user + system, "
+                      "all of them): on a busy machine the wall time grows, the CPU time much less.", END])
 
 
 def update_readme(store: dict) -> None:

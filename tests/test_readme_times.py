@@ -44,12 +44,13 @@ def test_the_block_is_rewritten_from_the_store_and_the_rest_kept(tmp_path, monke
     readme = tmp_path / "README.md"
     readme.write_text(f"before\n{rt.START}\nold table\n{rt.END}\nafter\n" + "\n".join(c.readme for c in rt.COMMANDS))
     store = tmp_path / "times.json"
-    store.write_text(json.dumps({"make_run": {"command": "make run", "seconds": 27.4, "bytes": 43_105_710,
-                                              "measured": "2026-12-03", "machine": "2 cores, test"}}))
+    store.write_text(json.dumps({"make_run": {"command": "make run", "seconds": 27.4, "cpu_seconds": 25.0,
+                                              "bytes": 43_105_710, "measured": "2026-12-03",
+                                              "machine": "2 cores, test", "load": 1.5}}))
     monkeypatch.setattr(rt, "README", readme)
     monkeypatch.setattr(rt, "STORE", store)
     assert rt.main(["--write-only"]) == 0
     text = readme.read_text()
     assert text.startswith("before\n") and "\nafter\n" in text and "old table" not in text
-    assert "| `make run` |" in text and "| 27 s | 43 MB | 2026-12-03, 2 cores, test |" in text
+    assert "| `make run` |" in text and "| 27 s | 25 s | 43 MB | 2026-12-03, 2 cores, test, load 1.5 |" in text
     assert "| `.venv/bin/python -m sim.screening region=gelderland` | analytic screening | not measured |" in text
