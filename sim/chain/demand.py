@@ -13,6 +13,10 @@ In a region with several organisations of a kind (``region.units``: Gelderland's
 organisations and four GIs), each family's Veilig Thuis organisation is drawn from the catchment shares and its GI
 from the GIs' shares, from a stream of its own (``families.catchment``, one row per family), so that no other
 stream's draws move and a region without units draws nothing more. Both are the family's for every episode.
+
+Whether a family's adults have problems of their own (debts and the like: seed 002, Blijvend Veilig) is a uniform
+per family from the stream ``families.adult_problems`` (one draw per family, compared with
+``families.adult_problem_share``), also fixed for every episode; only a workflow that treats adult problems reads it.
 """
 
 from __future__ import annotations
@@ -42,6 +46,9 @@ class Arrivals:
     # per family, index into model.units_of(kind) (region.units); None when the region has one organisation of it
     vt_unit: np.ndarray | None = None
     gi_unit: np.ndarray | None = None
+    # per family: uniform; its adults have problems of their own (debts, ...) if below families.adult_problem_share.
+    # From a stream of its own (families.adult_problems), so no other stream's draws move; None: not drawn (tests)
+    adult_u: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.time)
@@ -95,6 +102,7 @@ def generate(model: Model, streams: Streams) -> Arrivals:
     cum[-1] = 1.0
     colour = np.searchsorted(cum, colour_u, side="right").clip(0, len(COLOURS) - 1).astype(np.int8)
     vt_unit, gi_unit = draw_units(model, streams.generator("families.catchment"), n) if model.units else (None, None)
+    adult_u = streams.generator("families.adult_problems").random(n)
     return Arrivals(
         time=time,
         route=route,
@@ -105,6 +113,7 @@ def generate(model: Model, streams: Streams) -> Arrivals:
         return_after=model.time_to_return.ppf(return_u),
         vt_unit=vt_unit,
         gi_unit=gi_unit,
+        adult_u=adult_u,
     )
 
 

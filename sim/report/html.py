@@ -335,8 +335,8 @@ def optional_charts(directory: Path, meta: figures.Meta) -> list[figures.Chart]:
     for name, draw in (("capacity.csv", figures.capacity_curve), ("backlog_drain.csv", figures.backlog_drain),
                        ("sizing.csv", figures.sizing_table)):
         path = directory / name
-        if not path.is_file():
-            continue
+        if not path.is_file() or (name == "sizing.csv" and how_sure.has_sizing(directory)):
+            continue  # sizing under uncertainty: its own section (sim/report/uncertainty.py)
         try:
             table = pd.read_csv(path)
         except Exception as err:  # noqa: BLE001
@@ -636,8 +636,10 @@ def render(results: Results, lang: str = "en") -> str:
         shown.append({"name": chart.name, "png": base64.b64encode(style.png_bytes(chart)).decode("ascii"),
                       "alt": chart.alt or chart.name, "caption": chart.caption})
         chart.figure.clear()
-    sizing = None
-    if (results.directory / "sizing.csv").is_file():
+    sizing, sizing_uncertain = None, ""
+    if how_sure.has_sizing(results.directory):  # python -m sim.size target.probability=...
+        sizing_uncertain = how_sure.sizing_section(results.directory, lang)
+    elif (results.directory / "sizing.csv").is_file():
         header, rows = figures.sizing_rows(pd.read_csv(results.directory / "sizing.csv"), lang)
         sizing = {"head": header, "rows": rows}
 
@@ -665,7 +667,7 @@ def render(results: Results, lang: str = "en") -> str:
         finding=_finding(results, meta),  # the finding first: what the run found, with its uncertainty
         assumed_note=term("r.assumed", lang) if any(w != "sequential" for w in meta.workflows) else "",
         warnings=_warnings(results, meta),  # after the key figures, per organisation, in plain words
-        figures=shown, sizing=sizing, all_kpis=all_kpis, assumptions=_plain_model(a, cols),
+        figures=shown, sizing=sizing, sizing_uncertain=sizing_uncertain, all_kpis=all_kpis, assumptions=_plain_model(a, cols),
         sources=sources_model(results, lang), config_text=config_text,
         reproduce_note=term("r.reproduce.note", lang, version=version), reproduce=reproduce_command(results),
         generated=term("r.generated", lang, dir=results.directory, date=time.strftime("%Y-%m-%d %H:%M"),
