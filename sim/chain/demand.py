@@ -46,6 +46,8 @@ class Arrivals:
     # per family, index into model.units_of(kind) (region.units); None when the region has one organisation of it
     vt_unit: np.ndarray | None = None
     gi_unit: np.ndarray | None = None
+    # per family, the child's age (days) at its first arrival (families.age_at_melding); None: children never age
+    age_days: np.ndarray | None = None
     # per family: uniform; its adults have problems of their own (debts, ...) if below families.adult_problem_share.
     # From a stream of its own (families.adult_problems), so no other stream's draws move; None: not drawn (tests)
     adult_u: np.ndarray | None = None
@@ -102,6 +104,8 @@ def generate(model: Model, streams: Streams) -> Arrivals:
     cum[-1] = 1.0
     colour = np.searchsorted(cum, colour_u, side="right").clip(0, len(COLOURS) - 1).astype(np.int8)
     vt_unit, gi_unit = draw_units(model, streams.generator("families.catchment"), n) if model.units else (None, None)
+    age_days = None if model.age_at_melding is None else \
+        draw_ages(model.age_at_melding, streams.generator("families.age"), n)
     adult_u = streams.generator("families.adult_problems").random(n)
     return Arrivals(
         time=time,
@@ -113,8 +117,16 @@ def generate(model: Model, streams: Streams) -> Arrivals:
         return_after=model.time_to_return.ppf(return_u),
         vt_unit=vt_unit,
         gi_unit=gi_unit,
+        age_days=age_days,
         adult_u=adult_u,
     )
+
+
+def draw_ages(dist, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Ages (days) of ``n`` children: a whole year from ``dist`` (empirical over 0-17) and the fraction of the year
+    uniform, two uniforms per child (row i is child i's whatever else is drawn), from a stream of its own."""
+    u = rng.random((n, 2))
+    return (dist.ppf(u[:, 0]) + u[:, 1]) * 365.25
 
 
 def draw_units(model: Model, rng: np.random.Generator, n: int) -> tuple[np.ndarray | None, np.ndarray | None]:
