@@ -57,6 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from experiments.arguments import check_run  # noqa: E402
 from sim.chain import checks  # noqa: E402
 from sim.chain.model import Model, present_fte  # noqa: E402
 from sim.config import gate, provenance, schema
@@ -982,6 +983,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=20231)
     p.add_argument("--jobs", type=int, default=1)
     args = p.parse_args(argv)
+    check_run(p, regions=args.region or (), seed=args.seed, jobs=args.jobs, names={"regions": "--region"})
+    for name in ("replications", "verify_replications"):
+        if getattr(args, name) is not None:
+            check_run(p, replications=getattr(args, name), names={"replications": f"--{name.replace('_', '-')}"})
     settings = tiny_settings(args.seed) if args.tiny else Settings(seed=args.seed, jobs=args.jobs)
     settings.replications = args.replications
     settings.verify_replications = args.verify_replications

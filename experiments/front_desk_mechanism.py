@@ -36,6 +36,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from experiments import calibrate  # noqa: E402
+from experiments.arguments import check_run  # noqa: E402
 from sim.config import gate  # noqa: E402
 from sim.run import runner  # noqa: E402
 
@@ -108,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=20231)
     p.add_argument("--set", action="append", default=[], help="extra override for every run (e.g. a new calibration)")
     args = p.parse_args(argv)
+    check_run(p, regions=["gelderland"], seed=args.seed, overrides=["run.start=today", *args.set])
     years, reps = (0.2, 2) if args.tiny else (3, 4)
     started = time.perf_counter()
     base = list(args.set)

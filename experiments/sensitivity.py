@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from experiments.arguments import check_run  # noqa: E402
 from sim.chain import checks  # noqa: E402
 from sim.config import gate, provenance, schema
 from sim.run import runner  # noqa: E402
@@ -300,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--replications = {args.replications} (at least 2: the paired intervals need two)")
     if not (math.isfinite(args.years) and args.years > 0):
         p.error(f"--years = {args.years:g} (a positive number of years)")
+    check_run(p, regions=[args.region], jobs=args.jobs, seed=args.seed, names={"regions": "--region"})
     table, meta = analyse(args.region, args.replications, args.years, args.jobs, args.seed,
                           limit=2 if args.tiny else None)
     write(table, meta, args.out)

@@ -39,6 +39,7 @@ from hydra import compose, initialize_config_dir  # noqa: E402
 from hydra.core.global_hydra import GlobalHydra  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
 
+from experiments.arguments import check_run  # noqa: E402
 from sim.analysis import screening  # noqa: E402
 from sim.config import (
     gate,  # noqa: E402
@@ -321,6 +322,15 @@ def main(argv: list[str] | None = None) -> int:
     for w in args.workflows.split(","):
         if w not in KNOBS:
             ap.error(f"--workflows: {w!r} (allowed: {', '.join(KNOBS)})")
+    try:
+        loads = [float(x) for x in args.loads.split(",")]
+    except ValueError:
+        ap.error(f"--loads = {args.loads!r} (comma-separated numbers)")
+    for load in loads:
+        if not 0 < load < 1:
+            ap.error(f"--loads: {load:g} (a load between 0 and 1: at 1 or more a queue has no steady state to "
+                     "compare with)")
+    check_run(ap, regions=args.regions.split(","), years=args.years, warmup=args.warmup, jobs=args.jobs)
     args.out.mkdir(parents=True, exist_ok=True)
     csv = args.out / "validation.csv"
     if not args.report_only:

@@ -31,7 +31,7 @@ from sim.config import schema as config_mod
 from sim.config.gate import validate
 from sim.config.sources import CONF_DIR
 from sim.report import finding, html
-from sim.run import output, runner
+from sim.run import console, output, runner
 
 config_mod.register()
 
@@ -102,10 +102,12 @@ def format_summary(summary, model: Model) -> str:
             continue
         r = s.loc[kpi]
         lines.append((kpi, fmt(r["mean"]), f"[{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]", r["unit"]))
-    width = max(len(x[0]) for x in lines)
-    out = [f"{'KPI':<{width}}  {'mean':>10}  {'95% CI':>22}  unit"]
-    out += [f"{k:<{width}}  {m:>10}  {ci:>22}  {u}" for k, m, ci, u in lines]
-    return "\n".join(out)
+    return console.table(["KPI", "mean", "95% CI", "unit"], lines, right=("mean", "95% CI"))
+
+
+def _in_sweep() -> bool:
+    """True in a point of a multirun (python -m sim -m ...)."""
+    return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
 
 
 def write_report(out_dir: Path, quiet: bool) -> list[Path]:
@@ -113,11 +115,11 @@ def write_report(out_dir: Path, quiet: bool) -> list[Path]:
     (``report.html``, ``report_nl.html``), their paths printed. Not for the points of a sweep: the sweep's own
     report is made from the whole sweep (python -m sim.report <sweep dir>). A report that cannot be made is one
     line on stderr; the results are written and stay valid either way."""
-    if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
+    if _in_sweep():
         return []
 
     try:
-        paths = html.write_reports(out_dir)
+        paths = html.write_reports(out_dir, progress=not quiet)
     except Exception as err:  # noqa: BLE001 - the tables are complete and valid; the report is a view of them
         why = str(err) if isinstance(err, html.ReportError) else f"{type(err).__name__}: {err}"
         print(f"ketensim: report not written: {' '.join(why.split())}", file=sys.stderr)
@@ -149,13 +151,16 @@ def execute(cfg: DictConfig, out_dir: Path) -> Path:
         tables["assumptions"] = assumptions_table(cfg, model)
         prices = prices_mod.validate(cfg.get("prices"), sources=False)  # checked with its sources at the edge
         tables.update(costs.tables(model, prices, tables))  # euros on the tables afterwards: no number above moves
+        if _in_sweep() and not model.run.sweep_families:  # a grid's per-family records only cost disk
+            del tables[output.FAMILIES]
         marker = output.write_results(out_dir, tables, list(model.run.formats), config_yaml,
                                       extra={"scenario": model.scenario.name, "region": model.region_name,
                                              "replications": model.run.replications,
                                              "wall_seconds": round(time.perf_counter() - started, 3),
                                              "pid": os.getpid()},
                                       identity=sweep_mod.identity_yaml(cfg),
-                                      event_log_formats=model.run.event_log_formats)
+                                      event_log_formats=model.run.event_log_formats,
+                                      families_formats=model.run.families_formats, progress=not model.run.quiet)
     summary = tables["summary"]
     if not quiet:
         for sentence in finding.run_sentences(summary, model.scenario.name, model.region_name, "en"):

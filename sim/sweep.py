@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
+from rich.console import Console
 
 from sim.analysis import collect
 from sim.analysis.collect import (
@@ -254,7 +255,7 @@ class Progress:
         state = self.count()
         if force or state != self._last:
             self._last = state
-            print(self.line(*state), file=self.stream, flush=True)
+            Console(file=self.stream, highlight=False).print(self.line(*state), markup=False, soft_wrap=True)
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):

@@ -160,8 +160,9 @@ class BlocksCallback(Callback):
                 done = _finished_since(folder, self._started)
                 if done != last:
                     last = done
-                    _stderr(f"ketensim: uncertainty {done}/{tasks} blocks done, elapsed "
-                            f"{time.time() - self._started:.0f}s")
+                    elapsed = time.time() - self._started
+                    eta = f", eta {elapsed / done * (tasks - done):.0f}s" if 0 < done < tasks else ""
+                    _stderr(f"ketensim: uncertainty {done}/{tasks} blocks done, elapsed {elapsed:.0f}s{eta}")
 
         self._thread = threading.Thread(target=loop, name="ketensim-uncertainty-progress", daemon=True)
         self._thread.start()

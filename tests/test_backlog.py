@@ -53,3 +53,22 @@ def test_bad_backlog_settings_name_the_field(override, field):
     with pytest.raises(ConfigError) as err:
         plan(_cfg([override]))
     assert str(err.value).startswith(field) and "\n" not in str(err.value)
+
+
+def test_a_list_that_met_its_norm_but_kept_growing_is_not_called_drained():
+    """Issue 19: sim.backlog said Veilig Thuis was '100 % drained, 0 days to norm' while the same runs flagged its
+    front desk SATURATED. The table now shows the share still growing and a note for such an organisation."""
+    import pandas as pd
+
+    from sim.backlog import format_table
+    from sim.chain import kpis
+
+    days = pd.DataFrame({"organisation": ["veilig_thuis"] * 3 + ["gi"] * 3, "extra_fte": [0.0] * 6,
+                         "days_to_norm": [0.0, 0.0, 0.0, 120.0, 150.0, 130.0],
+                         kpis.AVAILABLE_FTE_MEAN: [80.0] * 3 + [300.0] * 3,
+                         "growing": [1.0, 1.0, 0.0, 0.0, 0.0, 0.0]})
+    text = format_table(days, 1000.0)
+    assert "still growing" in text.splitlines()[0]
+    notes = [line for line in text.splitlines() if line.startswith("NOTE:")]
+    assert len(notes) == 1 and notes[0].startswith("NOTE: veilig_thuis at extra FTE 0") and "67%" in notes[0]
+    assert "NOTE" not in format_table(days.assign(growing=0.0), 1000.0)

@@ -113,7 +113,8 @@ def test_compare_experiment_writes_the_paired_table_and_each_workflows_tables(tm
     assumptions = pd.read_csv(tmp_path / "assumptions.csv")
     assert "scenario.effects.duo_workload" in set(assumptions.loc[assumptions["workflow"] == "integrated", "parameter"])
     for name in ("sequential", "integrated", "blijvend_veilig"):
-        fam = pd.read_csv(tmp_path / name / "families.csv")
+        fam = pd.read_parquet(tmp_path / name / "families.parquet")  # run.families_formats: Parquet only
+        assert not (tmp_path / name / "families.csv").exists()
         n = len(tables.FAMILY_COLUMNS)  # then the optional groups a run has (units, waiting, ages), in their order
         assert list(fam.columns)[:n] == list(tables.FAMILY_COLUMNS)
         assert [c for c in tables.OPTIONAL_FAMILY_COLUMNS if c in fam.columns] == list(fam.columns)[n:]

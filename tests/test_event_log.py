@@ -29,18 +29,39 @@ def written(tmp_path_factory) -> dict:
     tables = runner.run(model, jobs=1, progress=False).tables()
     default = tmp_path_factory.mktemp("log") / "default"
     output.write_results(default, tables, list(model.run.formats), "{}",
-                         event_log_formats=model.run.event_log_formats)
+                         event_log_formats=model.run.event_log_formats, families_formats=model.run.families_formats)
     both = tmp_path_factory.mktemp("log") / "both"
-    output.write_results(both, tables, ["parquet"], "{}", event_log_formats=("parquet", "csv"))
-    return {"model": model, "events": tables["events"], "default": default, "both": both}
+    output.write_results(both, tables, ["parquet"], "{}", event_log_formats=("parquet", "csv"),
+                         families_formats=("parquet", "csv"))
+    return {"model": model, "events": tables["events"], "families": tables["families"], "default": default,
+            "both": both}
 
 
 def test_the_event_log_is_parquet_only_by_default_and_csv_on_request(written):
     model, default, both = written["model"], written["default"], written["both"]
     assert "csv" in model.run.formats and model.run.event_log_formats == ("parquet",)
     assert (default / "events.parquet").is_file() and not (default / "events.csv").exists()
-    assert (default / "families.csv").is_file()  # the other tables still follow run.formats
+    assert (default / "summary.csv").is_file() and (default / "timeseries.csv").is_file()  # small tables: run.formats
     assert (both / "events.parquet").is_file() and (both / "events.csv").is_file()
+
+
+def test_the_families_table_is_parquet_only_by_default_and_csv_on_request(written):
+    model, default, both = written["model"], written["default"], written["both"]
+    assert model.run.families_formats == ("parquet",)
+    assert (default / "families.parquet").is_file() and not (default / "families.csv").exists()
+    assert (both / "families.parquet").is_file() and (both / "families.csv").is_file()
+    back = pd.read_parquet(default / "families.parquet")  # zstd with split floats: lossless, bit for bit
+    pd.testing.assert_frame_equal(back, written["families"].reset_index(drop=True), check_exact=True,
+                                  check_dtype=False)
+    assert len(pd.read_csv(both / "families.csv")) == len(back)
+
+
+def test_a_format_no_longer_asked_for_is_not_left_from_an_earlier_run(written, tmp_path):
+    tables = {"families": written["families"].head(50), "runs": pd.DataFrame({"x": [1.0]})}
+    output.write_results(tmp_path, tables, ["csv"], "{}", families_formats=("parquet", "csv"))
+    assert (tmp_path / "families.csv").is_file()
+    output.write_results(tmp_path, tables, ["csv"], "{}", families_formats=("parquet",))
+    assert (tmp_path / "families.parquet").is_file() and not (tmp_path / "families.csv").exists()
 
 
 def test_no_event_log_is_written_when_nothing_was_logged(written, tmp_path):
@@ -56,7 +77,8 @@ def test_pm4py_reads_the_parquet_log_as_it_is(written):
     assert list(log.columns[:5]) == XES_KEYS
     assert pd.api.types.is_datetime64_any_dtype(log["time:timestamp"])
     start = pd.Timestamp(written["model"].start_date)
-    expected = start + pd.to_timedelta(log["time"], unit="D")
+    assert "time" not in log.columns  # the days since the start are time:timestamp minus run.start_date
+    expected = start + pd.to_timedelta(written["events"]["time"].to_numpy(), unit="D")
     assert (log["time:timestamp"] - expected).abs().max() < pd.Timedelta(microseconds=1)
     assert set(log["lifecycle:transition"]) <= set(output.XES_LIFECYCLE)
     dfg, starts, ends = pm4py.discover_dfg(log)  # no format_dataframe, no renaming: the standard keys

@@ -18,6 +18,7 @@ run produced them. How the figures and tables compute their values is tested els
 
 from __future__ import annotations
 
+import importlib
 import math
 import subprocess
 import sys
@@ -264,3 +265,42 @@ def test_gelderland_staffing_refuses_a_grid_its_figures_cannot_draw_before_simul
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err, err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("script, args, message", [
+    ("sensitivity", ["--region", "nowhere"], "--region: 'nowhere' (allowed: demo, gelderland, national)"),
+    ("sensitivity", ["--jobs", "0"], "--jobs = 0 (at least 1)"),
+    ("sensitivity", ["--seed", "-1"], "--seed = -1 (a whole number >= 0)"),
+    ("validate_analytic", ["--regions", "demo,nowhere"], "--regions: 'nowhere'"),
+    ("validate_analytic", ["--loads", "0.5,1.2"], "--loads: 1.2 (a load between 0 and 1"),
+    ("validate_analytic", ["--loads", "0.5,x"], "--loads = '0.5,x' (comma-separated numbers)"),
+    ("validate_analytic", ["--years", "-2"], "--years = -2 (a positive number of years)"),
+    ("validate_analytic", ["--warmup", "-1"], "--warmup = -1 (years of warm-up, 0 or more)"),
+    ("calibrate", ["--dry-run", "--region", "nowhere"], "--region: 'nowhere'"),
+    ("calibrate", ["--dry-run", "--replications", "1"], "--replications = 1 (at least 2"),
+    ("calibrate", ["--dry-run", "--verify-replications", "0"], "--verify-replications = 0 (at least 2"),
+    ("calibrate", ["--dry-run", "--jobs", "0"], "--jobs = 0 (at least 1)"),
+    ("front_desk_mechanism", ["--set", "staffing.gi.fte=-3"], "--set: staffing.gi.fte = -3.0 (must be > 0)"),
+    ("front_desk_mechanism", ["--set", "nope=1"], "--set: nope"),
+    ("tweede_kamer", ["--regions", "nowhere"], "--regions: 'nowhere'"),
+    ("tweede_kamer", ["--jobs", "0"], "--jobs = 0 (at least 1)"),
+])
+def test_every_experiment_script_checks_its_arguments_before_simulating(script, args, message, tmp_path, capsys,
+                                                                        monkeypatch) -> None:
+    """Issue 19, item 5: a bad argument is one line and exit 2, with nothing simulated and nothing written (the
+    model's runner is replaced by one that fails the test if it is called)."""
+    from sim.run import runner
+
+    monkeypatch.setattr(runner, "run", lambda *a, **k: pytest.fail(f"{script} simulated before checking {args}"))
+    sys.path.insert(0, str(EXPERIMENTS))
+    try:
+        module = importlib.import_module(script)
+    finally:
+        sys.path.remove(str(EXPERIMENTS))
+    out = ["--out", str(tmp_path / "out")] if script in ("sensitivity", "validate_analytic", "tweede_kamer") else []
+    with pytest.raises(SystemExit) as exit_:
+        module.main([*args, *out])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err, err
+    assert not (tmp_path / "out").exists()

@@ -133,3 +133,30 @@ def test_replications_needed_by_hand():
     # sd 10 around 100, ±5: t(17) 2.110 x 10 / sqrt(18) = 4.97 <= 5, t(16) 2.120 x 10 / sqrt(17) = 5.14 > 5
     assert finding.replications_needed(100.0, 10.0) == 18
     assert finding.replications_needed(100.0, 0.0) == 2
+
+
+def _grid(effect_in_integrated: bool) -> pd.DataFrame:
+    rows = []
+    for scenario in ("sequential", "integrated"):
+        for caseload in (12, 15, 22):
+            for fte in (280, 322):
+                moves = scenario == "sequential" or effect_in_integrated
+                lead = 100.0 - fte / 10 + (caseload if moves else 0.0) + (5.0 if scenario == "integrated" else 0.0)
+                rows.append({"point": f"scenario={scenario},staffing.gi.caseload={caseload},staffing.gi.fte={fte}",
+                             "scenario": scenario, "staffing.gi.caseload": caseload, "staffing.gi.fte": fte,
+                             "lead_time_help_mean.mean": lead, "gi_wait_mean.mean": lead / 2,
+                             "unstable.gi.mean": 0.0})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_a_sweep_warns_where_a_swept_setting_has_no_effect(lang):
+    keys = ["scenario", "staffing.gi.caseload", "staffing.gi.fte"]
+    warned = finding.no_effect_warnings(_grid(effect_in_integrated=False), keys, lang)
+    team = style.workflow_label("integrated", lang)
+    assert len(warned) == 2  # once per GI FTE of the integrated team's points; never for today's chain
+    assert all(w.startswith("staffing.gi.caseload ") and team in w and "12, 15, 22" in w for w in warned)
+    assert not any(style.workflow_label("sequential", lang) in w for w in warned)
+    assert finding.no_effect_warnings(_grid(effect_in_integrated=True), keys, lang) == []
+    if lang == "nl":
+        assert all("verandert niets" in w and "has no effect" not in w for w in warned)

@@ -462,3 +462,19 @@ def test_collect_names_a_folder_that_is_not_a_sweep(tmp_path, capsys) -> None:
     assert sim_collect.main([str(single)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "nope: not a directory" in err[0] and "single run, not a sweep" in err[1]
+
+
+def test_points_of_a_sweep_write_no_families_table_unless_asked(joblib_sweep, tmp_path) -> None:
+    """A grid's per-family records only cost disk (issue 19): the points of the joblib sweep hold every other
+    table but no families table; ``run.sweep_families=true`` writes it (one point suffices to show it)."""
+    sweep_dir, _ = joblib_sweep
+    dirs = point_dirs(sweep_dir)
+    assert len(dirs) == 4
+    for d in dirs.values():
+        assert (d / "runs.parquet").is_file() and (d / "summary.csv").is_file()
+        assert not list(d.glob("families.*")), d
+    one = tmp_path / "with_families"
+    run_sweep([*TINY, "staffing.gi.fte=20,34", "run.replications=1", "run.sweep_families=true"], one)
+    written = point_dirs(one)
+    assert len(written) == 2 and all((d / "families.parquet").is_file() for d in written.values())
+    assert not any((d / "families.csv").exists() for d in written.values())  # run.families_formats: parquet only

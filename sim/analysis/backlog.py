@@ -24,7 +24,6 @@ band (``days_to_norm_ci_low``/``_high``, t-interval over the replications that d
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass
 
 import pandas as pd
@@ -38,6 +37,7 @@ from sim.chain.entities import kind_pool
 from sim.chain.model import Model
 from sim.config.gate import validate
 from sim.kernel import stats
+from sim.run.progress import Bar
 
 NORMED_POOLS: dict[str, str] = kpis.normed_pools()  # pool -> its norm (a key of model.norms, days)
 
@@ -117,19 +117,23 @@ def organisation_of(pool: str) -> str:
 def drain(p: Plan, progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(per-replication drain days, backlog_drain table) over every level, paired seeds."""
     rows, series = [], {}
-    for level, model in zip(p.levels, p.models):
-        parts = []
-        for r in range(model.run.replications):
-            found, ts, values = drain_days(model, r, p.probe_days)
-            parts.append(ts)
-            for pool, day in found.items():
-                available = kpis.of(kpis.AVAILABLE_FTE_MEAN, organisation_of(pool))
-                rows.append({"workflow": model.scenario.name, "organisation": organisation_of(pool), "pool": pool,
-                             "extra_fte_org": p.org, "extra_fte": level, "replication": r, "days_to_norm": day,
-                             kpis.AVAILABLE_FTE_MEAN: values.get(available, math.nan)})
-            if progress:
-                print(f"  extra_fte={level:g} replication {r + 1}/{model.run.replications}", file=sys.stderr)
-        series[level] = pd.concat(parts, ignore_index=True)
+    total = sum(model.run.replications for model in p.models)
+    with Bar("replications (all levels)", total, enabled=progress) as bar:
+        for level, model in zip(p.levels, p.models):
+            parts = []
+            for r in range(model.run.replications):
+                found, ts, values = drain_days(model, r, p.probe_days)
+                parts.append(ts)
+                for pool, day in found.items():
+                    available = kpis.of(kpis.AVAILABLE_FTE_MEAN, organisation_of(pool))
+                    rows.append({"workflow": model.scenario.name, "organisation": organisation_of(pool), "pool": pool,
+                                 "extra_fte_org": p.org, "extra_fte": level, "replication": r, "days_to_norm": day,
+                                 kpis.AVAILABLE_FTE_MEAN: values.get(available, math.nan),
+                                 # 1: the list was still growing at the end (SATURATED or UNSTABLE, as a run's
+                                 # summary says): within the norm once is then not a drained list
+                                 "growing": values.get(kpis.of(kpis.UNSTABLE, pool), math.nan)})
+                bar.advance()
+            series[level] = pd.concat(parts, ignore_index=True)
     days = pd.DataFrame(rows)
     summary = []
     for (org, level), g in days.groupby(["organisation", "extra_fte"], sort=True):

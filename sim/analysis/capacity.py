@@ -50,6 +50,7 @@ from sim.config.schema import ScenarioSchema
 from sim.kernel import flows
 from sim.kernel.stats import confidence_interval
 from sim.run import output, runner
+from sim.run.progress import Bar
 
 SCALE_TOP = 64.0  # capacity above 64 x today's demand is reported as >= 64
 
@@ -221,6 +222,13 @@ def plan(cfg: DictConfig, chosen: str | None = None) -> list[tuple[DictConfig, M
     return out
 
 
+def _levels(c: Any, cap: Capacity) -> tuple[float, float, list[float]]:
+    """The demand scales simulated for one workflow: just below and just above its analytic capacity, then the
+    curve's other points."""
+    lo_s, hi_s = cap.demand_scale * (1 - c.margin), cap.demand_scale * (1 + c.margin)
+    return lo_s, hi_s, [s for s in curve_scales(c, cap.demand_scale) if min(abs(s - lo_s), abs(s - hi_s)) > 1e-3 * s]
+
+
 def run(cfg: DictConfig, out_dir: Path | None = None, quiet: bool = False, chosen: str | None = None
         ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Capacity and curve of every workflow of ``capacity.workflows``: (summary, curve) tables."""
@@ -230,28 +238,32 @@ def run(cfg: DictConfig, out_dir: Path | None = None, quiet: bool = False, chose
     cfg.run.quiet = True
     c = cfg.capacity
     summary, curve = [], []
-    for wcfg, model, fm in plan(cfg, chosen):
-        cap = capacity(model, fm)
-        if not quiet:
-            print(f"sim.capacity: {model.scenario.name}: analytic capacity demand.scale = {cap.demand_scale:.3f}; "
-                  f"first list to grow: {cap.bottleneck} (mean hold {cap.bottleneck_hold_days:.0f} days); most "
-                  f"capacity per extra FTE: {cap.bottleneck_org}", file=sys.stderr)
-        lo_s, hi_s = cap.demand_scale * (1 - c.margin), cap.demand_scale * (1 + c.margin)
-        below = simulate(wcfg, lo_s, c.kpi, fm, model.demand_scale)
-        above = simulate(wcfg, hi_s, c.kpi, fm, model.demand_scale)
-        window = model.run.years * 365.0
-        summary.append({
-            "workflow": model.scenario.name, "demand_scale_max": cap.demand_scale, "bottleneck": cap.bottleneck,
-            "bottleneck_hold_days": cap.bottleneck_hold_days, "bottleneck_org": cap.bottleneck_org,
-            **{f"scale_per_fte.{k}": v for k, v in cap.gain_per_fte.items()},
-            "stable_at": lo_s, "stable_confirmed": not below["unstable"], "growing_below": below["bottleneck"],
-            "unstable_at": hi_s, "unstable_confirmed": above["unstable"], "growing_above": above["bottleneck"],
-            "window_days": window, "window_long_enough": window >= 2 * cap.bottleneck_hold_days,
-            "replications": model.run.replications, "years": model.run.years, "start": model.run.start})
-        curve += [below, above]
-        for s in curve_scales(c, cap.demand_scale):
-            if min(abs(s - lo_s), abs(s - hi_s)) > 1e-3 * s:
+    planned = [(wcfg, model, fm, capacity(model, fm)) for wcfg, model, fm in plan(cfg, chosen)]  # analytic: fast
+    levels = {model.scenario.name: _levels(c, cap) for _, model, _, cap in planned}
+    with Bar("demand levels simulated", sum(2 + len(v[2]) for v in levels.values()), enabled=not quiet) as bar:
+        for wcfg, model, fm, cap in planned:
+            lo_s, hi_s, scales = levels[model.scenario.name]
+            if not quiet:
+                print(f"sim.capacity: {model.scenario.name}: analytic capacity demand.scale = {cap.demand_scale:.3f}; "
+                      f"first list to grow: {cap.bottleneck} (mean hold {cap.bottleneck_hold_days:.0f} days); most "
+                      f"capacity per extra FTE: {cap.bottleneck_org}", file=sys.stderr)
+            below = simulate(wcfg, lo_s, c.kpi, fm, model.demand_scale)
+            bar.advance()
+            above = simulate(wcfg, hi_s, c.kpi, fm, model.demand_scale)
+            bar.advance()
+            window = model.run.years * 365.0
+            summary.append({
+                "workflow": model.scenario.name, "demand_scale_max": cap.demand_scale, "bottleneck": cap.bottleneck,
+                "bottleneck_hold_days": cap.bottleneck_hold_days, "bottleneck_org": cap.bottleneck_org,
+                **{f"scale_per_fte.{k}": v for k, v in cap.gain_per_fte.items()},
+                "stable_at": lo_s, "stable_confirmed": not below["unstable"], "growing_below": below["bottleneck"],
+                "unstable_at": hi_s, "unstable_confirmed": above["unstable"], "growing_above": above["bottleneck"],
+                "window_days": window, "window_long_enough": window >= 2 * cap.bottleneck_hold_days,
+                "replications": model.run.replications, "years": model.run.years, "start": model.run.start})
+            curve += [below, above]
+            for s in scales:
                 curve.append(simulate(wcfg, s, c.kpi, fm, model.demand_scale))
+                bar.advance()
     summary_df = pd.DataFrame(summary)
     curve_df = pd.DataFrame(curve).drop_duplicates(subset=["workflow", "demand_scale"]).sort_values(
         ["workflow", "demand_scale"]).reset_index(drop=True)

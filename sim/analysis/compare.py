@@ -407,7 +407,7 @@ def _run_arm(name: str, wcfg: DictConfig, model: Model, dest: Path) -> tuple[dic
     output.write_results(dest, tables, list(model.run.formats), OmegaConf.to_yaml(wcfg),
                          extra={"scenario": model.scenario.name, "region": model.region_name,
                                 "replications": model.run.replications, "pid": os.getpid()},
-                         event_log_formats=model.run.event_log_formats)
+                         event_log_formats=model.run.event_log_formats, families_formats=model.run.families_formats)
     return tables, kpi_frame(results, model)
 
 

@@ -79,6 +79,7 @@ from sim.config.gate import validate
 from sim.kernel import flows
 from sim.kernel.stats import confidence_interval, km_quantile, km_rmst
 from sim.run import output, runner
+from sim.run.progress import Bar
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 LEAD = kpis.LEAD_TIMES  # target.kpi -> the duration whose mean or quantile is the KPI
@@ -389,6 +390,7 @@ class Simulator:
     analytic: Analytic
     cache: dict[tuple, Verdict] = field(default_factory=dict)
     quiet: bool = False
+    bar: Bar | None = None  # counts the staffings simulated (a bisection: no total known beforehand)
 
     def __call__(self, fte: Mapping[str, float]) -> Verdict:
         key = tuple(sorted((o, round(v, 6)) for o, v in fte.items()))
@@ -406,6 +408,8 @@ class Simulator:
             # a run of a few years may not show it yet: a pool whose load exceeds its places never meets
             verdict.overloaded = self.analytic.unstable({**self.analytic.fm.fte_today, **fte})
         self.cache[key] = verdict
+        if self.bar is not None:
+            self.bar.advance()
         if not self.quiet:
             print(f"  {'meets' if verdict.meets else 'fails'}  {self.target.kpi} = {verdict.mean:.4g} "
                   f"[{verdict.low:.4g}, {verdict.high:.4g}]  at " + ", ".join(f"{o}={v:g}" for o, v in fte.items())
@@ -599,11 +603,14 @@ def size(cfg: DictConfig, out_dir: Path | None = None, quiet: bool = False) -> p
         for line in log:
             print("  " + line, file=sys.stderr)
     sim = Simulator(cfg, target, an, quiet=quiet)
-    x = simulation_search(x_an, target, sim, floor, order, affected, log)
-    final = sim(x)
+    with Bar("staffings simulated", None, enabled=not quiet) as sim.bar:
+        x = simulation_search(x_an, target, sim, floor, order, affected, log)
+        final = sim(x)
+        less_of = {o: sim({**x, o: x[o] - target.step}) if x[o] - target.step >= floor[o] else None
+                   for o in target.organisations}
     rows = []
     for o in target.organisations:
-        less = sim({**x, o: x[o] - target.step}) if x[o] - target.step >= floor[o] else None
+        less = less_of[o]
         rows.append({
             "workflow": model.scenario.name, "organisation": o, "fte_today": fm.fte_today[o], "fte_needed": x[o],
             "kpi": target.kpi, "kpi_definition": kpis.description(target.kpi), "analytic_kpi": target.analytic,

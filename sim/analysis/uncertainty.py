@@ -69,6 +69,7 @@ from sim.config import provenance
 from sim.config.gate import validate
 from sim.config.sources import group_file
 from sim.run import output, runner
+from sim.run.progress import Bar
 from sim.scenarios import effects as effects_mod
 from sim.scenarios import registry
 
@@ -652,26 +653,20 @@ def run_draws(plan: Plan, out_dir: Path, jobs: int, only_blocks: Sequence[int] |
     blocks = plan.blocks()
     todo = [i for i in (range(len(blocks)) if only_blocks is None else only_blocks)
             if not finished(plan, out_dir, i, blocks[i])]
-    started = time.perf_counter()
+    with Bar(f"blocks of draws (of {len(blocks)})", len(todo), enabled=log is not None) as bar:
+        if jobs <= 1 or len(todo) <= 1:
+            for i in todo:
+                _write_block(plan, out_dir, i, blocks[i], run_block(plan, blocks[i]))
+                bar.advance()
+        else:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=_context()) as pool:
+                futures = {pool.submit(run_block, plan, blocks[i]): i for i in todo}
+                from concurrent.futures import as_completed
 
-    def done(n: int) -> None:
-        if log is not None:
-            el = time.perf_counter() - started
-            log(f"  blocks {n}/{len(todo)} (of {len(blocks)})  elapsed {el:6.1f}s  eta {el / n * (len(todo) - n):6.1f}s")
-
-    if jobs <= 1 or len(todo) <= 1:
-        for n, i in enumerate(todo, 1):
-            _write_block(plan, out_dir, i, blocks[i], run_block(plan, blocks[i]))
-            done(n)
-    else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=_context()) as pool:
-            futures = {pool.submit(run_block, plan, blocks[i]): i for i in todo}
-            from concurrent.futures import as_completed
-
-            for n, fut in enumerate(as_completed(futures), 1):
-                i = futures[fut]
-                _write_block(plan, out_dir, i, blocks[i], fut.result())
-                done(n)
+                for fut in as_completed(futures):
+                    i = futures[fut]
+                    _write_block(plan, out_dir, i, blocks[i], fut.result())
+                    bar.advance()
     return todo
 
 

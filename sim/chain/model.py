@@ -27,6 +27,8 @@ class RunSettings:
     start_date: str  # ISO date of the start of the observation window
     formats: tuple[str, ...]
     event_log_formats: tuple[str, ...]  # formats of the event log (events table), when event_log
+    families_formats: tuple[str, ...]  # formats of the families table
+    sweep_families: bool  # a point of a sweep writes its families table
     quiet: bool
 
     @classmethod

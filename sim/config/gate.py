@@ -254,6 +254,10 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
     if run.event_log and not run.event_log_formats:
         raise ConfigError("run.event_log_formats = [] (need at least one of: parquet, csv; "
                           "or run.event_log=false to write no event log)")
+    for i, fmt in enumerate(run.families_formats):
+        choice(f"run.families_formats[{i}]", fmt, FORMATS)
+    if not run.families_formats:
+        raise ConfigError("run.families_formats = [] (need at least one of: parquet, csv)")
     start_date = parse_date("run.start_date", run.start_date)
 
     d = obj.demand

@@ -52,6 +52,10 @@ class RunSchema:
     formats: List[str] = field(default_factory=lambda: ["parquet", "csv"])
     # the event log's formats: Parquet only unless CSV is asked for (a Gelderland run's CSV log is hundreds of MB)
     event_log_formats: List[str] = field(default_factory=lambda: ["parquet"])
+    # the families table's formats (one row per family episode): Parquet only unless CSV is asked for (a Gelderland
+    # run's CSV families table is ~100 MB); the small tables (summary, runs, timeseries, assumptions) follow formats
+    families_formats: List[str] = field(default_factory=lambda: ["parquet"])
+    sweep_families: bool = False  # a point of a sweep (python -m sim -m) writes its families table only when true
     quiet: bool = False
 
 

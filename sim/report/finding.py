@@ -233,6 +233,39 @@ def sweep_warnings(summary: pd.DataFrame, lang: str) -> list[str]:
     return out
 
 
+def no_effect_warnings(summary: pd.DataFrame, keys: Sequence[str], lang: str) -> list[str]:
+    """A swept setting that changes no result: among points that differ only in ``key``, two or more values of it
+    with every KPI mean identical (the same families, so a setting in use would move some number). One warning
+    per setting and combination of the other swept settings, e.g. the GI caseload in the integrated team's points,
+    whose team has a caseload of its own."""
+    means = [c for c in summary.columns if str(c).endswith(".mean")]
+    out = []
+    for key in keys:
+        others = [k for k in keys if k != key]
+        groups = summary.groupby(others, sort=False, dropna=False) if others else [((), summary)]
+        for fixed, g in groups:
+            if g[key].nunique() < 2 or not means:
+                continue
+            values = g[means].to_numpy(dtype=float)
+            same = np.all(np.isclose(values, values[0], rtol=1e-12, atol=0.0, equal_nan=True))
+            if not same:
+                continue
+            fixed = fixed if isinstance(fixed, tuple) else (fixed,)
+            where = ", ".join(f"{k} = {_setting_value(k, v, lang)}" for k, v in zip(others, fixed)) \
+                or term("w.no_effect.everywhere", lang)
+            shown = ", ".join(_setting_value(key, v, lang) for v in sorted(g[key].unique(), key=str))
+            out.append(term("w.no_effect", lang, setting=key, where=where, values=shown))
+    return out
+
+
+def _setting_value(key: str, value: object, lang: str) -> str:
+    if key == "scenario":
+        return style.workflow_label(str(value), lang)
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return style.fmt_compact(float(value), lang)
+    return str(value)
+
+
 # ====================================================================== too few replications
 
 

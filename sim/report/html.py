@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import html
 import json
 import math
 import shlex
@@ -38,14 +37,16 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from sim.analysis import costs, derived
 from sim.chain import kpis
 from sim.config import provenance
-from sim.report import figures, finding, style
+from sim.report import figures, finding, page, style
 from sim.report import uncertainty as how_sure
 from sim.report.style import term
 from sim.run import output
+from sim.run.progress import Bar
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 REPORT = "report.html"
@@ -351,19 +352,13 @@ def optional_charts(directory: Path, meta: figures.Meta) -> list[figures.Chart]:
 # ====================================================================== HTML
 
 
-def _e(text: Any) -> str:
-    return html.escape(str(text), quote=True)
-
-
 def _num_cell(value: Any, lang: str, *, kpi: str, field_: str, unit: str = "", workflow: str = "",
-              extra: str = "") -> str:
+              point: str | None = None) -> dict:
     """A table cell showing a number for people and carrying the exact value for machines (``data-value`` is
-    Python's repr of the float: it reads back to the identical number)."""
+    Python's repr of the float: it reads back to the identical number); drawn by tables.html.j2's ``num``."""
     v = float(value) if value is not None and not (isinstance(value, str) and not value) else math.nan
-    shown = _display(v, unit, lang)
-    wf = f' data-workflow="{_e(workflow)}"' if workflow else ""
-    return (f'<td class="num" data-kpi="{_e(kpi)}" data-field="{field_}"{wf} data-unit="{_e(unit)}" '
-            f'data-value="{repr(v)}"{extra}>{_e(shown)}</td>')
+    return {"kpi": kpi, "field": field_, "workflow": workflow, "unit": unit, "value": repr(v),
+            "shown": _display(v, unit, lang), "point": point}
 
 
 def _display(v: float, unit: str, lang: str) -> str:
@@ -378,7 +373,11 @@ def _display(v: float, unit: str, lang: str) -> str:
     return style.fmt_number(v, lang)
 
 
-def _kpi_rows(summary: pd.DataFrame, kpis: Sequence[str] | None, lang: str, workflow: str = "") -> list[str]:
+def _head(lang: str) -> dict:
+    return {k: term(f"r.col.{k}", lang) for k in ("kpi", "unit", "mean", "ci", "n")}
+
+
+def _kpi_rows(summary: pd.DataFrame, kpis: Sequence[str] | None, lang: str, workflow: str = "") -> list[dict]:
     s = summary.set_index("kpi")
     chosen = [k for k in (kpis or list(s.index)) if k in s.index]
     rows = []
@@ -386,53 +385,46 @@ def _kpi_rows(summary: pd.DataFrame, kpis: Sequence[str] | None, lang: str, work
         r = s.loc[kpi]
         unit = "" if pd.isna(r["unit"]) else str(r["unit"])
         label = style.kpi_label(kpi, lang)
-        rows.append(
-            f'<tr><th scope="row">{_e(label)}'
-            + (f'<div class="key">{_e(kpi)}</div>' if label != kpi else "")
-            + f"</th><td>{_e(style.unit_label(unit, lang) if unit else '')}</td>"
-            + _num_cell(r["mean"], lang, kpi=kpi, field_="mean", unit=unit, workflow=workflow)
-            + _num_cell(r["ci_low"], lang, kpi=kpi, field_="ci_low", unit=unit, workflow=workflow)
-            + _num_cell(r["ci_high"], lang, kpi=kpi, field_="ci_high", unit=unit, workflow=workflow)
-            + f'<td class="num">{int(r["n_replications"])}</td></tr>')
+        rows.append({"label": label, "mark": "", "key": kpi if label != kpi else "",
+                     "unit": style.unit_label(unit, lang) if unit else "",
+                     "cells": [_num_cell(r[f], lang, kpi=kpi, field_=f, unit=unit, workflow=workflow)
+                               for f in ("mean", "ci_low", "ci_high")],
+                     "n": int(r["n_replications"])})
     return rows
+
+
+def _kpi_model(summary: pd.DataFrame, lang: str, kpis: Sequence[str] | None, workflow: str = "",
+               table_id: str = "") -> dict:
+    return {"id": table_id, "head": _head(lang), "rows": _kpi_rows(summary, kpis, lang, workflow)}
 
 
 def kpi_table(summary: pd.DataFrame, lang: str, kpis: Sequence[str] | None, workflow: str = "",
               table_id: str = "") -> str:
-    head = (f"<tr><th>{term('r.col.kpi', lang)}</th><th>{term('r.col.unit', lang)}</th>"
-            f"<th>{term('r.col.mean', lang)}</th><th colspan=\"2\">{term('r.col.ci', lang)}</th>"
-            f"<th>{term('r.col.n', lang)}</th></tr>")
-    ident = f' id="{table_id}"' if table_id else ""
-    return (f'<table class="kpi"{ident} data-source="summary.csv"><thead>{head}</thead><tbody>'
-            + "".join(_kpi_rows(summary, kpis, lang, workflow)) + "</tbody></table>")
+    return page.macro("kpi_table", _kpi_model(summary, lang, kpis, workflow, table_id))
 
 
 def comparison_key_table(summaries: dict[str, pd.DataFrame], kpis: Sequence[str], lang: str) -> str:
     """Key figures of every workflow side by side: per workflow its mean and 95 % CI (its summary.csv)."""
     names = style.ordered(summaries, style.workflow_order())
     indexed = {n: summaries[n].set_index("kpi") for n in names}
-    head1 = f"<tr><th rowspan=\"2\">{term('r.col.kpi', lang)}</th><th rowspan=\"2\">{term('r.col.unit', lang)}</th>" + "".join(
-        f"<th colspan=\"3\">{_e(style.workflow_label(n, lang))}</th>" for n in names) + "</tr>"
-    head2 = "<tr>" + "".join(f"<th>{term('r.col.mean', lang)}</th><th colspan=\"2\">{term('r.col.ci', lang)}</th>"
-                             for _ in names) + "</tr>"
     rows = []
     for kpi in kpis:
         if not any(kpi in s.index for s in indexed.values()):
             continue
         unit = next(str(s.at[kpi, "unit"]) for s in indexed.values() if kpi in s.index)
         unit = "" if unit == "nan" else unit
-        cells = ""
+        cells: list = []
         for n in names:
             s = indexed[n]
             if kpi not in s.index:
-                cells += "<td></td><td></td><td></td>"
+                cells.append(None)
                 continue
-            cells += "".join(_num_cell(s.at[kpi, f], lang, kpi=kpi, field_=f, unit=unit, workflow=n)
-                             for f in ("mean", "ci_low", "ci_high"))
-        rows.append(f'<tr><th scope="row">{_e(style.kpi_label(kpi, lang))}<div class="key">{_e(kpi)}</div></th>'
-                    f"<td>{_e(style.unit_label(unit, lang) if unit else '')}</td>{cells}</tr>")
-    return (f'<table class="kpi" id="key-figures" data-source="summary.csv"><thead>{head1}{head2}</thead><tbody>'
-            + "".join(rows) + "</tbody></table>")
+            cells += [_num_cell(s.at[kpi, f], lang, kpi=kpi, field_=f, unit=unit, workflow=n)
+                      for f in ("mean", "ci_low", "ci_high")]
+        rows.append({"label": style.kpi_label(kpi, lang), "mark": "", "key": kpi,
+                     "unit": style.unit_label(unit, lang) if unit else "", "cells": cells})
+    return page.macro("comparison_key_table", {"head": _head(lang), "rows": rows,
+                                               "workflows": [style.workflow_label(n, lang) for n in names]})
 
 
 def paired_table(comparison: pd.DataFrame, lang: str, kpis: Sequence[str] | None = None) -> str:
@@ -440,7 +432,7 @@ def paired_table(comparison: pd.DataFrame, lang: str, kpis: Sequence[str] | None
     whose difference is starred (a finding: ``starred``, else for an older table ``ci_excludes_zero``) in bold.
     With the decomposition (``compare.decompose``) the structure-only difference stands beside the default and what
     the assumed effects add after it. ``kpis``: these rows only (in this order), else every row."""
-    parts = []
+    blocks = []
     for wf in style.ordered(comparison["workflow"].astype(str).unique(), style.workflow_order()):
         c = comparison[comparison["workflow"].astype(str) == wf]
         if kpis is not None:
@@ -449,10 +441,8 @@ def paired_table(comparison: pd.DataFrame, lang: str, kpis: Sequence[str] | None
         split = "structure_diff_mean" in c.columns and bool(c["structure_diff_mean"].notna().any())
         arms = ([("structure_diff", "r.col.structure")] if split else []) + [("diff", "r.col.diff")] + (
             [("effects_add", "r.col.effects_add")] if split else [])
-        head = (f"<tr><th>{term('r.col.kpi', lang)}</th><th>{term('r.col.unit', lang)}</th>"
-                f"<th>{_e(style.workflow_label(base, lang))}</th><th>{_e(style.workflow_label(wf, lang))}</th>"
-                + "".join(f"<th>{term(t, lang)}</th><th colspan=\"2\">{term('r.col.ci', lang)}</th>" for _, t in arms)
-                + "</tr>")
+        head = {**_head(lang), "baseline": style.workflow_label(base, lang), "workflow": style.workflow_label(wf, lang),
+                "arms": [term(t, lang) for _, t in arms]}
         rows, notes, shaky = [], {}, {}
         for _, r in c.iterrows():
             kpi, unit = str(r["kpi"]), "" if pd.isna(r.get("unit")) else str(r.get("unit"))
@@ -465,52 +455,41 @@ def paired_table(comparison: pd.DataFrame, lang: str, kpis: Sequence[str] | None
             withheld = r.get("star_withheld")
             withheld = withheld if isinstance(withheld, str) else ""
             finding = bool(r.get("starred", r.get("ci_excludes_zero", False)))
-            star = ' class="sig"' if finding and not why else ""
             mark = " \u2020" if why else ""
             if not why and not finding and bool(r.get("ci_excludes_zero", False)) and "not stable" in withheld:
                 mark = " \u2021"  # the interval excludes zero, but the difference runs through an unstable pool
                 for reason in withheld.split("; "):
                     if "not stable" in reason:
                         shaky[reason] = None
-            cells = "".join(
-                _num_cell(r[f"{prefix}_mean" if prefix != "diff" else "diff_mean"], lang, kpi=kpi,
-                          field_=f"{prefix}_mean" if prefix != "diff" else "diff_mean", unit=diff_unit, workflow=wf)
-                + _num_cell(r[f"{prefix}_ci_low"], lang, kpi=kpi, field_=f"{prefix}_ci_low", unit=diff_unit,
-                            workflow=wf)
-                + _num_cell(r[f"{prefix}_ci_high"], lang, kpi=kpi, field_=f"{prefix}_ci_high", unit=diff_unit,
-                            workflow=wf)
-                for prefix, _ in arms)
-            rows.append(f"<tr{star}><th scope=\"row\">{_e(style.kpi_label(kpi, lang))}{mark}"
-                        f"<div class=\"key\">{_e(kpi)}</div></th><td>{_e(style.unit_label(unit, lang) if unit else '')}</td>"
-                        + _num_cell(r["mean_baseline"], lang, kpi=kpi, field_="mean_baseline", unit=unit, workflow=wf)
-                        + _num_cell(r["mean_workflow"], lang, kpi=kpi, field_="mean_workflow", unit=unit, workflow=wf)
-                        + cells + "</tr>")
+            cells = [_num_cell(r["mean_baseline"], lang, kpi=kpi, field_="mean_baseline", unit=unit, workflow=wf),
+                     _num_cell(r["mean_workflow"], lang, kpi=kpi, field_="mean_workflow", unit=unit, workflow=wf)]
+            for prefix, _ in arms:
+                for f in (f"{prefix}_mean", f"{prefix}_ci_low", f"{prefix}_ci_high"):
+                    cells.append(_num_cell(r[f], lang, kpi=kpi, field_=f, unit=diff_unit, workflow=wf))
+            rows.append({"sig": finding and not why, "label": style.kpi_label(kpi, lang), "mark": mark, "key": kpi,
+                         "unit": style.unit_label(unit, lang) if unit else "", "cells": cells})
         structure = c["structure_only"].iloc[0] if split and "structure_only" in c.columns else ""
-        parts.append(f'<h3>{_e(style.workflow_label(wf, lang))} − {_e(style.workflow_label(base, lang))}</h3>'
-                     f'<table class="kpi paired" data-source="comparison.csv"><thead>{head}</thead><tbody>'
-                     + "".join(rows) + "</tbody></table>"
-                     + "".join(f'<p class="note">{_e(term("r.by_construction", lang, why=w))}</p>' for w in notes)
-                     + "".join(f'<p class="note">{_e(term("r.unstable_pool", lang, why=w))}</p>' for w in shaky)
-                     + (f'<p class="note">{_e(term("r.structure_only", lang, how=structure))}</p>'
-                        if isinstance(structure, str) and structure else ""))
-    return "".join(parts)
+        blocks.append({
+            "title": f"{style.workflow_label(wf, lang)} − {style.workflow_label(base, lang)}", "head": head,
+            "rows": rows,
+            "notes": [term("r.by_construction", lang, why=w) for w in notes]
+            + [term("r.unstable_pool", lang, why=w) for w in shaky]
+            + ([term("r.structure_only", lang, how=structure)] if isinstance(structure, str) and structure else [])})
+    return page.macro("paired_tables", blocks)
 
 
 def sweep_table(summary: pd.DataFrame, keys: Sequence[str], lang: str) -> str:
     kpis = [k for k in SWEEP_KPIS if f"{k}.mean" in summary.columns]
-    head = "".join(f"<th>{_e(k)}</th>" for k in keys) + "".join(
-        f"<th colspan=\"3\">{_e(style.kpi_label(k, lang))}<div class=\"key\">{_e(k)}</div></th>" for k in kpis)
     rows = []
     for _, r in summary.iterrows():
-        cells = "".join(f"<td>{_e(_key_value(k, r[k], lang))}</td>" for k in keys)
+        cells = []
         for k in kpis:
             unit = "share" if k.startswith("share_") else ""
-            for fld in ("mean", "ci_low", "ci_high"):
-                cells += _num_cell(r[f"{k}.{fld}"], lang, kpi=k, field_=fld, unit=unit,
-                                   extra=f' data-point="{_e(r["point"])}"')
-        rows.append(f"<tr>{cells}</tr>")
-    return (f'<table class="kpi sweep" data-source="sweep_summary.csv"><thead><tr>{head}</tr></thead><tbody>'
-            + "".join(rows) + "</tbody></table>")
+            cells += [_num_cell(r[f"{k}.{fld}"], lang, kpi=k, field_=fld, unit=unit, point=str(r["point"]))
+                      for fld in ("mean", "ci_low", "ci_high")]
+        rows.append({"swept": [_key_value(k, r[k], lang) for k in keys], "cells": cells})
+    return page.macro("sweep_table", {"swept": list(keys), "rows": rows,
+                                      "kpis": [{"label": style.kpi_label(k, lang), "key": k} for k in kpis]})
 
 
 def _key_value(key: str, value: Any, lang: str) -> str:
@@ -558,13 +537,14 @@ def _euros(mean: float, lo: float, hi: float, share: bool = False) -> str:
     return f"{one(mean)} [{one(lo)}, {one(hi)}]" if np.isfinite(lo) else one(mean)
 
 
-def cost_section(results: Results, lang: str) -> str:
+def cost_section(results: Results, lang: str) -> dict | None:
     """Who pays what under each workflow (costs_summary.csv of the run or of each compared workflow) and, in a
-    comparison, the paired difference with the baseline (cost_comparison.csv); "" when the run was not priced."""
+    comparison, the paired difference with the baseline (cost_comparison.csv), as the model of the report's cost
+    section (report.html.j2); None when the run was not priced."""
     dirs = {name: wf.directory for name, wf in results.workflows.items()} if results.workflows else {}
     summaries = {n: pd.read_csv(d / "costs_summary.csv") for n, d in dirs.items() if (d / "costs_summary.csv").is_file()}
     if not summaries:
-        return ""
+        return None
     prices = results.config.get("prices") or {}
     note = term("r.costs.note", lang, year=prices.get("report_year", "?"), prices=prices.get("name", "?"))
     diff = pd.read_csv(results.directory / "cost_comparison.csv") \
@@ -593,21 +573,27 @@ def cost_section(results: Results, lang: str) -> str:
                     cells.append(_euros(v["diff_mean"], v["diff_ci_low"], v["diff_ci_high"], share=share))
             else:
                 cells.append("")
-        rows.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
-    return (f"<h2 id=\"costs\">{term('r.costs', lang)}</h2><p>{_e(note)}</p><table class=\"plain\"><thead><tr>"
-            + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead><tbody>" + "".join(rows)
-            + "</tbody></table>")
+        rows.append(cells)
+    return {"title": term("r.costs", lang), "note": note, "head": head, "rows": rows}
+
+
+def _plain_model(df: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> dict:
+    return {"head": [label for _, label in columns],
+            "rows": [["" if pd.isna(r[c]) else r[c] for c, _ in columns] for _, r in df.iterrows()]}
 
 
 def _plain_table(df: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> str:
-    head = "".join(f"<th>{_e(label)}</th>" for _, label in columns)
-    body = "".join("<tr>" + "".join(f"<td>{_e('' if pd.isna(r[c]) else r[c])}</td>" for c, _ in columns) + "</tr>"
-                   for _, r in df.iterrows())
-    return f"<table class=\"plain\"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return page.macro("plain_table", _plain_model(df, columns))
 
 
 def sources_table(results: Results, lang: str) -> str:
     """The non-assumption provenance of the configuration files in force, with the value this run used."""
+    model = sources_model(results, lang)
+    return page.macro("plain_table", model) if model else ""
+
+
+def sources_model(results: Results, lang: str) -> dict | None:
+    """The rows of :func:`sources_table` (None when no file in force has a source)."""
     from omegaconf import OmegaConf
 
     process = results.choices.get("process", "nl_2023")
@@ -633,9 +619,9 @@ def sources_table(results: Results, lang: str) -> str:
             rows.append({"parameter": p.key, "value": "" if value is None else value, "kind": p.kind,
                          "source": p.text, "file": f"{path.parent.name}/{path.name}"})
     if not rows:
-        return ""
+        return None
     df = pd.DataFrame(rows)
-    return _plain_table(df, [("parameter", term("r.col.parameter", lang)), ("value", term("r.col.value", lang)),
+    return _plain_model(df, [("parameter", term("r.col.parameter", lang)), ("value", term("r.col.value", lang)),
                              ("kind", term("r.col.kind", lang)), ("source", term("r.col.source", lang)),
                              ("file", term("r.col.file", lang))])
 
@@ -676,7 +662,6 @@ def render(results: Results, lang: str = "en") -> str:
     style.check_lang(lang)
     meta = meta_of(results, lang)
     region = style.region_label(meta.region, lang)
-    parts: list[str] = []
     if results.kind == "run":
         wf = next(iter(results.workflows))
         title = term("r.title.run", lang, workflow=style.workflow_label(wf, lang), region=region)
@@ -700,93 +685,73 @@ def render(results: Results, lang: str = "en") -> str:
         title = term("r.title.tables", lang, region=region)
         intro = term("r.intro.tables", lang, tables=", ".join(t for t in OPTIONAL_TABLES
                                                               if (results.directory / t).is_file()))
-    parts.append(f"<h1>{_e(title)}</h1><p class=\"intro\">{_e(intro)}</p>")
-    found = _finding(results, meta)  # the finding first: what the run found, with its uncertainty
-    if found:
-        parts.append(f'<div class="finding" id="finding"><strong>{term("r.finding", lang)}</strong>'
-                     + "".join(f"<p>{_e(sentence)}</p>" for sentence in found) + "</div>")
-    if any(w != "sequential" for w in meta.workflows):
-        parts.append(f'<p class="note">{_e(term("r.assumed", lang))}</p>')
-
+    labels = {"finding": term("r.finding", lang), "key": term("r.key", lang), "paired": term("r.paired", lang),
+              "paired_note": term("r.paired.note", lang), "paired_all": term("r.paired.all", lang),
+              "points": term("r.points", lang), "warnings": term("r.warnings", lang),
+              "figures": term("r.figures", lang), "sizing": term("r.sizing", lang),
+              "assumptions": term("r.assumptions", lang, n=len(results.assumptions)),
+              "sources": term("r.sources", lang), "sources_note": term("r.sources.note", lang),
+              "config": term("r.config", lang), "reproduce": term("r.reproduce", lang)}
+    context: dict[str, Any] = {"kind": results.kind, "key_table": "", "paired_main": "", "paired_all": ""}
     # ---- key figures
-    parts.append(f"<h2>{term('r.key', lang)}</h2>")
     if results.kind == "run":
-        parts.append(kpi_table(results.summary, lang, HEADLINE, table_id="key-figures"))
+        context["key_table"] = kpi_table(results.summary, lang, HEADLINE, table_id="key-figures")
     elif results.kind == "comparison":
-        parts.append(comparison_key_table({n: w.summary for n, w in results.workflows.items()}, HEADLINE, lang))
+        context["key_table"] = comparison_key_table({n: w.summary for n, w in results.workflows.items()}, HEADLINE,
+                                                    lang)
         main = kpis.rows("compared", results.comparison["kpi"].astype(str).unique())
-        parts.append(f"<h2>{term('r.paired', lang)}</h2><p>{_e(term('r.paired.note', lang))}</p>"
-                     + paired_table(results.comparison, lang, main)
-                     + f"<details><summary>{term('r.paired.all', lang)}</summary>"
-                     + paired_table(results.comparison, lang) + "</details>")
+        context["paired_main"] = paired_table(results.comparison, lang, main)
+        context["paired_all"] = paired_table(results.comparison, lang)
     elif results.kind == "sweep":
-        keys = [k for k in results.marker["swept"]]
-        parts.append(f"<h3>{term('r.points', lang)}</h3>" + sweep_table(results.summary, keys, lang))
-    elif results.kind == "uncertainty":
-        parts[-1] = how_sure.section(results.directory, results.marker, lang)  # its own section replaces the key figures
-    else:
-        parts.pop()  # no key figures of its own: its tables are drawn below
-    warnings = _warnings(results, meta)  # after the key figures, per organisation, in plain words
-    if warnings:
-        parts.append(f'<div class="warn" id="warnings"><strong>{term("r.warnings", lang)}</strong><ul>'
-                     + "".join(f"<li>{_e(w)}</li>" for w in warnings) + "</ul></div>")
+        context["key_table"] = sweep_table(results.summary, list(results.marker["swept"]), lang)
+    elif results.kind == "uncertainty":  # its own section in place of the key figures
+        context["key_table"] = how_sure.section(results.directory, results.marker, lang)
 
-    # ---- figures
-    parts.append(f"<h2>{term('r.figures', lang)}</h2>")
+    # ---- figures, drawn one at a time (each figure's memory freed as soon as it is embedded)
+    shown = []
     for chart in charts(results, lang):
-        data = base64.b64encode(style.png_bytes(chart)).decode("ascii")
-        parts.append(f'<figure id="fig-{_e(chart.name)}"><img src="data:image/png;base64,{data}" '
-                     f'alt="{_e(chart.alt or chart.name)}" width="1000"><figcaption>{_e(chart.caption)}</figcaption>'
-                     "</figure>")
-        chart.figure.clear()  # free the figure's memory as soon as it is embedded
+        shown.append({"name": chart.name, "png": base64.b64encode(style.png_bytes(chart)).decode("ascii"),
+                      "alt": chart.alt or chart.name, "caption": chart.caption})
+        chart.figure.clear()
+    sizing, sizing_uncertain = None, ""
     if how_sure.has_sizing(results.directory):  # python -m sim.size target.probability=...
-        parts.append(how_sure.sizing_section(results.directory, lang))
+        sizing_uncertain = how_sure.sizing_section(results.directory, lang)
     elif (results.directory / "sizing.csv").is_file():
         header, rows = figures.sizing_rows(pd.read_csv(results.directory / "sizing.csv"), lang)
-        parts.append(f"<h2>{term('r.sizing', lang)}</h2><table class=\"plain\"><thead><tr>"
-                     + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr></thead><tbody>"
-                     + "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
-                     + "</tbody></table>")
+        sizing = {"head": header, "rows": rows}
 
-    cost = cost_section(results, lang)
-    if cost:
-        parts.append(cost)
+    costs_model = cost_section(results, lang)
 
     # ---- every KPI
+    all_kpis = []
     if results.kind == "run":
-        parts.append(f"<details><summary>{term('r.all', lang)}</summary>"
-                     + kpi_table(results.summary, lang, None, table_id="all-kpis") + "</details>")
+        all_kpis.append({"summary": term("r.all", lang),
+                         "table": _kpi_model(results.summary, lang, None, table_id="all-kpis")})
     elif results.kind == "comparison":
         for name, wf in results.workflows.items():
-            parts.append(f"<details><summary>{term('r.all', lang)}: {_e(style.workflow_label(name, lang))}</summary>"
-                         + kpi_table(wf.summary, lang, None, workflow=name) + "</details>")
+            all_kpis.append({"summary": f"{term('r.all', lang)}: {style.workflow_label(name, lang)}",
+                             "table": _kpi_model(wf.summary, lang, None, workflow=name)})
 
     # ---- assumptions, sources, configuration, reproduction
     a = results.assumptions
-    parts.append(f"<h2>{_e(term('r.assumptions', lang, n=len(a)))}</h2>")
     cols = ([("workflow", "workflow")] if "workflow" in a.columns else []) + [
         ("parameter", term("r.col.parameter", lang)), ("value", term("r.col.value", lang)),
         ("why", term("r.col.why", lang)), ("file", term("r.col.file", lang))]
-    parts.append(_plain_table(a, cols))
-    sources = sources_table(results, lang)
-    if sources:
-        parts.append(f"<h2>{term('r.sources', lang)}</h2><p>{_e(term('r.sources.note', lang))}</p>{sources}")
     config_text = (results.directory / "config_resolved.yaml").read_text(encoding="utf-8") \
         if (results.directory / "config_resolved.yaml").is_file() else _yaml(results.config)
-    parts.append(f"<h2>{term('r.config', lang)}</h2><details><summary>config_resolved.yaml</summary>"
-                 f"<pre>{_e(config_text)}</pre></details>")
     version = results.marker.get("model_version") or output.model_version()
-    parts.append(f"<h2>{term('r.reproduce', lang)}</h2><p>{_e(term('r.reproduce.note', lang, version=version))}</p>"
-                 f"<pre>{_e(reproduce_command(results))}</pre>")
     other = "nl" if lang == "en" else "en"
-    parts.append(f"<footer>{_e(term('r.generated', lang, dir=results.directory, date=time.strftime('%Y-%m-%d %H:%M'), version=version))}"
-                 f"<br>{_e(term('r.lang', other, dir=results.directory))}</footer>")
-    return ("<!DOCTYPE html>\n"
-            f'<html lang="{lang}"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            '<link rel="icon" href="data:,">'  # no favicon request: the file loads nothing from anywhere
-            f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
-            + "\n".join(parts) + "</body></html>\n")
+    return page.render(
+        "report.html.j2", lang=lang, title=title, intro=intro, css=Markup(CSS), labels=labels,
+        finding=_finding(results, meta),  # the finding first: what the run found, with its uncertainty
+        assumed_note=term("r.assumed", lang) if any(w != "sequential" for w in meta.workflows) else "",
+        warnings=_warnings(results, meta),  # after the key figures, per organisation, in plain words
+        figures=shown, sizing=sizing, sizing_uncertain=sizing_uncertain, costs=costs_model, all_kpis=all_kpis, assumptions=_plain_model(a, cols),
+        sources=sources_model(results, lang), config_text=config_text,
+        reproduce_note=term("r.reproduce.note", lang, version=version), reproduce=reproduce_command(results),
+        generated=term("r.generated", lang, dir=results.directory, date=time.strftime("%Y-%m-%d %H:%M"),
+                       version=version),
+        other_lang=term("r.lang", other, dir=results.directory), **context)
 
 
 def _yaml(data: dict) -> str:
@@ -815,6 +780,7 @@ def _warnings(results: Results, meta: figures.Meta) -> list[str]:
     out: list[str] = []
     if results.kind == "sweep":
         out += finding.sweep_warnings(results.summary, lang)
+        out += finding.no_effect_warnings(results.summary, list(results.marker["swept"]), lang)
     else:
         for name, wf in results.workflows.items():
             prefix = f"{style.workflow_label(name, lang)}, " if len(results.workflows) > 1 else ""
@@ -851,12 +817,18 @@ def write_report(directory: Path, lang: str = "en", name: str | None = None) -> 
     return _write(directory, load(directory), lang, name)
 
 
-def write_reports(directory: Path, langs: Sequence[str] = style.LANGS) -> list[Path]:
+def write_reports(directory: Path, langs: Sequence[str] = style.LANGS, progress: bool = False) -> list[Path]:
     """The report in every language of ``langs``, side by side (``report.html``, ``report_nl.html``), from one
-    reading of the directory: what every command that writes a report calls. Raises :class:`ReportError`."""
+    reading of the directory: what every command that writes a report calls (``progress``: a count of the reports
+    written, with ETA). Raises :class:`ReportError`."""
     directory = Path(directory)
     results = load(directory)
-    return [_write(directory, results, lang, None) for lang in langs]
+    paths = []
+    with Bar("reports", len(langs), enabled=progress) as bar:
+        for lang in langs:
+            paths.append(_write(directory, results, lang, None))
+            bar.advance()
+    return paths
 
 
 def save_figure_set(directory: Path, out_dir: Path, langs: Sequence[str] = ("en",),

@@ -502,6 +502,11 @@ TERMS: dict[str, tuple[str, str]] = {
                     "{part} zat vol ({util} van de {cap} plaatsen bezet) en de wachtlijst bleef de hele run groeien "
                     "({end} wachtenden aan het eind): doorlooptijden daardoorheen hangen nog af van hoe lang de run "
                     "duurt."),
+    "w.no_effect": ("{setting} has no effect where {where}: the points with {setting} = {values} have identical results (that "
+                    "setting is not used there).",
+                    "{setting} verandert niets waar {where}: de punten met {setting} = {values} hebben precies dezelfde "
+                    "uitkomsten (die instelling wordt daar niet gebruikt)."),
+    "w.no_effect.everywhere": ("every point", "elk punt"),
     "w.sweep": ("{point}: {orgs} did not keep up in half the replications or more.",
                 "{point}: {orgs} hield de vraag niet bij in de helft van de replicaties of meer."),
     "w.replications.few": (

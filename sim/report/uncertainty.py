@@ -15,16 +15,16 @@ every world at the answer.
 from __future__ import annotations
 
 import base64
-import html
 import math
 import textwrap
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from sim.chain import kpis
-from sim.report import style
+from sim.report import page, style
 
 TABLES = ("uncertainty_summary", "sobol", "break_even", "break_even_curves", "assumptions_drawn")
 TOP_SOBOL = 3  # assumptions shown per KPI in the Sobol' chart
@@ -263,41 +263,40 @@ def sentences(t: dict[str, pd.DataFrame], workflow: str, lang: str) -> list[str]
     return out
 
 
-def _img(chart: style.Chart) -> str:
+def _img(chart: style.Chart) -> dict:
+    """A chart as tables.html.j2's ``figure`` draws it (PNG embedded); the chart's memory is freed at once."""
     data = base64.b64encode(style.png_bytes(chart)).decode("ascii")
     chart.figure.clear()
-    return (f'<figure id="fig-{html.escape(chart.name)}"><img src="data:image/png;base64,{data}" '
-            f'alt="{html.escape(chart.caption)}" width="1000"><figcaption>{html.escape(chart.caption)}</figcaption>'
-            "</figure>")
+    return {"name": chart.name, "png": data, "alt": chart.caption, "caption": chart.caption}
 
 
 def section(directory: Path, marker: dict, lang: str) -> str:
-    """The HTML of the section (headline, charts, sentences, the value of measuring each assumption)."""
+    """The HTML of the section (headline, charts, sentences, the value of measuring each assumption), from the
+    template uncertainty.html.j2."""
     t = read(directory)
     s = t["uncertainty_summary"]
     footer = text("footer", lang, draws=marker.get("draws", "?"), reps=marker.get("replications", "?"))
-    parts = [f"<h2 id=\"how-sure\">{html.escape(text('title', lang))}</h2>",
-             f"<p>{html.escape(text('intro', lang, draws=marker.get('draws', '?'), d=marker.get('assumptions', '?')))}</p>"]
+    workflows = []
     for wf in dict.fromkeys(s["workflow"].astype(str)):
-        parts.append(f"<h3>{html.escape(style.workflow_label(wf, lang))}</h3><ul>"
-                     + "".join(f"<li>{html.escape(x)}</li>" for x in sentences(t, wf, lang)) + "</ul>")
-        parts.append(_img(probability_bars(s, wf, footer, lang)))
-        parts.append(_img(sobol_bars(t["sobol"], wf, footer, lang)))
+        shown = [_img(probability_bars(s, wf, footer, lang)), _img(sobol_bars(t["sobol"], wf, footer, lang))]
         for kpi in s[s["workflow"] == wf]["kpi"]:
             chart = break_even_chart(t["break_even"].assign(baseline=s["baseline"].iloc[0]),
                                      t["break_even_curves"], wf, kpi, footer, lang)
             if chart is not None and kpi == s[s["workflow"] == wf]["kpi"].iloc[0]:
-                parts.append(_img(chart))
+                shown.append(_img(chart))
             elif chart is not None:
                 chart.figure.clear()
         sob = t["sobol"]
         ev = sob[(sob["workflow"] == wf) & np.isfinite(sob["evppi"])].sort_values("evppi", ascending=False)
         top = ev.groupby("kpi", sort=False).head(1)
-        if len(top):
-            parts.append(f"<p>{html.escape(text('evppi', lang))}</p><ul>" + "".join(
-                f"<li>{html.escape(_label(r['kpi'], lang))}: {html.escape(str(r['assumption']))} "
-                f"({_fmt(r['evppi'], lang)})</li>" for _, r in top.iterrows()) + "</ul>")
-    return "\n".join(parts)
+        workflows.append({"label": style.workflow_label(wf, lang), "sentences": sentences(t, wf, lang),
+                          "figures": shown,
+                          "evppi": [{"kpi": _label(r["kpi"], lang), "assumption": str(r["assumption"]),
+                                     "value": _fmt(r["evppi"], lang)} for _, r in top.iterrows()]})
+    return Markup(page.render("uncertainty.html.j2", title=text("title", lang),
+                              intro=text("intro", lang, draws=marker.get("draws", "?"),
+                                         d=marker.get("assumptions", "?")),
+                              workflows=workflows, evppi_note=text("evppi", lang)))
 
 
 # ====================================================================== sizing under uncertainty (sim.size)
@@ -400,20 +399,16 @@ def worlds_chart(sizing: pd.DataFrame, worlds: pd.DataFrame, lang: str) -> style
 
 def sizing_section(directory: Path, lang: str) -> str:
     """The HTML of "Staff needed to meet the target in most plausible worlds": the intro, one sentence per sized
-    organisation, the table and the chart of the worlds."""
+    organisation, the table and the chart of the worlds (template sizing_uncertain.html.j2)."""
     d = Path(directory)
     sizing = pd.read_csv(d / "sizing.csv")
     worlds = pd.read_csv(d / "sizing_worlds.csv")
     r = sizing.iloc[0]
     p = float(r["probability"])
     header, rows = sizing_rows(sizing, lang)
-    parts = [f"<h2 id=\"sizing-uncertain\">{html.escape(text('z.title', lang))}</h2>",
-             "<p>" + html.escape(text("z.intro", lang, p=f"{p:g}", worlds=int(r["worlds"]),
-                                      d=int(r["assumptions_drawn"]), p_pct=style.fmt_percent(p, lang),
-                                      confirm=int(r["confirm_draws"]))) + "</p>",
-             "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in sizing_sentences(sizing, lang)) + "</ul>",
-             "<table class=\"plain\"><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header)
-             + "</tr></thead><tbody>" + "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row)
-                                                 + "</tr>" for row in rows) + "</tbody></table>",
-             _img(worlds_chart(sizing, worlds, lang))]
-    return "\n".join(parts)
+    return Markup(page.render(
+        "sizing_uncertain.html.j2", title=text("z.title", lang),
+        intro=text("z.intro", lang, p=f"{p:g}", worlds=int(r["worlds"]), d=int(r["assumptions_drawn"]),
+                   p_pct=style.fmt_percent(p, lang), confirm=int(r["confirm_draws"])),
+        sentences=sizing_sentences(sizing, lang), table={"head": header, "rows": rows},
+        figure=_img(worlds_chart(sizing, worlds, lang))))

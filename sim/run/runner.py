@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import sys
-import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ import pandas as pd
 from sim.chain import tables
 from sim.chain.model import Model
 from sim.kernel.engine import cyclic_gc_paused
+from sim.run.progress import Bar
 
 
 @dataclass
@@ -100,47 +100,32 @@ def run(model: Model, replications: list[int] | None = None, jobs: int | None = 
     reps = list(range(model.run.replications)) if replications is None else list(replications)
     jobs = model.run.jobs if jobs is None else jobs
     progress = (not model.run.quiet) if progress is None else progress
-    started = time.perf_counter()
     parts: dict[int, dict] = {}
 
-    tty = sys.stderr.isatty()
-    last_line = [0.0]
-
-    def report(done: int) -> None:
-        if not progress:
-            return
-        elapsed = time.perf_counter() - started
-        eta = elapsed / done * (len(reps) - done)
-        line = f"  replications {done}/{len(reps)}  elapsed {elapsed:5.1f}s  eta {eta:5.1f}s"
-        if tty:  # redraw one line on a terminal; in a log, a line every 10 s and at the end
-            print("\r" + line, end="" if done < len(reps) else "\n", file=sys.stderr, flush=True)
-        elif done == len(reps) or elapsed - last_line[0] >= 10:
-            last_line[0] = elapsed
-            print(line, file=sys.stderr, flush=True)
-
-    if jobs <= 1 or len(reps) <= 1:
-        for r in reps:
-            parts[r] = run_replication(model, r)
-            report(len(parts))
-    else:
-        context = _context()
-        # Before forking: move every object the workers inherit out of reach of the cyclic collector (as the
-        # gc docs advise for fork). A worker's collections would otherwise traverse them and so write to every
-        # inherited page, and each such page is then copied for that worker (copy-on-write page faults).
-        frozen = context.get_start_method() == "fork" and gc.isenabled() and gc.get_freeze_count() == 0
-        if frozen:
-            gc.freeze()
-        try:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(reps)), mp_context=context) as pool:
-                futures = {pool.submit(run_replication, model, r): r for r in reps}
-                from concurrent.futures import as_completed
-
-                for fut in as_completed(futures):
-                    parts[futures[fut]] = fut.result()
-                    report(len(parts))
-        finally:
+    with Bar("replications", len(reps), enabled=progress) as bar:
+        if jobs <= 1 or len(reps) <= 1:
+            for r in reps:
+                parts[r] = run_replication(model, r)
+                bar.advance()
+        else:
+            context = _context()
+            # Before forking: move every object the workers inherit out of reach of the cyclic collector (as the
+            # gc docs advise for fork). A worker's collections would otherwise traverse them and so write to every
+            # inherited page, and each such page is then copied for that worker (copy-on-write page faults).
+            frozen = context.get_start_method() == "fork" and gc.isenabled() and gc.get_freeze_count() == 0
             if frozen:
-                gc.unfreeze()
+                gc.freeze()
+            try:
+                with ProcessPoolExecutor(max_workers=min(jobs, len(reps)), mp_context=context) as pool:
+                    futures = {pool.submit(run_replication, model, r): r for r in reps}
+                    from concurrent.futures import as_completed
+
+                    for fut in as_completed(futures):
+                        parts[futures[fut]] = fut.result()
+                        bar.advance()
+            finally:
+                if frozen:
+                    gc.unfreeze()
     ordered = [parts[r] for r in reps]
     return Results(
         families=pd.concat([p["families"] for p in ordered], ignore_index=True),
