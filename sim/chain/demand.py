@@ -7,7 +7,10 @@ families for the same seed and replication (common random numbers). Attributes p
 ``families.max_episodes`` for a family that keeps coming back) are drawn at once, so a hermelding's attributes
 do not depend on when the workflow closed the previous episode.
 
-An optional monthly profile makes the rate seasonal by thinning (Lewis & Shedler 1979).
+An optional monthly profile makes the rate seasonal by thinning (Lewis & Shedler 1979). An optional yearly path
+(``demand.yearly_path``: a published demand series, experiments/backtest.py) thins the same way, per simulated year
+counted from the start of the run (warm-up included), with a stream of its own per route (``arrivals.<route>.path``),
+so that without a path no stream draws anything more.
 
 In a region with several organisations of a kind (``region.units``: Gelderland's three Veilig Thuis
 organisations and four GIs), each family's Veilig Thuis organisation is drawn from the catchment shares and its GI
@@ -48,10 +51,11 @@ class Arrivals:
 
 
 def _poisson_times(rng: np.random.Generator, rate_per_year: float, horizon_days: float,
-                   profile: tuple[float, ...] | None) -> np.ndarray:
+                   profile: tuple[float, ...] | None, boost: float = 1.0) -> np.ndarray:
+    """Poisson arrival times at ``rate_per_year`` x ``boost`` (the peak of a yearly path, thinned afterwards)."""
     if rate_per_year <= 0:
         return np.empty(0)
-    peak = max(profile) if profile else 1.0
+    peak = (max(profile) if profile else 1.0) * boost
     rate = rate_per_year * peak / 365.0
     expected = rate * horizon_days
     times: list[np.ndarray] = []
@@ -65,9 +69,16 @@ def _poisson_times(rng: np.random.Generator, rate_per_year: float, horizon_days:
     all_times = all_times[all_times < horizon_days]
     if profile:
         month = ((all_times % 365.0) / (365.0 / 12.0)).astype(int).clip(0, 11)
-        keep = rng.random(len(all_times)) < np.asarray(profile)[month] / peak
+        keep = rng.random(len(all_times)) < np.asarray(profile)[month] * boost / peak
         all_times = all_times[keep]
     return all_times
+
+
+def _thin_by_year(rng: np.random.Generator, times: np.ndarray, path: tuple[float, ...]) -> np.ndarray:
+    """Keep an arrival in simulated year y with probability path[y] / max(path) (the last value holds on)."""
+    year = np.minimum((times // 365.0).astype(int), len(path) - 1)
+    keep = rng.random(len(times)) < np.asarray(path)[year] / max(path)
+    return times[keep]
 
 
 def generate(model: Model, streams: Streams) -> Arrivals:
@@ -75,8 +86,12 @@ def generate(model: Model, streams: Streams) -> Arrivals:
     rates = {"melding": model.vt_meldingen_per_year * model.demand_scale,
              "direct": model.buurtteam_direct_per_year * model.demand_scale}
     times, routes = [], []
+    path = model.yearly_path
     for i, route in enumerate(ROUTES):
-        t = _poisson_times(streams.generator(f"arrivals.{route}"), rates[route], horizon, model.monthly_profile)
+        t = _poisson_times(streams.generator(f"arrivals.{route}"), rates[route], horizon, model.monthly_profile,
+                           max(path) if path else 1.0)
+        if path:
+            t = _thin_by_year(streams.generator(f"arrivals.{route}.path"), t, path)
         times.append(t)
         routes.append(np.full(len(t), i, dtype=np.int8))
     time = np.concatenate(times)

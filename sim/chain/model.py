@@ -161,6 +161,7 @@ class Model:
     initial_state: Any = None  # sim.chain.initial_state.InitialState of the region, or None (run.start=empty only)
     staff_dynamics: Any = None  # sim.chain.workforce.StaffDynamics, or None: FTE fixed at staffing.<org> (today's behaviour)
     units: Mapping[str, tuple[Unit, ...]] = field(default_factory=dict)  # kind -> its organisations ({}: one per kind)
+    yearly_path: tuple[float, ...] | None = None  # demand.yearly_path: relative rate per simulated year; None = flat
 
     def units_of(self, kind: str) -> tuple[Unit, ...]:
         """The organisations of ``kind`` (region.units), or () when the region has one organisation of it."""

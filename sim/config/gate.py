@@ -253,6 +253,14 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
         if abs(sum(profile) / 12.0 - 1.0) > 1e-3:
             raise ConfigError(f"demand.monthly_profile has mean {sum(profile) / 12:.4g} (must average 1 so the yearly rate is kept)")
 
+    path = None
+    if getattr(d, "yearly_path", None) is not None:
+        if len(d.yearly_path) == 0:
+            raise ConfigError("demand.yearly_path = [] (give one relative rate per simulated year, or null for a flat rate)")
+        path = tuple(non_negative(f"demand.yearly_path[{i}]", v) for i, v in enumerate(d.yearly_path))
+        if max(path) <= 0:
+            raise ConfigError(f"demand.yearly_path = {list(path)} (at least one year needs demand above 0)")
+
     fam = obj.families
     colours = shares("families.colour", fam.colour, COLOURS)
     routing = {name: shares(f"routing.{name}", getattr(obj.routing, name), opts) for name, opts in ROUTING_OPTIONS.items()}
@@ -291,6 +299,7 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
         vt_meldingen_per_year=non_negative("demand.vt_meldingen_per_year", d.vt_meldingen_per_year),
         buurtteam_direct_per_year=non_negative("demand.buurtteam_direct_per_year", d.buurtteam_direct_per_year),
         monthly_profile=profile,
+        yearly_path=path,
         staffing=staff,
         colour_probs=colours,
         children=children,

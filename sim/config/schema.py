@@ -84,6 +84,9 @@ class DemandSchema:
     vt_meldingen_per_year: float = MISSING  # external (non-hermelding) meldingen that start an episode
     buurtteam_direct_per_year: float = MISSING  # safety-related families entering at the buurtteam directly
     monthly_profile: Optional[List[float]] = None  # 12 relative weights (Jan..Dec), mean 1; None = flat
+    # relative rate per simulated year (1st, 2nd, ... year from the start; the last value holds on); None = flat.
+    # A published demand path (experiments/backtest.py); multiplies every external arrival rate, as demand.scale does
+    yearly_path: Optional[List[float]] = None
 
 
 @dataclass

@@ -523,7 +523,10 @@ def _key_value(key: str, value: Any, lang: str) -> str:
 
 def _plain_table(df: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> str:
     head = "".join(f"<th>{_e(label)}</th>" for _, label in columns)
-    body = "".join("<tr>" + "".join(f"<td>{_e('' if pd.isna(r[c]) else r[c])}</td>" for c, _ in columns) + "</tr>"
+    def cell(v: object) -> object:  # a list value (demand.yearly_path) is shown as it is, not tested for NaN
+        return v if pd.api.types.is_list_like(v) else ("" if pd.isna(v) else v)
+
+    body = "".join("<tr>" + "".join(f"<td>{_e(cell(r[c]))}</td>" for c, _ in columns) + "</tr>"
                    for _, r in df.iterrows())
     return f"<table class=\"plain\"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
