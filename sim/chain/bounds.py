@@ -134,6 +134,8 @@ BOUNDS: tuple[Bound, ...] = (
     Bound("region.initial_state.hermeldingen_per_year", 0.0, 500_000.0, "per year", "ten times the national "
           f"48,555 hermeldingen ({_NATIONAL})"),
     Bound("region.units.*.*.catchment", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("region.jeugdregios.*.share", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("region.jeugdregios.*.gi.*", 0.0, 1.0, "", _SHARE, share=True),
     Bound("region.units.*.*.fte_share", 0.0, 1.0, "", _SHARE, share=True),
     Bound("region.units.*.*.triage_fte_share", 0.0, 1.0, "", _SHARE, share=True),
     Bound("region.units.*.*.routing.*", 0.0, 1.0, "", _SHARE, share=True),

@@ -16,6 +16,9 @@ In a region with several organisations of a kind (``region.units``: Gelderland's
 organisations and four GIs), each family's Veilig Thuis organisation is drawn from the catchment shares and its GI
 from the GIs' shares, from a stream of its own (``families.catchment``, one row per family), so that no other
 stream's draws move and a region without units draws nothing more. Both are the family's for every episode.
+In a region with youth-care regions (``region.jeugdregios``: Gelderland's seven) the family's jeugdregio is drawn
+within its Veilig Thuis organisation from a stream of its own (``families.jeugdregio``), and its GI from that
+jeugdregio's GIs with the same uniform as before (so Jeugd Veilig Verder gets families only where it works).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class Arrivals:
     # per family, index into model.units_of(kind) (region.units); None when the region has one organisation of it
     vt_unit: np.ndarray | None = None
     gi_unit: np.ndarray | None = None
+    jeugdregio: np.ndarray | None = None  # per family, index into model.jeugdregios; None without them
 
     def __len__(self) -> int:
         return len(self.time)
@@ -110,6 +114,10 @@ def generate(model: Model, streams: Streams) -> Arrivals:
     cum[-1] = 1.0
     colour = np.searchsorted(cum, colour_u, side="right").clip(0, len(COLOURS) - 1).astype(np.int8)
     vt_unit, gi_unit = draw_units(model, streams.generator("families.catchment"), n) if model.units else (None, None)
+    jeugdregio = None
+    if model.jeugdregios:
+        jeugdregio, gi_unit = draw_jeugdregios(model, streams.generator("families.jeugdregio"), vt_unit,
+                                               streams.generator("families.catchment"), n)
     return Arrivals(
         time=time,
         route=route,
@@ -120,6 +128,7 @@ def generate(model: Model, streams: Streams) -> Arrivals:
         return_after=model.time_to_return.ppf(return_u),
         vt_unit=vt_unit,
         gi_unit=gi_unit,
+        jeugdregio=jeugdregio,
     )
 
 
@@ -138,3 +147,28 @@ def draw_units(model: Model, rng: np.random.Generator, n: int) -> tuple[np.ndarr
         cum[-1] = 1.0
         out.append(np.searchsorted(cum, u[:, col], side="right").clip(0, len(kind_units) - 1).astype(np.int16))
     return out[0], out[1]
+
+
+def draw_jeugdregios(model: Model, rng: np.random.Generator, vt_unit: np.ndarray, catchment_rng: np.random.Generator,
+                     n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each family's jeugdregio (within its Veilig Thuis organisation, by the regions' shares) and its GI (by its
+    jeugdregio's GI shares). The GI's uniform is column 1 of the ``families.catchment`` block, as in
+    :func:`draw_units` (``catchment_rng`` must be a fresh generator of that stream), so row i stays family i's."""
+    u_gi = catchment_rng.random((n, 2))[:, 1]
+    u_region = rng.random(n)
+    regions = model.jeugdregios
+    region = np.zeros(n, dtype=np.int16)
+    for v in np.unique(vt_unit):
+        mine = [i for i, r in enumerate(regions) if r.vt == v]
+        rows = vt_unit == v
+        cum = np.cumsum([regions[i].share for i in mine])
+        cum[-1] = 1.0
+        region[rows] = np.asarray(mine, dtype=np.int16)[np.searchsorted(cum, u_region[rows], side="right")
+                                                        .clip(0, len(mine) - 1)]
+    gi = np.zeros(n, dtype=np.int16)
+    for i, r in enumerate(regions):
+        rows = region == i
+        cum = np.cumsum(r.gi)
+        cum[-1] = 1.0
+        gi[rows] = np.searchsorted(cum, u_gi[rows], side="right").clip(0, len(r.gi) - 1)
+    return region, gi

@@ -153,6 +153,10 @@ class RegionSchema:
     # Keyed by name so every value has a dotted name (region.units.gi.william_schrikker.fte_share) for overrides,
     # sweeps and provenance. Untyped here (the command line may add organisations); units() checks every key.
     units: Dict[str, Any] = field(default_factory=dict)
+    # youth-care regions (jeugdregio's) -> {vt: its Veilig Thuis organisation (region.units.veilig_thuis), share: of
+    # that organisation's families living there, gi: {GI name: share of the region's families at that GI}}; {} = none.
+    # A family's jeugdregio is drawn within its VT organisation, its GI from its jeugdregio's GIs (gate.jeugdregios()).
+    jeugdregios: Optional[Dict[str, Any]] = field(default_factory=dict)  # null: none (as {})
 
 
 @dataclass
