@@ -55,7 +55,8 @@ def test_one_rule_from_hours_to_places():
 def test_intake_hours_take_capacity_in_every_workflow(workflow):
     """Intake hours at their defaults occupy places (spent_load > 0) and the Raad's places in use rise over the
     same families with none; set to zero, nothing is spent."""
-    team = ["scenario.team.intake_hours=0"] if workflow in ("integrated", "toekomstscenario", "ketenversnelling") else []
+    team = ["scenario.team.intake_hours=0"] if workflow in ("integrated", "toekomstscenario", "ketenversnelling",
+                                                            "blijvend_veilig") else []
     default = runner.run(make_model([*TINY, f"scenario={workflow}"]), jobs=1, progress=False).runs
     zero = runner.run(make_model([*TINY, f"scenario={workflow}", *NO_INTAKE, *team]), jobs=1, progress=False).runs
     assert _spent(default) > 0, workflow

@@ -33,11 +33,13 @@ NULL = {
     "integrated": TEAM_NULL,
     "toekomstscenario": TEAM_NULL,
     "ketenversnelling": TEAM_NULL,
-    "samen_in_crisis": ["scenario.meetings.crisis.enabled=false", "scenario.effects.spoed_averted=0.0",
-                        "scenario.effects.rvdk_duration_factor=1.0"],
+    "samen_in_crisis": ["scenario.meetings.crisis.enabled=false", "scenario.meetings.oranje.enabled=false",
+                        "scenario.effects.spoed_averted=0.0", "scenario.effects.rvdk_duration_factor=1.0"],
     "utrecht_west": ["scenario.meetings.table.enabled=false", "scenario.effects.vt_onderzoek_averted=0.0",
                      "scenario.effects.rvdk_averted=0.0"],
-    "blijvend_veilig": ["scenario.effects.reentry_reduction=0.0", "scenario.effects.help_duration_factor=1.0"],
+    "blijvend_veilig": [*TEAM_NULL, "scenario.effects.debt_help_factor=1.0", "scenario.effects.escalation_averted=0.0",
+                        "scenario.effects.reentry_averted=0.0", "scenario.effects.vots_averted=0.0",
+                        "scenario.effects.uhp_averted=0.0"],
 }
 
 
@@ -158,7 +160,7 @@ def test_total_fte_is_equal_across_workflows_by_default(region):
         for org in ("buurtteam", "veilig_thuis", "rvdk", "gi"):
             assert wf.model.staffing[org].fte == pytest.approx(plan[org], abs=1e-9), (scenario, org)
         moved = sum(plan[o] for o in plan if o not in model.staffing)  # teams and expert pools
-        assert (moved > 0) == (scenario not in ("sequential", "blijvend_veilig")), scenario
+        assert (moved > 0) == (scenario != "sequential"), scenario
     today = totals["sequential"]
     for scenario, total in totals.items():
         assert total == pytest.approx(today, rel=1e-12), scenario
@@ -193,8 +195,9 @@ def test_with_every_effect_off_the_paired_difference_in_lead_time_is_zero(scenar
 def test_the_null_comparison_can_fail():
     """The same comparison with one effect switched on is not zero (the test above is not vacuous)."""
     base = runner.run(model_of("sequential"), jobs=1, progress=False)
-    alt = runner.run(model_of("blijvend_veilig", "scenario.effects.reentry_reduction=0.0",
-                              "scenario.effects.help_duration_factor=1.5"), jobs=1, progress=False)
+    alt = runner.run(model_of("samen_in_crisis", "scenario.meetings.crisis.enabled=false",
+                              "scenario.effects.spoed_averted=0.0", "scenario.effects.rvdk_duration_factor=1.0"),
+                     jobs=1, progress=False)  # the oranje route on
     assert np.any(alt.runs["lead_time_help_mean"].to_numpy() != base.runs["lead_time_help_mean"].to_numpy()) or \
         not alt.families["buurtteam_end"].equals(base.families["buurtteam_end"])
 
@@ -328,7 +331,8 @@ def test_joint_crisis_meeting_starts_only_when_every_participant_is_free():
              "scenario.experts.gi.share=0.2", "scenario.experts.rvdk.share=0.2",
              "work.hours_per_day=5", "scenario.meetings.crisis.base_hours=1",
              "scenario.meetings.crisis.hours_per_participant=1",
-             "scenario.meetings.crisis.planning={dist:deterministic,value:0}", "run.event_log=false"]
+             "scenario.meetings.crisis.planning={dist:deterministic,value:0}", "run.event_log=false",
+             "scenario.meetings.oranje.enabled=false"]  # rood families only: the oranje persons on duty not formed
     model = model_of("samen_in_crisis", *setup)
     wf = model.scenario.workflow(model, 0)
     assert {n: p.capacity for n, p in wf.expertise.pools.items()} == {"vt": 2, "gi": 2, "rvdk": 2, "vertrouwensarts": 1}
@@ -382,14 +386,19 @@ def test_utrecht_west_table_means_fewer_vt_onderzoeken_and_raad_requests():
     assert (uw["meeting_hours_per_family"] > 0).all()
 
 
-def test_blijvend_veilig_fewer_returns_and_longer_help():
+def test_blijvend_veilig_fewer_returns_and_longer_help_for_families_with_debts():
+    """The team treats the adults' problems: families with them come back less often and get longer help than the
+    same families with the root-cause effects off; families without them are not touched by those effects."""
     extra = ["run.years=2", "run.replications=3"]
-    seq = runner.run(model_of("sequential", *extra), jobs=1, progress=False).families
-    bv = runner.run(model_of("blijvend_veilig", *extra, "scenario.effects.reentry_reduction=0.8"), jobs=1,
-                    progress=False).families
-    assert (bv["episode"] > 0).sum() < 0.8 * (seq["episode"] > 0).sum()
-    help_len = lambda f: (f["buurtteam_end"] - f["buurtteam_start"]).mean()  # noqa: E731
-    assert help_len(bv) > 1.1 * help_len(seq)
+    off = ["scenario.effects.debt_help_factor=1.0", "scenario.effects.escalation_averted=0.0",
+           "scenario.effects.reentry_averted=0.0"]
+    base = runner.run(model_of("blijvend_veilig", *extra, *off), jobs=1, progress=False)
+    bv = runner.run(model_of("blijvend_veilig", *extra, "scenario.effects.reentry_averted=0.8",
+                             "scenario.effects.debt_help_factor=1.5"), jobs=1, progress=False)
+    assert (bv.families["episode"] > 0).sum() < 0.9 * (base.families["episode"] > 0).sum()
+    helped = lambda f: f[f["outcome"] == "vrijwillige_hulp_afgerond"]  # noqa: E731
+    length = lambda f: (helped(f)["closed"] - helped(f)["help_start"]).mean()  # noqa: E731
+    assert length(bv.families) > 1.05 * length(base.families)
 
 
 # ====================================================================== configuration

@@ -95,6 +95,7 @@ BOUNDS: tuple[Bound, ...] = (
     Bound("families.children.probs[]", 0.0, 1.0, "", _SHARE, share=True),
     Bound("families.voluntary_suffices", 0.0, 1.0, "", _SHARE, share=True),
     Bound("families.reentry_probability", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("families.adult_problem_share", 0.0, 1.0, "", _SHARE, share=True),
     Bound("families.max_episodes", 1, 50, "episodes", "attributes are drawn ahead for every episode; 50 returns of "
           "one family in a run is far beyond the re-entry model (4 in conf/process)"),
     Bound("routing.*", 0.0, 1.0, "", _SHARE, share=True),

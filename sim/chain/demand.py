@@ -19,6 +19,10 @@ stream's draws move and a region without units draws nothing more. Both are the 
 In a region with youth-care regions (``region.jeugdregios``: Gelderland's seven) the family's jeugdregio is drawn
 within its Veilig Thuis organisation from a stream of its own (``families.jeugdregio``), and its GI from that
 jeugdregio's GIs with the same uniform as before (so Jeugd Veilig Verder gets families only where it works).
+
+Whether a family's adults have problems of their own (debts and the like: seed 002, Blijvend Veilig) is a uniform
+per family from the stream ``families.adult_problems`` (one draw per family, compared with
+``families.adult_problem_share``), also fixed for every episode; only a workflow that treats adult problems reads it.
 """
 
 from __future__ import annotations
@@ -49,6 +53,9 @@ class Arrivals:
     vt_unit: np.ndarray | None = None
     gi_unit: np.ndarray | None = None
     jeugdregio: np.ndarray | None = None  # per family, index into model.jeugdregios; None without them
+    # per family: uniform; its adults have problems of their own (debts, ...) if below families.adult_problem_share.
+    # From a stream of its own (families.adult_problems), so no other stream's draws move; None: not drawn (tests)
+    adult_u: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.time)
@@ -118,6 +125,7 @@ def generate(model: Model, streams: Streams) -> Arrivals:
     if model.jeugdregios:
         jeugdregio, gi_unit = draw_jeugdregios(model, streams.generator("families.jeugdregio"), vt_unit,
                                                streams.generator("families.catchment"), n)
+    adult_u = streams.generator("families.adult_problems").random(n)
     return Arrivals(
         time=time,
         route=route,
@@ -129,6 +137,7 @@ def generate(model: Model, streams: Streams) -> Arrivals:
         vt_unit=vt_unit,
         gi_unit=gi_unit,
         jeugdregio=jeugdregio,
+        adult_u=adult_u,
     )
 
 

@@ -77,7 +77,8 @@ class Family:
     """One episode of one family. Attributes are fixed at arrival; milestones are filled as they happen."""
 
     __slots__ = ("case_id", "family_id", "episode", "route", "arrival", "colour", "n_children",
-                 "voluntary_u", "reentry_u", "return_after", "preexisting", "vt_unit", "gi_unit", "outcome", "measure",
+                 "voluntary_u", "reentry_u", "return_after", "preexisting", "vt_unit", "gi_unit", "adult_problems", "outcome",
+                 "measure",
                  "orgs", "waits", "holds", *MILESTONES, *COUNTERS)
 
     def __init__(self, case_id: int, family_id: int, episode: int, route: str, arrival: float, colour: str,
@@ -98,6 +99,9 @@ class Family:
         # family, so every episode and every workflow sees the same ones (sim/chain/demand.py, stream families.catchment)
         self.vt_unit = ""
         self.gi_unit = ""
+        # its adults have problems of their own, such as debts (families.adult_problem_share, stream
+        # families.adult_problems): fixed for the family; only a workflow that treats adult problems reads it
+        self.adult_problems = False
         self.outcome = ""
         self.measure = ""
         self.orgs: list[str] = []

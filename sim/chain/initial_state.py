@@ -300,7 +300,8 @@ class _Block:
                         colour=cat(self.colour, (0, self.e), np.int8), n_children=cat(self.n_children, (0,), np.int64),
                         voluntary_u=cat(self.voluntary_u, (0, self.e), float),
                         reentry_u=cat(self.reentry_u, (0, self.e), float),
-                        return_after=cat(self.return_after, (0, self.e), float), vt_unit=vt_unit, gi_unit=gi_unit)
+                        return_after=cat(self.return_after, (0, self.e), float), vt_unit=vt_unit, gi_unit=gi_unit,
+                        adult_u=streams.generator("initial.adult_problems").random(n) if streams is not None else None)
 
 
 def apportion(counts: Sequence[int], weights: Sequence[float]) -> list[list[int]]:

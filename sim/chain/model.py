@@ -157,6 +157,7 @@ class Model:
     children: Distribution
     voluntary_suffices: float
     reentry_probability: float
+    adult_problem_share: float  # families.adult_problem_share: adults with problems of their own (debts, ...)
     time_to_return: Distribution
     max_episodes: int
     routing: Mapping[str, Mapping[str, float]]

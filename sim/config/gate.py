@@ -363,6 +363,7 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
         children=children,
         voluntary_suffices=probability("families.voluntary_suffices", fam.voluntary_suffices),
         reentry_probability=probability("families.reentry_probability", fam.reentry_probability, below_one=True),
+        adult_problem_share=probability("families.adult_problem_share", fam.adult_problem_share),
         time_to_return=distribution("families.time_to_return", fam.time_to_return),
         max_episodes=integer("families.max_episodes", fam.max_episodes, 1),
         routing=routing,

@@ -165,6 +165,7 @@ class FamiliesSchema:
     children: DistSpec = field(default_factory=DistSpec)
     voluntary_suffices: float = MISSING  # P(voluntary help is enough), non-rood families
     reentry_probability: float = MISSING  # P(a closed episode returns as a hermelding)
+    adult_problem_share: float = MISSING  # P(a family's adults have problems of their own, such as debts)
     time_to_return: DistSpec = field(default_factory=DistSpec)
     max_episodes: int = MISSING
 

@@ -127,6 +127,8 @@ class Workflow:
             fam.vt_unit = self.unit_names["veilig_thuis"][a.vt_unit[j]]
         if a.gi_unit is not None:
             fam.gi_unit = self.unit_names["gi"][a.gi_unit[j]]
+        if a.adult_u is not None:
+            fam.adult_problems = bool(a.adult_u[j] < self.model.adult_problem_share)
 
     def _arrival(self, i: int) -> None:
         a = self.arrivals
@@ -148,6 +150,8 @@ class Workflow:
             fam.vt_unit = self.unit_names["veilig_thuis"][a.vt_unit[j]]
         if a.gi_unit is not None:
             fam.gi_unit = self.unit_names["gi"][a.gi_unit[j]]
+        if a.adult_u is not None:
+            fam.adult_problems = a.adult_u[j] < self.model.adult_problem_share
         self.families.append(fam)
         self.log(fam, "melding" if route != "direct" else "hulpvraag", "", "complete")
         return fam
@@ -208,7 +212,8 @@ class _Rows:
     reads its row when it arrives (Workflow._family), and a list item costs a fifth of a numpy scalar read and its
     conversion (docs/performance.md, issue 15). The values are the same Python ints and floats."""
 
-    __slots__ = ("n", "colour", "n_children", "voluntary_u", "reentry_u", "return_after", "vt_unit", "gi_unit")
+    __slots__ = ("n", "colour", "n_children", "voluntary_u", "reentry_u", "return_after", "vt_unit", "gi_unit",
+                 "adult_u")
 
     def __init__(self, a: demand.Arrivals) -> None:
         self.n = len(a)
@@ -217,3 +222,4 @@ class _Rows:
             a.voluntary_u.tolist(), a.reentry_u.tolist(), a.return_after.tolist()
         self.vt_unit = None if a.vt_unit is None else a.vt_unit.tolist()
         self.gi_unit = None if a.gi_unit is None else a.gi_unit.tolist()
+        self.adult_u = None if a.adult_u is None else a.adult_u.tolist()

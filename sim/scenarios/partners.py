@@ -42,17 +42,24 @@ def experts_from_partners(schema: Any, staffing: Mapping[str, Staffing], experts
     return left, plan
 
 
-def meeting_team(schema: Any, staffing: Mapping[str, Staffing], meeting: str
+def meeting_team(schema: Any, staffing: Mapping[str, Staffing], meeting: str, optional: tuple[str, ...] = ()
                  ) -> tuple[Mapping[str, ExpertSpec], Mapping[str, MeetingSpec], Mapping[str, Staffing],
                             Mapping[str, float]]:
-    """A pilot that adds one joint meeting to today's chain (Samen in Crisis's crisis MDO, Utrecht-West's early
-    table): its persons on duty (``scenario.experts``), exactly the meeting named ``meeting`` and no consults, and the partners' staffing left once the persons on duty are taken out (with the FTE plan).
+    """A pilot that adds joint meetings to today's chain (Samen in Crisis's crisis MDO and oranje afstemming,
+    Utrecht-West's early table): its persons on duty (``scenario.experts``), the meeting named ``meeting`` and
+    any of the ``optional`` ones, no consults, and the partners' staffing left once the persons on duty of the
+    enabled meetings are taken out (with the FTE plan). An expert who sits in no enabled meeting is not on duty: it
+    keeps its FTE with its partner and gets no pool, so switching a meeting off is the workflow without it.
     Returns (experts, meetings, staffing left, fte_plan). Raises ConfigError."""
     experts = parse_experts(schema, staffing)
     meetings = parse_meetings(schema, experts)
-    if set(meetings) != {meeting}:
-        raise ConfigError(f"scenario.meetings has {sorted(meetings)} (workflow {schema.name!r} needs exactly: {meeting})")
+    if meeting not in meetings or not set(meetings) <= {meeting, *optional}:
+        allowed = meeting + (f" (and optionally {', '.join(optional)})" if optional else "")
+        raise ConfigError(f"scenario.meetings has {sorted(meetings)} (workflow {schema.name!r} needs exactly: {allowed})")
     if schema.consults:
         raise ConfigError(f"scenario.consults is set, but workflow {schema.name!r} has no consults")
-    left, plan = experts_from_partners(schema, staffing, experts, meetings[meeting].enabled)
+    enabled = [m for m in meetings.values() if m.enabled]
+    if enabled:
+        experts = {name: e for name, e in experts.items() if any(name in m.participants for m in enabled)}
+    left, plan = experts_from_partners(schema, staffing, experts, bool(enabled))
     return experts, meetings, left, plan

@@ -1,7 +1,9 @@
-"""Pilot Blijvend Veilig (Amsterdam-Amstelland): one neighbourhood team that also takes on the adults' problems.
+"""Pilot Blijvend Veilig (Amsterdam-Amstelland): all partners in one neighbourhood team that treats adult problems.
 
-``process.py`` the process (today's chain with longer help and fewer returns), ``params.py`` its assumed effects,
-``labels.py`` how it is shown. Today's open cases stand as in today's chain; it has no analytic twin.
+``process.py`` the process (the integrated workflow's team, which also treats the adults' problems as a root cause
+and has an alternative to a VOTS and an uithuisplaatsing), ``params.py`` its parameters and assumed effects,
+``labels.py`` how it is shown. Today's open cases stand as in the integrated workflow (``integrated/today.py``); it
+has no analytic twin (the integrated twin knows no adult problems).
 """
 
 from sim.scenarios.blijvend_veilig import params
@@ -10,6 +12,6 @@ from sim.scenarios.blijvend_veilig.process import BlijvendVeilig
 from sim.scenarios.registry import WorkflowSpec
 
 WORKFLOW = WorkflowSpec(name="blijvend_veilig", workflow=BlijvendVeilig, labels=LABELS, configure=params.configure,
-                        effects=params.BlijvendVeiligEffects)
+                        sections=params.SECTIONS, effects=params.BlijvendVeiligEffects)
 
 __all__ = ["WORKFLOW", "BlijvendVeilig"]

@@ -4,7 +4,7 @@ from sim.scenarios.registry import Labels
 
 LABELS = Labels(
     en="Blijvend Veilig", nl="Blijvend Veilig",
-    description_en="Neighbourhood team incl. adult problems (debts): longer help, fewer returns",
-    description_nl="Wijkteam dat ook volwassenenproblemen (schulden) aanpakt: langere hulp, minder terugkeer",
+    description_en="All partners in one neighbourhood team that treats adult problems (debts) as a root cause",
+    description_nl="Alle ketenpartners in één wijkteam dat volwassenenproblemen (schulden) als oorzaak aanpakt",
     colour="orange", dash=(0, (5, 1, 1, 1, 1, 1)), marker="v", hatch="xx", order=4,
 )

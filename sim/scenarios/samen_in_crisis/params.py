@@ -1,4 +1,4 @@
-"""Samen in Crisis's parameters: the persons on crisis duty, the joint crisis MDO and two assumed effects.
+"""Samen in Crisis's parameters: the persons on duty, the joint crisis MDO, the oranje afstemming, assumed effects.
 
 The MDO's persons on duty are a share of their partners' FTE (``scenario.experts``), taken out of the partners'
 caseload capacity, so total FTE equals today's chain. Values and their sources: ``conf/scenario/samen_in_crisis.yaml``.
@@ -38,5 +38,5 @@ class SamenInCrisisParams:
 
 def configure(schema: Any, staffing: Mapping[str, Staffing]) -> SamenInCrisisParams:
     """Validate ``scenario.*`` of Samen in Crisis against the region's validated ``staffing``."""
-    experts, meetings, left, plan = meeting_team(schema, staffing, "crisis")
+    experts, meetings, left, plan = meeting_team(schema, staffing, "crisis", optional=("oranje",))
     return SamenInCrisisParams(experts, meetings, effects.read(schema, SamenInCrisisEffects), left, plan)

@@ -15,11 +15,21 @@ tijd"). Everything else is today's chain (``sim/scenarios/sequential``).
            RvdK's investigation during the vOTS uses the shared information (effects.rvdk_duration_factor)
         -> otherwise: today's triage decision (routing.vt_triage) and today's chain
 
+    oranje melding (scenario.meetings.oranje, the crisismeter's middle colour) -> the oranje afstemming: "De drie
+        organisaties stemmen direct bij binnenkomst van een melding af welke expertise nodig is": one person each
+        of Veilig Thuis, the GI and the RvdK agree, at entry and on the one intake form, what the family needs
+        (a short afstemming, planned within days: not acute, so after every rood MDO in the experts' line, and
+        without the vertrouwensarts, who sits at the rood table). It is the family's veiligheidsbeoordeling (no
+        front-desk triage); then today's triage decision (routing.vt_triage) and today's chain, except that a
+        later hand-off to one of the three partners in this episode is a shared hand-off: responsibility moves
+        (a transfer delay) but there is no new intake and no new story ("dubbele vragen" gone)
+
 What replaces the three sequential crisis teams: the front-desk triage for rood families, the GI's and the RvdK's
 own crisis intakes. Staff: the MDO's persons on duty are a share of their partners' FTE
 (``scenario.experts``), taken out of the partners' caseload capacity; total FTE equals today's chain.
 Every effect is an assumption (``conf/scenario/samen_in_crisis.yaml``): seed 001 reports no numbers and
-domain.md 1e found none. With ``scenario.meetings.crisis.enabled=false`` this is today's chain, bit for bit.
+domain.md 1e found none. With ``scenario.meetings.oranje.enabled=false`` this is the crisis MDO alone (the workflow
+before the oranje route, bit for bit); with both meetings off it is today's chain, bit for bit.
 Its parameters: ``params.py``; today's open cases stand as in today's chain.
 """
 
@@ -50,27 +60,63 @@ class SamenInCrisis(Sequential):
          "seed 001: rood meldingen skip the front-desk triage and go straight to the joint overleg"),
         ("structure.shared_form", "no new intake at GI and RvdK on the crisis path",
          "seed 001: one intake form for the three partners; responsibility still moves (hand-offs are counted)"),
+        ("structure.oranje_entry", "oranje at entry -> afstemming of the three partners",
+         "seed 001: 'De drie organisaties stemmen direct bij binnenkomst van een melding af welke expertise nodig "
+         "is'; rood goes to the full overleg, so oranje is the colour below it that the partners share at entry"),
+        ("structure.oranje_shared_form", "no new intake at the three partners after the afstemming",
+         "seed 001: one intake form and no double questions; responsibility still moves (hand-offs are counted)"),
     )
 
     def build(self) -> None:
         p: SamenInCrisisParams = self.model.scenario.params
         self.params = p
         self.mdo = p.meetings["crisis"] if p.meetings["crisis"].enabled else None
-        if self.mdo is not None:
+        oranje = p.meetings.get("oranje")
+        self.oranje = oranje if oranje is not None and oranje.enabled else None
+        if self.mdo is not None or self.oranje is not None:
             self.model = replace(self.model, staffing=p.staffing)
         super().build()
-        if self.mdo is None:
+        # the partners at the oranje afstemming, and the episodes they know from it (case ids)
+        self.oranje_orgs = frozenset(p.experts[e].org for e in self.oranje.participants) if self.oranje else frozenset()
+        self.known: set[int] = set()
+        if self.mdo is None and self.oranje is None:
             return
         self.expertise = self.add(Expertise(self, p.experts, self.model.work_hours_per_day, p.meetings))
-        self.averted = self.streams.bernoulli("route.crisis_mdo_averts_spoed")
+        if self.mdo is not None:
+            self.averted = self.streams.bernoulli("route.crisis_mdo_averts_spoed")
 
     def arrive(self, fam: Family) -> None:
+        if self.oranje is not None and fam.route != "direct" and fam.colour in self.oranje.colours \
+                and (self.mdo is None or fam.colour not in self.mdo.colours):
+            self.intake(fam, "veilig_thuis")  # the one intake form, at the meldpunt
+            fam.involve("veilig_thuis")
+            self.expertise.meeting(fam, self.oranje, self.after_oranje_afstemming, on_start=self._mdo_starts)
+            return
         if self.mdo is None or fam.route == "direct" or fam.colour not in self.mdo.colours:
             super().arrive(fam)
             return
         self.intake(fam, "veilig_thuis")  # the one intake form, at the meldpunt
         fam.involve("veilig_thuis")
         self.expertise.meeting(fam, self.mdo, self.after_crisis_mdo, on_start=self._mdo_starts)
+
+    # ------------------------------------------------------------------ the oranje route
+    def after_oranje_afstemming(self, fam: Family, _: str) -> None:
+        """The three partners agreed what the family needs: today's triage decision, carried out by partners
+        who all know the family and share its intake form."""
+        fam.triage_end = self.engine.now
+        self.known.add(fam.case_id)
+        self.route_after_triage(fam, self.triage_decision(fam))
+
+    def handoff(self, fam: Family, to_org: str, then: Callable[[Family], None], urgent: bool = False) -> None:
+        if fam.case_id in self.known and to_org in self.oranje_orgs:
+            shared_handoff(self, fam, to_org, then, urgent)
+            return
+        super().handoff(fam, to_org, then, urgent)
+
+    def close(self, fam: Family, outcome: str) -> None:
+        if self.oranje is not None:
+            self.known.discard(fam.case_id)
+        super().close(fam, outcome)
 
     def _mdo_starts(self, fam: Family) -> None:
         fam.triage_start = self.engine.now
