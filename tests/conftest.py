@@ -29,6 +29,8 @@ PLAIN = [
     "handoff.intake_hours.buurtteam=0", "handoff.intake_hours.veilig_thuis=0", "handoff.intake_hours.rvdk=0",
     "handoff.intake_hours.gi=0",
     "run.event_log=false", "run.quiet=true", "run.start=empty",
+    # no voluntary GI begeleiding (drang): VT's and the buurtteam's routes as the queue tests state them
+    "voluntary_gi.from_vt=0.0", "voluntary_gi.from_buurtteam=0.0",
 ]
 
 

@@ -583,9 +583,11 @@ def test_last_bit_differences_in_every_value_pass(default_tables):
             noisy[col] = _last_bit_noise(df[col], rng)
         original, seen = fingerprint(df), fingerprint(noisy)
         assert not compare_table(name, _stored_roundtrip(original), seen)
-        touched = [c for c in _float_columns(df) if not noisy[c].equals(df[c])]
+        # a column that is NaN throughout (a route switched off by default) has no value to move
+        valued = [c for c in _float_columns(df) if df[c].notna().any()]
+        touched = [c for c in valued if not noisy[c].equals(df[c])]
         blind = [c for c in touched if seen["columns"][c]["blocks"] == original["columns"][c]["blocks"]]
-        assert len(touched) >= 0.9 * len(_float_columns(df)) and len(blind) <= 0.1 * len(touched), (name, blind)
+        assert len(touched) >= 0.9 * len(valued) and len(blind) <= 0.1 * len(touched), (name, blind)
 
 
 def test_one_ulp_nudge_of_one_value_passes(default_tables):

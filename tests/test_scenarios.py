@@ -36,7 +36,7 @@ NULL = {
     "samen_in_crisis": ["scenario.meetings.crisis.enabled=false", "scenario.meetings.oranje.enabled=false",
                         "scenario.effects.spoed_averted=0.0", "scenario.effects.rvdk_duration_factor=1.0"],
     "utrecht_west": ["scenario.meetings.table.enabled=false", "scenario.effects.vt_onderzoek_averted=0.0",
-                     "scenario.effects.rvdk_averted=0.0"],
+                     "scenario.effects.rvdk_averted=0.0", "scenario.effects.save_averted=0.0"],
     "blijvend_veilig": [*TEAM_NULL, "scenario.effects.debt_help_factor=1.0", "scenario.effects.escalation_averted=0.0",
                         "scenario.effects.reentry_averted=0.0", "scenario.effects.vots_averted=0.0",
                         "scenario.effects.uhp_averted=0.0"],
@@ -229,7 +229,8 @@ def test_every_raad_investigation_is_an_intake_and_a_story_told(scenario):
     Raad investigates (no hand-off: the team stays, the Raad reads its file) still has the Raad's intake and tells
     its story there. So every episode has an intake on arrival, one per hand-off, and one per Raad investigation that
     came without a hand-off, and tells its story at each. It fails when the team's route to the Raad skips the intake (as it did: a gain true by omission)."""
-    model = model_of(scenario, "run.event_log=true", "run.years=2")
+    years = 4 if scenario == "ketenversnelling" else 2  # one neighbourhood: enough team families reach the Raad
+    model = model_of(scenario, "run.event_log=true", f"run.years={years}")
     res = runner.run(model, jobs=1, progress=False)
     ev = res.events
     keys = ["replication", "case_id"]
@@ -376,13 +377,17 @@ def test_samen_in_crisis_families_do_not_retell_their_story_at_gi_and_rvdk():
     assert (rood["meeting_hours"] > 0).all()
 
 
-def test_utrecht_west_table_means_fewer_vt_onderzoeken_and_raad_requests():
+def test_utrecht_west_table_means_fewer_save_begeleidingen_vt_onderzoeken_and_raad_requests():
     extra = ["families.colour.groen=0.0", "families.colour.oranje=1.0", "families.colour.rood=0.0",
-             "run.years=2", "run.replications=3"]
+             "run.years=2", "run.replications=3",
+             "voluntary_gi.from_vt=0.05", "voluntary_gi.from_buurtteam=0.2"]  # today's drang route on in both arms
     seq = runner.run(model_of("sequential", *extra), jobs=1, progress=False).runs
     uw = runner.run(model_of("utrecht_west", *extra, "scenario.effects.vt_onderzoek_averted=0.5",
-                             "scenario.effects.rvdk_averted=0.5"), jobs=1, progress=False).runs
+                             "scenario.effects.rvdk_averted=0.5", "scenario.effects.save_averted=0.5"),
+                    jobs=1, progress=False).runs
     assert uw["vt_onderzoeken_per_year"].mean() < 0.8 * seq["vt_onderzoeken_per_year"].mean()
+    assert uw["gi_voluntary_per_year"].mean() < 0.8 * seq["gi_voluntary_per_year"].mean()
+    assert uw["rvdk_onderzoeken_per_year"].mean() < seq["rvdk_onderzoeken_per_year"].mean()
     assert (uw["meeting_hours_per_family"] > 0).all()
 
 

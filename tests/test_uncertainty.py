@@ -245,3 +245,122 @@ def test_the_command_writes_its_tables_and_a_report_that_says_how_sure(tmp_path,
 
     nl = write_report(out, "nl", name="rapport.html").read_text(encoding="utf-8")
     assert "Hoe zeker zijn we?" in nl
+
+
+# ====================================================================== shares of one whole, drawn together
+
+GI_SHARES = [f"region.units.gi.{org}.{share}" for org in ("jeugdbescherming_gelderland", "william_schrikker",
+                                                           "leger_des_heils", "jeugd_veilig_verder")
+             for share in ("catchment", "fte_share")]
+VT_FTE = [f"region.units.veilig_thuis.{org}.fte_share" for org in ("gelderland_midden", "gelderland_zuid",
+                                                                   "noord_oost_gelderland")]
+
+
+def test_shares_of_one_whole_drawn_together_sum_to_one_inside_their_ranges():
+    only = GI_SHARES + VT_FTE + ["families.colour.oranje"]
+    plan = app.validated("uncertainty", ["region=gelderland", f"uncertainty.only=[{','.join(only)}]",
+                                         "uncertainty.draws=42"], lambda cfg: unc.make_plan(cfg, None), example="x=1")
+    groups = {g.name: g for g in unc.share_groups(plan.assumptions, {None: plan.members[0][1]})}
+    whole = ["region.units.gi.*.catchment", "region.units.gi.*.fte_share", "region.units.veilig_thuis.*.fte_share"]
+    assert all(groups[n].whole for n in whole) and not groups["families.colour"].whole
+    raw = np.column_stack([unc.quantile(a, plan.unit[:, j]) for j, a in enumerate(plan.assumptions)])
+    moved = 0
+    for name in whole:
+        cols = list(groups[name].members)
+        low = np.array([plan.assumptions[j].low for j in cols])
+        high = np.array([plan.assumptions[j].high for j in cols])
+        x = plan.values[:, cols]
+        assert np.allclose(x.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+        assert (x >= low - 1e-15).all() and (x <= high + 1e-15).all()
+        moved += int((np.abs(raw[:, cols].sum(axis=1) - 1.0) > 1e-3).sum())  # the raw draws did not sum to 1
+    assert moved > 0
+    j = [a.key for a in plan.assumptions].index("families.colour.oranje")  # one share, the rest absorbs: as drawn
+    assert np.array_equal(plan.values[:, j], raw[:, j])
+    name, cfg = plan.members[0]
+    for d in range(plan.draws):  # in force as drawn: the configuration's shares are the drawn ones, summing to 1
+        out = unc.apply(cfg, plan.drawn(d, name), plan.prov[name])
+        for a, v in plan.drawn(d, name):
+            if a.key.startswith("region.units."):
+                assert OmegaConf.select(out, a.key) == pytest.approx(v, abs=1e-12)
+        for kind, share in (("gi", "catchment"), ("gi", "fte_share"), ("veilig_thuis", "fte_share")):
+            units = OmegaConf.select(out, f"region.units.{kind}")
+            assert sum(units[org][share] for org in units) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_renormalising_keeps_the_ratios_of_shares_away_from_the_ends_of_their_ranges():
+    x = np.array([[0.3, 0.3, 0.6], [0.1, 0.2, 0.1]])
+    low, high = np.array([0.0, 0.0, 0.0]), np.array([1.0, 1.0, 0.4])
+    y = unc._onto_whole(x, low, high)
+    assert np.allclose(y.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    assert y[0] == pytest.approx([0.3, 0.3, 0.4], abs=1e-12)  # the third held at its high, the others take the rest
+    assert y[1] == pytest.approx([0.25, 0.5, 0.25], abs=1e-12)  # none at an end: plain renormalisation
+
+
+def test_share_ranges_that_cannot_meet_the_whole_are_refused_in_one_line():
+    cfg = OmegaConf.create({"routing": {"x": {"a": 0.5, "b": 0.5}}})
+    found = [unc.Assumption(f"routing.x.{k}", f"routing.x.{k}", None, 0.5, 0.1, 0.45 if k == "a" else 0.5, "uniform",
+                            False, "", "x.yaml") for k in ("a", "b")]
+    with pytest.raises(ConfigError, match=r"^routing\.x: the ranges of its drawn shares cannot sum to 1 \(lows sum "
+                                          r"to 0\.2, highs to 0\.95; widen or correct the ranges\)$"):
+        unc.share_groups(found, {None: cfg})
+
+
+# ====================================================================== sizing under uncertainty in the report
+
+
+def test_the_report_of_a_sizing_under_uncertainty_says_the_fte_for_the_probability(tmp_path):
+    """python -m sim.size target.probability=0.8 on the demo region (the Raad sized for 95 % within its norm, the
+    share of VT onderzoeken sent to the Raad drawn over 0.1-0.3): the report's section, en and nl, says the FTE for
+    the stated share of the worlds, the answer at the values in force, the simulated worlds, and draws the worlds."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from sim.analysis import size_uncertain
+    from sim.report import uncertainty as how_sure
+    from sim.report.html import write_report
+    from tests.conftest import CONF
+
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        cfg = compose("size", overrides=[
+            "region=demo", "run.start=empty", "run.warmup_years=1", "run.years=1", "run.replications=2",
+            "run.quiet=true", "target=rvdk_norm", "target.share=0.95", "target.step_fte=0.1", "target.confirm_draws=3",
+            "uncertainty.draws=33", "uncertainty.only=[routing.vt_onderzoek.rvdk]",
+            "+uncertainty.ranges.routing.vt_onderzoek.rvdk=[0.1,0.3]", "target.probability=0.8"])
+    out = tmp_path / "size"
+    row = size_uncertain.size(cfg, out, quiet=True).iloc[0]
+    assert how_sure.has_sizing(out) and not how_sure.has_sizing(tmp_path)
+    en = write_report(out, "en").read_text(encoding="utf-8")
+    fte, default = f"{row['fte_needed']:.1f}", f"{row['fte_needed_default_world']:.1f}"
+    met = round(row["achieved_probability"] * row["confirm_draws"])
+    assert "Staff needed to meet the target in most plausible worlds" in en
+    assert (f"in at least 80% of the plausible worlds takes {fte} FTE (today 6; {default} at the assumed values "
+            f"alone)") in en
+    assert f"met in {met} of 3 worlds" in en and 'id="fig-uncertainty_sizing_sequential"' in en
+    nl = write_report(out, "nl", name="rapport.html").read_text(encoding="utf-8")
+    assert "in ten minste 80% van de plausibele werelden te halen is " + fte.replace(".", ",") + " fte nodig" in nl
+    # the chart: every world once, worst first, the simulated ones with their confidence intervals
+    worlds = pd.read_csv(out / "sizing_worlds.csv")
+    chart = how_sure.worlds_chart(pd.read_csv(out / "sizing.csv"), worlds, "en")
+    assert sorted(chart.data["world"]) == list(range(33))
+    assert chart.data["analytic_kpi"].is_monotonic_increasing  # a share: higher is better, worst first
+    assert chart.data["simulated"].sum() == 3
+    met_analytic = (chart.data["analytic_kpi"] >= row["target"]).mean()
+    assert met_analytic == pytest.approx(row["analytic_probability"], abs=1e-12) and met_analytic >= 0.8
+
+
+def test_the_long_table_of_a_draw_is_pandas_melt_built_directly():
+    """run_draw's long table (sim.analysis.uncertainty.long_kpis) is exactly what pandas' melt gave, NaN included."""
+    from sim.analysis.compare import kpi_frame
+    from sim.config.gate import validate
+    from sim.run import runner
+
+    model = app.validated("config", TINY + ["scenario=integrated", "run.replications=3", "run.quiet=true",
+                                           "run.event_log=false"], validate, example="x=1")
+    frame = kpi_frame(runner.run(model, jobs=1, progress=False), model)
+    assert frame.isna().any().any() and len(frame) == 3  # NaN KPIs (nobody reached a stage) are kept as NaN
+    melted = frame.reset_index().melt(id_vars="replication", var_name="kpi", value_name="value")
+    pd.testing.assert_frame_equal(unc.long_kpis(frame), melted, check_exact=True)
+    mixed = frame.assign(extra=np.arange(3))  # an integer column: pandas' own melt decides the dtype
+    pd.testing.assert_frame_equal(unc.long_kpis(mixed),
+                                  mixed.reset_index().melt(id_vars="replication", var_name="kpi", value_name="value"))

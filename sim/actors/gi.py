@@ -13,6 +13,11 @@ Several GIs in one region (``region.units.gi``: Jeugdbescherming Gelderland, Wil
 des Heils JB&JR, Jeugd Veilig Verder): each has its own jeugdbeschermers and waiting list (``gi[<name>]``), sized
 from ``staffing.gi`` x its ``fte_share`` at its own caseload if given, and a family's measure goes to its GI
 (``Family.gi_unit``, drawn from the GIs' shares). The durations are the same for every GI.
+
+Voluntary begeleiding without a measure (drang, SAVE-begeleiding; ``voluntary_gi.*``, :meth:`GI.begeleiding`): the
+family's GI takes it on from its same jeugdbeschermers' pool, at ``voluntary_gi.caseload`` children per FTE (so a
+child takes ``caseload / voluntary_gi.caseload`` of a measure's place, rounded, at least one place per family), for
+``durations.gi_voluntary`` days; then the workflow decides (the Raad or closure).
 """
 
 from __future__ import annotations
@@ -44,6 +49,10 @@ class GI(Actor):
             pool.fte_per_place = 1.0 / self.caseload[name]
         self.jeugdbeschermers = self.pools.get("")  # one GI: its pool (with units: pool_for(fam))
         self.first_contact = self.streams.sampler("duration.gi_first_contact", self.model.durations["gi_first_contact"])
+        vol = self.model.voluntary_gi
+        self.voluntary = vol if vol is not None and vol.active else None
+        if self.voluntary is not None:  # its own stream: created only when the route exists (others' draws unchanged)
+            self.voluntary_time = self.streams.sampler("duration.gi_voluntary", self.model.durations["gi_voluntary"])
 
     def pool_for(self, fam: Family) -> CaseloadPool:
         """The jeugdbeschermers' pool of the family's GI."""
@@ -81,6 +90,41 @@ class GI(Actor):
             pool.request(fam, fam.n_children, fam.crisis, assigned)
         else:
             pool.backlog(fam, fam.n_children, fam.crisis, assigned, waiting_since)
+
+    def voluntary_places(self, fam: Family) -> int:
+        """Places of the family's GI pool that voluntary begeleiding holds: its children at the voluntary caseload
+        in units of a measure's place (the GI's caseload), rounded, at least one."""
+        return max(1, int(round(fam.n_children * self.caseload[fam.gi_unit] / self.voluntary.caseload)))
+
+    def begeleiding(self, fam: Family, then: Then) -> None:
+        """Voluntary begeleiding without a measure (drang, SAVE-begeleiding): wait for places, help for
+        ``durations.gi_voluntary`` days, then ``then(fam, 'ended')`` with the places still held (the workflow
+        calls :meth:`discharge` when the family leaves: at once, or when the Raad starts)."""
+        fam.involve(self.org)
+        self.log(fam, "vrijwillige_begeleiding", "schedule")
+        length = self.voluntary_time.next()
+        pool = self.pools[fam.gi_unit]
+
+        def start(f: Family, wait: float) -> None:
+            f.add_wait(self.org, wait)
+            f.gi_voluntary_start = self.engine.now
+            if f.help_start != f.help_start:
+                f.help_start = self.engine.now
+            self.log(f, "vrijwillige_begeleiding", "start")
+            self.engine.at(length, end, f)
+
+        def end(f: Family) -> None:
+            self.log(f, "vrijwillige_begeleiding", "complete")
+            then(f, "ended")
+
+        pool.request(fam, self.voluntary_places(fam), fam.crisis, start)
+
+    def discharge(self, fam: Family) -> None:
+        """Voluntary begeleiding ends: free its places."""
+        pool = self.pools[fam.gi_unit]
+        if pool.is_holding(fam):
+            pool.release_case(fam)
+            fam.gi_voluntary_end = self.engine.now
 
     def uitvoeren(self, fam: Family, measure: str, then: Then, first_term: float | None = None) -> None:
         """Run the measure term by term, asking the court for each extension; ``then(fam, 'ended')``.

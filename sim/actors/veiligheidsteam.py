@@ -70,6 +70,7 @@ class TeamSpec:
     norms: Mapping[str, float]  # function -> today's cases (measure: children) per FTE (buurtteam, VT, GI)
     desk_fte: float = 0.0  # paper FTE of Veilig Thuis's front desk moved to the team's joint triage desk
     case_fte: Mapping[str, float] | None = None  # paper FTE per partner moved to the team's case staff
+    rvdk_member: bool = False  # the Raad is a team member: its beschermingsonderzoek of a team family is team work
 
     def places(self, hours_per_fte_month: float) -> int:
         """Work hours per month of the moved case staff, present and filled, in places of a tenth of an hour
@@ -84,6 +85,13 @@ class TeamSpec:
         share = (children if function == "measure" else 1) / self.norms[function]
         duo = self.coordination_hours_per_month if function != "voluntary" else 0.0
         return max(1, int(round((hours_per_fte_month * share * workload + duo) * PLACES_PER_HOUR)))
+
+    def raad_hours(self, children: int, hours_per_fte_month: float) -> int:
+        """Places (tenths of a work hour per month) the Raad's member of the team takes for a family's
+        beschermingsonderzoek: the hours today's Raad gives it at its norm (``staffing.rvdk.caseload`` children
+        per FTE), the same rule as every pool (fair books); no duo coordination (the duo's is already booked)
+        and no duo workload factor (it is the Raad's own work); at least one."""
+        return max(1, int(round(hours_per_fte_month * children / self.norms["raad"] * PLACES_PER_HOUR)))
 
     @property
     def triage_places(self) -> int:
@@ -163,9 +171,15 @@ def parse_team(schema: Any, staffing: Mapping[str, Staffing]) -> TeamSpec:
         case_from[org] = moved - (desk if org == "veilig_thuis" else 0.0)
         case += st.present(case_from[org])
     vt = staffing["veilig_thuis"]
-    norms = {"voluntary": staffing["buurtteam"].caseload, "safety": vt.caseload, "measure": staffing["gi"].caseload}
+    norms = {"voluntary": staffing["buurtteam"].caseload, "safety": vt.caseload, "measure": staffing["gi"].caseload,
+             "raad": staffing["rvdk"].caseload}
+    if not isinstance(t.rvdk_member, bool):
+        raise ConfigError(f"{f}.rvdk_member = {t.rvdk_member!r} (must be true or false)")
+    if t.rvdk_member and share["rvdk"] <= 0:
+        raise ConfigError(f"{f}.rvdk_member = true with share.rvdk = 0 (the Raad's member of the team needs a "
+                          f"share of the Raad's FTE in the team: share.rvdk > 0)")
     spec = TeamSpec(t.enabled, coverage, share, lokaal, reserve, duo, t.vast_gezicht, holds, mandate, intake,
-                    coordination, fte, triage, case, vt.triage_caseload, norms, desk, case_from)
+                    coordination, fte, triage, case, vt.triage_caseload, norms, desk, case_from, t.rvdk_member)
     if t.enabled and coverage > 0:
         if spec.triage_places < 1:
             raise ConfigError(f"{f}.share.veilig_thuis = {share['veilig_thuis']:g} (gives the joint triage desk less "
@@ -335,6 +349,40 @@ class Veiligheidsteam(Actor):
         missing = self.need(fam, "measure") - self.held(fam)
         if missing > 0:
             self.duo.take_now(self._add(fam, missing, "measure"), missing)
+
+    def raadsonderzoek(self, fam: Family, length: Sampler, outcome: Any, factor: float,
+                       then: Callable[[Family, str], None]) -> None:
+        """The Raad's member of the team investigates (``scenario.team.rvdk_member``): the family's places grow by
+        :meth:`TeamSpec.raad_hours` (waiting for free team places: the Raad's waiting list for a team family is
+        the team's), held for the onderzoek (``length`` x ``factor``: the Raad's own duration stream and
+        effects.rvdk_duration_factor); ``then(fam, outcome)`` with the Raad's decision (``outcome``: the Raad's
+        own stream). No hand-off: the Raad's member works from the team's file (its interviews are the workflow's
+        intake, on team time)."""
+        fam.involve("rvdk")
+        fam.rvdk_request = self.engine.now
+        self.log(fam, "beschermingsonderzoek", "schedule")
+        units = self.spec.raad_hours(fam.n_children, self.hours_per_fte_month)
+        member = self._add(fam, units, "raad")
+
+        def granted(m: _Member, wait: float) -> None:
+            f = m.fam
+            f.add_wait(self.org, wait)
+            f.rvdk_start = self.engine.now
+            self.log(f, "beschermingsonderzoek", "start")
+            self.engine.at(length.next() * factor, done, f)
+
+        def done(f: Family) -> None:
+            self.duo.release_case(member)
+            added = self._added.get(f.case_id, [])
+            if member in added:
+                added.remove(member)
+            self._target[f.case_id] = self.held(f) - units
+            self._book(f, "safety")
+            f.rvdk_end = self.engine.now
+            self.log(f, "beschermingsonderzoek", "complete")
+            then(f, outcome.next())
+
+        self.duo.request(member, units, fam.crisis, granted)
 
     def _add(self, fam: Family, units: int, function: str) -> _Member:
         member = _Member(fam)

@@ -31,7 +31,9 @@ How a drawn value enters the configuration (:func:`apply`): a number is set (an 
 mean is moved to it with its shape kept (as experiments/sensitivity.py does); a share of a decision (shares summing
 to 1) is set and its remainder option (provenance ``derived: remainder``/``1 - ...``) absorbs the change, else the
 other options in proportion; an organisation's share of its kind (``region.units``) likewise over the other
-organisations; drawn shares that together leave no room are scaled to sum to 1. A value derived as ``1 - <other
+organisations. Shares of one whole are drawn together (:func:`share_groups`, :func:`cohere`): when every share
+of a group is drawn (the GIs' catchments) each draw is renormalised to sum to 1 with every share kept in its range;
+drawn shares that leave the others no room are renormalised likewise. A value derived as ``1 - <other
 values>`` (``scenario.team.share.veilig_thuis: 1 - experts.vt - experts.vertrouwensarts``) follows the drawn values
 it names.
 """
@@ -227,9 +229,11 @@ def base_draws(draws: int, d: int) -> int:
     return n
 
 
-def design(assumptions: Sequence[Assumption], draws: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def design(assumptions: Sequence[Assumption], draws: int, seed: int,
+           groups: Sequence[ShareGroup] = ()) -> tuple[np.ndarray, np.ndarray]:
     """(unit design, values): SALib's Saltelli sample on [0, 1]^D in its row order, and each column mapped onto
-    its assumption's range. Same seed, same draws."""
+    its assumption's range; the shares of each of ``groups`` then made coherent (:func:`cohere`). Same seed, same
+    draws."""
     from SALib.sample import sobol as salib_sample  # SALib imports matplotlib: only when a design is made
 
     d = len(assumptions)
@@ -242,7 +246,92 @@ def design(assumptions: Sequence[Assumption], draws: int, seed: int) -> tuple[np
     for j, a in enumerate(assumptions):
         if a.integer:
             values[:, j] = np.rint(values[:, j])
-    return unit, values
+    return unit, cohere(values, assumptions, groups)
+
+
+# ====================================================================== shares of one whole, drawn together
+
+
+@dataclass(frozen=True)
+class ShareGroup:
+    """Drawn shares of one whole: the options of a decision (``families.colour``) or one share of every
+    organisation of a kind (``region.units.gi.*.catchment``). ``members``: their columns in the design; ``whole``:
+    every share of the group is drawn, so they must sum to 1 (else the shares not drawn take the rest, and the
+    drawn ones must leave room: sum to at most 1)."""
+
+    name: str
+    workflow: str | None
+    members: tuple[int, ...]
+    whole: bool
+
+
+def share_groups(assumptions: Sequence[Assumption], cfgs: dict[str | None, DictConfig]) -> list[ShareGroup]:
+    """The groups of shares among ``assumptions`` (two or more drawn, or one with the group's other shares taking
+    the rest); ``cfgs``: the configuration of each workflow by name, ``None`` the baseline's (shared values). Raises
+    ConfigError (one line) when the ranges of a group's drawn shares cannot meet the whole."""
+    found: dict[tuple[str | None, str], list[int]] = {}
+    size: dict[tuple[str | None, str], int] = {}
+    for j, a in enumerate(assumptions):
+        cfg = cfgs[a.workflow]
+        parent, leaf = a.key.rsplit(".", 1)
+        if a.key.startswith("region.units.") and leaf in UNIT_SHARES:
+            kind_path, _org = parent.rsplit(".", 1)
+            name = f"{kind_path}.*.{leaf}"
+            size[(a.workflow, name)] = len(OmegaConf.select(cfg, kind_path))
+        elif _share_group(OmegaConf.select(cfg, parent)):
+            name = parent
+            size[(a.workflow, name)] = len(OmegaConf.select(cfg, parent))
+        else:
+            continue
+        found.setdefault((a.workflow, name), []).append(j)
+    out = []
+    for (workflow, name), members in found.items():
+        g = ShareGroup(name, workflow, tuple(members), len(members) == size[(workflow, name)])
+        lows = sum(assumptions[j].low for j in members)
+        highs = sum(assumptions[j].high for j in members)
+        label = name + (f"@{workflow}" if workflow else "")
+        if lows > 1.0 + 1e-9 or (g.whole and highs < 1.0 - 1e-9):
+            raise ConfigError(f"{label}: the ranges of its drawn shares cannot sum to 1 (lows sum to {lows:g}, "
+                              f"highs to {highs:g}; widen or correct the ranges)")
+        out.append(g)
+    return out
+
+
+def _onto_whole(x: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Each row of shares ``x`` (draws x members, all > 0) renormalised to sum to 1 inside the ranges: ``clip(s *
+    x, low, high)`` with the one factor ``s`` per row that makes the row sum to 1 (bisection, then one exact step
+    on the linear piece it lands on). The ratios of the shares not held at an end of their range are kept."""
+    s_lo = np.zeros(len(x))
+    s_hi = np.full(len(x), float(np.max(high / np.maximum(x, 1e-300))) + 1.0)
+    for _ in range(80):
+        mid = 0.5 * (s_lo + s_hi)
+        over = np.clip(mid[:, None] * x, low, high).sum(axis=1) > 1.0
+        s_hi = np.where(over, mid, s_hi)
+        s_lo = np.where(over, s_lo, mid)
+    s = 0.5 * (s_lo + s_hi)
+    y = np.clip(s[:, None] * x, low, high)
+    free = (s[:, None] * x > low) & (s[:, None] * x < high)
+    slope = np.where(free, x, 0.0).sum(axis=1)
+    step = np.divide(1.0 - y.sum(axis=1), slope, out=np.zeros(len(x)), where=slope > 0)
+    return np.clip(y + np.where(free, step[:, None] * x, 0.0), low, high)
+
+
+def cohere(values: np.ndarray, assumptions: Sequence[Assumption], groups: Sequence[ShareGroup]) -> np.ndarray:
+    """The drawn values with every group of shares coherent (docs/uncertainty.md): a whole group (every share
+    drawn) renormalised to sum to 1, each share kept inside its range (:func:`_onto_whole`); the drawn shares of a
+    group whose other shares take the rest renormalised likewise only where they sum to more than 1. The unit
+    design is not changed: the Sobol' indices of a group's shares are those of their draws before renormalising."""
+    out = values.copy()
+    for g in groups:
+        cols = list(g.members)
+        x = out[:, cols]
+        low = np.array([assumptions[j].low for j in cols])
+        high = np.array([assumptions[j].high for j in cols])
+        rows = np.ones(len(x), dtype=bool) if g.whole else x.sum(axis=1) > 1.0
+        if rows.any():
+            x[rows] = _onto_whole(np.maximum(x[rows], 1e-12), low, high)
+            out[:, cols] = x
+    return out
 
 
 # ====================================================================== a draw into a configuration
@@ -412,7 +501,8 @@ def make_plan(cfg: DictConfig, chosen: str | None = None) -> Plan:
     chosen_assumptions = choose(found, u)
     if not chosen_assumptions:
         raise ConfigError("uncertainty: no assumption with a range to draw")
-    unit, values = design(chosen_assumptions, int(u.draws), int(u.seed))
+    cfgs = {None: members[0][1], **{name: wcfg for name, wcfg, _ in members}}
+    unit, values = design(chosen_assumptions, int(u.draws), int(u.seed), share_groups(chosen_assumptions, cfgs))
     prov = {name: _file_provenance(wcfg, name) for name, wcfg, _ in members}
     first = members[0][2]
     plan = Plan(members[0][0], [(n, c) for n, c, _ in members], chosen_assumptions, unit, values, prov,
@@ -468,13 +558,25 @@ def draw_worlds(cfg: DictConfig, model, scenario_file: str, u: DictConfig, fixed
     chosen = choose(found, u)
     if not chosen:
         raise ConfigError("uncertainty: no assumption with a range to draw")
-    unit, values = design(chosen, int(u.draws), int(u.seed))
+    unit, values = design(chosen, int(u.draws), int(u.seed), share_groups(chosen, {None: cfg, scenario_file: cfg}))
     prov = _file_provenance(cfg, scenario_file)
     check_ends(chosen, [(scenario_file, cfg)], {scenario_file: prov})
     return Worlds(scenario_file, chosen, unit, values, prov)
 
 
 # ====================================================================== running the draws
+
+
+def long_kpis(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame.reset_index().melt(id_vars="replication", var_name="kpi", value_name="value")`` (one row per KPI x
+    replication, KPI by KPI), built directly when every KPI is a float64 column: pandas' melt of a frame of ~300
+    KPI columns cost ~30 ms per workflow, ~2.5 % of a Gelderland draw (docs/performance.md)."""
+    if not len(frame.columns) or not (frame.dtypes == np.float64).all():
+        return frame.reset_index().melt(id_vars="replication", var_name="kpi", value_name="value")
+    reps = frame.index.to_numpy()
+    return pd.DataFrame({"replication": np.tile(reps, len(frame.columns)),
+                         "kpi": np.repeat(frame.columns.to_numpy(dtype=object), len(reps)),
+                         "value": frame.to_numpy(dtype=np.float64).T.ravel()})
 
 
 def run_draw(plan: Plan, draw: int) -> pd.DataFrame:
@@ -492,8 +594,7 @@ def run_draw(plan: Plan, draw: int) -> pd.DataFrame:
         except ConfigError as err:
             raise ConfigError(f"draw {draw}: {name} refuses the drawn values: {err}") from None
         frame = kpi_frame(runner.run(model, jobs=1, progress=False), model)
-        long = frame.reset_index().melt(id_vars="replication", var_name="kpi", value_name="value")
-        frames.append(long.assign(workflow=name))
+        frames.append(long_kpis(frame).assign(workflow=name))
     out = pd.concat(frames, ignore_index=True)
     out.insert(0, "draw", draw)
     out.insert(1, "seed", seed)

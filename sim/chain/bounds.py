@@ -6,6 +6,7 @@ A range is about ten times the national figure: no region has 10^9 FTE or 10^6 y
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -108,6 +109,13 @@ BOUNDS: tuple[Bound, ...] = (
     Bound("norms.*", 0.0, DAYS_MAX, "days", "as every duration: longer than a childhood", low_open=True),
     Bound("handoff.intake_hours.*", 0.0, HOURS_MAX, "hours", "more than a full-time working month of one person "
           "(about 150 hours) for one intake; the largest assumed is 16 (GI, range 4-16)"),
+    Bound("handoff.shared_form_saving", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("handoff.shared_form_retold", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("voluntary_gi.from_vt", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("voluntary_gi.from_buurtteam", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("voluntary_gi.to_rvdk", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("voluntary_gi.caseload", 0.0, CASELOAD_MAX, "children per FTE", "as staffing.*.caseload",
+          low_open=True),
     # distributions (durations, waits, terms, planning): parameters in days
     Bound("dist.mean", 0.0, DAYS_MAX, "days", "as every duration: longer than a childhood"),
     Bound("dist.median", 0.0, DAYS_MAX, "days", "as every duration: longer than a childhood"),
@@ -214,9 +222,12 @@ def _matches(pattern: str, name: str) -> bool:
     return len(parts) == len(keys) and all(p in ("*", k) for p, k in zip(parts, keys))
 
 
+@functools.lru_cache(maxsize=4096)
 def bound_of(name: str, in_distribution: bool = False) -> Bound | None:
     """The row of :data:`BOUNDS` for a dotted field name (list indices as ``[]``); a parameter of a distribution
-    that has no row of its own takes the ``dist.<parameter>`` row."""
+    that has no row of its own takes the ``dist.<parameter>`` row. Cached (BOUNDS is a constant): validation looks
+    up ~400 names per configuration against every row, a third of validating one drawn configuration of
+    ``python -m sim.uncertainty`` (docs/performance.md)."""
     name = re.sub(r"\[\d+\]", "[]", name)
     for b in BOUNDS:
         if not b.pattern.startswith("dist.") and _matches(b.pattern, name):

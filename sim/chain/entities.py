@@ -55,6 +55,8 @@ MILESTONES: tuple[str, ...] = (
     "gi_request",  # the measure reaches the GI (child on the wachtlijst until a jeugdbeschermer is assigned)
     "gi_assigned",
     "gi_first_contact",  # start of help under the measure
+    "gi_voluntary_start",  # voluntary GI begeleiding without a measure starts (drang, SAVE-begeleiding)
+    "gi_voluntary_end",
     "help_start",  # first start of help of any kind (buurtteam, team or GI)
     "measure_end",
     "closed",

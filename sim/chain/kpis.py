@@ -225,6 +225,9 @@ VT_ONDERZOEKEN_PER_YEAR = _declare(
 RVDK_ONDERZOEKEN_PER_YEAR = _declare(
     "rvdk_onderzoeken_per_year", CHILDREN_PER_YEAR, "beschermingsonderzoeken started", tags=("compared",),
     at={"printed": 14, "headline": 16})
+GI_VOLUNTARY_PER_YEAR = _declare(
+    "gi_voluntary_per_year", PER_YEAR, "voluntary GI begeleidingen without a measure started (drang, "
+    "SAVE-begeleiding; episodes)", tags=("compared",))
 VERZOEKEN_PER_YEAR = _declare("verzoeken_per_year", CHILDREN_PER_YEAR, "requests to the kinderrechter")
 NEW_MEASURES_PER_YEAR = _declare(
     "new_measures_per_year", CHILDREN_PER_YEAR, "measures reaching the GI", tags=("compared",),

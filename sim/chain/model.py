@@ -141,6 +141,40 @@ class Measure:
 
 
 @dataclass(frozen=True)
+class VoluntaryGI:
+    """Voluntary GI involvement without a measure (drang, SAVE-begeleiding; ``voluntary_gi.*``): the shares of
+    families that go there from Veilig Thuis and from failed voluntary help, the share that ends at the Raad and
+    the caseload (children per GI FTE) it is given at. Shares 0: today's chain without the route, bit for bit."""
+
+    from_vt: float
+    from_buurtteam: float
+    to_rvdk: float
+    caseload: float
+
+    @property
+    def active(self) -> bool:
+        return self.from_vt > 0 or self.from_buurtteam > 0
+
+
+REGISTRATION_FORMS: tuple[str, ...] = ("separate", "shared")
+
+
+@dataclass(frozen=True)
+class RegistrationForm:
+    """``handoff.registration_form`` (Gelderse Verbeteragenda: 'one registration form, two routes'): with one
+    shared form a repeated intake costs ``1 - saving`` of its hours, and the family retells its story with
+    probability ``retold``. ``separate`` (today): every repeated intake costs its hours and one more story."""
+
+    form: str
+    saving: float
+    retold: float
+
+    @property
+    def shared(self) -> bool:
+        return self.form == "shared"
+
+
+@dataclass(frozen=True)
 class Model:
     """Everything one run needs, validated. The model receives this, never a raw dict."""
 
@@ -175,6 +209,8 @@ class Model:
     units: Mapping[str, tuple[Unit, ...]] = field(default_factory=dict)  # kind -> its organisations ({}: one per kind)
     yearly_path: tuple[float, ...] | None = None  # demand.yearly_path: relative rate per simulated year; None = flat
     jeugdregios: tuple[Jeugdregio, ...] = ()  # region.jeugdregios ((): none; GIs then drawn from their catchments)
+    voluntary_gi: VoluntaryGI | None = None  # voluntary_gi.*: drang / SAVE-begeleiding (None or shares 0: no route)
+    registration_form: RegistrationForm | None = None  # handoff.registration_form (None: separate forms, today)
 
     def units_of(self, kind: str) -> tuple[Unit, ...]:
         """The organisations of ``kind`` (region.units), or () when the region has one organisation of it."""

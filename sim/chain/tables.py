@@ -311,7 +311,7 @@ def replication_kpis(fam: pd.DataFrame, pools: dict, norms: dict[str, float], wi
         fam = fam[~fam["preexisting"].astype(bool)]
     in_window = {col: everyone[col] >= 0 for col in ("triage_start", "triage_end", "vt_onderzoek_start",
                                                        "vt_onderzoek_end", "rvdk_start", "court_request",
-                                                       "gi_request", "gi_first_contact")}
+                                                       "gi_request", "gi_first_contact", "gi_voluntary_start")}
     helped = fam["lead_time_help"]
     k[kpis.FAMILIES_PER_YEAR] = len(fam) / years
     k[kpis.LEAD_TIME_HELP_MEAN] = _mean(helped)
@@ -349,6 +349,7 @@ def replication_kpis(fam: pd.DataFrame, pools: dict, norms: dict[str, float], wi
     k[kpis.VT_MELDINGEN_PER_YEAR] = float(in_window["triage_start"].sum()) / years
     k[kpis.VT_ONDERZOEKEN_PER_YEAR] = float(in_window["vt_onderzoek_start"].sum()) / years
     k[kpis.RVDK_ONDERZOEKEN_PER_YEAR] = float(children[in_window["rvdk_start"]].sum()) / years
+    k[kpis.GI_VOLUNTARY_PER_YEAR] = float(in_window["gi_voluntary_start"].sum()) / years
     k[kpis.VERZOEKEN_PER_YEAR] = float(children[in_window["court_request"]].sum()) / years
     k[kpis.NEW_MEASURES_PER_YEAR] = float(children[in_window["gi_request"]].sum()) / years
     if "vt_unit" in everyone.columns:

@@ -41,7 +41,18 @@ from sim.chain.checks import (
     shares,
 )
 from sim.chain.entities import UNIT_KINDS
-from sim.chain.model import Jeugdregio, Measure, Model, RunSettings, Staffing, Unit, unit_places
+from sim.chain.model import (
+    REGISTRATION_FORMS,
+    Jeugdregio,
+    Measure,
+    Model,
+    RegistrationForm,
+    RunSettings,
+    Staffing,
+    Unit,
+    VoluntaryGI,
+    unit_places,
+)
 from sim.config.schema import DurationsSchema, KetensimSchema, NormsSchema
 from sim.kernel import distributions as dists
 from sim.scenarios import build_scenario
@@ -334,6 +345,15 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
     for org, hours in obj.handoff.intake_hours.items():
         choice("handoff.intake_hours key", org, STAFFED_ORGS + ("kinderrechter",))
         intake[org] = non_negative(f"handoff.intake_hours.{org}", hours)
+    h = obj.handoff
+    form = RegistrationForm(choice("handoff.registration_form", h.registration_form, REGISTRATION_FORMS),
+                            probability("handoff.shared_form_saving", h.shared_form_saving),
+                            probability("handoff.shared_form_retold", h.shared_form_retold))
+    v = obj.voluntary_gi
+    voluntary_gi = VoluntaryGI(probability("voluntary_gi.from_vt", v.from_vt),
+                               probability("voluntary_gi.from_buurtteam", v.from_buurtteam),
+                               probability("voluntary_gi.to_rvdk", v.to_rvdk),
+                               positive("voluntary_gi.caseload", v.caseload))
     staff = {org: staffing(f"staffing.{org}", getattr(obj.staffing, org), vt=(org == "veilig_thuis"))
              for org in STAFFED_ORGS}
     unit_map = units("region.units", getattr(obj.region, "units", None), staff)
@@ -379,6 +399,8 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
         initial_state=initial,
         staff_dynamics=dynamics,
         units=unit_map,
+        voluntary_gi=voluntary_gi,
+        registration_form=form,
     )
     check_bounds(obj, skip=COMMAND_SECTIONS)  # every bound the fields' own checks above left open
     return model

@@ -195,6 +195,7 @@ class DurationsSchema:
     court_spoed: DistSpec = field(default_factory=DistSpec)
     gi_first_contact: DistSpec = field(default_factory=DistSpec)
     transfer: DistSpec = field(default_factory=DistSpec)
+    gi_voluntary: DistSpec = field(default_factory=DistSpec)  # voluntary GI begeleiding (drang, SAVE-begeleiding)
 
 
 @dataclass
@@ -228,6 +229,20 @@ class WorkSchema:
 @dataclass
 class HandoffSchema:
     intake_hours: Dict[str, float] = field(default_factory=dict)
+    # what one shared registration form saves at a repeated intake (sim.chain.model.RegistrationForm)
+    registration_form: str = MISSING  # 'separate' (today: each organisation its own form) or 'shared'
+    shared_form_saving: float = MISSING  # share of a repeated intake's hours the shared form saves
+    shared_form_retold: float = MISSING  # P(the family still tells its story again at a repeated intake)
+
+
+@dataclass
+class VoluntaryGISchema:
+    """Voluntary GI involvement without a measure (drang, SAVE-begeleiding): who goes there and what it holds."""
+
+    from_vt: float = MISSING  # P(a family Veilig Thuis hands to voluntary help goes to the GI instead of the buurtteam)
+    from_buurtteam: float = MISSING  # P(failed voluntary help goes to the GI under drang instead of VT or the Raad)
+    to_rvdk: float = MISSING  # P(a voluntary GI begeleiding ends in a verzoek tot onderzoek at the Raad)
+    caseload: float = MISSING  # children per GI FTE in voluntary begeleiding
 
 
 @dataclass
@@ -272,6 +287,7 @@ class TeamSchema:
     vast_gezicht: bool = MISSING  # true: one of the duo is the lokaal team's vast gezicht (a buurtteam place)
     holds_voluntary: List[str] = MISSING  # voluntary-help entries the team holds itself: direct, overdracht
     gi_mandate: str = MISSING  # after a measure: 'duo' continues under the GI mandate, or 'gi' takes over
+    rvdk_member: bool = MISSING  # the Raad's raadsonderzoeker is a team member (investigates inside the team)
     intake_hours: float = MISSING  # staff hours of the one joint intake
     coordination_hours_per_month: float = MISSING  # team hours per family per month held (casusoverleg, afstemming)
 
@@ -406,6 +422,7 @@ class KetensimSchema:
     norms: NormsSchema = field(default_factory=NormsSchema)
     work: WorkSchema = field(default_factory=WorkSchema)
     handoff: HandoffSchema = field(default_factory=HandoffSchema)
+    voluntary_gi: VoluntaryGISchema = field(default_factory=VoluntaryGISchema)
     compare: CompareSchema = field(default_factory=CompareSchema)
     target: Optional[TargetSchema] = None  # python -m sim.size only (conf/size.yaml)
     capacity: Optional[CapacitySchema] = None  # python -m sim.capacity only (conf/capacity.yaml)

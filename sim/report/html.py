@@ -334,8 +334,8 @@ def optional_charts(directory: Path, meta: figures.Meta) -> list[figures.Chart]:
     for name, draw in (("capacity.csv", figures.capacity_curve), ("backlog_drain.csv", figures.backlog_drain),
                        ("sizing.csv", figures.sizing_table)):
         path = directory / name
-        if not path.is_file():
-            continue
+        if not path.is_file() or (name == "sizing.csv" and how_sure.has_sizing(directory)):
+            continue  # sizing under uncertainty: its own section (sim/report/uncertainty.py)
         try:
             table = pd.read_csv(path)
         except Exception as err:  # noqa: BLE001
@@ -664,7 +664,9 @@ def render(results: Results, lang: str = "en") -> str:
                      f'alt="{_e(chart.alt or chart.name)}" width="1000"><figcaption>{_e(chart.caption)}</figcaption>'
                      "</figure>")
         chart.figure.clear()  # free the figure's memory as soon as it is embedded
-    if (results.directory / "sizing.csv").is_file():
+    if how_sure.has_sizing(results.directory):  # python -m sim.size target.probability=...
+        parts.append(how_sure.sizing_section(results.directory, lang))
+    elif (results.directory / "sizing.csv").is_file():
         header, rows = figures.sizing_rows(pd.read_csv(results.directory / "sizing.csv"), lang)
         parts.append(f"<h2>{term('r.sizing', lang)}</h2><table class=\"plain\"><thead><tr>"
                      + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr></thead><tbody>"

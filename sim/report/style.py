@@ -205,6 +205,8 @@ TERMS: dict[str, tuple[str, str]] = {
     "kpi.share_reached_help": ("Share of families that started help", "Aandeel gezinnen dat hulp kreeg"),
     "kpi.share_censored": ("Share of families still open at the end", "Aandeel gezinnen nog lopend aan het eind"),
     "kpi.vt_meldingen_per_year": ("Meldingen assessed by Veilig Thuis per year", "Meldingen beoordeeld door Veilig Thuis per jaar"),
+    "kpi.gi_voluntary_per_year": ("Voluntary GI begeleidingen per year (drang, no measure)",
+                                   "Vrijwillige begeleidingen GI per jaar (drang, geen maatregel)"),
     "kpi.vt_onderzoeken_per_year": ("Veilig Thuis investigations per year", "Onderzoeken Veilig Thuis per jaar"),
     "kpi.rvdk_onderzoeken_per_year": ("Raad investigations started per year (children)",
                                       "Raadsonderzoeken gestart per jaar (kinderen)"),

@@ -5,6 +5,11 @@ never runs the model). Three charts per compared workflow: P(the alternative is 
 indices of the most influential assumptions per KPI, and the expected difference against the most influential
 assumption with its default, its range and the break-even value marked; and one sentence per KPI, generated from
 the numbers, that a non-technical reader can repeat.
+
+A folder of ``python -m sim.size target.probability=p`` (sim/analysis/size_uncertain.py: ``sizing.csv`` with its
+``probability`` column, ``sizing_worlds.csv``) gets the section "Staff needed to meet the target in most plausible
+worlds" instead (:func:`sizing_section`): one sentence per sized organisation, the table, and the target KPI in
+every world at the answer.
 """
 
 from __future__ import annotations
@@ -63,6 +68,39 @@ TEXT: dict[str, tuple[str, str]] = {
     "no.sobol": ("Its Sobol' indices are not known (a world without a value, or no spread at all).",
                  "De Sobol'-indices zijn niet bekend (een wereld zonder waarde, of helemaal geen spreiding)."),
     "pp": ("percentage points", "procentpunt"),
+    "z.title": ("Staff needed to meet the target in most plausible worlds",
+                "Benodigd personeel om het doel in de meeste plausibele werelden te halen"),
+    "z.intro": ("Sizing under uncertainty (python -m sim.size target.probability={p}): {worlds} plausible worlds, "
+                "the {d} assumptions with a stated range drawn at once, and the least staffing that meets the target "
+                "in at least {p_pct} of them (steady-state flow model), then simulated in {confirm} of those worlds.",
+                "Personeelsberekening onder onzekerheid (python -m sim.size target.probability={p}): {worlds} "
+                "plausibele werelden, de {d} aannames met een opgegeven bandbreedte tegelijk getrokken, en de "
+                "kleinste bezetting die het doel in ten minste {p_pct} daarvan haalt (stationair stroommodel), "
+                "daarna gesimuleerd in {confirm} van die werelden."),
+    "z.sentence": ("{org}: to meet \"{goal}\" in at least {p} of the plausible worlds takes {fte} FTE (today {today}; "
+                   "{default} at the assumed values alone). With one step less it is met in {less} of the worlds. "
+                   "Simulated at {fte} FTE the target was met in {met} of {n} worlds (95 % interval {lo} to {hi}).",
+                   "{org}: om \"{goal}\" in ten minste {p} van de plausibele werelden te halen is {fte} fte nodig "
+                   "(nu {today}; {default} bij alleen de aangenomen waarden). Met een stap minder lukt het in {less} "
+                   "van de werelden. Gesimuleerd bij {fte} fte werd het doel gehaald in {met} van {n} werelden "
+                   "(95%-interval {lo} tot {hi})."),
+    "z.col.org": ("organisation", "organisatie"),
+    "z.col.today": ("FTE today", "fte nu"),
+    "z.col.default": ("FTE at the assumed values", "fte bij de aangenomen waarden"),
+    "z.col.needed": ("FTE needed in {p} of worlds", "fte nodig in {p} van de werelden"),
+    "z.col.analytic": ("worlds met (flow model)", "werelden gehaald (stroommodel)"),
+    "z.col.less": ("with one step less", "met een stap minder"),
+    "z.col.simulated": ("simulated: met (95 % interval)", "gesimuleerd: gehaald (95%-interval)"),
+    "z.chart": ("{kpi} in each plausible world at {fte} FTE ({org})", "{kpi} in elke plausibele wereld bij {fte} fte ({org})"),
+    "z.x": ("plausible worlds, from worst to best", "plausibele werelden, van slechtste naar beste"),
+    "z.flow": ("flow model", "stroommodel"),
+    "z.sim": ("simulated (mean, confidence interval)", "gesimuleerd (gemiddelde, betrouwbaarheidsinterval)"),
+    "z.target": ("target", "doel"),
+    "z.needed": ("{p} of worlds must meet", "{p} van de werelden moet halen"),
+    "z.footer": ("{worlds} worlds drawn over {d} assumptions (seed {seed}); flow model: steady state at the answer; "
+                 "simulated: {reps} replication(s) x {years} years each on the same families.",
+                 "{worlds} werelden getrokken over {d} aannames (seed {seed}); stroommodel: stationaire toestand bij "
+                 "het antwoord; gesimuleerd: {reps} replicatie(s) x {years} jaar elk met dezelfde gezinnen."),
     "evppi": ("Worth measuring first (value of perfect information for the rule \"adopt if the expected difference "
               "is better than 0\", in the KPI's unit):",
               "Het eerst waard om te meten (verwachte waarde van perfecte informatie bij de regel \"invoeren als het "
@@ -99,6 +137,13 @@ def _wrapped(label: str, width: int = 44) -> str:
     return textwrap.fill(label, width, break_long_words=True)
 
 
+def _share_ticks(lang: str):
+    """Ticks of a 0..1 axis (a share, a probability) as '40%' (style.percent_formatter is for a 0..100 axis)."""
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _pos: style.fmt_percent(float(v), lang))
+
+
 def _fmt(v: float, lang: str) -> str:
     return "-" if v is None or not np.isfinite(v) else style.fmt_number(float(v), lang)
 
@@ -115,7 +160,7 @@ def probability_bars(summary: pd.DataFrame, workflow: str, footer: str, lang: st
         ax.axvline(0.5, color=style.NORM_COLOUR, lw=0.8, ls=":")
         ax.set_yticks(y, [_wrapped(_label(k, lang)) for k in s["kpi"]], fontsize=7)
         ax.set_xlim(0, 1)
-        ax.xaxis.set_major_formatter(style.percent_formatter(lang))
+        ax.xaxis.set_major_formatter(_share_ticks(lang))
         ax.set_xlabel(text("p.axis", lang))
         baseline = str(s["baseline"].iloc[0]) if len(s) else ""
         style.frame(fig, text("p.title", lang, workflow=style.workflow_label(workflow, lang),
@@ -252,4 +297,123 @@ def section(directory: Path, marker: dict, lang: str) -> str:
             parts.append(f"<p>{html.escape(text('evppi', lang))}</p><ul>" + "".join(
                 f"<li>{html.escape(_label(r['kpi'], lang))}: {html.escape(str(r['assumption']))} "
                 f"({_fmt(r['evppi'], lang)})</li>" for _, r in top.iterrows()) + "</ul>")
+    return "\n".join(parts)
+
+
+# ====================================================================== sizing under uncertainty (sim.size)
+
+SIZING_UNCERTAIN = ("sizing", "sizing_worlds")  # written by python -m sim.size target.probability=p
+
+
+def has_sizing(directory: Path) -> bool:
+    """A folder of ``python -m sim.size target.probability=...`` (sim/analysis/size_uncertain.py)."""
+    d = Path(directory)
+    if not all((d / f"{t}.csv").is_file() for t in SIZING_UNCERTAIN):
+        return False
+    return "probability" in pd.read_csv(d / "sizing.csv", nrows=0).columns
+
+
+def _goal(r: pd.Series, lang: str) -> str:
+    kpi = str(r["kpi"])
+    share = kpis.unit(kpi) == kpis.SHARE if kpis.find(kpi) is not None else False
+    value = style.fmt_percent(float(r["target"]), lang) if share else style.fmt_compact(float(r["target"]), lang)
+    if style.has_term(f"target.{kpi}"):
+        return style.term(f"target.{kpi}", lang, value=style.fmt_compact(float(r["target"]), lang))
+    lower = kpis.find(kpi).lower_is_better if kpis.find(kpi) is not None else True
+    return f"{_label(kpi, lang)} {'≤' if lower else '≥'} {value}"
+
+
+def sizing_sentences(sizing: pd.DataFrame, lang: str) -> list[str]:
+    """One sentence per sized organisation: the FTE for the target in the stated share of the worlds, against
+    today's and the values in force alone, and what the simulated worlds showed."""
+    out = []
+    for _, r in sizing.iterrows():
+        pct = lambda v: style.fmt_percent(float(v), lang)  # noqa: E731
+        out.append(text("z.sentence", lang, org=style.org_label(str(r["organisation"]), lang), goal=_goal(r, lang),
+                        p=pct(r["probability"]), fte=style.fmt_compact(float(r["fte_needed"]), lang),
+                        today=style.fmt_compact(float(r["fte_today"]), lang),
+                        default=style.fmt_compact(float(r["fte_needed_default_world"]), lang),
+                        less=pct(r["analytic_probability_one_less"]),
+                        met=int(round(float(r["achieved_probability"]) * int(r["confirm_draws"]))),
+                        n=int(r["confirm_draws"]), lo=pct(r["achieved_ci_low"]), hi=pct(r["achieved_ci_high"])))
+    return out
+
+
+def sizing_rows(sizing: pd.DataFrame, lang: str) -> tuple[list[str], list[list[str]]]:
+    p = style.fmt_percent(float(sizing["probability"].iloc[0]), lang)
+    header = [text("z.col.org", lang), text("z.col.today", lang), text("z.col.default", lang),
+              text("z.col.needed", lang, p=p), text("z.col.analytic", lang), text("z.col.less", lang),
+              text("z.col.simulated", lang)]
+    rows = []
+    for _, r in sizing.iterrows():
+        pct = lambda v: style.fmt_percent(float(v), lang)  # noqa: E731
+        rows.append([style.org_label(str(r["organisation"]), lang), style.fmt_compact(float(r["fte_today"]), lang),
+                     style.fmt_compact(float(r["fte_needed_default_world"]), lang),
+                     style.fmt_compact(float(r["fte_needed"]), lang), pct(r["analytic_probability"]),
+                     pct(r["analytic_probability_one_less"]),
+                     f"{pct(r['achieved_probability'])} ({pct(r['achieved_ci_low'])}-{pct(r['achieved_ci_high'])})"])
+    return header, rows
+
+
+def worlds_chart(sizing: pd.DataFrame, worlds: pd.DataFrame, lang: str) -> style.Chart:
+    """The target KPI in every plausible world at the answer, worlds sorted from worst to best: the flow model's
+    value per world, the simulated worlds' means with their confidence intervals, the target and the share of
+    worlds that must meet it marked."""
+    r = sizing.iloc[0]
+    kpi = str(r["kpi"])
+    lower = kpis.find(kpi).lower_is_better if kpis.find(kpi) is not None else True
+    share = kpis.find(kpi) is not None and kpis.unit(kpi) == kpis.SHARE
+    w = worlds.assign(_key=worlds["analytic_kpi"].astype(float) * (-1.0 if lower else 1.0))
+    w = w.sort_values(["_key", "world"], kind="mergesort").reset_index(drop=True)
+    x = (np.arange(len(w)) + 0.5) / len(w)
+    orgs = ", ".join(style.org_label(str(o), lang) for o in sizing["organisation"])
+    fte = ", ".join(style.fmt_compact(float(v), lang) for v in sizing["fte_needed"])
+    footer = text("z.footer", lang, worlds=int(r["worlds"]), d=int(r["assumptions_drawn"]), seed=int(r["design_seed"]),
+                  reps=int(r["replications"]), years=style.fmt_compact(float(r["years"]), lang))
+    title = text("z.chart", lang, kpi=_label(kpi, lang), fte=fte, org=orgs)
+    with style.style_context():
+        fig = style.new_figure(3.6)
+        ax = fig.add_subplot()
+        colour = style.workflow_colour(str(r["workflow"]))
+        ax.plot(x, w["analytic_kpi"], color=colour, lw=1.5, marker="o", ms=3, label=text("z.flow", lang))
+        sim = w[w["simulated"].astype(bool)]
+        if len(sim):
+            xs = x[sim.index.to_numpy()]
+            ax.errorbar(xs, sim["kpi_mean"], yerr=[sim["kpi_mean"] - sim["kpi_ci_low"], sim["kpi_ci_high"] -
+                                                   sim["kpi_mean"]], fmt="s", color="black", ms=4, lw=0.8,
+                        label=text("z.sim", lang))
+        ax.axhline(float(r["target"]), color=style.NORM_COLOUR, lw=1, ls="--", label=text("z.target", lang))
+        must = 1.0 - float(r["probability"])
+        ax.axvspan(must, 1.0, color=style.LIGHT_GREY, alpha=0.3,
+                   label=text("z.needed", lang, p=style.fmt_percent(float(r["probability"]), lang)))
+        ax.set_xlim(0, 1)
+        ax.xaxis.set_major_formatter(_share_ticks(lang))
+        if share:
+            ax.yaxis.set_major_formatter(_share_ticks(lang))
+        ax.set_xlabel(text("z.x", lang))
+        ax.set_ylabel(_wrapped(_label(kpi, lang), 34), fontsize=8)
+        ax.legend(loc="best", fontsize=8)
+        style.frame(fig, title, footer)
+    data = w.drop(columns="_key").assign(position=x)
+    return style.Chart(f"uncertainty_sizing_{r['workflow']}", fig, title, data=data)
+
+
+def sizing_section(directory: Path, lang: str) -> str:
+    """The HTML of "Staff needed to meet the target in most plausible worlds": the intro, one sentence per sized
+    organisation, the table and the chart of the worlds."""
+    d = Path(directory)
+    sizing = pd.read_csv(d / "sizing.csv")
+    worlds = pd.read_csv(d / "sizing_worlds.csv")
+    r = sizing.iloc[0]
+    p = float(r["probability"])
+    header, rows = sizing_rows(sizing, lang)
+    parts = [f"<h2 id=\"sizing-uncertain\">{html.escape(text('z.title', lang))}</h2>",
+             "<p>" + html.escape(text("z.intro", lang, p=f"{p:g}", worlds=int(r["worlds"]),
+                                      d=int(r["assumptions_drawn"]), p_pct=style.fmt_percent(p, lang),
+                                      confirm=int(r["confirm_draws"]))) + "</p>",
+             "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in sizing_sentences(sizing, lang)) + "</ul>",
+             "<table class=\"plain\"><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header)
+             + "</tr></thead><tbody>" + "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row)
+                                                 + "</tr>" for row in rows) + "</tbody></table>",
+             _img(worlds_chart(sizing, worlds, lang))]
     return "\n".join(parts)

@@ -42,6 +42,10 @@ class Workflow:
         self.transfer_time = self.streams.sampler("duration.transfer", model.durations["transfer"])
         self.reentry_probability = model.reentry_probability
         self.voluntary_suffices = model.voluntary_suffices
+        form = model.registration_form
+        self.shared_form = form if form is not None and form.shared else None  # handoff.registration_form=shared
+        if self.shared_form is not None:  # a stream of its own, only with the shared form (others' draws unchanged)
+            self.retold = self.streams.bernoulli("route.shared_form_retold")
         # names of the region's organisations per kind (region.units), indexed by Arrivals.vt_unit / gi_unit
         self.unit_names = {kind: tuple(u.name for u in model.units_of(kind)) for kind in ("veilig_thuis", "gi")}
         self.build()
@@ -167,11 +171,19 @@ class Workflow:
         organisation's ``handoff.intake_hours``) are spent. The episode's first intake (the melding or hulpvraag
         taken in) is the first service's own work, inside the places it holds (the veiligheidsbeoordeling, the
         help); every further intake takes the receiving organisation's staff time (``Actor.spend``). The same
-        rule in every workflow: a workflow with fewer hand-offs spends fewer hours, and that shows in capacity."""
+        rule in every workflow: a workflow with fewer hand-offs spends fewer hours, and that shows in capacity.
+        With one shared registration form (``handoff.registration_form=shared``, Gelderse Verbeteragenda) a repeated
+        intake costs ``1 - shared_form_saving`` of its hours and the story is retold with ``shared_form_retold``."""
         hours = self.model.intake_hours.get(org, 0.0) if hours is None else hours
         repeated = fam.intakes > 0
         fam.intakes += 1
-        fam.stories_told += 1
+        form = self.shared_form
+        if repeated and form is not None:  # one registration form: the next organisation reads what is there
+            hours *= 1.0 - form.saving
+            if self.retold.chance(form.retold):
+                fam.stories_told += 1
+        else:
+            fam.stories_told += 1
         fam.intake_hours += hours
         actor = self.actors.get(org)
         if repeated and actor is not None:

@@ -15,7 +15,9 @@ gezin"; "je deelt je hele verhaal maar één keer"), seed 002 (Toekomstscenario 
             as today's VT stage: close | voluntary help by the duo | the RvdK's judgement
         verzoek tot onderzoek -> the RvdK's judgement
     direct request -> the duo (holds_voluntary: direct), else the lokaal team; failed voluntary help comes to the team
-    the RvdK's judgement: legal protection stays outside the team, so a measure still needs the Raad: no hand-off or
+    the RvdK's judgement: with team.rvdk_member the Raad's member of the team investigates on the team's places
+        (its intake hours and the Raad's norm in hours, the team's wait instead of the Raad's list); otherwise
+        legal protection stays outside the team, so a measure still needs the Raad: no hand-off or
         transfer (the team stays), but the Raad's own intake (it interviews parents and child: one more story, its
         intake hours), its own waiting list, length x effects.rvdk_duration_factor; before it, the team resolves
         effects.resolved_without_measure of these cases with voluntary help, which suffices with the family's own
@@ -254,9 +256,22 @@ class Integrated(IntegratedToday, Sequential):
             self.log(fam, "opgelost_zonder_maatregel", self.team.org, "complete")
             self.duo_help(fam)  # helped as any family: its own chance that voluntary help suffices
             return
+        self.team_raadsonderzoek(fam, self.after_team_raadsonderzoek)
+
+    def team_raadsonderzoek(self, fam: Family, then) -> None:
+        """The RvdK's beschermingsonderzoek of a team family: with the Raad a member of the team
+        (``scenario.team.rvdk_member``, seed 000) its member investigates inside the team: its intake (the interviews
+        with parents and child) and the onderzoek are team time on the team's places, the wait is the team's; otherwise
+        the Raad's own intake, waiting list and raadsonderzoekers."""
+        factor = self.params.effects.rvdk_duration_factor
+        if self.params.team.rvdk_member:
+            # the Raad's member still interviews the parents and the child (its independent judgement): a story
+            # and the Raad's intake hours, spent as team time (the team's places pay for it)
+            self.intake(fam, self.team.org, hours=self.model.intake_hours.get(self.rvdk.org, 0.0))
+            self.team.raadsonderzoek(fam, self.rvdk.onderzoek_time, self.rvdk.outcome, factor, then)
+            return
         self.raad_intake(fam)
-        self.rvdk.beschermingsonderzoek(fam, self.after_team_raadsonderzoek,
-                                        duration_factor=p.effects.rvdk_duration_factor)
+        self.rvdk.beschermingsonderzoek(fam, then, duration_factor=factor)
 
     def raad_intake(self, fam: Family) -> None:
         """The Raad's own intake of a team family: it reads the team's file, yet its independent judgement rests on
@@ -311,9 +326,7 @@ class Integrated(IntegratedToday, Sequential):
             return
         fam.measure = "vots"
         self.duo_mandate(fam)
-        self.raad_intake(fam)
-        self.rvdk.beschermingsonderzoek(fam, self.after_team_vots_onderzoek,
-                                        duration_factor=self.params.effects.rvdk_duration_factor)
+        self.team_raadsonderzoek(fam, self.after_team_vots_onderzoek)
 
     def after_team_vots_onderzoek(self, fam: Family, _: str) -> None:
         if self.vots_to_ots.chance(self.model.vots_to_ots):

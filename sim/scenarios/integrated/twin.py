@@ -50,6 +50,8 @@ class IntegratedTwin(SequentialTwin):
         per = np.asarray([self.spec.hours("measure", int(n), w, h) for n in ch.values], dtype=float)
         probs = np.asarray(ch.probs, dtype=float)
         self.measure = (float(per @ probs), float(per**2 @ probs))
+        raad = np.asarray([self.spec.raad_hours(int(n), h) for n in ch.values], dtype=float)
+        self.raad_units = (float(raad @ probs), float(raad**2 @ probs))  # the Raad's member (team.rvdk_member)
         self.team_places_per_fte = h * PLACES_PER_HOUR
         wh = model.work_hours_per_day
         crisis = p.meetings.get("crisis")
@@ -201,9 +203,29 @@ class IntegratedTwin(SequentialTwin):
         for resolved, tt, pp in split(t, p, {True: q, False: 1.0 - q}):
             if resolved:
                 yield from self.duo_help(tt, pp)  # its own chance that voluntary help suffices
-            else:  # the team stays: no transfer, but the Raad's own intake
-                self.intake(tt, RVDK)
-                yield from self.raad(tt, pp, None, self.p.effects.rvdk_duration_factor, self.after_team_raad)
+            else:  # the team stays: no transfer
+                yield from self.team_raad(tt, pp, self.after_team_raad)
+
+    def team_raad(self, t: Trace, p: float, then) -> Paths:
+        """The RvdK's beschermingsonderzoek of a team family (``Integrated.team_raadsonderzoek``): with the Raad a
+        member of the team, its intake hours and extra places at the Raad's norm for the onderzoek on the team's
+        places, waited for at the team; otherwise the Raad's own intake, list and places."""
+        factor = self.p.effects.rvdk_duration_factor
+        if not self.spec.rvdk_member:
+            self.intake(t, RVDK)
+            yield from self.raad(t, p, None, factor, then)
+            return
+        self.intake(t, TEAM, hours=self.m.intake_hours.get("rvdk", 0.0))  # the Raad's interviews, on team time
+        t.stage("rvdk_wait", [Wait(TEAM, t.crisis)])
+        t.wait(TEAM)
+        h = t.open(TEAM, self.raad_units)
+        t.add(Fixed.of("rvdk_onderzoek", self.RVDK, factor))
+        t.close(h)
+        if then is None:
+            yield t, p
+            return
+        for outcome, tt, pp in split(t, p, self.m.routing["rvdk_outcome"]):
+            yield from then(tt, pp, outcome)
 
     def after_team_raad(self, t: Trace, p: float, outcome: str) -> Paths:
         if outcome == "verzoek":
@@ -244,8 +266,7 @@ class IntegratedTwin(SequentialTwin):
             return
         t.state["measure"] = "vots"
         self.duo_mandate(t)
-        self.intake(t, RVDK)
-        for t2, p2 in self.raad(t, p, None, self.p.effects.rvdk_duration_factor, None):
+        for t2, p2 in self.team_raad(t, p, None):
             for to_ots, tt, pp in split(t2, p2, {True: self.m.vots_to_ots, False: 1.0 - self.m.vots_to_ots}):
                 if not to_ots:
                     yield from self.team_einde_vots(tt, pp)

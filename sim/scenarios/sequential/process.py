@@ -8,7 +8,9 @@ costs a transfer delay, a new intake and one more story told (``Workflow.handoff
         -> einde bemoeienis | overdracht buurtteam | VT onderzoek (norm 10 weken) | voorwaarden en vervolg
            | verzoek tot onderzoek bij de Raad
         rood (acute onveiligheid) -> spoed: voorlopige OTS within a day, GI at once, Raad investigates meanwhile
-    buurtteam: vrijwillige hulp -> done | escalation (Raad or back to Veilig Thuis)
+    buurtteam: vrijwillige hulp -> done | escalation (Raad or back to Veilig Thuis, or the GI under drang)
+    GI, voluntary (drang, SAVE-begeleiding; voluntary_gi.*): a share of the families VT hands to voluntary help and
+        of failed voluntary help -> begeleiding without a measure -> closed | verzoek tot onderzoek at the Raad
     Raad (wachtlijst, norm: start within 10 days) -> beschermingsonderzoek
         -> verzoekschrift | back to voluntary help | closed
     kinderrechter -> OTS / OTS + uithuisplaatsing / voogdij | afgewezen (back to voluntary help)
@@ -51,6 +53,12 @@ class Sequential(SequentialToday, Workflow):
         self.escalation_route = s.chooser("route.buurtteam_escalation", tuple(esc), tuple(esc.values()))
         self.spoed = s.bernoulli("route.rood_spoed")
         self.vots_to_ots = s.bernoulli("route.vots_to_ots")
+        vol = self.model.voluntary_gi
+        self.voluntary_gi = vol if vol is not None and vol.active else None
+        if self.voluntary_gi is not None:  # streams of their own, drawn only when the route exists
+            self.gi_voluntary_from_vt = s.bernoulli("route.gi_voluntary_from_vt")
+            self.gi_voluntary_from_buurtteam = s.bernoulli("route.gi_voluntary_from_buurtteam")
+            self.gi_voluntary_to_rvdk = s.bernoulli("route.gi_voluntary_to_rvdk")
 
     # ------------------------------------------------------------------ entry
     def arrive(self, fam: Family) -> None:
@@ -79,7 +87,7 @@ class Sequential(SequentialToday, Workflow):
         if route == "close":
             self.close(fam, "einde_bemoeienis_vt")
         elif route == "buurtteam":
-            self.handoff(fam, "buurtteam", self.vrijwillige_hulp)
+            self.voluntary_from_vt(fam)
         elif route == "vt_onderzoek":
             fam.stories_told += 1  # a new VT professional investigates (domain.md 2a: 'VT ... (1-2x)')
             self.vt.onderzoek(fam, self.after_vt_onderzoek)
@@ -100,9 +108,36 @@ class Sequential(SequentialToday, Workflow):
             return
         self.vt.discharge(fam)
         if route == "buurtteam":
-            self.handoff(fam, "buurtteam", self.vrijwillige_hulp)
+            self.voluntary_from_vt(fam)
         else:
             self.close(fam, "afgesloten_door_vt")
+
+    def voluntary_from_vt(self, fam: Family) -> None:
+        """Veilig Thuis hands the family to voluntary help: the buurtteam, or (``voluntary_gi.from_vt``) voluntary
+        begeleiding at the GI without a measure (SAVE-begeleiding)."""
+        if self.vt_voluntary_decision(fam) == "gi":
+            self.handoff(fam, "gi", self.gi_begeleiding)
+        else:
+            self.handoff(fam, "buurtteam", self.vrijwillige_hulp)
+
+    def vt_voluntary_decision(self, fam: Family) -> str:
+        """Where Veilig Thuis's voluntary help goes: ``gi`` (voluntary begeleiding) or ``buurtteam``."""
+        v = self.voluntary_gi
+        return "gi" if v is not None and self.gi_voluntary_from_vt.chance(v.from_vt) else "buurtteam"
+
+    # ------------------------------------------------------------------ GI, voluntary (drang, SAVE-begeleiding)
+    def gi_begeleiding(self, fam: Family) -> None:
+        self.gi.begeleiding(fam, self.after_gi_begeleiding)
+
+    def after_gi_begeleiding(self, fam: Family, _: str) -> None:
+        """The begeleiding ends: closed, or (``voluntary_gi.to_rvdk``) a verzoek tot onderzoek; the GI keeps the
+        family until the Raad starts, as the buurtteam and Veilig Thuis do."""
+        if self.gi_voluntary_to_rvdk.chance(self.voluntary_gi.to_rvdk):
+            fam.escalations += 1
+            self.naar_raad(fam, melder=self.gi.discharge)
+        else:
+            self.gi.discharge(fam)
+            self.close(fam, "vrijwillige_begeleiding_gi_afgerond")
 
     # ------------------------------------------------------------------ buurtteam
     def vrijwillige_hulp(self, fam: Family) -> None:
@@ -113,10 +148,25 @@ class Sequential(SequentialToday, Workflow):
             self.close(fam, "vrijwillige_hulp_afgerond")
             return
         fam.escalations += 1
-        if self.escalation_route.next() == "rvdk":
+        self.escalate(fam, self.escalation_decision(fam))
+
+    def escalation_decision(self, fam: Family) -> str:
+        """Where failed voluntary help goes: ``gi`` (drang, ``voluntary_gi.from_buurtteam``), else an option of
+        ``routing.buurtteam_escalation`` (``rvdk`` or ``veilig_thuis``)."""
+        v = self.voluntary_gi
+        if v is not None and self.gi_voluntary_from_buurtteam.chance(v.from_buurtteam):
+            return "gi"
+        return self.escalation_route.next()
+
+    def escalate(self, fam: Family, route: str) -> None:
+        """Carry out the escalation decision ``route`` for a family the buurtteam still holds."""
+        if route == "rvdk":
             self.naar_raad(fam, melder=self.buurtteam.discharge)
+            return
+        self.buurtteam.discharge(fam)
+        if route == "gi":  # the lokaal team takes the family to the GI under drang
+            self.handoff(fam, "gi", self.gi_begeleiding)
         else:
-            self.buurtteam.discharge(fam)
             self.handoff(fam, "veilig_thuis", lambda f: self.vt.onderzoek(f, self.after_vt_onderzoek))
 
     # ------------------------------------------------------------------ Raad voor de Kinderbescherming

@@ -58,6 +58,10 @@ class SequentialTwin:
         self.gi_units = model.units_of("gi")
         self.unit_routing = {u.name: u.routing for u in self.vt_units if u.routing is not None}
         r = model.routing
+        vol = model.voluntary_gi
+        self.vol = vol if vol is not None and vol.active else None  # voluntary GI begeleiding (drang), if any
+        if self.vol is not None:
+            self.VOL = Fixed.of("gi_voluntary", d["gi_voluntary"])
         self.verdict = {**{k: model.court_grants * q for k, q in r["measure_type"].items()},
                         "afgewezen": 1.0 - model.court_grants}
 
@@ -101,13 +105,16 @@ class SequentialTwin:
             tt.state[key] = name
             yield tt, pp
 
-    def intake(self, t: Trace, pool: str) -> None:
+    def intake(self, t: Trace, pool: str, hours: float | None = None) -> None:
         """A repeated intake at the organisation whose pool is ``pool`` (a hand-off): its hours take that pool's
         places as the simulation's ``Actor.spend`` does (sim.chain.model.place_days)."""
         if self._pool_info is None:
             self._pool_info = self.pools()
-        t.spend(pool, place_days(self.intake_hours(self._pool_info[pool].org), self.places_per_fte(pool),
-                                 self.m.work_hours_per_day))
+        form = self.m.registration_form
+        saved = form.saving if form is not None and form.shared else 0.0  # one registration form (Workflow.intake)
+        hours = self.intake_hours(self._pool_info[pool].org) if hours is None else hours
+        t.spend(pool, place_days(hours * (1.0 - saved),
+                                 self.places_per_fte(pool), self.m.work_hours_per_day))
 
     def intake_hours(self, org: str) -> float:
         return self.m.intake_hours.get(org, 0.0)
@@ -151,9 +158,7 @@ class SequentialTwin:
             if route == "close":
                 yield tt, pp
             elif route == "buurtteam":
-                tt.add(self.TRANS)
-                self.intake(tt, BT)
-                yield from self.hulp(tt, pp)
+                yield from self.voluntary_from_vt(tt, pp)
             elif route in ("vt_onderzoek", "vt_vervolg"):
                 yield from self.casework(tt, pp, route)
             else:
@@ -174,10 +179,45 @@ class SequentialTwin:
                     continue
                 tt.close(h)
                 if route == "buurtteam":
-                    tt.add(self.TRANS)
-                    self.intake(tt, BT)
-                    yield from self.hulp(tt, pp)
+                    yield from self.voluntary_from_vt(tt, pp)
                 else:
+                    yield tt, pp
+
+    def voluntary_from_vt(self, t: Trace, p: float) -> Paths:
+        """Veilig Thuis hands the family to voluntary help: the buurtteam, or voluntary GI begeleiding."""
+        to_gi = 0.0 if self.vol is None else self.vol.from_vt
+        for gi, tt, pp in split(t, p, {True: to_gi, False: 1.0 - to_gi}):
+            tt.add(self.TRANS)
+            if gi:
+                yield from self.begeleiding(tt, pp)
+            else:
+                self.intake(tt, BT)
+                yield from self.hulp(tt, pp)
+
+    # ------------------------------------------------------------------ GI, voluntary (drang, SAVE-begeleiding)
+    def voluntary_units(self, pool: str) -> tuple[float, float]:
+        """(E[places], E[places^2]) voluntary begeleiding holds at ``pool``, as ``GI.voluntary_places``."""
+        ch, ratio = self.m.children, self.places_per_fte(pool) / self.vol.caseload
+        places = np.maximum(1, np.round(np.asarray(ch.values, dtype=float) * ratio))
+        return float(np.dot(ch.probs, places)), float(np.dot(ch.probs, places**2))
+
+    def begeleiding(self, t: Trace, p: float) -> Paths:
+        """Voluntary begeleiding at the family's GI (after the transfer); then the Raad (the GI holds the family
+        until it starts) or closure."""
+        for t, p in self.organisation(t, p, "gi_unit", self.gi_units):
+            gi = self.gi_pool(t)
+            self.intake(t, gi)
+            t.wait(gi)
+            h = t.open(gi, self.voluntary_units(gi))
+            t.mark("help", first=True)
+            t.add(self.VOL)
+            to_rvdk = self.vol.to_rvdk
+            for raad, tt, pp in split(t, p, {True: to_rvdk, False: 1.0 - to_rvdk}):
+                if raad:
+                    tt.state["escalated"] = True
+                    yield from self.naar_raad(tt, pp, h)
+                else:
+                    tt.close(h)
                     yield tt, pp
 
     # ------------------------------------------------------------------ buurtteam
@@ -192,8 +232,15 @@ class SequentialTwin:
             return
         t.add(self.MIN)
         t.state["escalated"] = True
-        for route, tt, pp in split(t, p, self.m.routing["buurtteam_escalation"]):
-            yield from self.escalate(tt, pp, route, h)
+        to_gi = 0.0 if self.vol is None else self.vol.from_buurtteam
+        for gi, tg, pg in split(t, p, {True: to_gi, False: 1.0 - to_gi}):
+            if gi:  # the lokaal team takes the family to the GI under drang
+                tg.close(h)
+                tg.add(self.TRANS)
+                yield from self.begeleiding(tg, pg)
+                continue
+            for route, tt, pp in split(tg, pg, self.m.routing["buurtteam_escalation"]):
+                yield from self.escalate(tt, pp, route, h)
 
     def escalate(self, t: Trace, p: float, route: str, h: int) -> Paths:
         if route == "rvdk":

@@ -1,4 +1,4 @@
-"""Pilot Jeugdbescherming Utrecht-West: a joint early assessment table for oranje and rood families.
+"""Pilot Jeugdbescherming Utrecht-West: a joint early assessment table led by the lokaal team.
 
 ``process.py`` the process (today's chain with the table), ``params.py`` its parameters and assumed effects,
 ``labels.py`` how it is shown. Today's open cases stand as in today's chain; it has no analytic twin.

@@ -25,6 +25,9 @@ class UtrechtWestEffects:
                                                  "P(the early table replaces a VT onderzoek by voluntary help)")
     rvdk_averted: float = effects.effect("share", (0.0, 0.3),
                                          "P(the early table replaces a verzoek tot onderzoek by voluntary help)")
+    save_averted: float = effects.effect("share", (0.0, 0.6),
+                                         "P(the early table replaces a voluntary GI begeleiding (SAVE) by voluntary "
+                                         "help at the lokaal team)")
 
 
 @dataclass(frozen=True)
