@@ -315,8 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     reps = int(rows["replication"].nunique())
     command = (f".venv/bin/python experiments/backtest.py --replications {args.replications} --years {args.years:g} "
                f"--seed {args.seed} --jobs {args.jobs}" + (" --tiny" if args.tiny else ""))
-    if args.from_cache:  # the page of a run stopped early: say how many of its replications it shows
-        command += "` (stopped early) and then `.venv/bin/python experiments/backtest.py --from-cache"
+    if args.from_cache:  # the page written again from a run's cache (an early stop or a new text): say so
+        command += "`, the page written from its cache by `.venv/bin/python experiments/backtest.py --from-cache"
     path = [float(v) for v in compose([f"region={REGION}"]).demand.yearly_path]
     output.write_text(args.out, page(tab, command, chart_path.name, reps, args.years, path))
     print(f"backtest: {args.out} ({reps} replications), table {args.results / 'table.csv'}")
