@@ -208,11 +208,11 @@ def _set(tree, name: str, value) -> None:
 def test_the_largest_float_in_any_field_of_a_shipped_configuration_is_one_line():
     """Every number of every workflow's Gelderland configuration (units, staff dynamics included), set to the
     largest float (a whole-number field: 10^30), is a ConfigError with one line: never an overflow, a memory
-    error or a silent run. (On the typed objects the gate receives after composing, to keep it fast.)"""
+    error or a silent run. Workload feedback is on so its values are set too. (On the typed objects the gate receives after composing, to keep it fast.)"""
     seen: set[str] = set()
     for scenario in ("sequential", "integrated", "samen_in_crisis", "utrecht_west", "blijvend_veilig"):
         base = OmegaConf.to_object(compose_cfg(["region=gelderland", f"scenario={scenario}",
-                                                "+staff_dynamics=nl_2023"]))
+                                                "+staff_dynamics=nl_2023", "+workload_feedback=on"]))
         for name, value, _ in bounds.numeric_leaves(base):
             if name in seen:
                 continue

@@ -114,7 +114,9 @@ def test_compare_experiment_writes_the_paired_table_and_each_workflows_tables(tm
     assert "scenario.effects.duo_workload" in set(assumptions.loc[assumptions["workflow"] == "integrated", "parameter"])
     for name in ("sequential", "integrated", "blijvend_veilig"):
         fam = pd.read_csv(tmp_path / name / "families.csv")
-        assert list(fam.columns) == list(tables.FAMILY_COLUMNS)
+        n = len(tables.FAMILY_COLUMNS)  # then the optional groups a run has (units, waiting, ages), in their order
+        assert list(fam.columns)[:n] == list(tables.FAMILY_COLUMNS)
+        assert [c for c in tables.OPTIONAL_FAMILY_COLUMNS if c in fam.columns] == list(fam.columns)[n:]
         assert (tmp_path / name / "_COMPLETE.json").is_file()
         assert list(pd.read_csv(tmp_path / name / "timeseries.csv").columns) == list(tables.TIMESERIES_COLUMNS)
     marked = comparison.set_index(["workflow", "kpi"])["by_construction"].fillna("")

@@ -165,6 +165,20 @@ def test_sizing_doc_fills_every_generated_block_of_the_page(tmp_path: Path) -> N
     assert "| rvdk |" in text and "| sequential |" in text and "| integrated |" in text
 
 
+def test_workload_feedback_runs_in_miniature_and_fills_its_block(tmp_path: Path) -> None:
+    """--tiny: both arms (feedback on, elasticities at zero) on the demo region from today, one year, 2
+    replications; the csv has a row per arm, replication and year end, and the page's block gets the table."""
+    page = tmp_path / "page.md"
+    page.write_text("before\n<!-- workload_feedback:begin -->\nold\n<!-- workload_feedback:end -->\nafter\n")
+    run(script("workload_feedback", "--tiny", "--out", str(tmp_path), "--doc", str(page)))
+    rows = pd.read_csv(tmp_path / "workload_feedback.csv")
+    assert len(rows) == 2 * 2 * 1 and set(rows["arm"]) == {"with feedback", "without feedback"}
+    assert rows["available_fte"].gt(0).all() and rows["waiting"].map(math.isfinite).all()
+    text = page.read_text()
+    assert "old" not in text and text.startswith("before\n") and text.endswith("after\n")
+    assert "| end of year |" in text and "experiments/workload_feedback.py --tiny" in text
+
+
 def test_front_desk_mechanism_runs_in_miniature() -> None:
     out = run(script("front_desk_mechanism", "--tiny"))
     assert out.strip()

@@ -60,7 +60,9 @@ def test_every_scenario_composes_and_runs_in_a_tiny_mode(scenario):
     model = model_of(scenario, "run.event_log=true")
     assert model.scenario.name == scenario
     res = runner.run(model, jobs=1, progress=False)
-    assert list(res.families.columns) == list(tables.FAMILY_COLUMNS)
+    n = len(tables.FAMILY_COLUMNS)  # then the optional groups a run has (units, waiting, ages), in their order
+    assert list(res.families.columns)[:n] == list(tables.FAMILY_COLUMNS)
+    assert [c for c in tables.OPTIONAL_FAMILY_COLUMNS if c in res.families.columns] == list(res.families.columns)[n:]
     assert list(res.events.columns) == list(tables.EVENT_COLUMNS)
     assert list(res.timeseries.columns) == list(tables.TIMESERIES_COLUMNS)
     assert len(res.runs) == 2 and len(res.families) > 50 and len(res.events) > 100

@@ -22,10 +22,11 @@ child takes ``caseload / voluntary_gi.caseload`` of a measure's place, rounded, 
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 from sim.actors.base import Actor, Then
-from sim.chain.entities import Family, unit_pool
+from sim.chain.entities import ADULT_DAYS, Family, unit_pool
 from sim.chain.model import unit_places
 from sim.kernel.engine import CaseloadPool
 
@@ -129,9 +130,12 @@ class GI(Actor):
     def uitvoeren(self, fam: Family, measure: str, then: Then, first_term: float | None = None) -> None:
         """Run the measure term by term, asking the court for each extension; ``then(fam, 'ended')``.
         ``first_term``: days left of the current term of a measure already running (run.start=today)."""
-        term = _Term(self, measure, self.model.measures[measure].term_days, then)
+        term = _Term(self, measure, self.model.measures[measure].term_days, then, fam.born + ADULT_DAYS)
         self.log(fam, f"maatregel_{measure}", "start" if first_term is None else "resume")
-        self.engine.at(term.days if first_term is None else first_term, term.end, fam)
+        first = term.days if first_term is None else first_term
+        if term.adult_at == term.adult_at:  # the child has an age: the measure ends at its 18th birthday at the latest
+            first = min(first, max(term.adult_at - self.engine.now, 0.0))
+        self.engine.at(first, term.end, fam)
 
     def lopende_maatregel(self, fam: Family, measure: str, remaining_term: float, then: Then) -> None:
         """A measure already running when the run starts (run.start=today): the jeugdbeschermer's places are
@@ -153,15 +157,27 @@ class _Term:
     through its cell, so every measure left a reference cycle (with its family) for the cyclic collector after
     the run (~3,200 per Gelderland replication of 3 years, 2-3 % of its CPU: docs/performance.md)."""
 
-    __slots__ = ("gi", "measure", "days", "then")
+    __slots__ = ("gi", "measure", "days", "then", "adult_at")
 
-    def __init__(self, gi: GI, measure: str, days: float, then: Then) -> None:
+    def __init__(self, gi: GI, measure: str, days: float, then: Then, adult_at: float = math.nan) -> None:
         self.gi, self.measure, self.days, self.then = gi, measure, days, then
+        self.adult_at = adult_at  # the child's 18th birthday (days); NaN: children never age
 
     def end(self, fam: Family) -> None:
         gi = self.gi
+        now = gi.engine.now
+        if now >= self.adult_at:  # the child came of age: every measure ends (an outcome of its own)
+            gi.afsluiten(fam)
+            fam.aged_out_at = now
+            gi.log(fam, f"maatregel_{self.measure}", "complete")
+            gi.log(fam, "meerderjarig", "complete")
+            self.then(fam, "aged_out")
+            return
         if gi.extends(fam, self.measure):
-            gi.engine.at(self.days, self.end, fam)
+            days = self.days
+            if self.adult_at == self.adult_at:
+                days = min(days, self.adult_at - now)
+            gi.engine.at(days, self.end, fam)
         else:
             gi.afsluiten(fam)
             gi.log(fam, f"maatregel_{self.measure}", "complete")

@@ -20,9 +20,9 @@ is served by the organisation of its catchment (``Family.vt_unit``), which may h
 
 from __future__ import annotations
 
-from sim.actors.base import Actor, Then
+from sim.actors.base import SPEND_DAYS, Actor, Then
 from sim.chain.entities import Family, unit_pool
-from sim.chain.model import unit_places
+from sim.chain.model import place_days, unit_places
 from sim.kernel.engine import CaseloadPool
 
 
@@ -61,6 +61,13 @@ class VeiligThuis(Actor):
         """A repeated intake is the case teams' work (the first, the melding taken in, is the front desk's
         veiligheidsbeoordeling itself)."""
         return self.case_teams_of[fam.vt_unit], self.caseload[fam.vt_unit]
+
+    def spend_at_front_desk(self, fam: Family, hours: float) -> None:
+        """Front-desk hours spent on ``fam`` outside a held place (a vervolgmelding read, weighed and added to the
+        open case: sim/chain/waiting.py), by the rule of every spent hour (:meth:`Actor.spend`, place_days)."""
+        days = place_days(hours, self.model.staffing[self.org].triage_caseload, self.model.work_hours_per_day)
+        units = max(1, int(round(days / SPEND_DAYS)))
+        self.front_desks[fam.vt_unit].occupy(units, days / units)
 
     # ---------------------------------------------------------------- veiligheidsbeoordeling
     def veiligheidsbeoordeling(self, fam: Family, then: Then, remaining: float | None = None,

@@ -35,12 +35,15 @@ def assumptions_table(cfg: DictConfig, model: Model, scenario_file: str | None =
               ("scenario", scenario_file)]
     if choices.get("staff_dynamics"):  # +staff_dynamics=<name>: its turnover, hiring and onboarding assumptions
         chosen.append(("staff_dynamics", choices["staff_dynamics"]))
+    if choices.get("workload_feedback"):  # +workload_feedback=on: its elasticities and absence shares
+        chosen.append(("workload_feedback", choices["workload_feedback"]))
     for group, name in chosen:
         path = group_file(group, str(name))
         if path is None:
             continue
-        # conf/scenario and conf/staff_dynamics files sit under their group's package
-        package = path.parent.name if path.parent.name in ("scenario", "staff_dynamics") else ""
+        # conf/scenario, conf/staff_dynamics and conf/workload_feedback files sit under their package
+        package = {"scenario": "scenario", "staff_dynamics": "staff_dynamics",
+                   "workload_feedback": "staff_dynamics.workload_feedback"}.get(path.parent.name, "")
         for p in provenance.read_file(path, package)[0]:
             if p.kind == "assumption":
                 value = OmegaConf.select(cfg, p.key, default=None)

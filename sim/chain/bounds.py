@@ -183,6 +183,32 @@ BOUNDS: tuple[Bound, ...] = (
           early_low=True),
     Bound("staff_dynamics.orgs.*.extra_fte", 0.0, FTE_MAX, "FTE", "as staffing.<org>.fte"),
     Bound("staff_dynamics.orgs.*.extra_spread_days", 0.0, DAYS_MAX, "days", "as every duration"),
+    # workload feedback (conf/workload_feedback, sim/chain/workforce.py)
+    Bound("staff_dynamics.workload_feedback.turnover_elasticity", 0.0, 10.0, "", "leaving 2^10 = 1,000 times "
+          "faster at twice the norm; the highest elasticity assumed is 3"),
+    Bound("staff_dynamics.workload_feedback.sickness_elasticity", 0.0, 10.0, "", "as turnover_elasticity; the "
+          "highest assumed is 2"),
+    Bound("staff_dynamics.workload_feedback.absence_at_norm", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("staff_dynamics.workload_feedback.absence_max", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("staff_dynamics.workload_feedback.waiting_weight", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("staff_dynamics.workload_feedback.pressure_memory_days", 1.0, DAYS_MAX, "days", "a day is the finest "
+          "unit; beyond that as every duration", early_low=True),
+    Bound("staff_dynamics.workload_feedback.pressure_max", 1.0, 100.0, "", "a hundred times the norm's load; the "
+          "cap only keeps a pool without places finite (assumed 3)"),
+    # the court (conf/process: court.zittingen_per_week; 'unlimited' is no capacity)
+    Bound("court.zittingen_per_week", 0.0, 100_000.0, "per week", "every verzoek of the country (about 9,000 a "
+          "year) could be heard a hundred times a week", low_open=True),
+    # what waiting does to families (waiting: in conf/process, sim/chain/waiting.py)
+    Bound("waiting.escalation_shape", 0.2, 5.0, "", "a Weibull shape: below 1 the hazard falls with the time waited, "
+          "1 is constant; above 5 every step would fall on one day", early_low=True),
+    Bound("waiting.escalation_within_90_days.*", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("waiting.dropout_per_year.*", 0.0, 52.0, "per year", "a family leaving a list within a week on average; "
+          "the highest rate assumed is 1 a year"),
+    Bound("waiting.vervolgmelding.pending_per_day", 0.0, 1.0, "per day", "one vervolgmelding a day about one family; "
+          "the calibrated rate is 0.02"),
+    Bound("waiting.vervolgmelding.casework_per_day", 0.0, 1.0, "per day", "as pending_per_day"),
+    Bound("waiting.vervolgmelding.triage_hours", 0.0, 40.0, "hours", "a working week for one melding about a known "
+          "family; the assumed cost is 0 until recalibration, 0.5 after"),
     # python -m sim.size (conf/target), sim.capacity (conf/capacity.yaml), sim.backlog (conf/backlog.yaml)
     Bound("target.days", 0.0, DAYS_MAX, "days", "as every duration: longer than a childhood", low_open=True),
     Bound("target.quantile", 0.0, 1.0, "", _SHARE, share=True),

@@ -53,6 +53,8 @@ class Arrivals:
     vt_unit: np.ndarray | None = None
     gi_unit: np.ndarray | None = None
     jeugdregio: np.ndarray | None = None  # per family, index into model.jeugdregios; None without them
+    # per family, the child's age (days) at its first arrival (families.age_at_melding); None: children never age
+    age_days: np.ndarray | None = None
     # per family: uniform; its adults have problems of their own (debts, ...) if below families.adult_problem_share.
     # From a stream of its own (families.adult_problems), so no other stream's draws move; None: not drawn (tests)
     adult_u: np.ndarray | None = None
@@ -125,6 +127,8 @@ def generate(model: Model, streams: Streams) -> Arrivals:
     if model.jeugdregios:
         jeugdregio, gi_unit = draw_jeugdregios(model, streams.generator("families.jeugdregio"), vt_unit,
                                                streams.generator("families.catchment"), n)
+    age_days = None if model.age_at_melding is None else \
+        draw_ages(model.age_at_melding, streams.generator("families.age"), n)
     adult_u = streams.generator("families.adult_problems").random(n)
     return Arrivals(
         time=time,
@@ -137,8 +141,16 @@ def generate(model: Model, streams: Streams) -> Arrivals:
         vt_unit=vt_unit,
         gi_unit=gi_unit,
         jeugdregio=jeugdregio,
+        age_days=age_days,
         adult_u=adult_u,
     )
+
+
+def draw_ages(dist, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Ages (days) of ``n`` children: a whole year from ``dist`` (empirical over 0-17) and the fraction of the year
+    uniform, two uniforms per child (row i is child i's whatever else is drawn), from a stream of its own."""
+    u = rng.random((n, 2))
+    return (dist.ppf(u[:, 0]) + u[:, 1]) * 365.25
 
 
 def draw_units(model: Model, rng: np.random.Generator, n: int) -> tuple[np.ndarray | None, np.ndarray | None]:

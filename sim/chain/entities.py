@@ -74,6 +74,22 @@ COUNTERS: tuple[str, ...] = (
     "escalations",  # voluntary help that failed and was escalated
 )
 
+WAITING_TIMES: tuple[str, ...] = ("escalated_at", "dropped_out_at", "vots_at")
+"""Times (days) the families table gains when ``model.waiting`` is set (sim/chain/waiting.py): turned rood while
+waiting, left a waiting list, got a voorlopige OTS (NaN if never). Kept out of MILESTONES so that a run without the
+mechanisms has exactly the columns it had before; the window's counts are read from these times."""
+
+AGE_TIMES: tuple[str, ...] = ("born", "aged_out_at")
+"""Times (days) the families table gains when children have an age (``families.age_at_melding``): the child's
+birth and the end of its measure at its eighteenth birthday (NaN if it did not age out)."""
+
+ADULT_DAYS = 18 * 365.25
+"""Days from birth to the eighteenth birthday: every measure ends then at the latest (sim/actors/gi.py)."""
+
+WAITING_COUNTERS: tuple[str, ...] = ("worsened", "vervolgmeldingen")
+"""Counters the families table gains when ``model.waiting`` is set: colour steps while waiting, vervolgmeldingen
+about the family during Veilig Thuis's involvement."""
+
 
 class Family:
     """One episode of one family. Attributes are fixed at arrival; milestones are filled as they happen."""
@@ -81,7 +97,7 @@ class Family:
     __slots__ = ("case_id", "family_id", "episode", "route", "arrival", "colour", "n_children",
                  "voluntary_u", "reentry_u", "return_after", "preexisting", "vt_unit", "gi_unit", "adult_problems", "outcome",
                  "measure",
-                 "orgs", "waits", "holds", *MILESTONES, *COUNTERS)
+                 "orgs", "waits", "holds", "arrival_colour", *MILESTONES, *COUNTERS, *WAITING_TIMES, *WAITING_COUNTERS, *AGE_TIMES)
 
     def __init__(self, case_id: int, family_id: int, episode: int, route: str, arrival: float, colour: str,
                  n_children: int, voluntary_u: float, reentry_u: float, return_after: float,
@@ -91,7 +107,8 @@ class Family:
         self.episode = episode
         self.route = route  # 'melding' (Veilig Thuis), 'direct' (buurtteam) or 'hermelding'
         self.arrival = arrival
-        self.colour = colour  # crisismeter: groen / oranje / rood
+        self.colour = colour  # crisismeter: groen / oranje / rood (may worsen while waiting: sim/chain/waiting.py)
+        self.arrival_colour = colour  # the colour at arrival, an attribute of the family (the families table's colour)
         self.n_children = n_children
         self.voluntary_u = voluntary_u  # uniform: voluntary help suffices if below the scenario's probability
         self.reentry_u = reentry_u  # uniform: re-enters after closure if below the scenario's probability
@@ -131,10 +148,11 @@ def _blank_setter():
     ``f.triage_start = NAN`` ... ``f.escalations = 0``, built from MILESTONES and COUNTERS (as ``dataclasses``
     builds ``__init__``), so a milestone added to MILESTONES is covered automatically.
     """
-    names = (*MILESTONES, *COUNTERS)
+    names = (*MILESTONES, *COUNTERS, *WAITING_TIMES, *WAITING_COUNTERS, *AGE_TIMES)
     if not all(n.isidentifier() for n in names):
         raise ValueError(f"milestone and counter names must be identifiers: {names}")
-    body = [f"    f.{m} = NAN" for m in MILESTONES] + [f"    f.{c} = 0" for c in COUNTERS] or ["    pass"]
+    body = [f"    f.{m} = NAN" for m in (*MILESTONES, *WAITING_TIMES, *AGE_TIMES)] + \
+        [f"    f.{c} = 0" for c in (*COUNTERS, *WAITING_COUNTERS)] or ["    pass"]
     namespace = {"NAN": NAN}
     exec("def set_blank(f):\n" + "\n".join(body) + "\n", namespace)  # noqa: S102 - fixed names, checked above
     return namespace["set_blank"]

@@ -47,6 +47,7 @@ HIGHER, LOWER = "higher", "lower"  # the direction in which a KPI is better ("" 
 DAYS, SHARE, FLAG, COUNT, HOURS = "days", "share", "flag", "count", "hours"
 PER_YEAR, CHILDREN_PER_YEAR, CASES_PER_YEAR = "per year", "children/year", "cases/year"
 CASES, PLACES, FTE = "cases", "places", "FTE"
+RATIO = "ratio"  # a level relative to its norm (1 = at the norm)
 
 TAGS: tuple[str, ...] = ("printed", "compared", "headline", "swept", "paired", "screened", "sizable", "summed")
 
@@ -279,6 +280,51 @@ PAPER_FTE_MEAN = _declare(
 AVAILABLE_FTE_MEAN = _declare(
     "available_fte_mean", FTE, "FTE of the organisation available for casework (filled positions x presence x "
     "onboarding share), mean over the window", per_pool=True)
+PRESSURE_MEAN = _declare(
+    "pressure_mean", RATIO, "caseload pressure of the organisation with workload feedback on: (places in use + "
+    "waiting_weight x places waiting) / places at the norm, smoothed as staff feel it, mean over the window "
+    "(1 = at the norm)", LOWER, per_pool=True)
+ABSENCE_MEAN = _declare(
+    "absence_mean", SHARE, "share of the organisation's staff off sick with workload feedback on (absence_at_norm "
+    "at or below the norm), mean over the window", LOWER, per_pool=True)
+
+# ====================================================================== outcomes of waiting (sim/chain/waiting.py)
+# Written only when the run has the mechanisms (model.waiting set, conf/process's waiting: section). Censoring-aware:
+# each counts the events that happened in the window (their times in the families table), today's open cases
+# included, so a family still waiting at the end is neither counted as escalated nor as spared.
+
+PER_1000_FAMILIES = "per 1,000 families"
+_PER_1000 = "per 1,000 family episodes that arrived in the window"
+
+CRISIS_ESCALATIONS_PER_1000 = _declare(
+    "crisis_escalations_per_1000", PER_1000_FAMILIES,
+    f"families that turned rood while waiting on a list (escalation to crisis), {_PER_1000}", LOWER,
+    tags=("compared", "swept", "paired"), at={"printed": 18})
+COLOUR_STEPS_PER_1000 = _declare(
+    "colour_steps_per_1000", PER_1000_FAMILIES,
+    f"colour steps while waiting (groen -> oranje, oranje -> rood), {_PER_1000}", LOWER)
+VOORLOPIGE_OTS_PER_YEAR = _declare(
+    "voorlopige_ots_per_year", CHILDREN_PER_YEAR, "voorlopige OTS (spoedmachtiging) granted in the window", LOWER,
+    tags=("compared",), at={"printed": 19})
+UITHUISPLAATSINGEN_PER_YEAR = _declare(
+    "uithuisplaatsingen_per_year", CHILDREN_PER_YEAR,
+    "measures with a machtiging uithuisplaatsing (OTS + UHP) that reached the GI in the window", LOWER,
+    tags=("compared",))
+VERVOLGMELDINGEN_PER_YEAR = _declare(
+    "vervolgmeldingen_per_year", PER_YEAR,
+    "vervolgmeldingen: new meldingen about a family Veilig Thuis is involved with, joining its open case")
+SHARE_VERVOLGMELDINGEN = _declare(
+    "share_vervolgmeldingen", SHARE,
+    "vervolgmeldingen among all meldingen at Veilig Thuis (CBS 85361NED 2023: 28.5 % nationally, 26.0 % Gelderland)",
+    tags=("compared",), at={"printed": 20})
+DROPOUTS_PER_1000 = _declare(
+    "dropouts_per_1000", PER_1000_FAMILIES, f"families that left a waiting list before their turn, {_PER_1000}",
+    LOWER, tags=("compared",), at={"printed": 21})
+
+AGED_OUT_PER_YEAR = _declare(
+    "aged_out_per_year", CHILDREN_PER_YEAR,
+    "measures that ended at the child's eighteenth birthday in the window (written when children have an age, "
+    "families.age_at_melding)", tags=("compared",), at={"printed": 22})
 
 # ====================================================================== of a comparison (sim/analysis/compare.py)
 

@@ -209,8 +209,14 @@ class Model:
     units: Mapping[str, tuple[Unit, ...]] = field(default_factory=dict)  # kind -> its organisations ({}: one per kind)
     yearly_path: tuple[float, ...] | None = None  # demand.yearly_path: relative rate per simulated year; None = flat
     jeugdregios: tuple[Jeugdregio, ...] = ()  # region.jeugdregios ((): none; GIs then drawn from their catchments)
+    # the child's age (years) at its first melding and under a measure running on the start date: empirical over
+    # whole years, the fraction of the year uniform; None: children never age (the model before issue 16)
+    age_at_melding: Distribution | None = None
+    age_in_care: Distribution | None = None
+    waiting: Any = None  # sim.chain.waiting.WaitingDynamics, or None: patient queues (the model before issue 16)
     voluntary_gi: VoluntaryGI | None = None  # voluntary_gi.*: drang / SAVE-begeleiding (None or shares 0: no route)
     registration_form: RegistrationForm | None = None  # handoff.registration_form (None: separate forms, today)
+    court_per_week: float | None = None  # court.zittingen_per_week: hearings a week, or None: unlimited (a delay only)
 
     def units_of(self, kind: str) -> tuple[Unit, ...]:
         """The organisations of ``kind`` (region.units), or () when the region has one organisation of it."""

@@ -26,7 +26,17 @@ import numpy as np
 import pandas as pd
 
 from sim.chain import kpis
-from sim.chain.entities import COUNTERS, MILESTONES, WAIT_ORGS, Family, kind_pool, unit_pool
+from sim.chain.entities import (
+    AGE_TIMES,
+    COUNTERS,
+    MILESTONES,
+    WAIT_ORGS,
+    WAITING_COUNTERS,
+    WAITING_TIMES,
+    Family,
+    kind_pool,
+    unit_pool,
+)
 from sim.kernel.stats import confidence_interval, km_quantile, km_rmst
 
 FAMILY_COLUMNS: tuple[str, ...] = (
@@ -38,12 +48,22 @@ EVENT_COLUMNS = ("scenario", "replication", "case_id", "activity", "organisation
 UNIT_COLUMNS: tuple[str, ...] = ("vt_unit", "gi_unit")
 """Appended to FAMILY_COLUMNS in a region with several organisations of a kind (region.units) only, so the
 families table of every other region is exactly what it was."""
+OPTIONAL_FAMILY_COLUMNS: tuple[str, ...] = (*UNIT_COLUMNS, *WAITING_TIMES, *WAITING_COUNTERS, *AGE_TIMES)
+"""Columns a families table has after FAMILY_COLUMNS only when the run has them, in this order: the organisations of a
+region with units, the outcomes of waiting (model.waiting) and the children's ages (families.age_at_melding)."""
 TIMESERIES_COLUMNS = ("scenario", "replication", "pool", "organisation", "t_start", "length_days", "waiting",
                       "in_care", "capacity", "arrivals", "starts")
+FEEDBACK_COLUMNS = ("available_fte", "pressure")
+"""Appended to TIMESERIES_COLUMNS with workload feedback on only (staff_dynamics.workload_feedback), so every other
+run's timeseries table is exactly what it was."""
 
 
-def families_table(families: list[Family], scenario: str, replication: int, t0: float) -> pd.DataFrame:
-    """Families that arrived at or after ``t0`` (end of warm-up); times shifted so that t0 = 0.
+def families_table(families: list[Family], scenario: str, replication: int, t0: float,
+                   waiting: bool = False, ages: bool = False) -> pd.DataFrame:
+    """Families that arrived at or after ``t0`` (end of warm-up); times shifted so that t0 = 0. ``waiting``: the
+    run had the mechanisms of sim/chain/waiting.py, and the table gains their times and counters (WAITING_TIMES,
+    WAITING_COUNTERS) after every other column; ``ages``: children have an age (``families.age_at_melding``), and
+    it gains AGE_TIMES; without them it has exactly the columns it always had.
 
     Built column by column (C-level passes with ``attrgetter`` and ``map``) rather than row by row: a
     national replication has hundreds of thousands of records, and a row tuple per family plus pandas'
@@ -65,6 +85,7 @@ def families_table(families: list[Family], scenario: str, replication: int, t0: 
     cols: dict[str, object] = {"scenario": [scenario] * n, "replication": [replication] * n}
     for name in ("case_id", "family_id", "episode", "route", "colour", "n_children", "preexisting"):
         cols[name] = values(name)
+    cols["colour"] = values("arrival_colour")  # the attribute at arrival; worsening while waiting: worsened, escalated_at
     cols["arrival"] = arrival
     for j, m in enumerate(MILESTONES, start=1):
         cols[m] = block[:, j] - t0  # a new contiguous array per column
@@ -86,6 +107,16 @@ def families_table(families: list[Family], scenario: str, replication: int, t0: 
         for name in UNIT_COLUMNS:
             cols[name] = values(name)
         columns += list(UNIT_COLUMNS)
+    if waiting:
+        for name in WAITING_TIMES:
+            cols[name] = np.array(values(name), dtype=np.float64) - t0
+        for name in WAITING_COUNTERS:
+            cols[name] = np.array(values(name), dtype=np.int64)
+        columns += [*WAITING_TIMES, *WAITING_COUNTERS]
+    if ages:
+        for name in AGE_TIMES:
+            cols[name] = np.array(values(name), dtype=np.float64) - t0
+        columns += list(AGE_TIMES)
     if n:  # numbers to arrays here: numpy infers int64 / float64 / bool from the values exactly as pandas would
         for name, col in cols.items():
             if isinstance(col, list) and not isinstance(col[0], str):
@@ -199,9 +230,21 @@ class _TextCodes:
         return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="str"))
 
 
-def timeseries_table(pools: dict, scenario: str, replication: int) -> pd.DataFrame:
+def timeseries_table(pools: dict, scenario: str, replication: int,
+                     waiting_weight: float | None = None) -> pd.DataFrame:
+    """One row per pool and time step. ``waiting_weight`` (workload feedback on, sim/chain/workforce.py): two more
+    columns, ``available_fte`` (places x FTE per place: the staff present) and ``pressure`` ((in care +
+    waiting_weight x waiting) / places, of the step's time-weighted levels; waiting in the pool's own count, cases
+    for a pool of hours), so the vicious circle is visible; without it the table is exactly what it was."""
     rows = [(scenario, replication, p.name, p.org, *b) for p in pools.values() for b in p.stats.buckets]
-    return pd.DataFrame.from_records(rows, columns=list(TIMESERIES_COLUMNS))
+    df = pd.DataFrame.from_records(rows, columns=list(TIMESERIES_COLUMNS))
+    if waiting_weight is not None:
+        per_place = df["pool"].map({p.name: p.fte_per_place for p in pools.values()}).astype(float)
+        df[FEEDBACK_COLUMNS[0]] = df["capacity"] * per_place
+        load = df["in_care"] + waiting_weight * df["waiting"]
+        df[FEEDBACK_COLUMNS[1]] = np.where(df["capacity"] > 0, load / df["capacity"].where(df["capacity"] > 0, 1.0),
+                                           np.where(load > 0, np.inf, 1.0))
+    return df
 
 
 # ====================================================================== KPIs of one replication
@@ -354,7 +397,31 @@ def replication_kpis(fam: pd.DataFrame, pools: dict, norms: dict[str, float], wi
     k[kpis.NEW_MEASURES_PER_YEAR] = float(children[in_window["gi_request"]].sum()) / years
     if "vt_unit" in everyone.columns:
         k.update(_unit_kpis(everyone, in_window, norms))
+    if WAITING_TIMES[0] in everyone.columns:
+        k.update(waiting_kpis(fam, everyone, years, k[kpis.VT_MELDINGEN_PER_YEAR]))
+    if "aged_out_at" in everyone.columns:  # measures ended at the child's 18th birthday in the window (children)
+        k[kpis.AGED_OUT_PER_YEAR] = float(children[everyone["aged_out_at"] >= 0].sum()) / years
     k.update(pool_kpis(pools, window_days))
+    return k
+
+
+def waiting_kpis(fam: pd.DataFrame, everyone: pd.DataFrame, years: float, meldingen_per_year: float) -> dict[str, float]:
+    """The outcomes of waiting (sim/chain/waiting.py) in the window: events whose time is in the window, today's open
+    cases included (``everyone``), per 1,000 family episodes that arrived in it (``fam``) or per year."""
+    per_1000 = 1000.0 / len(fam) if len(fam) else math.nan
+    children = everyone["n_children"]
+    in_window = {name: everyone[name] >= 0 for name in WAITING_TIMES}  # NaN (never) compares False
+    k: dict[str, float] = {}
+    k[kpis.CRISIS_ESCALATIONS_PER_1000] = float(in_window["escalated_at"].sum()) * per_1000
+    k[kpis.COLOUR_STEPS_PER_1000] = float(fam["worsened"].sum()) * per_1000
+    k[kpis.VOORLOPIGE_OTS_PER_YEAR] = float(children[in_window["vots_at"]].sum()) / years
+    uhp = (everyone["gi_request"] >= 0) & (everyone["measure"] == "ots_uhp")
+    k[kpis.UITHUISPLAATSINGEN_PER_YEAR] = float(children[uhp].sum()) / years
+    vervolg = float(fam["vervolgmeldingen"].sum()) / years
+    k[kpis.VERVOLGMELDINGEN_PER_YEAR] = vervolg
+    k[kpis.SHARE_VERVOLGMELDINGEN] = vervolg / (vervolg + meldingen_per_year) if vervolg + meldingen_per_year > 0 \
+        else math.nan
+    k[kpis.DROPOUTS_PER_1000] = float(in_window["dropped_out_at"].sum()) * per_1000
     return k
 
 

@@ -14,6 +14,7 @@ raises :class:`ConfigError` whose message is one line: the dotted field, the val
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import typing
 from dataclasses import replace as dataclass_replace
@@ -22,6 +23,7 @@ from typing import Any, Mapping
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from sim.chain import initial_state as initial_state_mod
+from sim.chain import waiting as waiting_mod
 from sim.chain import workforce as staff_mod
 from sim.chain.bounds import COMMAND_SECTIONS, check_arrivals, check_bounds, parse_date
 from sim.chain.checks import (
@@ -334,6 +336,7 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
     durations = {name: distribution(f"durations.{name}", getattr(obj.durations, name))
                  for name in DurationsSchema.__dataclass_fields__}
     children = distribution("families.children", fam.children)
+    ages = {name: _age(f"families.{name}", getattr(fam, name, None)) for name in ("age_at_melding", "age_in_care")}
     if any(v < 1 or v != int(v) for v in getattr(children, "values", (1.0,))) or children.kind != "empirical":
         raise ConfigError("families.children must be an empirical distribution over whole numbers >= 1")
     measures = {name: Measure(positive(f"measures.{name}.term_days", getattr(obj.measures, name).term_days),
@@ -363,6 +366,8 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
                                          measures=measures)
 
     dynamics = staff_mod.validate(getattr(obj, "staff_dynamics", None))
+    court_per_week = court_capacity("court.zittingen_per_week", obj.court.zittingen_per_week)
+    waiting = waiting_mod.validate(getattr(obj, "waiting", None))
 
     scenario = build_scenario(obj.scenario, staff) if scenario_builder is None else scenario_builder(obj.scenario)
     check_arrivals(scale, d.vt_meldingen_per_year, d.buurtteam_direct_per_year)
@@ -399,11 +404,40 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
         initial_state=initial,
         staff_dynamics=dynamics,
         units=unit_map,
+        waiting=waiting,
+        **ages,
         voluntary_gi=voluntary_gi,
         registration_form=form,
+        court_per_week=court_per_week,
     )
     check_bounds(obj, skip=COMMAND_SECTIONS)  # every bound the fields' own checks above left open
     return model
+
+
+def court_capacity(field_name: str, value: Any) -> float | None:
+    """``unlimited`` -> None (the court as a delay); a positive finite number of zittingen a week -> that number."""
+    if isinstance(value, str) and value.strip().lower() == "unlimited":
+        return None
+    allowed = "must be 'unlimited' or a positive number of zittingen a week"
+    if isinstance(value, bool):
+        raise ConfigError(f"{field_name} = {value!r} ({allowed})")
+    if not isinstance(value, (int, float)):
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{field_name} = {value!r} ({allowed})") from None
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigError(f"{field_name} = {value!r} ({allowed})")
+    return float(value)
+def _age(field_name: str, spec: Any) -> dists.Distribution | None:
+    """A child's age in whole years 0-17 (an empirical distribution; the fraction of the year is drawn uniform), or
+    None (children never age)."""
+    if spec is None:
+        return None
+    d = distribution(field_name, spec)
+    if d.kind != "empirical" or any(v < 0 or v > 17 or v != int(v) for v in d.values):
+        raise ConfigError(f"{field_name} must be an empirical distribution over whole years 0-17")
+    return d
 
 
 def _missing_keys(cfg: DictConfig, prefix: str = "") -> list[str]:

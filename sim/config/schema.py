@@ -168,6 +168,9 @@ class FamiliesSchema:
     adult_problem_share: float = MISSING  # P(a family's adults have problems of their own, such as debts)
     time_to_return: DistSpec = field(default_factory=DistSpec)
     max_episodes: int = MISSING
+    # the age (years) of the child a family's episode is about (sim/chain/demand.py); None: children never age
+    age_at_melding: Optional[DistSpec] = None  # a new family's child at its first melding: whole years
+    age_in_care: Optional[DistSpec] = None  # a child under a measure running on the start date (run.start=today)
 
 
 @dataclass
@@ -219,6 +222,13 @@ class NormsSchema:
     rvdk_wait_days: float = MISSING
     gi_first_contact_days: float = MISSING
     chain_days: float = MISSING
+
+
+@dataclass
+class CourtSchema:
+    """The kinderrechter (sim/actors/kinderrechter.py): ``unlimited`` (a delay only) or zittingen a week."""
+
+    zittingen_per_week: Any = MISSING  # 'unlimited' or a positive number of hearings a week (spoed before regular)
 
 
 @dataclass
@@ -365,12 +375,48 @@ class OrgDynamicsSchema:
 
 
 @dataclass
+class WorkloadFeedbackSchema:
+    """``+workload_feedback=on`` (with ``+staff_dynamics=nl_2023``): leaving and sickness rise with each organisation's
+    caseload pressure (sim/chain/workforce.py; values in conf/workload_feedback/)."""
+
+    turnover_elasticity: float = MISSING  # leavers_per_year x pressure^this above the norm (0: no feedback)
+    sickness_elasticity: float = MISSING  # absence share x pressure^this above the norm (0: no feedback)
+    absence_at_norm: float = MISSING  # share of staff off sick at the norm (already inside productive_share)
+    absence_max: float = MISSING  # the absence share never exceeds this
+    waiting_weight: float = MISSING  # a place waiting counts this much as a place in use in the pressure
+    pressure_memory_days: float = MISSING  # staff react to the pressure smoothed over about this many days
+    pressure_max: float = MISSING  # pressure counted at most (a pool without places)
+
+
+@dataclass
 class StaffDynamicsSchema:
     """``+staff_dynamics=nl_2023``: FTE available over time instead of fixed (sim/chain/workforce.py)."""
 
     deterministic: bool = False  # true: expected leavers per step instead of random ones (a fluid trace)
     step_days: float = 7.0  # how often available FTE is recomputed and applied to the pools
     orgs: Dict[str, OrgDynamicsSchema] = field(default_factory=dict)
+    workload_feedback: Optional[WorkloadFeedbackSchema] = None  # None: leaving and sickness ignore workload
+
+
+@dataclass
+class VervolgmeldingSchema:
+    """New meldingen about a family already known to Veilig Thuis (``waiting.vervolgmelding``, sim/chain/waiting.py)."""
+
+    pending_per_day: float = MISSING  # rate per family-day while its veiligheidsbeoordeling is pending
+    casework_per_day: float = MISSING  # rate per family-day while Veilig Thuis keeps the family (onderzoek, vervolg, waiting)
+    triage_hours: float = MISSING  # front-desk hours one vervolgmelding costs (read, weigh, add to the open case)
+
+
+@dataclass
+class WaitingSchema:
+    """What waiting does to families (``waiting:`` in conf/process/, sim/chain/waiting.py): colours worsen with a
+    hazard that rises with the time waited, families drop out of lists, vervolgmeldingen arrive about known
+    families. None (a configuration without the section): none of it, today's patient queues."""
+
+    escalation_shape: float = MISSING  # Weibull shape of the time to a colour step while waiting (> 1: hazard rises)
+    escalation_within_90_days: Dict[str, float] = MISSING  # queue -> chance of a colour step within 90 days of waiting
+    dropout_per_year: Dict[str, float] = MISSING  # queue -> drop-out rate per year of waiting
+    vervolgmelding: VervolgmeldingSchema = field(default_factory=VervolgmeldingSchema)
 
 
 @dataclass
@@ -421,12 +467,14 @@ class KetensimSchema:
     measures: MeasuresSchema = field(default_factory=MeasuresSchema)
     norms: NormsSchema = field(default_factory=NormsSchema)
     work: WorkSchema = field(default_factory=WorkSchema)
+    court: CourtSchema = field(default_factory=CourtSchema)
     handoff: HandoffSchema = field(default_factory=HandoffSchema)
     voluntary_gi: VoluntaryGISchema = field(default_factory=VoluntaryGISchema)
     compare: CompareSchema = field(default_factory=CompareSchema)
     target: Optional[TargetSchema] = None  # python -m sim.size only (conf/size.yaml)
     capacity: Optional[CapacitySchema] = None  # python -m sim.capacity only (conf/capacity.yaml)
     staff_dynamics: Optional[StaffDynamicsSchema] = None  # None: static staffing (sim/chain/workforce.py)
+    waiting: Optional[WaitingSchema] = None  # None: patient queues (sim/chain/waiting.py); conf/process/ sets it
     backlog: Optional[BacklogSchema] = None  # python -m sim.backlog only (conf/backlog.yaml)
     uncertainty: Optional[UncertaintySchema] = None  # python -m sim.uncertainty only (conf/uncertainty.yaml)
 

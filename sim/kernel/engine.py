@@ -253,6 +253,9 @@ class CaseloadPool:
         # usual case: its places were granted) answers at once instead of scanning lists of hundreds
         self._waiting_ids: dict[int, int] = {}
         self.stats = PoolStats(name, org)
+        # called as on_wait(case, since) when a case joins the waiting list (not when it is granted at once): what
+        # may happen to a case while it waits (sim/chain/waiting.py); None, the default, costs one test per wait
+        self.on_wait: Callable[[Any, float], None] | None = None
         # time-weighted accumulators for the current bucket
         self._last = 0.0
         self._q_area = 0.0
@@ -343,6 +346,8 @@ class CaseloadPool:
         self.queued += 1 if self.per_case else units
         (self._crisis if crisis else self._regular).append((case, units, now, granted))
         self._waiting_ids[id(case)] = self._waiting_ids.get(id(case), 0) + 1
+        if self.on_wait is not None:
+            self.on_wait(case, now)
         # _dispatch()'s own first test, inlined: it grants only if the head of the list fits, which it usually
         # does not (that is why this request waits), so the call is mostly skipped
         head = self._crisis or self._regular
@@ -496,6 +501,8 @@ class CaseloadPool:
         self.queued += 1 if self.per_case else units
         (self._crisis if crisis else self._regular).append((case, units, since, granted))
         self._waiting_ids[id(case)] = self._waiting_ids.get(id(case), 0) + 1
+        if self.on_wait is not None:
+            self.on_wait(case, since)
         self._dispatch()
 
     def _left_list(self, case: Any) -> None:
@@ -522,6 +529,25 @@ class CaseloadPool:
                     return True
         return False
 
+    def is_waiting(self, case: Any) -> bool:
+        """Is ``case`` on this pool's waiting list (either class)?"""
+        return id(case) in self._waiting_ids
+
+    def promote(self, case: Any) -> bool:
+        """Move a waiting ``case`` from the regular class to the crisis class (its situation became acute while it
+        waited), keeping the time it joined, behind the crisis cases already waiting. False if it is not waiting in
+        the regular class."""
+        if id(case) not in self._waiting_ids:
+            return False
+        for entry in self._regular:
+            if entry[0] is case:
+                self._touch()
+                self._regular.remove(entry)
+                self._crisis.append(entry)
+                self._dispatch()
+                return True
+        return False
+
     def is_holding(self, case: Any) -> bool:
         return self.name in case.holds
 
@@ -532,3 +558,11 @@ class CaseloadPool:
     @property
     def waiting_cases(self) -> int:
         return len(self._crisis) + len(self._regular)
+
+    def waiting_places(self) -> int:
+        """Places the waiting list asks for: ``queued`` in places also for a pool that counts cases (``per_case``);
+        units joined to a line kept elsewhere (join_elsewhere) count one place each."""
+        if not self.per_case:
+            return self.queued
+        listed = self.waiting_cases
+        return sum(e[1] for q in (self._crisis, self._regular) for e in q) + self.queued - listed

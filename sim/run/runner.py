@@ -55,18 +55,25 @@ def _replication(model: Model, replication: int) -> dict[str, pd.DataFrame | dic
     events = tables.events_table(wf.events, name, replication, t0, model.start_date.isoformat())
     if wf.events is not None:
         wf.events.clear()
-    fam = tables.families_table(wf.families, name, replication, t0)
+    fam = tables.families_table(wf.families, name, replication, t0, waiting=model.waiting is not None,
+                                ages=model.age_at_melding is not None)
     kpis = tables.replication_kpis(fam, wf.engine.pools, model.norms, model.run.years * 365.0)
     if getattr(wf, "staff", None) is not None:  # staff dynamics: mean paper and available FTE per organisation
         kpis.update(wf.staff.kpis(model.warmup_days, model.horizon_days))
     out = {
         "families": fam,
         "events": events,
-        "timeseries": tables.timeseries_table(wf.engine.pools, name, replication),
+        "timeseries": tables.timeseries_table(wf.engine.pools, name, replication, _waiting_weight(model)),
         "kpis": {"scenario": name, "replication": replication, **kpis},
     }
     _drop_records(wf)
     return out
+
+
+def _waiting_weight(model: Model) -> float | None:
+    """The workload feedback's waiting weight (the timeseries table then shows available FTE and pressure)."""
+    dyn = model.staff_dynamics
+    return dyn.feedback.waiting_weight if dyn is not None and dyn.feedback is not None else None
 
 
 def _drop_records(wf) -> None:

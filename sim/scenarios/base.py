@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
+
 from sim.actors.base import Actor
-from sim.chain import demand, initial_state, workforce
+from sim.chain import demand, initial_state, waiting, workforce
 from sim.chain.checks import COLOURS
 from sim.chain.demand import ROUTES
 from sim.chain.entities import Family
@@ -48,6 +50,7 @@ class Workflow:
             self.retold = self.streams.bernoulli("route.shared_form_retold")
         # names of the region's organisations per kind (region.units), indexed by Arrivals.vt_unit / gi_unit
         self.unit_names = {kind: tuple(u.name for u in model.units_of(kind)) for kind in ("veilig_thuis", "gi")}
+        self.waiting: waiting.Waiting | None = None  # set by run(): None when model.waiting is off
         self.build()
         self.arrivals = demand.generate(model, self.streams)
 
@@ -67,6 +70,8 @@ class Workflow:
 
     def run(self) -> "Workflow":
         self._rows = [_Rows(self.arrivals)]  # [the run's arrivals, the pre-existing families (run.start=today)]
+        # what waiting does to families (sim/chain/waiting.py): hooks on the pools before today's waiting lists fill
+        self.waiting = waiting.attach(self)
         if self.model.run.start == "today":
             self.seed_initial_state()
         if len(self.arrivals):
@@ -101,6 +106,8 @@ class Workflow:
         self.preexisting = plan.attributes
         self._rows = [_Rows(self.arrivals), _Rows(plan.attributes)]  # also when called before run() (tests)
         offset = len(self.arrivals)
+        if self.model.age_at_melding is not None:
+            self._rows[1].born = self._preexisting_births(plan)
         for case in plan.cases:
             resume = getattr(self, f"resume_{case.stage}", None)
             if resume is None:
@@ -109,9 +116,25 @@ class Workflow:
             fam = self._open_family(offset + case.family, case)
             resume(fam, case)
             for name, t in case.milestones.items():  # the history before the start (request times included)
-                setattr(fam, name, t)
+                setattr(fam, name, t if not fam.born == fam.born else max(t, fam.born))
         for t, k in plan.returns:
             self.engine.at(t, self._reentry, (offset + k, 1))
+
+    def _preexisting_births(self, plan: Any) -> list[float]:
+        """The birth (days, <= 0) of each pre-existing family's child: a child under a measure (or waiting for its
+        jeugdbeschermer) on the start date has the age of the children under a measure then
+        (``families.age_in_care``), any other the age at a melding (``families.age_at_melding``); two uniforms per
+        family from a stream of its own (``initial.age``), so no other draw moves."""
+        n = len(plan.attributes)
+        in_care = np.zeros(n, dtype=bool)
+        for case in plan.cases:
+            if case.stage.startswith("gi_"):
+                in_care[case.family] = True
+        rng = self.streams.generator("initial.age")
+        u = rng.random((n, 2))
+        care = self.model.age_in_care or self.model.age_at_melding
+        years = np.where(in_care, care.ppf(u[:, 0]), self.model.age_at_melding.ppf(u[:, 0])) + u[:, 1]
+        return (-years * 365.25).tolist()
 
     def _open_family(self, i: int, case: Any) -> Family:
         """The record of a case already open at the start (episode 0 of pre-existing family ``i``)."""
@@ -122,6 +145,10 @@ class Workflow:
                      return_after=float(a.return_after[j, 0]), preexisting=True)
         fam.waits.update(case.waits)
         self._set_units(fam, a, j)
+        born = self._rows[1].born
+        if born is not None:  # a history before the child was born is cut at its birth (initial_state's elapsed times)
+            fam.born = born[j]
+            fam.arrival = max(fam.arrival, fam.born)
         self.families.append(fam)
         return fam
 
@@ -141,6 +168,8 @@ class Workflow:
         if i + 1 < len(a):
             self.engine.at(float(a.time[i + 1]) - self.engine.now, self._arrival, i + 1)
         self.arrive(fam)
+        if self.waiting is not None:
+            self.waiting.known(fam)
 
     def _family(self, i: int, episode: int, route: str) -> Family:
         a, j = self._rows[0], i
@@ -154,6 +183,8 @@ class Workflow:
             fam.vt_unit = self.unit_names["veilig_thuis"][a.vt_unit[j]]
         if a.gi_unit is not None:
             fam.gi_unit = self.unit_names["gi"][a.gi_unit[j]]
+        if a.born is not None:
+            fam.born = a.born[j]
         if a.adult_u is not None:
             fam.adult_problems = a.adult_u[j] < self.model.adult_problem_share
         self.families.append(fam)
@@ -189,6 +220,19 @@ class Workflow:
         if repeated and actor is not None:
             actor.spend(fam, hours)
 
+    def escalated_to_crisis(self, fam: Family, pool: Any) -> None:
+        """``fam`` turned rood while waiting in ``pool`` (sim/chain/waiting.py). The one hook a workflow overrides
+        to send such a family down its crisis path; by default it keeps its place in the line, moved to the crisis
+        class (acute cases first, as at the front desk and under the GIs' veldnorm bij onderbezetting)."""
+        pool.promote(fam)
+
+    def leave_list(self, fam: Family, pool: Any) -> None:
+        """Take a family that leaves the waiting list of ``pool`` for another path off it, and free the places a
+        melder kept for it while it waited (VT's case team, the lokaal team: ``fam.holds``)."""
+        pool.cancel(fam)
+        for name in list(fam.holds):
+            self.engine.pools[name].release_case(fam)
+
     def handoff(self, fam: Family, to_org: str, then: Callable[[Family], None], urgent: bool = False) -> None:
         """Hand the family to another organisation: a transfer delay (none when urgent), a new intake and one
         more story told (the cost of the sequential chain that the seed articles describe)."""
@@ -216,7 +260,10 @@ class Workflow:
 
     def _reentry(self, key: tuple[int, int]) -> None:
         i, episode = key
-        self.arrive(self._family(i, episode, "hermelding"))
+        fam = self._family(i, episode, "hermelding")
+        self.arrive(fam)
+        if self.waiting is not None:
+            self.waiting.known(fam)
 
 
 class _Rows:
@@ -225,7 +272,7 @@ class _Rows:
     conversion (docs/performance.md, issue 15). The values are the same Python ints and floats."""
 
     __slots__ = ("n", "colour", "n_children", "voluntary_u", "reentry_u", "return_after", "vt_unit", "gi_unit",
-                 "adult_u")
+                 "adult_u", "born")
 
     def __init__(self, a: demand.Arrivals) -> None:
         self.n = len(a)
@@ -234,4 +281,6 @@ class _Rows:
             a.voluntary_u.tolist(), a.reentry_u.tolist(), a.return_after.tolist()
         self.vt_unit = None if a.vt_unit is None else a.vt_unit.tolist()
         self.gi_unit = None if a.gi_unit is None else a.gi_unit.tolist()
+        # the child's birth (days; families.age_at_melding): its first arrival minus its age; None: no ages
+        self.born: list[float] | None = None if a.age_days is None else (a.time - a.age_days).tolist()
         self.adult_u = None if a.adult_u is None else a.adult_u.tolist()

@@ -308,14 +308,23 @@ class Integrated(IntegratedToday, Sequential):
         self.team.to_measure(fam)  # the duo carries the measure: its hours at the GI's norm per child
         self.log(fam, "mandaat_gi_duo", self.team.org, "start")
 
-    def _team_measure_ended(self, fam: Family, _: str) -> None:
-        self.team_close(fam, "maatregel_beeindigd")
+    def _team_measure_ended(self, fam: Family, outcome: str) -> None:
+        self.team_close(fam, "meerderjarig" if outcome == "aged_out" else "maatregel_beeindigd")
 
     def _gi_took_over(self, fam: Family, outcome: str) -> None:
         self.team.release(fam)  # the duo stays until the jeugdbeschermer has met the family
         self.maatregel_gestart(fam, outcome)
 
     # ------------------------------------------------------------------ crisis (spoed)
+    def escalated_to_crisis(self, fam: Family, pool) -> None:
+        """A family turned rood while waiting (sim/chain/waiting.py). A family of the team waits on with crisis
+        priority (the duo holds it and brings it to the crisis MDO through its own triage: the team's lists are
+        where it waits); a family outside the team follows today's chain's rule."""
+        if self.in_team(fam):
+            pool.promote(fam)
+            return
+        super().escalated_to_crisis(fam, pool)
+
     def team_spoed(self, fam: Family) -> None:
         self.handoff(fam, "kinderrechter", lambda f: self.court.spoedmachtiging(f, self.team_vots), urgent=True)
 

@@ -39,7 +39,7 @@ from dataclasses import replace
 from typing import Callable
 
 from sim.actors.expertise import Expertise
-from sim.chain.entities import Family
+from sim.chain.entities import Family, kind_pool
 from sim.scenarios.samen_in_crisis.params import SamenInCrisisParams
 from sim.scenarios.sequential import Sequential
 
@@ -98,6 +98,26 @@ class SamenInCrisis(Sequential):
         self.intake(fam, "veilig_thuis")  # the one intake form, at the meldpunt
         fam.involve("veilig_thuis")
         self.expertise.meeting(fam, self.mdo, self.after_crisis_mdo, on_start=self._mdo_starts)
+
+    def escalated_to_crisis(self, fam: Family, pool) -> None:
+        """A family turned rood while waiting (sim/chain/waiting.py): with the MDO on, a family on the lokaal team's
+        or the Raad's list under no measure goes to the joint crisis MDO, which decides on the spoed as it does for
+        a rood melding (after_crisis_mdo); otherwise today's chain's rule."""
+        if self.mdo is None or "rood" not in self.mdo.colours or fam.measure \
+                or kind_pool(pool.name) not in self.CRISIS_PATH_QUEUES:
+            super().escalated_to_crisis(fam, pool)
+            return
+        self.leave_list(fam, pool)
+        fam.involve("veilig_thuis")
+        self.expertise.meeting(fam, self.mdo, self.after_escalation_mdo)
+
+    def after_escalation_mdo(self, fam: Family, _: str) -> None:
+        """The MDO about a family that turned rood while waiting: as after_crisis_mdo, but the family's
+        veiligheidsbeoordeling was long done (its triage times stay)."""
+        if self.spoed.chance(self.model.rood_spoed) and not self.averted.chance(self.params.effects.spoed_averted):
+            self.spoedprocedure(fam)
+            return
+        self.route_after_triage(fam, self.triage_decision(fam))
 
     # ------------------------------------------------------------------ the oranje route
     def after_oranje_afstemming(self, fam: Family, _: str) -> None:

@@ -27,7 +27,7 @@ from sim.actors.gi import GI
 from sim.actors.kinderrechter import Kinderrechter
 from sim.actors.rvdk import RvdK
 from sim.actors.veilig_thuis import VeiligThuis
-from sim.chain.entities import Family
+from sim.chain.entities import Family, kind_pool
 from sim.scenarios.base import Workflow
 from sim.scenarios.sequential.today import SequentialToday
 
@@ -52,6 +52,7 @@ class Sequential(SequentialToday, Workflow):
         esc = r["buurtteam_escalation"]
         self.escalation_route = s.chooser("route.buurtteam_escalation", tuple(esc), tuple(esc.values()))
         self.spoed = s.bernoulli("route.rood_spoed")
+        self.spoed_while_waiting = s.bernoulli("waiting.crisis_path")  # a stream of its own (sim/chain/waiting.py)
         self.vots_to_ots = s.bernoulli("route.vots_to_ots")
         vol = self.model.voluntary_gi
         self.voluntary_gi = vol if vol is not None and vol.active else None
@@ -194,10 +195,28 @@ class Sequential(SequentialToday, Workflow):
     def maatregel_gestart(self, fam: Family, _: str) -> None:
         self.gi.uitvoeren(fam, fam.measure, self.maatregel_beeindigd)
 
-    def maatregel_beeindigd(self, fam: Family, _: str) -> None:
-        self.close(fam, "maatregel_beeindigd")
+    def maatregel_beeindigd(self, fam: Family, outcome: str) -> None:
+        self.close(fam, "meerderjarig" if outcome == "aged_out" else "maatregel_beeindigd")
 
     # ------------------------------------------------------------------ crisis (spoed) path
+    CRISIS_PATH_QUEUES = ("buurtteam", "rvdk")  # lists a family turning rood leaves for the spoed path
+
+    def escalated_to_crisis(self, fam: Family, pool) -> None:
+        """A family turned rood while waiting (sim/chain/waiting.py). On the lokaal team's or the Raad's list, under
+        no measure yet, it takes today's crisis path as a rood melding does after the veiligheidsbeoordeling: with
+        ``routing.rood_spoed`` the spoedverzoek (voorlopige OTS via the court, the GI at once, the Raad investigates
+        meanwhile); otherwise, and on every other list, it waits on with crisis priority."""
+        if kind_pool(pool.name) in self.CRISIS_PATH_QUEUES and not fam.measure \
+                and self.spoed_while_waiting.chance(self.model.rood_spoed):
+            self.leave_list(fam, pool)
+            self.crisis_path(fam)
+            return
+        pool.promote(fam)
+
+    def crisis_path(self, fam: Family) -> None:
+        """Where a family that turned rood while waiting goes once the spoed is decided: today's spoedprocedure."""
+        self.spoedprocedure(fam)
+
     def spoedprocedure(self, fam: Family) -> None:
         """Rood: spoedverzoek via the Raad, voorlopige OTS within a day, the GI starts at once, and the Raad
         investigates during the vOTS (domain.md 2a step 8). No transfer delays on this path."""
