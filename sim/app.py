@@ -31,14 +31,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TypeVar
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from sim.chain.checks import ConfigError
 from sim.config import schema as config_mod
 
 if TYPE_CHECKING:
     pass
-from sim.config.sources import CONF_DIR, config_dirs, group_options
+from sim.config import provenance
+from sim.config.sources import CONF_DIR, config_dirs, group_file, group_options
 
 # Hydra's own flags that show something and run nothing: no preflight, Hydra answers them itself
 PASS_THROUGH = ("--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc",
@@ -245,9 +246,28 @@ def compose(config_name: str, args: Sequence[str], return_hydra_config: bool = F
     from hydra import compose as hydra_compose
 
     try:
-        return hydra_compose(config_name, overrides=list(args), return_hydra_config=return_hydra_config)
+        cfg = hydra_compose(config_name, overrides=list(args), return_hydra_config=return_hydra_config)
     except Exception as err:  # noqa: BLE001 - every composition error becomes one line
         raise ConfigError(describe_compose_error(err)) from None
+    check_region_sources(cfg)
+    return cfg
+
+
+def check_region_sources(cfg: DictConfig) -> None:
+    """Refuse a region file (``region/<region.name>.yaml`` in the folders Hydra reads) with a value that carries no
+    ``# source:``, ``# derived:``, ``# assumption:`` or ``# calibrated:`` comment: a region's numbers are published
+    figures or stated assumptions (README, "Where the numbers come from"), for a user's own file as for ours.
+    A region whose file is not named after ``region.name`` is not looked up (its values are still validated)."""
+    name = OmegaConf.select(cfg, "region.name", default=None)
+    path = group_file("region", str(name)) if isinstance(name, str) and name else None
+    if path is None:
+        return
+    missing = provenance.read_file(path)[1]
+    if missing:
+        lines = provenance.walk(path.read_text(encoding="utf-8").splitlines())
+        value = next((ln.value for ln in lines if ln.dotted == missing[0]), OmegaConf.select(cfg, missing[0]))
+        raise ConfigError(f"{missing[0]} = {value} ({path} gives it without a source: every region value needs a "
+                          "'# source:', '# derived:', '# assumption:' or '# calibrated:' comment beside it)")
 
 
 def validated(config_name: str, argv: Sequence[str], check: Callable[[DictConfig], T], *, example: str,

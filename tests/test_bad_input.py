@@ -288,7 +288,8 @@ def test_a_region_file_of_ones_own_is_validated_as_the_run_reads_it(tmp_path: Pa
     for flag in (["--config-dir", str(own)], [f"--config-dir={own}"], ["-cd", str(own)]):
         models = cli.preflight([*flag, "region=myregion", "run.replications=1"])
         assert [m.region_name for m in models] == ["myregion"]
-    with pytest.raises(ConfigError, match=r"^region = 'myregion' \(allowed: demo, gelderland, national\)$"):
+    with pytest.raises(ConfigError, match=r"^region = 'myregion' \(allowed: amsterdam_amstelland, demo, gelderland, national, "
+                       r"national_2019, rotterdam_rijnmond, utrecht\)$"):
         cli.preflight(["region=myregion"])  # without the folder the file is not there
 
 
@@ -297,6 +298,22 @@ def test_a_bad_value_in_ones_own_region_file_is_one_line(capsys, monkeypatch, tm
     own = _own_region(tmp_path / "myconf", **{f"gi:\n    fte: {fte}": "gi:\n    fte: 1e9"})
     line = refused(cli.entry, ["--config-dir", str(own), "region=myregion"], capsys, monkeypatch, tmp_path)
     assert line.startswith("ketensim: error: staffing.gi.fte = 1000000000.0 (allowed: 0 < fte <= 50,000 FTE; ")
+
+
+def test_a_region_value_without_a_source_is_refused(capsys, monkeypatch, tmp_path: Path):
+    """Issue 18: a region file's every value carries its provenance; one that does not is refused before any run,
+    naming the value and the file (the shipped files pass: tests/test_config.py reads all of them)."""
+    text = (CONF / "region" / "demo.yaml").read_text(encoding="utf-8")
+    line = next(ln for ln in text.splitlines() if ln.strip().startswith("population:"))
+    own = _own_region(tmp_path / "myconf", **{line: line.split("#", 1)[0].rstrip()})
+    value = line.split(":", 1)[1].split("#", 1)[0].strip()
+    message = refused(cli.entry, ["--config-dir", str(own), "region=myregion"], capsys, monkeypatch, tmp_path)
+    assert message == (f"ketensim: error: region.population = {value} ({own / 'region' / 'myregion.yaml'} gives it "
+                       "without a source: every region value needs a '# source:', '# derived:', '# assumption:' or "
+                       "'# calibrated:' comment beside it)")
+    # the same file with the comment is accepted: the refusal is for the missing source, not for the value
+    ok = _own_region(tmp_path / "ok")
+    assert [m.region_name for m in cli.preflight(["--config-dir", str(ok), "region=myregion"])] == ["myregion"]
 
 
 def test_a_file_of_ones_own_hidden_by_a_built_in_one_is_refused(capsys, monkeypatch, tmp_path: Path):
@@ -325,7 +342,8 @@ def test_every_command_reads_ones_own_folder(tmp_path: Path):
         assert "myregion" in sources.group_options("region")
         assert sources.group_file("region", "myregion") == own / "region" / "myregion.yaml"
         assert sources.group_file("scenario", "integrated") == CONF / "scenario" / "integrated.yaml"
-    assert sources.group_options("region") == ["demo", "gelderland", "national"]  # outside: conf/ alone
+    assert sources.group_options("region") == ["amsterdam_amstelland", "demo", "gelderland", "national",
+                                               "national_2019", "rotterdam_rijnmond", "utrecht"]  # conf/ alone
 
 
 def test_a_run_with_ones_own_region_file_lists_its_assumptions(tmp_path: Path):

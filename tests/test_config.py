@@ -79,7 +79,7 @@ def test_validation_names_field_value_and_what_is_allowed(override, message):
 CLI_CASES = [
     (["staffing.gi.fte=-3"], "staffing.gi.fte = -3.0 (must be > 0)"),
     (["scenario=foo"], "scenario = 'foo' (allowed: "),
-    (["region=atlantis"], "region = 'atlantis' (allowed: demo, gelderland, national"),
+    (["region=atlantis"], "region = 'atlantis' (allowed: amsterdam_amstelland, demo, gelderland, national"),
     (["staffing.gi.fte=abc"], "staffing.gi.fte = 'abc'"),
     (["routing.rvdk_outcome.verzoek=0.9"], "routing.rvdk_outcome sums to 1.29 (must sum to 1)"),
     (["run.years=-1"], "run.years = -1.0 (must be > 0)"),

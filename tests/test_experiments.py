@@ -110,14 +110,15 @@ def test_every_config_experiment_is_run_by_a_script_or_here() -> None:
 
 @pytest.mark.parametrize("name", [n for n in CONFIG_EXPERIMENTS if n not in RUN_BY_SCRIPT])
 def test_every_config_experiment_runs_in_its_tiny_mode(name: str, tmp_path: Path) -> None:
-    params = sweep.sweeper_params(experiment_cfg(name).hydra)
+    cfg = experiment_cfg(name)
+    params = sweep.sweeper_params(cfg.hydra)
     target = tmp_path / name
-    if not params:  # a single run (the comparison of workflows)
+    if not params:  # a single run (the comparison of workflows: today's chain and the experiment's own)
         out = run([sys.executable, "-m", "sim", f"+experiment={name}", *TINY, f"hydra.run.dir={target}"])
         assert (target / output.MARKER).is_file(), out[-2000:]
         comparison = pd.read_csv(target / "comparison.csv")
         assert len(comparison) > 10 and {"kpi", "workflow"} <= set(comparison.columns)
-        for workflow in ("sequential", "integrated"):
+        for workflow in (cfg.compare.baseline, *cfg.compare.workflows):
             runs = pd.read_parquet(target / workflow / "runs.parquet")
             assert len(runs) == 2 and runs["families_per_year"].gt(0).all(), workflow
         assert (target / "report.html").stat().st_size > 1000
@@ -304,3 +305,30 @@ def test_every_experiment_script_checks_its_arguments_before_simulating(script, 
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err, err
     assert not (tmp_path / "out").exists()
+
+
+def test_backtest_runs_in_miniature_and_the_same_seed_gives_the_same_table(tmp_path: Path) -> None:
+    """--tiny: the back-test from 1-1-2019 (issue 18) writes its page, chart and table; a rerun with the same seed
+    gives the same table, and another seed a different one (so the comparison can fail)."""
+    tables = {}
+    for name, seed in (("a", "20231"), ("b", "20231"), ("c", "7")):
+        out = tmp_path / name / "backtest.md"
+        run(script("backtest", "--tiny", "--seed", seed, "--out", str(out)))
+        page = out.read_text(encoding="utf-8")
+        assert "| measures running at the year end | 2019 | 32,095 |" in page
+        assert "## What the model misses, and why" in page and (out.parent / "backtest.png").stat().st_size > 0
+        tables[name] = pd.read_csv(out.parent / "backtest_results" / "table.csv")
+    pd.testing.assert_frame_equal(tables["a"], tables["b"])  # the same seed: the same table, number for number
+    assert not tables["a"]["model_mean"].equals(tables["c"]["model_mean"])
+
+
+PILOT_REGIONS = {"utrecht_west": "utrecht", "ketenversnelling": "utrecht", "samen_in_crisis": "rotterdam_rijnmond",
+                 "blijvend_veilig": "amsterdam_amstelland"}  # seeds 003, 000, 001, 002 (../shared/seeds/README.md)
+
+
+@pytest.mark.parametrize("pilot,region", sorted(PILOT_REGIONS.items()))
+def test_each_pilots_experiment_runs_in_its_own_region_by_default(pilot: str, region: str) -> None:
+    cfg = experiment_cfg(pilot)
+    assert cfg.region.name == region
+    assert list(cfg.compare.workflows) == [pilot] and cfg.compare.baseline == "sequential"
+    assert experiment_cfg(pilot, ["region=gelderland"]).region.name == "gelderland"  # and can be moved

@@ -76,6 +76,8 @@ BOUNDS: tuple[Bound, ...] = (
           "range, 25,000 (conf/region/national.yaml)"),
     Bound("demand.monthly_profile[]", 0.0, 12.0, "", "weights average 1 over 12 months: 12 is all demand in one "
           "month"),
+    Bound("demand.yearly_path[]", 0.0, 10.0, "", "relative to the region's rate: ten times a year's demand is far "
+          "beyond any published swing (VT meldingen moved within -10 % .. +3 % a year 2019-2023, CBS)"),
     # staffing (and every other FTE figure)
     Bound("staffing.*.fte", 0.0, FTE_MAX, "FTE", "ten times the largest national staff of one kind (buurtteams, "
           f"4,200 FTE, {_NATIONAL})", low_open=True),
@@ -141,6 +143,8 @@ BOUNDS: tuple[Bound, ...] = (
     Bound("region.initial_state.hermeldingen_per_year", 0.0, 500_000.0, "per year", "ten times the national "
           f"48,555 hermeldingen ({_NATIONAL})"),
     Bound("region.units.*.*.catchment", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("region.jeugdregios.*.share", 0.0, 1.0, "", _SHARE, share=True),
+    Bound("region.jeugdregios.*.gi.*", 0.0, 1.0, "", _SHARE, share=True),
     Bound("region.units.*.*.fte_share", 0.0, 1.0, "", _SHARE, share=True),
     Bound("region.units.*.*.triage_fte_share", 0.0, 1.0, "", _SHARE, share=True),
     Bound("region.units.*.*.routing.*", 0.0, 1.0, "", _SHARE, share=True),

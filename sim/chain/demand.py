@@ -7,12 +7,18 @@ families for the same seed and replication (common random numbers). Attributes p
 ``families.max_episodes`` for a family that keeps coming back) are drawn at once, so a hermelding's attributes
 do not depend on when the workflow closed the previous episode.
 
-An optional monthly profile makes the rate seasonal by thinning (Lewis & Shedler 1979).
+An optional monthly profile makes the rate seasonal by thinning (Lewis & Shedler 1979). An optional yearly path
+(``demand.yearly_path``: a published demand series, experiments/backtest.py) thins the same way, per simulated year
+counted from the start of the run (warm-up included), with a stream of its own per route (``arrivals.<route>.path``),
+so that without a path no stream draws anything more.
 
 In a region with several organisations of a kind (``region.units``: Gelderland's three Veilig Thuis
 organisations and four GIs), each family's Veilig Thuis organisation is drawn from the catchment shares and its GI
 from the GIs' shares, from a stream of its own (``families.catchment``, one row per family), so that no other
 stream's draws move and a region without units draws nothing more. Both are the family's for every episode.
+In a region with youth-care regions (``region.jeugdregios``: Gelderland's seven) the family's jeugdregio is drawn
+within its Veilig Thuis organisation from a stream of its own (``families.jeugdregio``), and its GI from that
+jeugdregio's GIs with the same uniform as before (so Jeugd Veilig Verder gets families only where it works).
 
 Whether a family's adults have problems of their own (debts and the like: seed 002, Blijvend Veilig) is a uniform
 per family from the stream ``families.adult_problems`` (one draw per family, compared with
@@ -46,6 +52,7 @@ class Arrivals:
     # per family, index into model.units_of(kind) (region.units); None when the region has one organisation of it
     vt_unit: np.ndarray | None = None
     gi_unit: np.ndarray | None = None
+    jeugdregio: np.ndarray | None = None  # per family, index into model.jeugdregios; None without them
     # per family, the child's age (days) at its first arrival (families.age_at_melding); None: children never age
     age_days: np.ndarray | None = None
     # per family: uniform; its adults have problems of their own (debts, ...) if below families.adult_problem_share.
@@ -57,10 +64,11 @@ class Arrivals:
 
 
 def _poisson_times(rng: np.random.Generator, rate_per_year: float, horizon_days: float,
-                   profile: tuple[float, ...] | None) -> np.ndarray:
+                   profile: tuple[float, ...] | None, boost: float = 1.0) -> np.ndarray:
+    """Poisson arrival times at ``rate_per_year`` x ``boost`` (the peak of a yearly path, thinned afterwards)."""
     if rate_per_year <= 0:
         return np.empty(0)
-    peak = max(profile) if profile else 1.0
+    peak = (max(profile) if profile else 1.0) * boost
     rate = rate_per_year * peak / 365.0
     expected = rate * horizon_days
     times: list[np.ndarray] = []
@@ -74,9 +82,16 @@ def _poisson_times(rng: np.random.Generator, rate_per_year: float, horizon_days:
     all_times = all_times[all_times < horizon_days]
     if profile:
         month = ((all_times % 365.0) / (365.0 / 12.0)).astype(int).clip(0, 11)
-        keep = rng.random(len(all_times)) < np.asarray(profile)[month] / peak
+        keep = rng.random(len(all_times)) < np.asarray(profile)[month] * boost / peak
         all_times = all_times[keep]
     return all_times
+
+
+def _thin_by_year(rng: np.random.Generator, times: np.ndarray, path: tuple[float, ...]) -> np.ndarray:
+    """Keep an arrival in simulated year y with probability path[y] / max(path) (the last value holds on)."""
+    year = np.minimum((times // 365.0).astype(int), len(path) - 1)
+    keep = rng.random(len(times)) < np.asarray(path)[year] / max(path)
+    return times[keep]
 
 
 def generate(model: Model, streams: Streams) -> Arrivals:
@@ -84,8 +99,12 @@ def generate(model: Model, streams: Streams) -> Arrivals:
     rates = {"melding": model.vt_meldingen_per_year * model.demand_scale,
              "direct": model.buurtteam_direct_per_year * model.demand_scale}
     times, routes = [], []
+    path = model.yearly_path
     for i, route in enumerate(ROUTES):
-        t = _poisson_times(streams.generator(f"arrivals.{route}"), rates[route], horizon, model.monthly_profile)
+        t = _poisson_times(streams.generator(f"arrivals.{route}"), rates[route], horizon, model.monthly_profile,
+                           max(path) if path else 1.0)
+        if path:
+            t = _thin_by_year(streams.generator(f"arrivals.{route}.path"), t, path)
         times.append(t)
         routes.append(np.full(len(t), i, dtype=np.int8))
     time = np.concatenate(times)
@@ -104,6 +123,10 @@ def generate(model: Model, streams: Streams) -> Arrivals:
     cum[-1] = 1.0
     colour = np.searchsorted(cum, colour_u, side="right").clip(0, len(COLOURS) - 1).astype(np.int8)
     vt_unit, gi_unit = draw_units(model, streams.generator("families.catchment"), n) if model.units else (None, None)
+    jeugdregio = None
+    if model.jeugdregios:
+        jeugdregio, gi_unit = draw_jeugdregios(model, streams.generator("families.jeugdregio"), vt_unit,
+                                               streams.generator("families.catchment"), n)
     age_days = None if model.age_at_melding is None else \
         draw_ages(model.age_at_melding, streams.generator("families.age"), n)
     adult_u = streams.generator("families.adult_problems").random(n)
@@ -117,6 +140,7 @@ def generate(model: Model, streams: Streams) -> Arrivals:
         return_after=model.time_to_return.ppf(return_u),
         vt_unit=vt_unit,
         gi_unit=gi_unit,
+        jeugdregio=jeugdregio,
         age_days=age_days,
         adult_u=adult_u,
     )
@@ -144,3 +168,28 @@ def draw_units(model: Model, rng: np.random.Generator, n: int) -> tuple[np.ndarr
         cum[-1] = 1.0
         out.append(np.searchsorted(cum, u[:, col], side="right").clip(0, len(kind_units) - 1).astype(np.int16))
     return out[0], out[1]
+
+
+def draw_jeugdregios(model: Model, rng: np.random.Generator, vt_unit: np.ndarray, catchment_rng: np.random.Generator,
+                     n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each family's jeugdregio (within its Veilig Thuis organisation, by the regions' shares) and its GI (by its
+    jeugdregio's GI shares). The GI's uniform is column 1 of the ``families.catchment`` block, as in
+    :func:`draw_units` (``catchment_rng`` must be a fresh generator of that stream), so row i stays family i's."""
+    u_gi = catchment_rng.random((n, 2))[:, 1]
+    u_region = rng.random(n)
+    regions = model.jeugdregios
+    region = np.zeros(n, dtype=np.int16)
+    for v in np.unique(vt_unit):
+        mine = [i for i, r in enumerate(regions) if r.vt == v]
+        rows = vt_unit == v
+        cum = np.cumsum([regions[i].share for i in mine])
+        cum[-1] = 1.0
+        region[rows] = np.asarray(mine, dtype=np.int16)[np.searchsorted(cum, u_region[rows], side="right")
+                                                        .clip(0, len(mine) - 1)]
+    gi = np.zeros(n, dtype=np.int16)
+    for i, r in enumerate(regions):
+        rows = region == i
+        cum = np.cumsum(r.gi)
+        cum[-1] = 1.0
+        gi[rows] = np.searchsorted(cum, u_gi[rows], side="right").clip(0, len(r.gi) - 1)
+    return region, gi

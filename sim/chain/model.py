@@ -121,6 +121,17 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class Jeugdregio:
+    """One youth-care region (``region.jeugdregios``): Gelderland's seven. Not an organisation (no pools): where a
+    family lives, which fixes its Veilig Thuis organisation and the GIs that work there."""
+
+    name: str
+    vt: int  # index into Model.units_of("veilig_thuis")
+    share: float  # share of that Veilig Thuis organisation's families living here (sums to 1 per organisation)
+    gi: tuple[float, ...]  # share of this region's families at each GI, in the order of Model.units_of("gi")
+
+
+@dataclass(frozen=True)
 class Measure:
     term_days: float
     extension_probability: float
@@ -198,6 +209,8 @@ class Model:
     initial_state: Any = None  # sim.chain.initial_state.InitialState of the region, or None (run.start=empty only)
     staff_dynamics: Any = None  # sim.chain.workforce.StaffDynamics, or None: FTE fixed at staffing.<org> (today's behaviour)
     units: Mapping[str, tuple[Unit, ...]] = field(default_factory=dict)  # kind -> its organisations ({}: one per kind)
+    yearly_path: tuple[float, ...] | None = None  # demand.yearly_path: relative rate per simulated year; None = flat
+    jeugdregios: tuple[Jeugdregio, ...] = ()  # region.jeugdregios ((): none; GIs then drawn from their catchments)
     # the child's age (years) at its first melding and under a measure running on the start date: empirical over
     # whole years, the fraction of the year uniform; None: children never age (the model before issue 16)
     age_at_melding: Distribution | None = None

@@ -45,6 +45,7 @@ from sim.chain.checks import (
 from sim.chain.entities import UNIT_KINDS
 from sim.chain.model import (
     REGISTRATION_FORMS,
+    Jeugdregio,
     Measure,
     Model,
     RegistrationForm,
@@ -147,6 +148,62 @@ def _sums_to_one(field_name: str, what: str, values: Mapping[str, float]) -> Non
     if abs(total - 1.0) > dists.PROB_TOLERANCE:
         listed = ", ".join(f"{k}={v:g}" for k, v in values.items())
         raise ConfigError(f"{field_name} {what} sum to {total:.6g} (must sum to 1): {listed}")
+
+
+JEUGDREGIO_KEYS = {"vt": "its Veilig Thuis organisation (a name in region.units.veilig_thuis)",
+                   "share": "share of that organisation's families living here (sums to 1 per organisation)",
+                   "gi": "share of its families at each GI (names in region.units.gi; sums to 1)"}
+CATCHMENT_TOLERANCE = 0.005  # a GI's catchment may differ this much from the one its jeugdregio's shares imply
+
+
+def jeugdregios(field_name: str, given: Any, unit_map: Mapping[str, tuple[Unit, ...]]) -> tuple[Jeugdregio, ...]:
+    """``region.jeugdregios``: each youth-care region's Veilig Thuis organisation, its share of that organisation's
+    families and its GIs' shares. Needs both kinds in ``region.units``; the shares sum to 1 per VT organisation and
+    per region; and each GI's ``catchment`` must be the one the regions imply (sum over regions of VT catchment x
+    share x GI share, within 0.005), so the GIs' staff and today's stocks (split by catchment) agree with who is sent
+    there."""
+    given = OmegaConf.to_container(given) if isinstance(given, (DictConfig, ListConfig)) else given
+    if not given:
+        return ()
+    if not isinstance(given, Mapping):
+        raise ConfigError(f"{field_name} = {given!r} (must map each jeugdregio's name to its {', '.join(JEUGDREGIO_KEYS)})")
+    vts, gis = unit_map.get("veilig_thuis", ()), unit_map.get("gi", ())
+    if not vts or not gis:
+        raise ConfigError(f"{field_name} is set but region.units has no "
+                          f"{'veilig_thuis' if not vts else 'gi'} organisations (a jeugdregio names both kinds; "
+                          f"region.jeugdregios=null drops them)")
+    vt_names, gi_names = [u.name for u in vts], [u.name for u in gis]
+    built: list[Jeugdregio] = []
+    for name, r in given.items():
+        at = f"{field_name}.{name}"
+        if not isinstance(name, str) or not UNIT_NAME.match(name):
+            raise ConfigError(f"{at} is not a jeugdregio name (must be snake_case: a-z, 0-9 and _, starting with a letter)")
+        if not isinstance(r, Mapping) or set(r) != set(JEUGDREGIO_KEYS):
+            keys = sorted(set(r) ^ set(JEUGDREGIO_KEYS)) if isinstance(r, Mapping) else []
+            raise ConfigError(f"{at} = {r!r} (must have exactly the keys {', '.join(JEUGDREGIO_KEYS)}"
+                              + (f"; {keys[0]} is missing or unknown)" if keys else ")"))
+        choice(f"{at}.vt", r["vt"], tuple(vt_names))
+        share = _unit_share(f"{at}.share", r["share"])
+        if not isinstance(r["gi"], Mapping) or not r["gi"]:
+            raise ConfigError(f"{at}.gi = {r['gi']!r} (must map GI names ({', '.join(gi_names)}) to shares)")
+        for g in r["gi"]:
+            choice(f"{at}.gi key", g, tuple(gi_names))
+        gi_shares = {g: (0.0 if r["gi"].get(g) in (None, 0) else _unit_share(f"{at}.gi.{g}", r["gi"][g]))
+                     for g in gi_names}
+        _sums_to_one(f"{at}.gi", "shares", {g: v for g, v in gi_shares.items() if g in r["gi"]})
+        built.append(Jeugdregio(name, vt_names.index(r["vt"]), share, tuple(gi_shares[g] for g in gi_names)))
+    for i, vt in enumerate(vts):
+        mine = {b.name: b.share for b in built if b.vt == i}
+        if not mine:
+            raise ConfigError(f"{field_name} has no jeugdregio for region.units.veilig_thuis.{vt.name} "
+                              "(every Veilig Thuis organisation's families live in some jeugdregio)")
+        _sums_to_one(f"{field_name} of {vt.name}", "shares", mine)
+    for j, gi in enumerate(gis):
+        implied = sum(vts[b.vt].catchment * b.share * b.gi[j] for b in built)
+        if abs(implied - gi.catchment) > CATCHMENT_TOLERANCE:
+            raise ConfigError(f"region.units.gi.{gi.name}.catchment = {gi.catchment:g} (its jeugdregio's shares imply "
+                              f"{implied:.4f}: set the catchment to it, within {CATCHMENT_TOLERANCE:g})")
+    return tuple(built)
 
 
 def units(field_name: str, given: Any, staff: Mapping[str, Staffing]) -> dict[str, tuple[Unit, ...]]:
@@ -270,6 +327,14 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
         if abs(sum(profile) / 12.0 - 1.0) > 1e-3:
             raise ConfigError(f"demand.monthly_profile has mean {sum(profile) / 12:.4g} (must average 1 so the yearly rate is kept)")
 
+    path = None
+    if getattr(d, "yearly_path", None) is not None:
+        if len(d.yearly_path) == 0:
+            raise ConfigError("demand.yearly_path = [] (give one relative rate per simulated year, or null for a flat rate)")
+        path = tuple(non_negative(f"demand.yearly_path[{i}]", v) for i, v in enumerate(d.yearly_path))
+        if max(path) <= 0:
+            raise ConfigError(f"demand.yearly_path = {list(path)} (at least one year needs demand above 0)")
+
     fam = obj.families
     colours = shares("families.colour", fam.colour, COLOURS)
     routing = {name: shares(f"routing.{name}", getattr(obj.routing, name), opts) for name, opts in ROUTING_OPTIONS.items()}
@@ -300,6 +365,7 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
     staff = {org: staffing(f"staffing.{org}", getattr(obj.staffing, org), vt=(org == "veilig_thuis"))
              for org in STAFFED_ORGS}
     unit_map = units("region.units", getattr(obj.region, "units", None), staff)
+    regions = jeugdregios("region.jeugdregios", getattr(obj.region, "jeugdregios", None), unit_map)
 
     initial = initial_state_mod.validate(obj.region.initial_state, start=run.start, start_date=start_date,
                                          measures=measures)
@@ -323,6 +389,8 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
         vt_meldingen_per_year=non_negative("demand.vt_meldingen_per_year", d.vt_meldingen_per_year),
         buurtteam_direct_per_year=non_negative("demand.buurtteam_direct_per_year", d.buurtteam_direct_per_year),
         monthly_profile=profile,
+        yearly_path=path,
+        jeugdregios=regions,
         staffing=staff,
         colour_probs=colours,
         children=children,

@@ -88,6 +88,9 @@ class DemandSchema:
     vt_meldingen_per_year: float = MISSING  # external (non-hermelding) meldingen that start an episode
     buurtteam_direct_per_year: float = MISSING  # safety-related families entering at the buurtteam directly
     monthly_profile: Optional[List[float]] = None  # 12 relative weights (Jan..Dec), mean 1; None = flat
+    # relative rate per simulated year (1st, 2nd, ... year from the start; the last value holds on); None = flat.
+    # A published demand path (experiments/backtest.py); multiplies every external arrival rate, as demand.scale does
+    yearly_path: Optional[List[float]] = None
 
 
 @dataclass
@@ -154,6 +157,10 @@ class RegionSchema:
     # Keyed by name so every value has a dotted name (region.units.gi.william_schrikker.fte_share) for overrides,
     # sweeps and provenance. Untyped here (the command line may add organisations); units() checks every key.
     units: Dict[str, Any] = field(default_factory=dict)
+    # youth-care regions (jeugdregio's) -> {vt: its Veilig Thuis organisation (region.units.veilig_thuis), share: of
+    # that organisation's families living there, gi: {GI name: share of the region's families at that GI}}; {} = none.
+    # A family's jeugdregio is drawn within its VT organisation, its GI from its jeugdregio's GIs (gate.jeugdregios()).
+    jeugdregios: Optional[Dict[str, Any]] = field(default_factory=dict)  # null: none (as {})
 
 
 @dataclass

@@ -578,8 +578,11 @@ def cost_section(results: Results, lang: str) -> dict | None:
 
 
 def _plain_model(df: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> dict:
+    def cell(v: object) -> object:  # a list value (demand.yearly_path) is shown as it is, not tested for NaN
+        return v if pd.api.types.is_list_like(v) else ("" if pd.isna(v) else v)
+
     return {"head": [label for _, label in columns],
-            "rows": [["" if pd.isna(r[c]) else r[c] for c, _ in columns] for _, r in df.iterrows()]}
+            "rows": [[cell(r[c]) for c, _ in columns] for _, r in df.iterrows()]}
 
 
 def _plain_table(df: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> str:

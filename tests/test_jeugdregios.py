@@ -1,0 +1,89 @@
+"""Gelderland's seven youth-care regions (``region.jeugdregios``, issue 18): a family's jeugdregio is drawn within its
+Veilig Thuis organisation, its GI from the GIs working in that jeugdregio (Jeugd Veilig Verder in two of the seven).
+
+Tiers: the simulated share of families per jeugdregio and per GI within each jeugdregio lie within binomial 99 %
+bounds of the configured shares; Jeugd Veilig Verder gets families only in its two regions; without jeugdregio's
+every draw but the GI's is unchanged (and the GI's too when the GIs' catchments are left as they were, which the
+golden test covers for regions without units); inconsistent configurations are one line naming the field.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.chain import demand
+from sim.chain.checks import ConfigError
+from sim.kernel.streams import Streams
+from tests.conftest import make_model
+
+Z99 = 2.5758  # two-sided 99 % normal quantile
+OVER = ["region=gelderland", "run.start=empty", "run.years=20", "run.warmup_years=0", "run.quiet=true"]
+FIELDS = ("time", "route", "colour", "n_children", "voluntary_u", "reentry_u", "return_after", "vt_unit")
+
+
+def within(k: int, n: int, p: float) -> bool:
+    return abs(k - n * p) <= Z99 * math.sqrt(n * p * (1 - p)) + 1e-9
+
+
+@pytest.fixture(scope="module")
+def drawn():
+    model = make_model(OVER)
+    return model, demand.generate(model, Streams(model.run.seed, 0))
+
+
+def test_families_per_jeugdregio_and_gi_within_binomial_bounds(drawn):
+    model, a = drawn
+    n = len(a)
+    assert len(model.jeugdregios) == 7 and n > 50_000
+    vts = model.units_of("veilig_thuis")
+    for i, r in enumerate(model.jeugdregios):
+        p = vts[r.vt].catchment * r.share  # the region's share of all families
+        rows = a.jeugdregio == i
+        assert within(int(rows.sum()), n, p), (r.name, int(rows.sum()), n, p)
+        assert (a.vt_unit[rows] == r.vt).all(), r.name  # a jeugdregio lies inside one VT organisation
+        m = int(rows.sum())
+        for j, share in enumerate(r.gi):
+            k = int((a.gi_unit[rows] == j).sum())
+            assert (k == 0) if share == 0 else within(k, m, share), (r.name, j, k, m, share)
+
+
+def test_jeugd_veilig_verder_works_in_its_two_regions_only(drawn):
+    model, a = drawn
+    names = [g.name for g in model.units_of("gi")]
+    jvv = names.index("jeugd_veilig_verder")
+    regions = {model.jeugdregios[i].name for i in np.unique(a.jeugdregio[a.gi_unit == jvv])}
+    assert regions == {"foodvalley", "noord_veluwe"}
+    catchments = [g.catchment for g in model.units_of("gi")]
+    assert len(set(catchments)) > 1  # no longer four equal shares
+    k = int((a.gi_unit == jvv).sum())
+    assert within(k, len(a), catchments[jvv])  # its catchment is the one its regions imply
+
+
+def test_without_jeugdregios_nothing_but_the_gi_draw_moves(drawn):
+    model, a = drawn
+    plain = make_model(OVER + ["region.jeugdregios=null"])
+    b = demand.generate(plain, Streams(plain.run.seed, 0))
+    assert plain.jeugdregios == () and b.jeugdregio is None
+    for field in FIELDS:
+        assert np.array_equal(getattr(a, field), getattr(b, field)), field
+
+
+@pytest.mark.parametrize("override,message", [
+    ("region.units.gi.jeugdbescherming_gelderland.catchment=0.598,region.units.gi.jeugd_veilig_verder.catchment=0.122",
+     "region.units.gi.jeugdbescherming_gelderland.catchment = 0.598 (its jeugdregio's shares imply 0.6880"),
+    ("region.jeugdregios.foodvalley.vt=gelderland_noord",
+     "region.jeugdregios.foodvalley.vt = 'gelderland_noord' (allowed: gelderland_midden, gelderland_zuid, "
+     "noord_oost_gelderland)"),
+    ("region.jeugdregios.foodvalley.share=0.5",
+     "region.jeugdregios of gelderland_midden shares sum to 1.1117 (must sum to 1)"),
+    ("region.jeugdregios.achterhoek.gi.leger_des_heils=0.3",
+     "region.jeugdregios.achterhoek.gi shares sum to 1.16 (must sum to 1)"),
+])
+def test_inconsistent_jeugdregios_are_one_line(override, message):
+    with pytest.raises(ConfigError) as err:
+        make_model(OVER + override.split(","))
+    assert str(err.value).startswith(message), str(err.value)
+    assert "\n" not in str(err.value)
