@@ -218,6 +218,21 @@ def jeugdregios(field_name: str, given: Any, unit_map: dict[str, tuple[Unit, ...
     return tuple(built)
 
 
+def jeugdregio_share_group(cfg: Any, key: str) -> tuple[str, list[str]] | None:
+    """For ``region.jeugdregios.<name>.share``: the group's label and the keys of the shares that sum to 1 with it
+    (the jeugdregio's of the same Veilig Thuis organisation), for whatever varies one (experiments/sensitivity.py,
+    sim/analysis/uncertainty.py); None for any other key. The GIs' catchments follow (:func:`jeugdregios`)."""
+    parts = key.split(".")
+    if len(parts) != 4 or parts[:2] != ["region", "jeugdregios"] or parts[3] != "share":
+        return None
+    regions = OmegaConf.select(cfg, "region.jeugdregios") if isinstance(cfg, DictConfig) else None
+    if not regions or parts[2] not in regions:
+        return None
+    vt = regions[parts[2]].vt
+    return (f"region.jeugdregios.*.share of {vt}",
+            [f"region.jeugdregios.{r}.share" for r in regions if regions[r].vt == vt])
+
+
 def implied_catchments(vts: tuple[Unit, ...], regions: tuple[Jeugdregio, ...], n_gi: int) -> list[float]:
     """Each GI's catchment as the jeugdregio's imply it: sum over the regions of their VT organisation's catchment x
     the region's share of it x the GI's share in the region, to CATCHMENT_DIGITS decimals (the precision of the
