@@ -31,8 +31,10 @@ How a drawn value enters the configuration (:func:`apply`): a number is set (an 
 mean is moved to it with its shape kept (as experiments/sensitivity.py does); a share of a decision (shares summing
 to 1) is set and its remainder option (provenance ``derived: remainder``/``1 - ...``) absorbs the change, else the
 other options in proportion; an organisation's share of its kind (``region.units``) likewise over the other
-organisations. Shares of one whole are drawn together (:func:`share_groups`, :func:`cohere`): when every share
-of a group is drawn (the GIs' catchments) each draw is renormalised to sum to 1 with every share kept in its range;
+organisations, and a jeugdregio's share of its Veilig Thuis organisation over that organisation's other
+jeugdregio's (with jeugdregio's a GI's catchment is derived from them, not drawn: sim.config.gate.jeugdregios).
+Shares of one whole are drawn together (:func:`share_groups`, :func:`cohere`): when every share
+of a group is drawn (the GIs' fte_share) each draw is renormalised to sum to 1 with every share kept in its range;
 drawn shares that leave the others no room are renormalised likewise. A value derived as ``1 - <other
 values>`` (``scenario.team.share.veilig_thuis: 1 - experts.vt - experts.vertrouwensarts``) follows the drawn values
 it names.
@@ -259,7 +261,7 @@ def design(assumptions: Sequence[Assumption], draws: int, seed: int,
 @dataclass(frozen=True)
 class ShareGroup:
     """Drawn shares of one whole: the options of a decision (``families.colour``) or one share of every
-    organisation of a kind (``region.units.gi.*.catchment``). ``members``: their columns in the design; ``whole``:
+    organisation of a kind (``region.units.gi.*.fte_share``), or the jeugdregio's of one VT organisation. ``members``: their columns in the design; ``whole``:
     every share of the group is drawn, so they must sum to 1 (else the shares not drawn take the rest, and the
     drawn ones must leave room: sum to at most 1)."""
 
