@@ -203,6 +203,20 @@ def test_varying_a_jeugdregios_share_keeps_its_whole_summing_to_one_and_the_gi_c
     assert after[3] > before[3] + 0.002 and sum(after) == pytest.approx(1.0)  # more of Jeugd Veilig Verder's families
 
 
+def test_varying_any_of_gelderlands_assumptions_to_an_end_of_its_range_gives_a_valid_configuration():
+    """Every assumption sensitivity varies in Gelderland (its jeugdregio shares among them, not the GIs' derived
+    catchments), at either end of its range, passes the gate: no share of a whole is left not summing to 1."""
+    from sim.config.gate import validate
+
+    cfg = sensitivity.compose("gelderland", [])
+    varied, _ = sensitivity.assumptions("gelderland")
+    assert any(a.key.startswith("region.jeugdregios.") for a in varied)
+    assert not any(a.key.startswith("region.units.gi.") and a.key.endswith(".catchment") for a in varied)
+    for a in varied:
+        for bound in (a.low, a.high):
+            validate(sensitivity.vary(cfg, a, bound)[0])
+
+
 def test_varying_a_distribution_moves_its_mean_and_keeps_its_shape():
     from sim.chain.checks import distribution
 
