@@ -118,3 +118,15 @@ def test_a_gis_catchment_is_derived_from_the_jeugdregios(drawn):
     more = make_model(OVER + ["region.jeugdregios.foodvalley.share=0.45", "region.jeugdregios.centraal_gelderland.share=0.55"])
     jvv = [g.name for g in gis].index("jeugd_veilig_verder")
     assert more.units_of("gi")[jvv].catchment > model.units_of("gi")[jvv].catchment  # more FoodValley, more JVV
+
+
+def test_a_gi_without_fte_share_takes_its_derived_catchment():
+    """fte_share defaults to the catchment (sim.config.gate.units) also when the catchment is derived."""
+    gis = ("jeugdbescherming_gelderland", "william_schrikker", "leger_des_heils", "jeugd_veilig_verder")
+    model = make_model(OVER + [f"region.units.gi.{g}.fte_share=null" for g in gis]
+                       + ["region.jeugdregios.foodvalley.gi.william_schrikker=0.2",
+                          "region.jeugdregios.foodvalley.gi.jeugdbescherming_gelderland=0.51"])
+    units = model.units_of("gi")
+    assert units[1].name == "william_schrikker" and units[1].catchment > 0.14 + 1e-3
+    for u in units:
+        assert u.fte_share == u.catchment == u.triage_fte_share, u.name

@@ -212,8 +212,9 @@ def jeugdregios(field_name: str, given: Any, unit_map: dict[str, tuple[Unit, ...
             raise ConfigError(f"region.units.gi.{gi.name}.catchment = {gi.catchment:g} (its jeugdregio's shares imply "
                               f"{implied:.4f}: leave the catchment out (it is derived) or set it to that, within "
                               f"{CATCHMENT_TOLERANCE:g})")
-        derived.append(dataclass_replace(gi, catchment=implied, fte_share=implied if math.isnan(gi.fte_share)
-                                         else gi.fte_share))
+        fte_share = implied if math.isnan(gi.fte_share) else gi.fte_share  # its default: the catchment
+        derived.append(dataclass_replace(gi, catchment=implied, fte_share=fte_share, triage_fte_share=fte_share
+                                         if math.isnan(gi.triage_fte_share) else gi.triage_fte_share))
     unit_map["gi"] = _checked_kind("region.units.gi", "gi", tuple(derived), gi_staffing)
     return tuple(built)
 
