@@ -20,6 +20,7 @@ class Workflow(Protocol):
     streams: Any
     actors: dict[str, Any]
     staff_origins: dict[str, dict[str, float]]  # pool -> paper FTE per partner (staff dynamics, sim.chain.workforce)
+    events: list[tuple] | None  # the event log (None: run.event_log=false)
 
     def log(self, fam: Family, activity: str, org: str, lifecycle: str) -> None: ...
 
@@ -36,7 +37,9 @@ class Actor:
         self.streams = wf.streams
 
     def log(self, fam: Family, activity: str, lifecycle: str) -> None:
-        self.wf.log(fam, activity, self.org, lifecycle)
+        wf = self.wf
+        if wf.events is not None:  # without an event log (run.event_log=false) not even the call (issue 15's speed)
+            wf.log(fam, activity, self.org, lifecycle)
 
     def work_pool(self, fam: Family) -> tuple[CaseloadPool, float] | None:
         """The pool whose staff spend hours on ``fam`` outside a held place (a repeated intake) and its places

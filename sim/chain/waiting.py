@@ -125,6 +125,9 @@ class Waiting:
             if kind in dyn.escalation_scale or kind in dyn.dropout_per_day:
                 pool.on_wait = self._hook(pool, kind)
         self.vt_pools = [p for p in self.engine.pools.values() if p.org == "veilig_thuis"]
+        # the same test as pool.name in fam.holds or pool.is_waiting(fam) for every VT pool, without a call per pool
+        self._vt_names = frozenset(p.name for p in self.vt_pools)
+        self._vt_waiting = [p.waiting_index for p in self.vt_pools]
         v = dyn.vervolgmelding
         self.v_max = max(v.pending_per_day, v.casework_per_day)
 
@@ -192,8 +195,12 @@ class Waiting:
         v = self.dyn.vervolgmelding
         if fam.triage_end != fam.triage_end:
             return v.pending_per_day
-        for pool in self.vt_pools:
-            if pool.name in fam.holds or pool.is_waiting(fam):
+        holds = fam.holds
+        if holds and not self._vt_names.isdisjoint(holds):  # a VT place held
+            return v.casework_per_day
+        key = id(fam)
+        for waiting in self._vt_waiting:  # or queued for
+            if key in waiting:
                 return v.casework_per_day
         return 0.0
 

@@ -533,6 +533,13 @@ class CaseloadPool:
         """Is ``case`` on this pool's waiting list (either class)?"""
         return id(case) in self._waiting_ids
 
+    @property
+    def waiting_index(self) -> dict[int, int]:
+        """The live map id(case) -> its requests on the waiting list (read only): ``id(case) in
+        pool.waiting_index`` is :meth:`is_waiting` without a call, for a caller that tests cases against several
+        pools many times a run (sim/chain/waiting.py's vervolgmeldingen)."""
+        return self._waiting_ids
+
     def promote(self, case: Any) -> bool:
         """Move a waiting ``case`` from the regular class to the crisis class (its situation became acute while it
         waited), keeping the time it joined, behind the crisis cases already waiting. False if it is not waiting in

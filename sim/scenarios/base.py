@@ -175,10 +175,9 @@ class Workflow:
         a, j = self._rows[0], i
         if j >= a.n:  # a family known before the start (run.start=today): its row in the pre-existing block
             a, j = self._rows[1], j - a.n
-        fam = Family(case_id=i * self.model.max_episodes + episode, family_id=i, episode=episode, route=route,
-                     arrival=self.engine.now, colour=COLOURS[a.colour[j][episode]],
-                     n_children=a.n_children[j], voluntary_u=a.voluntary_u[j][episode],
-                     reentry_u=a.reentry_u[j][episode], return_after=a.return_after[j][episode])
+        k = j * a.width + episode  # the episode's item in the block's flat (family-major) lists
+        fam = Family(i * self.model.max_episodes + episode, i, episode, route, self.engine.now, COLOURS[a.colour[k]],
+                     a.n_children[j], a.voluntary_u[k], a.reentry_u[k], a.return_after[k])
         if a.vt_unit is not None:
             fam.vt_unit = self.unit_names["veilig_thuis"][a.vt_unit[j]]
         if a.gi_unit is not None:
@@ -269,16 +268,20 @@ class Workflow:
 class _Rows:
     """An attribute block (:class:`sim.chain.demand.Arrivals`) as Python lists, made once per run: every episode
     reads its row when it arrives (Workflow._family), and a list item costs a fifth of a numpy scalar read and its
-    conversion (docs/performance.md, issue 15). The values are the same Python ints and floats."""
+    conversion (docs/performance.md, issue 15). The values are the same Python ints and floats. The per-episode
+    attributes (n families x ``width`` episodes) are flat lists, family-major (item ``j * width + episode``): one list
+    each instead of a small list per family, which were ~80,000 objects per Gelderland 3-year run that only the
+    cyclic collector freed after the run (the workflow is a reference cycle)."""
 
-    __slots__ = ("n", "colour", "n_children", "voluntary_u", "reentry_u", "return_after", "vt_unit", "gi_unit",
+    __slots__ = ("n", "width", "colour", "n_children", "voluntary_u", "reentry_u", "return_after", "vt_unit", "gi_unit",
                  "adult_u", "born")
 
     def __init__(self, a: demand.Arrivals) -> None:
         self.n = len(a)
-        self.colour, self.n_children = a.colour.tolist(), a.n_children.tolist()
+        self.width = a.colour.shape[1]
+        self.colour, self.n_children = a.colour.ravel().tolist(), a.n_children.tolist()
         self.voluntary_u, self.reentry_u, self.return_after = \
-            a.voluntary_u.tolist(), a.reentry_u.tolist(), a.return_after.tolist()
+            a.voluntary_u.ravel().tolist(), a.reentry_u.ravel().tolist(), a.return_after.ravel().tolist()
         self.vt_unit = None if a.vt_unit is None else a.vt_unit.tolist()
         self.gi_unit = None if a.gi_unit is None else a.gi_unit.tolist()
         # the child's birth (days; families.age_at_melding): its first arrival minus its age; None: no ages
