@@ -135,7 +135,18 @@ def vary(cfg: DictConfig, a: Assumption, bound: float) -> tuple[DictConfig, str]
             new_share = bound if n == name else (v * (1.0 - bound) / rest if rest > 0 else (1.0 - bound) / (len(current) - 1))
             OmegaConf.update(out, f"{kind_path}.{n}.{share}", float(new_share), merge=False, force_add=True)
         return out, f"{bound:g}"
-    if parent in DECISIONS or (parent.startswith("region.units.") and parent.endswith(".routing")):
+    regions = gate.jeugdregio_share_group(out, a.key)
+    if regions is not None:
+        # a jeugdregio's share of its Veilig Thuis organisation's families: that organisation's other jeugdregio's
+        # share the rest in their current proportions; the GIs' catchments follow (derived: gate.jeugdregios)
+        current = {k: float(OmegaConf.select(out, k)) for k in regions[1]}
+        rest = sum(v for k, v in current.items() if k != a.key)
+        for k, v in current.items():
+            new_share = bound if k == a.key else (v * (1.0 - bound) / rest if rest > 0 else (1.0 - bound) / (len(current) - 1))
+            OmegaConf.update(out, k, float(new_share), merge=False)
+        return out, f"{bound:g}"
+    if parent in DECISIONS or (parent.startswith("region.units.") and parent.endswith(".routing")) or (
+            parent.startswith("region.jeugdregios.") and parent.endswith(".gi")):  # a jeugdregio's GIs: sum to 1
         shares = dict(OmegaConf.to_container(OmegaConf.select(out, parent)))
         option = a.key.rsplit(".", 1)[1]
         delta = bound - shares[option]

@@ -18,6 +18,7 @@ import yaml
 
 from sim import cli
 from sim.analysis import costs
+from sim.chain import kpis
 from sim.config import prices as prices_mod
 from sim.config.gate import validate
 from sim.run import runner
@@ -172,6 +173,26 @@ def test_staff_dynamics_pay_for_the_filled_positions_only():
     paid = costs.paid_fte(model, tables["runs"])
     for org, st in model.staffing.items():
         assert (paid[org] < st.fte).all()
+
+
+def test_staff_off_sick_and_hires_in_onboarding_are_paid():
+    """Workload feedback takes sick staff out of the caseload (available FTE falls) but not off the payroll: the paid
+    FTE are the filled ones, whatever the sickness; without leavers and hiring delay every position stays paid."""
+    still = ["+staff_dynamics=nl_2023", "staff_dynamics.deterministic=true", "+workload_feedback=on",
+             "staff_dynamics.workload_feedback.turnover_elasticity=0",
+             "staff_dynamics.workload_feedback.absence_at_norm=0.05",
+             "staff_dynamics.workload_feedback.sickness_elasticity=3", "staffing.rvdk.fte=0.8", "staffing.gi.fte=2"]  # overloaded
+    for org in ("buurtteam", "veilig_thuis", "rvdk", "gi"):
+        still += [f"staff_dynamics.orgs.{org}.leavers_per_year=0", f"staff_dynamics.orgs.{org}.hiring_delay_days=0",
+                  f"staff_dynamics.orgs.{org}.onboarding_weeks=6"]
+    _, model, tables = _run(still)
+    runs = tables["runs"]
+    paid = costs.paid_fte(model, runs)
+    absent = [org for org in model.staffing if (runs[kpis.of(kpis.ABSENCE_MEAN, org)] > 0.05 + 1e-6).any()]
+    assert absent  # some organisation is above its norm's sickness: the test can tell paid from available
+    for org, st in model.staffing.items():
+        np.testing.assert_allclose(paid[org], st.fte, rtol=1e-9)
+        assert (runs[kpis.of(kpis.AVAILABLE_FTE_MEAN, org)] < runs[kpis.of(kpis.FILLED_FTE_MEAN, org)]).all()
 
 
 def test_the_comparison_pairs_costs_by_replication_and_prices_a_waiting_day_avoided(sequential, integrated):

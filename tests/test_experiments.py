@@ -269,7 +269,7 @@ def test_gelderland_staffing_refuses_a_grid_its_figures_cannot_draw_before_simul
 
 
 @pytest.mark.parametrize("script, args, message", [
-    ("sensitivity", ["--region", "nowhere"], "--region: 'nowhere' (allowed: demo, gelderland, national)"),
+    ("sensitivity", ["--region", "nowhere"], "--region: 'nowhere' (allowed: amsterdam_amstelland, demo, gelderland,"),
     ("sensitivity", ["--jobs", "0"], "--jobs = 0 (at least 1)"),
     ("sensitivity", ["--seed", "-1"], "--seed = -1 (a whole number >= 0)"),
     ("validate_analytic", ["--regions", "demo,nowhere"], "--regions: 'nowhere'"),

@@ -21,6 +21,7 @@ from sim.analysis import uncertainty as unc
 from sim.analysis import voi
 from sim.chain import kpis
 from sim.chain.checks import ConfigError
+from sim.config.gate import validate
 
 TINY = ["region=demo", "run.start=empty", "run.warmup_years=0.1", "run.years=0.1"]
 # two of the integrated team's own assumptions: its joint intake (hours per family, straight into the intake hours)
@@ -255,20 +256,25 @@ def test_the_command_writes_its_tables_and_a_report_that_says_how_sure(tmp_path,
 
 # ====================================================================== shares of one whole, drawn together
 
-GI_SHARES = [f"region.units.gi.{org}.{share}" for org in ("jeugdbescherming_gelderland", "william_schrikker",
-                                                           "leger_des_heils", "jeugd_veilig_verder")
-             for share in ("catchment", "fte_share")]
+GI_SHARES = [f"region.units.gi.{org}.fte_share" for org in ("jeugdbescherming_gelderland", "william_schrikker",
+                                                              "leger_des_heils", "jeugd_veilig_verder")]
 VT_FTE = [f"region.units.veilig_thuis.{org}.fte_share" for org in ("gelderland_midden", "gelderland_zuid",
                                                                    "noord_oost_gelderland")]
+# a GI's catchment is derived from the jeugdregio's (sim.config.gate.jeugdregios): their shares are what is drawn,
+# the three of Noord- en Oost-Gelderland together, and one GI's share in one region (its other GIs take the rest)
+NOG = "region.jeugdregios.*.share of noord_oost_gelderland"
+REGIONS = [f"region.jeugdregios.{r}.share" for r in ("achterhoek", "midden_ijssel_oost_veluwe", "noord_veluwe")]
+JVV = "region.jeugdregios.foodvalley.gi.jeugd_veilig_verder"
 
 
 def test_shares_of_one_whole_drawn_together_sum_to_one_inside_their_ranges():
-    only = GI_SHARES + VT_FTE + ["families.colour.oranje"]
+    only = GI_SHARES + VT_FTE + REGIONS + [JVV, "families.colour.oranje"]
     plan = app.validated("uncertainty", ["region=gelderland", f"uncertainty.only=[{','.join(only)}]",
                                          "uncertainty.draws=42"], lambda cfg: unc.make_plan(cfg, None), example="x=1")
     groups = {g.name: g for g in unc.share_groups(plan.assumptions, {None: plan.members[0][1]})}
-    whole = ["region.units.gi.*.catchment", "region.units.gi.*.fte_share", "region.units.veilig_thuis.*.fte_share"]
+    whole = [NOG, "region.units.gi.*.fte_share", "region.units.veilig_thuis.*.fte_share"]
     assert all(groups[n].whole for n in whole) and not groups["families.colour"].whole
+    assert not groups["region.jeugdregios.foodvalley.gi"].whole
     raw = np.column_stack([unc.quantile(a, plan.unit[:, j]) for j, a in enumerate(plan.assumptions)])
     moved = 0
     for name in whole:
@@ -283,14 +289,21 @@ def test_shares_of_one_whole_drawn_together_sum_to_one_inside_their_ranges():
     j = [a.key for a in plan.assumptions].index("families.colour.oranje")  # one share, the rest absorbs: as drawn
     assert np.array_equal(plan.values[:, j], raw[:, j])
     name, cfg = plan.members[0]
+    catchments = []
     for d in range(plan.draws):  # in force as drawn: the configuration's shares are the drawn ones, summing to 1
         out = unc.apply(cfg, plan.drawn(d, name), plan.prov[name])
         for a, v in plan.drawn(d, name):
-            if a.key.startswith("region.units."):
+            if a.key.startswith(("region.units.", "region.jeugdregios.")):
                 assert OmegaConf.select(out, a.key) == pytest.approx(v, abs=1e-12)
-        for kind, share in (("gi", "catchment"), ("gi", "fte_share"), ("veilig_thuis", "fte_share")):
+        for kind, share in (("gi", "fte_share"), ("veilig_thuis", "fte_share")):
             units = OmegaConf.select(out, f"region.units.{kind}")
             assert sum(units[org][share] for org in units) == pytest.approx(1.0, abs=1e-12)
+        assert sum(OmegaConf.select(out, k) for k in REGIONS) == pytest.approx(1.0, abs=1e-12)
+        assert sum(out.region.jeugdregios.foodvalley.gi.values()) == pytest.approx(1.0, abs=1e-12)
+        gis = validate(out).units_of("gi")  # every draw accepted; the GIs' catchments follow the drawn regions
+        assert sum(g.catchment for g in gis) == pytest.approx(1.0, abs=1e-12)
+        catchments.append([g.catchment for g in gis])
+    assert np.ptp(np.array(catchments), axis=0).min() > 1e-3  # every GI's catchment moved with the draws
 
 
 def test_renormalising_keeps_the_ratios_of_shares_away_from_the_ends_of_their_ranges():

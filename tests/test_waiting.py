@@ -31,7 +31,11 @@ from sim.chain.waiting import QUEUES, REFERENCE_DAYS, step_time
 from sim.kernel.streams import Streams
 from sim.run import runner
 from sim.scenarios.sequential import Sequential
-from tests.conftest import PLAIN, make_model, staff
+from tests.conftest import PATIENT, make_model, staff
+from tests.conftest import PLAIN as PLAIN_WITH_PATIENT
+
+# the plain queues of conftest, but with issue 16's mechanisms left in place: these tests switch them on one by one
+PLAIN = [o for o in PLAIN_WITH_PATIENT if o not in PATIENT]
 
 ZERO = [*(f"waiting.escalation_within_90_days.{q}=0" for q in QUEUES),
         *(f"waiting.dropout_per_year.{q}=0" for q in QUEUES),

@@ -6,8 +6,8 @@ them on the same families):
 
 - **staff cost per organisation** (euros per year): filled FTE x the employer cost of one FTE. Filled FTE is the
   region's paper FTE minus its vacancies (``staffing.<org>.vacancy_rate``); with staff dynamics it follows the run:
-  paper FTE x the mean available FTE / (paper FTE x presence), so leavers and the hiring delay lower it (a hire in
-  onboarding counts for the caseload share it carries, a lower bound of what is paid). A workflow that moves staff
+  the mean filled FTE (``filled_fte_mean``: on the payroll, hires in onboarding and staff off sick included), so
+  leavers' open positions during the hiring delay lower it. A workflow that moves staff
   into a team moves, not adds, them (sim/scenarios/partners.py): their employer and payer stay the partner's.
 - **payers** (euros per year): the Rijk pays the Raad's staff and the court hearings; the gemeenten pay Veilig
   Thuis's and the buurtteam's staff and the GIs per measure at the tariff (child-years of running measures x the
@@ -32,7 +32,7 @@ import pandas as pd
 
 from sim.chain import kpis
 from sim.chain.entities import WAIT_ORGS, kind_pool
-from sim.chain.model import Model, present_fte
+from sim.chain.model import Model
 from sim.config.prices import PAYERS, Prices
 from sim.kernel.stats import confidence_interval
 from sim.scenarios import fte_plan
@@ -122,12 +122,12 @@ def paid_fte(model: Model, runs: pd.DataFrame) -> pd.DataFrame:
     dyn = model.staff_dynamics
     for org, st in model.staffing.items():
         static = st.fte * (1.0 - st.vacancy_rate)
-        avail, paper = kpis.of(kpis.AVAILABLE_FTE_MEAN, org), kpis.of(kpis.PAPER_FTE_MEAN, org)
-        if dyn is not None and org in dyn.orgs and avail in runs.columns:
+        filled, paper = kpis.of(kpis.FILLED_FTE_MEAN, org), kpis.of(kpis.PAPER_FTE_MEAN, org)
+        if dyn is not None and org in dyn.orgs and filled in runs.columns:
             own = st.fte + dyn.orgs[org].extra_fte
-            # available / (paper at work if every position were filled): the filled share of the paper FTE
-            at_work = present_fte(runs[paper].to_numpy(dtype=float), st.productive_share, 0.0)
-            out[org] = own * runs[avail].to_numpy(dtype=float) / at_work
+            # the filled share of the paper FTE (the run's paper FTE may be the region's scaled to the workforce):
+            # hires in onboarding and staff off sick are paid, vacancies are not
+            out[org] = own * runs[filled].to_numpy(dtype=float) / runs[paper].to_numpy(dtype=float)
         else:
             out[org] = np.full(len(runs), static)
     return pd.DataFrame(out, index=runs.index)

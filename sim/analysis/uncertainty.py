@@ -31,8 +31,10 @@ How a drawn value enters the configuration (:func:`apply`): a number is set (an 
 mean is moved to it with its shape kept (as experiments/sensitivity.py does); a share of a decision (shares summing
 to 1) is set and its remainder option (provenance ``derived: remainder``/``1 - ...``) absorbs the change, else the
 other options in proportion; an organisation's share of its kind (``region.units``) likewise over the other
-organisations. Shares of one whole are drawn together (:func:`share_groups`, :func:`cohere`): when every share
-of a group is drawn (the GIs' catchments) each draw is renormalised to sum to 1 with every share kept in its range;
+organisations, and a jeugdregio's share of its Veilig Thuis organisation over that organisation's other
+jeugdregio's (with jeugdregio's a GI's catchment is derived from them, not drawn: sim.config.gate.jeugdregios).
+Shares of one whole are drawn together (:func:`share_groups`, :func:`cohere`): when every share
+of a group is drawn (the GIs' fte_share) each draw is renormalised to sum to 1 with every share kept in its range;
 drawn shares that leave the others no room are renormalised likewise. A value derived as ``1 - <other
 values>`` (``scenario.team.share.veilig_thuis: 1 - experts.vt - experts.vertrouwensarts``) follows the drawn values
 it names.
@@ -66,7 +68,7 @@ from sim.chain import bounds, checks, kpis
 from sim.chain.checks import ConfigError
 from sim.config import prices as prices_mod
 from sim.config import provenance
-from sim.config.gate import validate
+from sim.config.gate import jeugdregio_share_group, validate
 from sim.config.sources import group_file
 from sim.run import output, runner
 from sim.run.progress import Bar
@@ -259,7 +261,7 @@ def design(assumptions: Sequence[Assumption], draws: int, seed: int,
 @dataclass(frozen=True)
 class ShareGroup:
     """Drawn shares of one whole: the options of a decision (``families.colour``) or one share of every
-    organisation of a kind (``region.units.gi.*.catchment``). ``members``: their columns in the design; ``whole``:
+    organisation of a kind (``region.units.gi.*.fte_share``), or the jeugdregio's of one VT organisation. ``members``: their columns in the design; ``whole``:
     every share of the group is drawn, so they must sum to 1 (else the shares not drawn take the rest, and the
     drawn ones must leave room: sum to at most 1)."""
 
@@ -282,6 +284,9 @@ def share_groups(assumptions: Sequence[Assumption], cfgs: dict[str | None, DictC
             kind_path, _org = parent.rsplit(".", 1)
             name = f"{kind_path}.*.{leaf}"
             size[(a.workflow, name)] = len(OmegaConf.select(cfg, kind_path))
+        elif (regions := jeugdregio_share_group(cfg, a.key)) is not None:  # a VT organisation's jeugdregio's
+            name = regions[0]
+            size[(a.workflow, name)] = len(regions[1])
         elif _share_group(OmegaConf.select(cfg, parent)):
             name = parent
             size[(a.workflow, name)] = len(OmegaConf.select(cfg, parent))
@@ -387,6 +392,7 @@ def apply(cfg: DictConfig, drawn: Sequence[tuple[Assumption, float]],
     drawn = [(a, float(v)) for a, v in drawn]
     groups: dict[str, dict[str, float]] = {}
     units: dict[tuple[str, str], dict[str, float]] = {}
+    regions: dict[str, tuple[list[str], dict[str, float]]] = {}  # a VT organisation's jeugdregio shares
     for a, value in drawn:
         node = OmegaConf.select(out, a.key)
         parent, leaf = a.key.rsplit(".", 1)
@@ -398,6 +404,8 @@ def apply(cfg: DictConfig, drawn: Sequence[tuple[Assumption, float]],
         elif a.key.startswith("region.units.") and leaf in UNIT_SHARES:
             kind_path, org = parent.rsplit(".", 1)
             units.setdefault((kind_path, leaf), {})[org] = float(value)
+        elif (group := jeugdregio_share_group(out, a.key)) is not None:
+            regions.setdefault(group[0], (group[1], {}))[1][a.key] = float(value)
         elif _share_group(OmegaConf.select(out, parent)):
             groups.setdefault(parent, {})[leaf] = float(value)
         else:
@@ -407,6 +415,10 @@ def apply(cfg: DictConfig, drawn: Sequence[tuple[Assumption, float]],
         new = _fill(current, given, [k for k in current if k not in given])
         for org, v in new.items():
             OmegaConf.update(out, f"{kind_path}.{org}.{share}", float(v), merge=False, force_add=True)
+    for keys, given in regions.values():  # the undrawn jeugdregio's of the organisation take the rest; the GIs'
+        current = {k: float(OmegaConf.select(out, k)) for k in keys}  # catchments follow (gate.jeugdregios)
+        for key, v in _fill(current, given, [k for k in keys if k not in given]).items():
+            OmegaConf.update(out, key, float(v), merge=False)
     for parent, given in groups.items():
         current = {str(k): float(v) for k, v in OmegaConf.to_container(OmegaConf.select(out, parent)).items()}
         rem = _remainder(prov, parent)

@@ -280,6 +280,10 @@ PAPER_FTE_MEAN = _declare(
 AVAILABLE_FTE_MEAN = _declare(
     "available_fte_mean", FTE, "FTE of the organisation available for casework (filled positions x presence x "
     "onboarding share), mean over the window", per_pool=True)
+FILLED_FTE_MEAN = _declare(
+    "filled_fte_mean", FTE, "FTE of the organisation on the payroll (filled positions: veterans, hires still in "
+    "onboarding and staff off sick alike; vacancies not), mean over the window: what the employer pays",
+    per_pool=True)
 PRESSURE_MEAN = _declare(
     "pressure_mean", RATIO, "caseload pressure of the organisation with workload feedback on: (places in use + "
     "waiting_weight x places waiting) / places at the norm, smoothed as staff feel it, mean over the window "

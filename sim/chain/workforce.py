@@ -350,18 +350,21 @@ class StaffController:
             self.engine.at(self.dyn.step_days, self._tick, None)
 
     def kpis(self, observe_from: float, horizon: float) -> dict[str, float]:
-        """Mean paper and available FTE per organisation over the observation window (step-function average)."""
+        """Mean paper, filled (paid) and available FTE per organisation over the observation window (step-function
+        average)."""
         out: dict[str, float] = {}
         for org, rows in self.trace.items():
-            paper = avail = total = 0.0
-            for i, (t, p, _, a) in enumerate(rows):
+            paper = filled = avail = total = 0.0
+            for i, (t, p, f, a) in enumerate(rows):
                 end = rows[i + 1][0] if i + 1 < len(rows) else horizon
                 lo, hi = max(t, observe_from), min(end, horizon)
                 if hi > lo:
                     paper += p * (hi - lo)
+                    filled += f * (hi - lo)
                     avail += a * (hi - lo)
                     total += hi - lo
             out[kpis.of(kpis.PAPER_FTE_MEAN, org)] = paper / total if total else math.nan
+            out[kpis.of(kpis.FILLED_FTE_MEAN, org)] = filled / total if total else math.nan
             out[kpis.of(kpis.AVAILABLE_FTE_MEAN, org)] = avail / total if total else math.nan
         if self.feedback is not None:
             for org, rows in self.pressure_trace.items():

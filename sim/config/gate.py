@@ -153,17 +153,25 @@ def _sums_to_one(field_name: str, what: str, values: Mapping[str, float]) -> Non
 JEUGDREGIO_KEYS = {"vt": "its Veilig Thuis organisation (a name in region.units.veilig_thuis)",
                    "share": "share of that organisation's families living here (sums to 1 per organisation)",
                    "gi": "share of its families at each GI (names in region.units.gi; sums to 1)"}
-CATCHMENT_TOLERANCE = 0.005  # a GI's catchment may differ this much from the one its jeugdregio's shares imply
+CATCHMENT_TOLERANCE = 0.005  # a GI's catchment, when still given, may differ this much from the derived one
+CATCHMENT_DIGITS = 4  # decimals of a derived GI catchment (as the VT catchments are given; implied_catchments())
 
 
-def jeugdregios(field_name: str, given: Any, unit_map: Mapping[str, tuple[Unit, ...]]) -> tuple[Jeugdregio, ...]:
+def jeugdregios(field_name: str, given: Any, unit_map: dict[str, tuple[Unit, ...]],
+                gi_staffing: Staffing) -> tuple[Jeugdregio, ...]:
     """``region.jeugdregios``: each youth-care region's Veilig Thuis organisation, its share of that organisation's
     families and its GIs' shares. Needs both kinds in ``region.units``; the shares sum to 1 per VT organisation and
-    per region; and each GI's ``catchment`` must be the one the regions imply (sum over regions of VT catchment x
-    share x GI share, within 0.005), so the GIs' staff and today's stocks (split by catchment) agree with who is sent
-    there."""
+    per region. One home per fact: with jeugdregio's a GI's ``catchment`` is DERIVED from them (sum over regions of
+    VT catchment x share x GI share; :func:`implied_catchments`) and ``unit_map["gi"]`` is replaced by units with
+    that catchment (and, when no ``fte_share`` was given, that fte_share), so the GIs' staff and today's stocks
+    (split by catchment) agree with who is sent there whatever varies the regions' shares. A catchment still given
+    for a GI is only checked (within 0.005 of the derived one)."""
     given = OmegaConf.to_container(given) if isinstance(given, (DictConfig, ListConfig)) else given
     if not given:
+        for gi in unit_map.get("gi", ()):
+            if math.isnan(gi.catchment):
+                raise ConfigError(f"region.units.gi.{gi.name}.catchment is missing (catchment: {UNIT_KEYS['catchment']}; "
+                                  "derived only from region.jeugdregios: without them give it)")
         return ()
     if not isinstance(given, Mapping):
         raise ConfigError(f"{field_name} = {given!r} (must map each jeugdregio's name to its {', '.join(JEUGDREGIO_KEYS)})")
@@ -198,12 +206,44 @@ def jeugdregios(field_name: str, given: Any, unit_map: Mapping[str, tuple[Unit, 
             raise ConfigError(f"{field_name} has no jeugdregio for region.units.veilig_thuis.{vt.name} "
                               "(every Veilig Thuis organisation's families live in some jeugdregio)")
         _sums_to_one(f"{field_name} of {vt.name}", "shares", mine)
-    for j, gi in enumerate(gis):
-        implied = sum(vts[b.vt].catchment * b.share * b.gi[j] for b in built)
-        if abs(implied - gi.catchment) > CATCHMENT_TOLERANCE:
+    derived = []
+    for gi, implied in zip(gis, implied_catchments(vts, built, len(gis))):
+        if not math.isnan(gi.catchment) and abs(implied - gi.catchment) > CATCHMENT_TOLERANCE:
             raise ConfigError(f"region.units.gi.{gi.name}.catchment = {gi.catchment:g} (its jeugdregio's shares imply "
-                              f"{implied:.4f}: set the catchment to it, within {CATCHMENT_TOLERANCE:g})")
+                              f"{implied:.4f}: leave the catchment out (it is derived) or set it to that, within "
+                              f"{CATCHMENT_TOLERANCE:g})")
+        fte_share = implied if math.isnan(gi.fte_share) else gi.fte_share  # its default: the catchment
+        derived.append(dataclass_replace(gi, catchment=implied, fte_share=fte_share, triage_fte_share=fte_share
+                                         if math.isnan(gi.triage_fte_share) else gi.triage_fte_share))
+    unit_map["gi"] = _checked_kind("region.units.gi", "gi", tuple(derived), gi_staffing)
     return tuple(built)
+
+
+def jeugdregio_share_group(cfg: Any, key: str) -> tuple[str, list[str]] | None:
+    """For ``region.jeugdregios.<name>.share``: the group's label and the keys of the shares that sum to 1 with it
+    (the jeugdregio's of the same Veilig Thuis organisation), for whatever varies one (experiments/sensitivity.py,
+    sim/analysis/uncertainty.py); None for any other key. The GIs' catchments follow (:func:`jeugdregios`)."""
+    parts = key.split(".")
+    if len(parts) != 4 or parts[:2] != ["region", "jeugdregios"] or parts[3] != "share":
+        return None
+    regions = OmegaConf.select(cfg, "region.jeugdregios") if isinstance(cfg, DictConfig) else None
+    if not regions or parts[2] not in regions:
+        return None
+    vt = regions[parts[2]].vt
+    return (f"region.jeugdregios.*.share of {vt}",
+            [f"region.jeugdregios.{r}.share" for r in regions if regions[r].vt == vt])
+
+
+def implied_catchments(vts: tuple[Unit, ...], regions: tuple[Jeugdregio, ...], n_gi: int) -> list[float]:
+    """Each GI's catchment as the jeugdregio's imply it: sum over the regions of their VT organisation's catchment x
+    the region's share of it x the GI's share in the region, to CATCHMENT_DIGITS decimals (the precision of the
+    catchments and shares it is made of, so the conf's regions give the GIs exactly the catchments they were given
+    before they were derived) and then scaled to sum to 1. The families' GIs are drawn from the regions' own shares
+    (sim/chain/demand.py); the catchment splits today's stocks and defaults the fte_share."""
+    implied = [round(sum(vts[r.vt].catchment * r.share * r.gi[j] for r in regions), CATCHMENT_DIGITS)
+               for j in range(n_gi)]
+    total = sum(implied)  # 1 up to the rounding and the tolerance of the shares' sums: made 1
+    return implied if total == 1.0 else [c / total for c in implied]
 
 
 def units(field_name: str, given: Any, staff: Mapping[str, Staffing]) -> dict[str, tuple[Unit, ...]]:
@@ -242,9 +282,10 @@ def units(field_name: str, given: Any, staff: Mapping[str, Staffing]) -> dict[st
             unknown = sorted(set(u) - set(UNIT_KEYS))
             if unknown:
                 raise ConfigError(f"{at}.{unknown[0]} is not a key of an organisation (allowed: {', '.join(UNIT_KEYS)})")
-            if u.get("catchment") is None:
+            if u.get("catchment") is None and kind != "gi":
                 raise ConfigError(f"{at}.catchment is missing (catchment: {UNIT_KEYS['catchment']})")
-            catchment = _unit_share(f"{at}.catchment", u["catchment"])
+            # a GI's catchment may be left out: derived from region.jeugdregios (jeugdregios(); NaN until then)
+            catchment = math.nan if u.get("catchment") is None else _unit_share(f"{at}.catchment", u["catchment"])
             fte_share = catchment if u.get("fte_share") is None else _unit_share(f"{at}.fte_share", u["fte_share"])
             caseload = st.caseload if u.get("caseload") is None else positive(f"{at}.caseload", u["caseload"])
             for key in ("routing", "triage_fte_share"):
@@ -259,17 +300,23 @@ def units(field_name: str, given: Any, staff: Mapping[str, Staffing]) -> dict[st
                     raise ConfigError(f"{at}.routing = {u['routing']!r} (must map the options of routing.vt_triage to shares)")
                 routing = shares(f"{at}.routing", u["routing"], ROUTING_OPTIONS["vt_triage"])
             built.append(Unit(kind, name, catchment, fte_share, caseload, routing, triage_fte_share))
-        _sums_to_one(where, "catchment shares", {b.name: b.catchment for b in built})
-        _sums_to_one(where, "fte_share values", {b.name: b.fte_share for b in built})
-        if kind == "veilig_thuis":
-            _sums_to_one(where, "triage_fte_share values", {b.name: b.triage_fte_share for b in built})
-        places = [unit_places(st, built)] + ([unit_places(st, built, desk=True)] if kind == "veilig_thuis" else [])
-        for i, b in enumerate(built):
-            if min(p[i] for p in places) < 1:
-                raise ConfigError(f"{where}.{b.name}.fte_share = {b.fte_share:g} (gives it less than one caseload place "
-                                  f"at staffing.{kind}.fte = {st.fte:g}; raise its fte_share, its caseload or the fte)")
-        out[kind] = tuple(built)
+        derived_later = any(math.isnan(b.catchment) for b in built)  # checked once jeugdregios() derived them
+        out[kind] = tuple(built) if derived_later else _checked_kind(where, kind, tuple(built), st)
     return out
+
+
+def _checked_kind(where: str, kind: str, built: tuple[Unit, ...], st: Staffing) -> tuple[Unit, ...]:
+    """A kind's organisations with their shares summing to 1 and at least one caseload place each."""
+    _sums_to_one(where, "catchment shares", {b.name: b.catchment for b in built})
+    _sums_to_one(where, "fte_share values", {b.name: b.fte_share for b in built})
+    if kind == "veilig_thuis":
+        _sums_to_one(where, "triage_fte_share values", {b.name: b.triage_fte_share for b in built})
+    places = [unit_places(st, built)] + ([unit_places(st, built, desk=True)] if kind == "veilig_thuis" else [])
+    for i, b in enumerate(built):
+        if min(p[i] for p in places) < 1:
+            raise ConfigError(f"{where}.{b.name}.fte_share = {b.fte_share:g} (gives it less than one caseload place "
+                              f"at staffing.{kind}.fte = {st.fte:g}; raise its fte_share, its caseload or the fte)")
+    return built
 
 
 # ====================================================================== the gate
@@ -365,7 +412,7 @@ def validate(cfg: DictConfig | KetensimSchema, scenario_builder: Any = None) -> 
     staff = {org: staffing(f"staffing.{org}", getattr(obj.staffing, org), vt=(org == "veilig_thuis"))
              for org in STAFFED_ORGS}
     unit_map = units("region.units", getattr(obj.region, "units", None), staff)
-    regions = jeugdregios("region.jeugdregios", getattr(obj.region, "jeugdregios", None), unit_map)
+    regions = jeugdregios("region.jeugdregios", getattr(obj.region, "jeugdregios", None), unit_map, staff["gi"])
 
     initial = initial_state_mod.validate(obj.region.initial_state, start=run.start, start_date=start_date,
                                          measures=measures)
