@@ -22,7 +22,9 @@ from tests.conftest import PLAIN, make_model
 
 TINY = ["region=demo", "run.start=empty", "run.warmup_years=0.5", "run.years=1", "run.replications=2",
         "run.event_log=false", "run.quiet=true"]
-NO_INTAKE = [f"handoff.intake_hours.{org}=0" for org in ("buurtteam", "veilig_thuis", "rvdk", "gi")]
+# hours spent outside a held case: repeated intakes, and the front desk's time per vervolgmelding (issue 16)
+NO_INTAKE = [f"handoff.intake_hours.{org}=0" for org in ("buurtteam", "veilig_thuis", "rvdk", "gi")] + [
+    "waiting.vervolgmelding.triage_hours=0"]
 NEUTRAL = ["scenario.effects.assessment_factor=1", "scenario.effects.rvdk_duration_factor=1",
            "scenario.effects.resolved_without_measure=0", "scenario.effects.duo_workload=1"]
 
