@@ -351,34 +351,35 @@ class StaffController:
 
     def kpis(self, observe_from: float, horizon: float) -> dict[str, float]:
         """Mean paper, filled (paid) and available FTE per organisation over the observation window (step-function
-        average)."""
+        average); with workload feedback also the mean pressure and absence."""
         out: dict[str, float] = {}
         for org, rows in self.trace.items():
-            paper = filled = avail = total = 0.0
-            for i, (t, p, f, a) in enumerate(rows):
-                end = rows[i + 1][0] if i + 1 < len(rows) else horizon
-                lo, hi = max(t, observe_from), min(end, horizon)
-                if hi > lo:
-                    paper += p * (hi - lo)
-                    filled += f * (hi - lo)
-                    avail += a * (hi - lo)
-                    total += hi - lo
-            out[kpis.of(kpis.PAPER_FTE_MEAN, org)] = paper / total if total else math.nan
-            out[kpis.of(kpis.FILLED_FTE_MEAN, org)] = filled / total if total else math.nan
-            out[kpis.of(kpis.AVAILABLE_FTE_MEAN, org)] = avail / total if total else math.nan
+            paper, filled, avail = _window_means(rows, (1, 2, 3), observe_from, horizon)
+            out[kpis.of(kpis.PAPER_FTE_MEAN, org)] = paper
+            out[kpis.of(kpis.FILLED_FTE_MEAN, org)] = filled
+            out[kpis.of(kpis.AVAILABLE_FTE_MEAN, org)] = avail
         if self.feedback is not None:
             for org, rows in self.pressure_trace.items():
-                pressure = absence = total = 0.0
-                for i, (t, p, a, _) in enumerate(rows):
-                    end = rows[i + 1][0] if i + 1 < len(rows) else horizon
-                    lo, hi = max(t, observe_from), min(end, horizon)
-                    if hi > lo:
-                        pressure += p * (hi - lo)
-                        absence += a * (hi - lo)
-                        total += hi - lo
-                out[kpis.of(kpis.PRESSURE_MEAN, org)] = pressure / total if total else math.nan
-                out[kpis.of(kpis.ABSENCE_MEAN, org)] = absence / total if total else math.nan
+                pressure, absence = _window_means(rows, (1, 2), observe_from, horizon)
+                out[kpis.of(kpis.PRESSURE_MEAN, org)] = pressure
+                out[kpis.of(kpis.ABSENCE_MEAN, org)] = absence
         return out
+
+
+def _window_means(rows: list[tuple[float, ...]], columns: tuple[int, ...], observe_from: float,
+                  horizon: float) -> list[float]:
+    """Time-weighted means over [observe_from, horizon] of the given columns of a step trace whose rows start with
+    the day from which they hold (each value holds until the next row's day); NaN for an empty window."""
+    sums = [0.0] * len(columns)
+    total = 0.0
+    for i, row in enumerate(rows):
+        end = rows[i + 1][0] if i + 1 < len(rows) else horizon
+        lo, hi = max(row[0], observe_from), min(end, horizon)
+        if hi > lo:
+            for k, c in enumerate(columns):
+                sums[k] += row[c] * (hi - lo)
+            total += hi - lo
+    return [v / total if total else math.nan for v in sums]
 
 
 def attach(wf: Any) -> StaffController | None:
