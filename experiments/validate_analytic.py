@@ -54,7 +54,11 @@ MODERATE = (0.6, 0.8)  # "moderate load": the band the tests hold the screening 
 
 # What the screening assumes and the simulation must match here: patient queues (no escalation, drop-out or
 # vervolgmelding while waiting, children never come of age; issue 16's mechanisms off)
-PATIENT_QUEUES = ["~waiting", "families.age_at_melding=null", "families.age_in_care=null"]
+# (children who never come of age run their measures with the extension shares CBS's durations give, ageing out
+# included: conf/process gives the shares for a child under 18)
+PATIENT_QUEUES = ["~waiting", "families.age_at_melding=null", "families.age_in_care=null",
+                  "measures.ots.extension_probability=0.57", "measures.ots_uhp.extension_probability=0.57",
+                  "measures.voogdij.extension_probability=0.86"]
 
 # Tolerances at moderate load (tests/test_screening.py): analytic vs the simulated mean over replications.
 TOL_LEAD_RELATIVE = 0.10  # lead times melding -> help (mean, p90), melding -> jeugdbeschermer (mean)

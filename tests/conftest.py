@@ -21,7 +21,11 @@ config_mod.register()
 
 # Patient queues: no escalation, drop-out or vervolgmelding while waiting and children who never come of age
 # (issue 16's mechanisms); what the analytic twins and the queueing formulas assume
-PATIENT = ["~waiting", "families.age_at_melding=null", "families.age_in_care=null"]
+# (children who never come of age run their measures with the extension shares CBS's durations give, ageing out
+# included: 1 - 1/2.3 for an OTS, 1 - 1/7.1 for a voogdij; conf/process gives the shares for a child under 18)
+PATIENT = ["~waiting", "families.age_at_melding=null", "families.age_in_care=null",
+           "measures.ots.extension_probability=0.57", "measures.ots_uhp.extension_probability=0.57",
+           "measures.voogdij.extension_probability=0.86"]
 
 # Everything a test of one queue must switch off so that the chain reduces to that queue.
 PLAIN = [

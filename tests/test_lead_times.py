@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from sim.chain import kpis, tables
 from sim.kernel.stats import km_quantile, km_rmst, km_survival
 from sim.run import runner
-from tests.conftest import make_model
+from tests.conftest import PATIENT, make_model
 
 NAN = math.nan
 
@@ -165,7 +165,7 @@ MODERATE = [*DESK, "staffing.veilig_thuis.triage_share=0.08"]  # still short, a 
 
 def _runs(years: float, extra: list[str]) -> pd.DataFrame:
     model = make_model(["region=demo", "run.start=empty", f"run.years={years}", "run.warmup_years=0.5",
-                        "run.replications=2", "run.quiet=true", *extra])
+                        "run.replications=2", "run.quiet=true", *PATIENT, *extra])  # families wait, whatever the wait
     return runner.run(model, progress=False, jobs=1).runs.drop(columns="scenario")
 
 
