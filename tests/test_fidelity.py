@@ -22,7 +22,7 @@ from sim.config.schema import KetensimSchema
 from sim.run import runner
 from sim.scenarios.sequential import Sequential
 from tests import test_golden as golden
-from tests.conftest import PATIENT, PLAIN, make_model, staff
+from tests.conftest import PLAIN, make_model, staff, twin_matches_the_simulation
 from tests.test_traces import _arrivals, _route
 
 # deterministic durations: triage 3 days, transfer 2, voluntary begeleiding 20, the Raad 40
@@ -277,39 +277,15 @@ def test_the_raad_as_a_member_needs_a_share_of_its_staff_in_the_team():
         make_model(["region=demo", "scenario=ketenversnelling", "scenario.team.share.rvdk=0.0"])
 
 
-def _twin_matches_the_simulation(overrides: list[str]) -> dict:
-    """Request rates and mean holds of every pool, twin against simulation (as tests/test_screening.py does for the
-    default workflows): rates within 5 % (or 4 Poisson sd), holds within 5 % (the GI's within 15 %). Returns the
-    simulation's KPI means."""
-    import numpy as np
-
-    from sim.analysis import screening
-
-    m = make_model(["region=demo", "run.start=empty", "run.warmup_years=8", "run.years=12", "run.replications=2",
-                    "run.event_log=false", "run.quiet=true", *PATIENT, *overrides])
-    sc = screening.screen(m).set_index("pool")
-    s = runner.run(m, progress=False).summary().set_index("kpi")["mean"]
-    for pool, r in sc.iterrows():
-        sim_rate = s[f"arrivals_per_year.{pool}"]
-        if r["arrivals_per_year"] == 0:
-            assert sim_rate == 0, pool
-            continue
-        count = r["arrivals_per_year"] * m.run.years * m.run.replications
-        assert sim_rate == pytest.approx(r["arrivals_per_year"], rel=max(0.05, 4 / np.sqrt(count))), pool
-        sim_hold = s[f"offered_load.{pool}"] / sim_rate * 365.0
-        assert sim_hold == pytest.approx(r["hold_mean_days"], rel=0.15 if pool == "gi" else 0.05), pool
-    return s
-
-
 @pytest.mark.slow
 def test_the_twin_follows_voluntary_gi_begeleiding():
-    s = _twin_matches_the_simulation(["voluntary_gi.from_vt=0.1", "voluntary_gi.from_buurtteam=0.3"])
+    s = twin_matches_the_simulation(["voluntary_gi.from_vt=0.1", "voluntary_gi.from_buurtteam=0.3"])
     assert s["gi_voluntary_per_year"] > 10  # the route is on the path
 
 
 @pytest.mark.slow
 def test_the_twin_follows_the_raad_in_the_team():
     """With the Raad a member of a region-wide team no family goes to the Raad's own list."""
-    s = _twin_matches_the_simulation(["scenario=integrated", "scenario.team.rvdk_member=true",
+    s = twin_matches_the_simulation(["scenario=integrated", "scenario.team.rvdk_member=true",
                                       "scenario.team.share.rvdk=0.5"])
     assert s["arrivals_per_year.rvdk"] == 0

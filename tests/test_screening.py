@@ -19,7 +19,7 @@ from sim.kernel import flows
 from sim.kernel import queueing as analytic
 from sim.kernel.stats import confidence_interval
 from sim.run import runner
-from tests.conftest import PATIENT, PLAIN, ROOT, make_model, staff
+from tests.conftest import PATIENT, PLAIN, ROOT, make_model, staff, twin_matches_the_simulation
 
 sys.path.insert(0, str(ROOT / "experiments"))
 import validate_analytic as va  # noqa: E402  (the tolerances docs/validation.md states)
@@ -67,19 +67,7 @@ def test_request_rates_and_holds_of_every_pool_match_the_simulation(workflow):
     within 5 %, or four Poisson standard deviations for a pool with few requests (the expert pools); mean holds
     within 5 % (the GI's within 15 %: a window of 12 years sees few of its voogdij measures end, and holds that end in
 the window are the shorter ones: 11 % short on the demo region with seed 20231)."""
-    m = make_model(["region=demo", f"scenario={workflow}", "run.start=empty", "run.warmup_years=8", "run.years=12",
-                    "run.replications=2", "run.event_log=false", "run.quiet=true", *PATIENT])
-    sc = screening.screen(m).set_index("pool")
-    s = runner.run(m).summary().set_index("kpi")["mean"]
-    for pool, r in sc.iterrows():
-        sim_rate = s[f"arrivals_per_year.{pool}"]
-        if r["arrivals_per_year"] == 0:
-            assert sim_rate == 0, pool
-            continue
-        count = r["arrivals_per_year"] * m.run.years * m.run.replications
-        assert sim_rate == pytest.approx(r["arrivals_per_year"], rel=max(0.05, 4 / np.sqrt(count))), pool
-        sim_hold = s[f"offered_load.{pool}"] / sim_rate * 365.0
-        assert sim_hold == pytest.approx(r["hold_mean_days"], rel=0.15 if pool == "gi" else 0.05), pool
+    twin_matches_the_simulation([f"scenario={workflow}"])
 
 
 def test_an_overloaded_raad_overloads_the_melders_that_wait_for_it():
