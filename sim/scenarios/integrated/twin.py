@@ -218,14 +218,7 @@ class IntegratedTwin(SequentialTwin):
         self.intake(t, TEAM, hours=self.m.intake_hours.get("rvdk", 0.0))  # the Raad's interviews, on team time
         t.stage("rvdk_wait", [Wait(TEAM, t.crisis)])
         t.wait(TEAM)
-        h = t.open(TEAM, self.raad_units)
-        t.add(Fixed.of("rvdk_onderzoek", self.RVDK, factor))
-        t.close(h)
-        if then is None:
-            yield t, p
-            return
-        for outcome, tt, pp in split(t, p, self.m.routing["rvdk_outcome"]):
-            yield from then(tt, pp, outcome)
+        yield from self.onderzoek(t, p, t.open(TEAM, self.raad_units), factor, then)
 
     def after_team_raad(self, t: Trace, p: float, outcome: str) -> Paths:
         if outcome == "verzoek":

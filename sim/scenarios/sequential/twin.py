@@ -261,7 +261,10 @@ class SequentialTwin:
         t.wait(RVDK)
         if melder is not None:
             t.close(melder)
-        h = t.open(RVDK, self.N)
+        yield from self.onderzoek(t, p, t.open(RVDK, self.N), factor, then)
+
+    def onderzoek(self, t: Trace, p: float, h: int, factor: float, then) -> Paths:
+        """The Raad's onderzoek in the place ``h`` (its own or a team's), then each of its outcomes via ``then``."""
         t.add(Fixed.of("rvdk_onderzoek", self.RVDK, factor))
         t.close(h)
         if then is None:
