@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from heapq import heapify, heappop, heappush
 from typing import Any, Callable, Mapping
 
 from sim.actors.base import Actor
@@ -164,13 +165,14 @@ class ExpertPool(CaseloadPool):
 class Job:
     """One consult or meeting: the family it is for, the experts it needs, its length and what comes next."""
 
-    __slots__ = ("fam", "name", "kind", "experts", "hours", "since", "then", "on_start", "holds")
+    __slots__ = ("fam", "name", "kind", "experts", "hours", "since", "then", "on_start", "holds", "seq")
 
     def __init__(self, fam: Family, name: str, kind: str, experts: tuple[str, ...], hours: float,
                  then: Callable[[Family, str], None], on_start: Callable[[Family], None] | None = None) -> None:
         self.fam, self.name, self.kind, self.experts, self.hours, self.then = fam, name, kind, experts, hours, then
         self.on_start = on_start
         self.since = 0.0
+        self.seq = 0  # place in the one waiting line (order of submission)
         self.holds: dict[str, tuple[int, float]] = {}
 
 
@@ -197,8 +199,11 @@ class Expertise(Actor):
         self.days_per_hour = 1.0 / work_hours_per_day
         self.planning = {name: self.streams.sampler(f"duration.meeting_planning.{name}", m.planning)
                          for name, m in (meetings or {}).items()}
-        self._crisis: deque[Job] = deque()
-        self._regular: deque[Job] = deque()
+        # the one waiting line per class (rood first), kept as one first-come-first-served deque per combination
+        # of experts a job needs; ``Job.seq`` is the job's place in the line across the combinations
+        self._crisis: dict[tuple[str, ...], deque[Job]] = {}
+        self._regular: dict[tuple[str, ...], deque[Job]] = {}
+        self._submitted = 0
 
     # ------------------------------------------------------------------ requests
     def consult(self, fam: Family, spec: ConsultSpec, then: Callable[[Family, str], None]) -> None:
@@ -221,26 +226,46 @@ class Expertise(Actor):
             self.wf.log(job.fam, f"consult_{job.name}", self.specs[job.experts[0]].org, "schedule")
         for e in job.experts:
             self.pools[e].join()
-        (self._crisis if job.fam.crisis else self._regular).append(job)
+        self._submitted += 1
+        job.seq = self._submitted
+        line = self._crisis if job.fam.crisis else self._regular
+        (line.get(job.experts) or line.setdefault(job.experts, deque())).append(job)
         self._dispatch()
 
     def _dispatch(self) -> None:
+        """Walk the line in order (rood first): a job whose experts are all free starts; one that cannot start
+        keeps the experts it needs from later jobs (``free`` counts down for each of them).
+
+        The walk visits only the jobs that can change anything. A job all of whose experts are already counted
+        down to zero neither starts nor keeps anyone, and every later job with the same experts is alike, so the
+        walk merges the combinations' lines by place in the line and drops a combination once its experts are
+        all taken. Once a job of a combination cannot start, no later one of it can in this walk, so a job
+        starts only from the head of its combination's line. (The plain walk over every waiting job gave the
+        same starts in the same order, at a cost that grew with the line: a long queue for one expert while
+        another stood idle made each dispatch visit every waiting job; docs/performance.md, sixth round.)"""
         free = {name: pool.free for name, pool in self.pools.items()}
-        for queue in (self._crisis, self._regular):
-            i = 0
-            while i < len(queue):
-                job = queue[i]
-                if all(free[e] >= 1 for e in job.experts):
-                    del queue[i]
-                    for e in job.experts:
+        for lines in (self._crisis, self._regular):
+            heads = [(line[0].seq, experts, 0) for experts, line in lines.items()
+                     if line and any(free[e] >= 1 for e in experts)]
+            heapify(heads)
+            while heads:
+                _, experts, i = heappop(heads)
+                if not any(free[e] >= 1 for e in experts):
+                    continue  # every later job of this combination waits for experts already taken
+                line = lines[experts]
+                if all(free[e] >= 1 for e in experts):  # only ever the head: see above
+                    job = line.popleft()
+                    for e in experts:
                         free[e] -= 1
                     self._start(job)
                 else:
-                    for e in job.experts:  # kept for this earlier job: later jobs may not overtake it
+                    for e in experts:  # kept for this earlier job: later jobs may not overtake it
                         free[e] -= 1
                     i += 1
                 if all(v <= 0 for v in free.values()):
                     return
+                if i < len(line):
+                    heappush(heads, (line[i].seq, experts, i))
 
     def _start(self, job: Job) -> None:
         for e in job.experts:
