@@ -42,3 +42,24 @@ def test_a_case_waiting_twice_stays_cancellable_until_both_requests_left() -> No
     assert pool.cancel(case) is True and pool.waiting_cases == 1
     assert pool.cancel(case) is True and pool.waiting_cases == 0 and pool.queued == 0
     assert pool.cancel(case) is False and not pool._waiting_ids
+
+
+def test_promote_moves_a_waiting_case_behind_the_crisis_line_and_keeps_when_it_joined() -> None:
+    _, pool = _pool(slots=0)
+    a, b, c, twice = _Case(), _Case(), _Case(), _Case()
+    granted: list = []
+    for case, crisis in ((a, False), (b, True), (c, False), (twice, False), (twice, False)):
+        pool.request(case, 1, crisis, lambda x, w: granted.append((x, w)))
+    assert pool.promote(b) is False  # already in the crisis class
+    assert pool.promote(_Case()) is False  # not waiting here
+    assert pool.promote(c) is True
+    assert [x for x, _, _ in pool.waiting()] == [b, c, a, twice, twice]
+    assert pool.promote(twice) is True  # the first of its two requests
+    assert [x for x, _, _ in pool.waiting()] == [b, c, twice, a, twice]
+    assert pool.promote(twice) is True and pool.promote(twice) is False
+    assert [x for x, _, _ in pool.waiting()] == [b, c, twice, twice, a]
+    assert pool.cancel(twice) is True and [x for x, _, _ in pool.waiting()] == [b, c, twice, a]
+    pool.engine.at(2.0, lambda _: pool.set_capacity(4))  # crisis class first, as promoted, then the regular class
+    pool.engine.run()
+    assert [x for x, _ in granted] == [b, c, twice, a] and [w for _, w in granted] == [2.0] * 4
+    assert pool.waiting_cases == 0 and not pool._waiting_ids

@@ -249,9 +249,10 @@ class CaseloadPool:
         self.queued = 0  # waiting units
         self._crisis: deque = deque()
         self._regular: deque = deque()
-        # id(case) -> how many of its requests are on the waiting list: cancel() of a case that is not waiting (the
-        # usual case: its places were granted) answers at once instead of scanning lists of hundreds
-        self._waiting_ids: dict[int, int] = {}
+        # id(case) -> its requests on the waiting list (the entries, in the order they joined): cancel() of a case
+        # that is not waiting (the usual case: its places were granted) answers at once, and cancel() or promote()
+        # of a waiting case finds its entry without a Python loop over lists of hundreds
+        self._waiting_ids: dict[int, list] = {}
         self.stats = PoolStats(name, org)
         # called as on_wait(case, since) when a case joins the waiting list (not when it is granted at once): what
         # may happen to a case while it waits (sim/chain/waiting.py); None, the default, costs one test per wait
@@ -344,8 +345,9 @@ class CaseloadPool:
                 self._dispatch()
             return
         self.queued += 1 if self.per_case else units
-        (self._crisis if crisis else self._regular).append((case, units, now, granted))
-        self._waiting_ids[id(case)] = self._waiting_ids.get(id(case), 0) + 1
+        entry = (case, units, now, granted)
+        (self._crisis if crisis else self._regular).append(entry)
+        self._joined_list(entry)
         if self.on_wait is not None:
             self.on_wait(case, now)
         # _dispatch()'s own first test, inlined: it grants only if the head of the list fits, which it usually
@@ -384,11 +386,12 @@ class CaseloadPool:
                 queue, reserve = regular, self.crisis_reserve
             else:
                 return
-            case, units, since, granted = queue[0]
+            entry = queue[0]
+            case, units, since, granted = entry
             if self.capacity - self.busy - reserve < units:
                 return
             queue.popleft()
-            self._left_list(case)
+            self._left_list(entry)
             self.busy += units
             self.queued -= 1 if self.per_case else units
             wait = now - since
@@ -499,34 +502,62 @@ class CaseloadPool:
         units = units if units <= limit else limit
         self._touch()
         self.queued += 1 if self.per_case else units
-        (self._crisis if crisis else self._regular).append((case, units, since, granted))
-        self._waiting_ids[id(case)] = self._waiting_ids.get(id(case), 0) + 1
+        entry = (case, units, since, granted)
+        (self._crisis if crisis else self._regular).append(entry)
+        self._joined_list(entry)
         if self.on_wait is not None:
             self.on_wait(case, since)
         self._dispatch()
 
-    def _left_list(self, case: Any) -> None:
-        """One request of ``case`` has left the waiting list (granted or cancelled)."""
-        key = id(case)
-        left = self._waiting_ids[key] - 1
-        if left:
-            self._waiting_ids[key] = left
+    def _joined_list(self, entry: tuple) -> None:
+        """``entry`` (case, units, since, granted) has joined the waiting list."""
+        key = id(entry[0])
+        mine = self._waiting_ids.get(key)
+        if mine is None:
+            self._waiting_ids[key] = [entry]
         else:
+            mine.append(entry)
+
+    def _left_list(self, entry: tuple) -> None:
+        """``entry`` has left the waiting list (granted or cancelled)."""
+        key = id(entry[0])
+        mine = self._waiting_ids[key]
+        if len(mine) == 1:
             del self._waiting_ids[key]
+        else:
+            mine.remove(entry)  # the entry itself: found by identity before any comparison
+
+    def _entry_in(self, case: Any, queue: deque) -> tuple | None:
+        """The first entry of ``case`` in ``queue`` (None: none there). A case with one request on the list (the
+        usual case) is looked up, and ``queue.remove(entry)`` then finds it in C; several are searched for."""
+        mine = self._waiting_ids.get(id(case))
+        if mine is None:
+            return None
+        if len(mine) == 1:
+            entry = mine[0]
+            try:
+                queue.remove(entry)
+            except ValueError:
+                return None
+            return entry
+        for entry in queue:
+            if entry[0] is case:
+                queue.remove(entry)
+                return entry
+        return None
 
     def cancel(self, case: Any) -> bool:
         """Take ``case`` off the waiting list (e.g. a voorlopige OTS ends before a place was free)."""
         if id(case) not in self._waiting_ids:  # not waiting here (a case on the list is alive, so its id is its own)
             return False
         for queue in (self._crisis, self._regular):
-            for entry in queue:
-                if entry[0] is case:
-                    self._touch()
-                    queue.remove(entry)
-                    self._left_list(case)
-                    self.queued -= 1 if self.per_case else entry[1]
-                    self._dispatch()
-                    return True
+            entry = self._entry_in(case, queue) if queue else None
+            if entry is not None:
+                self._touch()  # the levels up to now (taking the entry out of the deque changed none of them)
+                self._left_list(entry)
+                self.queued -= 1 if self.per_case else entry[1]
+                self._dispatch()
+                return True
         return False
 
     def is_waiting(self, case: Any) -> bool:
@@ -534,7 +565,7 @@ class CaseloadPool:
         return id(case) in self._waiting_ids
 
     @property
-    def waiting_index(self) -> dict[int, int]:
+    def waiting_index(self) -> dict[int, list]:
         """The live map id(case) -> its requests on the waiting list (read only): ``id(case) in
         pool.waiting_index`` is :meth:`is_waiting` without a call, for a caller that tests cases against several
         pools many times a run (sim/chain/waiting.py's vervolgmeldingen)."""
@@ -544,16 +575,15 @@ class CaseloadPool:
         """Move a waiting ``case`` from the regular class to the crisis class (its situation became acute while it
         waited), keeping the time it joined, behind the crisis cases already waiting. False if it is not waiting in
         the regular class."""
-        if id(case) not in self._waiting_ids:
+        if id(case) not in self._waiting_ids or not self._regular:
             return False
-        for entry in self._regular:
-            if entry[0] is case:
-                self._touch()
-                self._regular.remove(entry)
-                self._crisis.append(entry)
-                self._dispatch()
-                return True
-        return False
+        entry = self._entry_in(case, self._regular)
+        if entry is None:
+            return False
+        self._touch()
+        self._crisis.append(entry)
+        self._dispatch()
+        return True
 
     def is_holding(self, case: Any) -> bool:
         return self.name in case.holds
