@@ -60,6 +60,10 @@ TEXT: dict[str, tuple[str, str]] = {
                  "{mean} {unit}; 90 % van de werelden tussen {lo} en {hi}). {driver}"),
     "driver": ("It depends most on {assumption} ({share} of the spread){turn}.",
                "Het hangt het meest af van {assumption} ({share} van de spreiding){turn}."),
+    "loose": (" With so few draws that share is itself uncertain (give or take {conf}): more draws "
+              "(uncertainty.draws) make the ranking firm.",
+              " Met zo weinig werelden is dat aandeel zelf onzeker (plus of min {conf}): meer werelden "
+              "(uncertainty.draws) maken de rangorde steviger."),
     "turn": ("; the answer turns at {value} (95 % interval {lo} to {hi}; range {low} to {high}, default {default})",
              "; het antwoord kantelt bij {value} (95%-interval {lo} tot {hi}; bandbreedte {low} tot {high}, "
              "standaard {default})"),
@@ -106,6 +110,9 @@ TEXT: dict[str, tuple[str, str]] = {
               "Het eerst waard om te meten (verwachte waarde van perfecte informatie bij de regel \"invoeren als het "
               "verwachte verschil beter is dan 0\", in de eenheid van de KPI):"),
 }
+
+
+LOOSE = 0.5  # a total index whose 95 % bootstrap half-width is at least this share of it is called uncertain
 
 
 def text(key: str, lang: str, **values: object) -> str:
@@ -248,6 +255,9 @@ def sentences(t: dict[str, pd.DataFrame], workflow: str, lang: str) -> list[str]
                             default=_fmt(e["default"], lang))
             driver = text("driver", lang, assumption=a["assumption"],
                           share=style.fmt_percent(min(float(a["ST"]), 1.0), lang), turn=turn)
+            conf = float(a["ST_conf"]) if "ST_conf" in a and np.isfinite(a["ST_conf"]) else 0.0
+            if conf >= LOOSE * float(a["ST"]):  # the bootstrap half-width as large as half the index: say so
+                driver += text("loose", lang, conf=style.fmt_percent(conf, lang))
         unit = style.unit_label(str(r["unit"]), lang) if isinstance(r["unit"], str) else ""
         scale = 1.0
         if r["unit"] == kpis.SHARE:  # a difference of shares reads as percentage points
