@@ -540,9 +540,9 @@ class CaseloadPool:
             except ValueError:
                 return None
             return entry
-        for entry in queue:
+        for i, entry in enumerate(queue):
             if entry[0] is case:
-                queue.remove(entry)
+                del queue[i]  # found already: no second search by remove()
                 return entry
         return None
 
