@@ -248,6 +248,7 @@ def test_the_command_writes_its_tables_and_a_report_that_says_how_sure(tmp_path,
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "How sure are we?" in page and page.count("data:image/png") >= 2
     assert f"in {round(100 * staff['p_better'])}% of the plausible worlds" in page
+    assert page.count("plausible worlds: every one of the") == 1  # the page's intro, not repeated by the section
     from sim.report.html import write_report
 
     nl = write_report(out, "nl", name="rapport.html").read_text(encoding="utf-8")

@@ -303,10 +303,9 @@ def section(directory: Path, marker: dict, lang: str) -> str:
                           "figures": shown,
                           "evppi": [{"kpi": _label(r["kpi"], lang), "assumption": str(r["assumption"]),
                                      "value": _fmt(r["evppi"], lang)} for _, r in top.iterrows()]})
-    return Markup(page.render("uncertainty.html.j2", title=text("title", lang),
-                              intro=text("intro", lang, draws=marker.get("draws", "?"),
-                                         d=marker.get("assumptions", "?")),
-                              workflows=workflows, evppi_note=text("evppi", lang)))
+    # no intro of its own: the page's intro (sim/report/html.py) already says how many worlds and assumptions
+    return Markup(page.render("uncertainty.html.j2", title=text("title", lang), workflows=workflows,
+                              evppi_note=text("evppi", lang)))
 
 
 # ====================================================================== sizing under uncertainty (sim.size)
