@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
@@ -58,6 +61,27 @@ def missing_system_tool(what: str, how: str) -> NoReturn:
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(message)
     pytest.skip(message)
+
+
+def shared_build(tmp_path_factory, name: str, build: Callable[[Path], object]) -> Path:
+    """``build(directory)`` once per test session, by whichever pytest-xdist worker asks first; the other workers
+    wait on a lock and get the same directory. A module-scoped fixture is otherwise built again on every worker
+    that runs one of its module's tests (test_report's tiny runs were built twice under ``-n 2``), and modules
+    that need the same tiny runs (test_figures, test_report, test_report_browser) built them each.
+
+    The directory is read-only for its users: a test that writes into it works on a copy (shutil.copytree)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the session's folder, the parent of every worker's own
+    (root / "shared").mkdir(exist_ok=True)
+    directory, done = root / "shared" / name, root / "shared" / f"{name}.done"
+    with open(root / "shared" / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also when the worker dies
+        if not done.is_file():
+            shutil.rmtree(directory, ignore_errors=True)  # what a worker that died half-way left
+            build(directory)
+            done.touch()
+    return directory
 
 
 def compose_cfg(overrides: list[str] | tuple[str, ...] = ()):

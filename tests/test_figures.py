@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import compose_cfg, make_model
+from conftest import compose_cfg, make_model, shared_build
 from omegaconf import OmegaConf
 
 from sim.analysis import collect, compare, derived
@@ -94,18 +94,18 @@ DEMAND_GRID = {"demand.scale": [0.8, 1.4, 2.2], "scenario": ["sequential", "inte
 
 @pytest.fixture(scope="module")
 def comparison_dir(tmp_path_factory) -> Path:
-    return build_comparison(tmp_path_factory.mktemp("figures") / "compare")
+    return shared_build(tmp_path_factory, "comparison", build_comparison)
 
 
 @pytest.fixture(scope="module")
 def staffing_sweep(tmp_path_factory) -> pd.DataFrame:
-    d = build_sweep(tmp_path_factory.mktemp("figures") / "staffing", STAFFING_GRID, SWEEP_BASE)
+    d = shared_build(tmp_path_factory, "staffing_sweep", lambda d: build_sweep(d, STAFFING_GRID, SWEEP_BASE))
     return pd.read_csv(d / "sweep_summary.csv")
 
 
 @pytest.fixture(scope="module")
 def demand_sweep(tmp_path_factory) -> pd.DataFrame:
-    d = build_sweep(tmp_path_factory.mktemp("figures") / "demand", DEMAND_GRID, SWEEP_BASE)
+    d = shared_build(tmp_path_factory, "demand_sweep", lambda d: build_sweep(d, DEMAND_GRID, SWEEP_BASE))
     return pd.read_csv(d / "sweep_summary.csv")
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, shared_build
 from test_figures import SIZING_FIXTURE, STAFFING_GRID, SWEEP_BASE, build_comparison, build_run, build_sweep
 
 from sim.report import finding, style
@@ -100,12 +100,20 @@ def cells_by(page: Page, **match) -> dict[tuple, dict]:
 
 @pytest.fixture(scope="module")
 def dirs(tmp_path_factory) -> dict[str, Path]:
-    base = tmp_path_factory.mktemp("report")
-    out = {"run": build_run(base / "run"), "comparison": build_comparison(base / "compare"),
-           "sweep": build_sweep(base / "sweep", STAFFING_GRID, SWEEP_BASE)}
-    for d in out.values():
-        report_html.write_report(d)
-    return out
+    """A run, a comparison and a sweep with their reports, made once per session (conftest.shared_build): the
+    comparison and the sweep are test_figures' tiny runs, copied before a report is written beside them."""
+    tiny = {"run": shared_build(tmp_path_factory, "run", build_run),
+            "comparison": shared_build(tmp_path_factory, "comparison", build_comparison),
+            "sweep": shared_build(tmp_path_factory, "staffing_sweep",
+                                  lambda d: build_sweep(d, STAFFING_GRID, SWEEP_BASE))}
+
+    def with_reports(base: Path) -> None:
+        for kind, src in tiny.items():
+            shutil.copytree(src, base / kind)
+            report_html.write_report(base / kind)
+
+    base = shared_build(tmp_path_factory, "report", with_reports)
+    return {kind: base / kind for kind in tiny}
 
 
 def fresh_copy(src: Path, dst: Path) -> Path:

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import missing_system_tool
+from conftest import missing_system_tool, shared_build
 from test_figures import build_comparison
 
 from sim.report import html as report_html
@@ -59,7 +59,8 @@ def browser(tmp_path):
 
 @pytest.fixture(scope="module")
 def comparison_report(tmp_path_factory) -> Path:
-    directory = build_comparison(tmp_path_factory.mktemp("browser") / "compare")
+    directory = tmp_path_factory.mktemp("browser") / "compare"
+    shutil.copytree(shared_build(tmp_path_factory, "comparison", build_comparison), directory)  # read-only
     return report_html.write_report(directory)
 
 
