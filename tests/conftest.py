@@ -129,3 +129,35 @@ def twin_matches_the_simulation(overrides: list[str]) -> pd.Series:
         sim_hold = s[f"offered_load.{pool}"] / sim_rate * 365.0
         assert sim_hold == pytest.approx(r["hold_mean_days"], rel=0.15 if pool == "gi" else 0.05), pool
     return s
+
+
+# ---------------------------------------------------------------- coverage and the long statistical checks
+# A test marked ``slow`` (pyproject: "long statistical checks") runs the model for many simulated years to compare
+# its numbers with a formula, a calibration target or an independent run. Its lines are the ones every fast test
+# runs too, and line tracing triples its time (the screening check: 104 s traced, 41 s untraced, one process), so
+# `make test`'s coverage figure comes from the other tests: coverage is paused while a slow test sets up and runs
+# (pytest-cov's own ``no_cover`` for the call; the same pause for its fixtures, which hold most of the simulation).
+
+
+def _coverage_controller(config: pytest.Config):
+    plugin = config.pluginmanager.getplugin("_cov")
+    controller = getattr(plugin, "cov_controller", None)
+    return controller if controller is not None and getattr(controller, "started", False) else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.no_cover)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    controller = _coverage_controller(item.config) if item.get_closest_marker("slow") else None
+    if controller is not None:
+        controller.pause()
+    try:
+        yield
+    finally:
+        if controller is not None:
+            controller.resume()

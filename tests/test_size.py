@@ -61,6 +61,7 @@ RVDK_NORM = ["region=demo", "run.start=empty", "run.warmup_years=6", "run.years=
              "run.seed=20231", "run.jobs=2", "run.quiet=true", "target=rvdk_norm", "target.share=0.95"]
 
 
+@pytest.mark.slow
 def test_the_raad_sized_for_its_norm_is_confirmed_by_an_independent_simulation():
     """As a planner checks it: a fresh seed with the same effort (12 x 8 years) confirms the answer (the whole CI
     at or above 0.95), and at one FTE less the KPI is on average below the norm."""
