@@ -22,9 +22,9 @@ answer can move far beyond that interval inside them. Here:
    families, as if the seed were one more of A's columns (:meth:`Plan.family_draw`), so that the difference between
    A and a variant is the assumption's alone, not another set of families'. A variant that changes only one
    workflow's own assumption leaves the other workflows' runs exactly A's: those are not run again but copied
-   (:meth:`Plan.ran_as`; 9 % of the runs of integrated vs sequential in Gelderland). Draws run in blocks (``uncertainty.block``), in ``run.jobs`` processes; each
-   block is written atomically with its marker, and a rerun into the same folder keeps every finished block whose
-   configuration and code are unchanged. A draw's numbers depend on its index only: serial = parallel = resumed.
+   (:meth:`Plan.ran_as`; 9 % of the runs of integrated vs sequential in Gelderland). Draws run in blocks
+   (``uncertainty.block``), in ``run.jobs`` processes; each block is written atomically with its marker, and a
+   rerun into the same folder keeps every finished block whose configuration and code are unchanged. A draw's numbers depend on its index only: serial = parallel = resumed.
 4. **The tables** (:func:`analyse`, statistics in sim/analysis/voi.py): ``uncertainty.parquet`` (one row per draw x
    workflow x replication x KPI, the drawn values as columns), ``uncertainty_summary.csv`` (per KPI the spread of the
    paired difference and P(better)), ``sobol.csv`` (first-order and total indices with bootstrap intervals, and
