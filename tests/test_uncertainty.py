@@ -145,13 +145,24 @@ def test_only_the_assumption_that_moves_the_kpi_has_a_total_index_in_a_simulatio
     assert np.corrcoef(x, y)[0, 1] > 0.9
 
 
-def test_same_seed_same_draws_and_tables_serial_parallel_and_resumed(tmp_path):
+def test_same_seed_same_draws_and_tables_serial_parallel_resumed_and_without_copied_runs(tmp_path, monkeypatch):
     extra = [f"uncertainty.only=[{INTAKE},{CONSULT},durations.transfer]", "uncertainty.draws=10",
              "uncertainty.block=4"]
     plan = make_plan(extra)
     again = make_plan(extra)
     np.testing.assert_array_equal(plan.values, again.values)
-    assert len({plan.draw_seed(d) for d in range(plan.draws)}) == plan.draws  # each draw its own families
+    # each A and B row of the design its own families; A's variants (one column from B) A's families
+    width = len(plan.assumptions) + 2
+    seeds = [plan.draw_seed(d) for d in range(plan.draws)]
+    assert len(set(seeds)) == 2 * plan.draws // width
+    assert all(seeds[d] == seeds[d - d % width] for d in range(plan.draws) if d % width != width - 1)
+    # the chain reads neither of the team's own two assumptions: those two variants of each A row are, for the
+    # chain, A's very run (copied, not run again); the team's runs and the shared assumption's are all run
+    copied = {(d, name) for d in range(plan.draws) for name, _ in plan.members if plan.ran_as(d, name) != d}
+    team_own = [j for j, a in enumerate(plan.assumptions) if a.workflow == "integrated"]
+    assert len(team_own) == 2
+    assert copied == {(g * width + 1 + j, "sequential") for g in range(plan.draws // width) for j in team_own}
+    assert plan.reused_runs == 4
     serial, parallel, resumed = tmp_path / "serial", tmp_path / "parallel", tmp_path / "resumed"
     assert len(unc.run_draws(plan, serial, jobs=1)) == 3
     assert len(unc.run_draws(again, parallel, jobs=2)) == 3
@@ -167,6 +178,10 @@ def test_same_seed_same_draws_and_tables_serial_parallel_and_resumed(tmp_path):
     other = make_plan(extra + ["uncertainty.seed=5"])
     assert not np.array_equal(other.values, plan.values)
     assert unc.run_draws(other, serial, jobs=1, only_blocks=[0]) == [0]  # another design: the old block is not kept
+    # the copied runs are the runs themselves: the same table with every run run
+    monkeypatch.setattr(unc.Plan, "ran_as", lambda self, draw, workflow: draw)
+    unc.run_draws(plan, tmp_path / "every_run", jobs=2)
+    pd.testing.assert_frame_equal(tables[0], unc.collect(plan, tmp_path / "every_run"))
 
 
 def test_a_drawn_share_keeps_its_decision_summing_to_one():
