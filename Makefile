@@ -19,9 +19,10 @@ run: $(STAMP)
 
 # The whole truth: Python packages (pyproject's `test` extra), Debian's chromium and slurm-wlm when root
 # (scripts/system-deps.sh), the architecture and style checks (lint), then every test on 2 workers with line
-# coverage of sim/ (figure printed at the end).
+# coverage of sim/ (figure printed at the end). --dist worksteal: a worker that runs out of tests takes some of the
+# other's, so a long test near the end does not leave one core idle.
 test: $(STAMP) system-deps lint
-	$(BIN)/python -m pytest -n 2 -q --cov=sim --cov-report=term:skip-covered
+	$(BIN)/python -m pytest -n 2 --dist worksteal -q --cov=sim --cov-report=term:skip-covered
 
 # dependencies run one way between the rooms of sim/ (pyproject's [tool.importlinter]); the agreed ruff rules
 lint: $(STAMP)
@@ -32,7 +33,7 @@ system-deps:
 	@bash scripts/system-deps.sh
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q -m "not slow"
+	$(BIN)/python -m pytest -n 2 --dist worksteal -q -m "not slow"
 
 # speed and memory against the targets of issue 6 (~10 min); table printed, figures in results/bench/latest.json.
 # Also installs the profiler (the `bench` extra) for following a figure up: see docs/performance.md.
