@@ -66,7 +66,7 @@ COMMANDS = (
     Command("compare", ".venv/bin/python -m sim +experiment=compare_workflows run.replications=20 run.jobs=2",
             "every workflow against today's chain, 20 paired replications"),
     Command("screening", ".venv/bin/python -m sim.screening region=gelderland", "analytic screening"),
-    Command("size", ".venv/bin/python -m sim.size region=gelderland target.days=150 run.replications=10 "
+    Command("size", ".venv/bin/python -m sim.size region=gelderland target.days=150 run.replications=20 "
                     "run.years=1 run.jobs=2", "staff sizing by simulation"),
     Command("capacity", ".venv/bin/python -m sim.capacity run.replications=3 run.years=2 run.jobs=2",
             "largest demand each workflow carries"),
