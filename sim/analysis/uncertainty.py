@@ -24,7 +24,8 @@ answer can move far beyond that interval inside them. Here:
    workflow's own assumption leaves the other workflows' runs exactly A's: those are not run again but copied
    (:meth:`Plan.ran_as`; 9 % of the runs of integrated vs sequential in Gelderland). Draws run in blocks
    (``uncertainty.block``), in ``run.jobs`` processes; each block is written atomically with its marker, and a
-   rerun into the same folder keeps every finished block whose configuration and code are unchanged. A draw's numbers depend on its index only: serial = parallel = resumed.
+   rerun into the same folder keeps every finished block whose configuration and code are unchanged. A draw's
+   numbers depend on its index only: serial = parallel = resumed.
 4. **The tables** (:func:`analyse`, statistics in sim/analysis/voi.py): ``uncertainty.parquet`` (one row per draw x
    workflow x replication x KPI, the drawn values as columns), ``uncertainty_summary.csv`` (per KPI the spread of the
    paired difference and P(better)), ``sobol.csv`` (first-order and total indices with bootstrap intervals, and
@@ -458,7 +459,6 @@ class Plan:
     block: int
     identity: str  # the configuration that decides the numbers (resume: a block is kept only under the same)
     options: dict = field(default_factory=dict)
-    _columns: dict = field(default_factory=dict, repr=False, compare=False)  # workflow -> the columns it reads
 
     @property
     def draws(self) -> int:
@@ -492,10 +492,7 @@ class Plan:
         source = self.family_draw(draw)
         if source == draw:
             return draw
-        cols = self._columns.get(workflow)
-        if cols is None:
-            cols = self._columns[workflow] = [j for j, a in enumerate(self.assumptions)
-                                              if a.workflow in (None, workflow)]
+        cols = self.columns(workflow)
         return source if np.array_equal(self.values[draw, cols], self.values[source, cols]) else draw
 
     @property
@@ -503,9 +500,12 @@ class Plan:
         """How many runs (draw x workflow) are an earlier draw's very run (:meth:`ran_as`)."""
         return sum(self.ran_as(d, name) != d for d in range(self.draws) for name, _ in self.members)
 
+    def columns(self, workflow: str) -> list[int]:
+        """The design's columns ``workflow`` reads: the shared assumptions and its own."""
+        return [j for j, a in enumerate(self.assumptions) if a.workflow in (None, workflow)]
+
     def drawn(self, draw: int, workflow: str) -> list[tuple[Assumption, float]]:
-        return [(a, float(self.values[draw, j])) for j, a in enumerate(self.assumptions)
-                if a.workflow in (None, workflow)]
+        return [(self.assumptions[j], float(self.values[draw, j])) for j in self.columns(workflow)]
 
 
 def _file_provenance(cfg: DictConfig, scenario_file: str) -> dict[str, provenance.Provenance]:
