@@ -15,7 +15,10 @@ answer can move far beyond that interval inside them. Here:
    A range whose low is above its high, a default outside its range, an unknown shape or name: one line.
 2. **The design** (:func:`design`): SALib's Saltelli sample of a scrambled Sobol' sequence on the unit cube without
    second-order rows (N x (D + 2) draws; every row is a draw from the joint distribution), mapped onto each range
-   by its shape's quantile function. Seeded by ``uncertainty.seed``: the same seed gives the same draws.
+   by its shape's quantile function. Seeded by ``uncertainty.seed``: the same seed gives the same draws. With
+   ``uncertainty.method=emulator``: the first ``draws`` points of a scrambled Sobol' sequence, every one an
+   independent world, and the Sobol' indices from an emulator fitted on most of them, its error measured on the
+   rest (sim/analysis/emulator.py).
 3. **The runs** (:func:`run_draws`): for draw d every workflow runs with the drawn values and the same seed (common
    random numbers within the draw), the KPIs of compare.py's frame per replication. Each A and B row of the design
    has families of its own (unless ``uncertainty.same_families``); a variant of A (one column from B) has A's
@@ -29,7 +32,7 @@ answer can move far beyond that interval inside them. Here:
 4. **The tables** (:func:`analyse`, statistics in sim/analysis/voi.py): ``uncertainty.parquet`` (one row per draw x
    workflow x replication x KPI, the drawn values as columns), ``uncertainty_summary.csv`` (per KPI the spread of the
    paired difference and P(better)), ``sobol.csv`` (first-order and total indices with bootstrap intervals, and
-   EVPPI), ``break_even.csv`` and ``break_even_curves.csv`` (the expected difference against the most influential
+   EVPPI), ``emulator_check.csv`` (method=emulator: its error on the held-back draws), ``break_even.csv`` and ``break_even_curves.csv`` (the expected difference against the most influential
    assumptions), ``assumptions_drawn.csv``.
 
 How a drawn value enters the configuration (:func:`apply`): a number is set (an integer rounded); a distribution's
@@ -64,8 +67,9 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 from scipy import stats
+from scipy.stats import qmc
 
-from sim.analysis import costs, voi
+from sim.analysis import costs, emulator, voi
 from sim.analysis.assumptions import assumptions_table
 from sim.analysis.compare import kpi_frame
 from sim.analysis.compare import plan as compare_plan
@@ -240,19 +244,31 @@ def base_draws(draws: int, d: int) -> int:
     return n
 
 
-def design(assumptions: Sequence[Assumption], draws: int, seed: int,
-           groups: Sequence[ShareGroup] = ()) -> tuple[np.ndarray, np.ndarray]:
-    """(unit design, values): SALib's Saltelli sample on [0, 1]^D in its row order, and each column mapped onto
-    its assumption's range; the shares of each of ``groups`` then made coherent (:func:`cohere`). Same seed, same
-    draws."""
-    from SALib.sample import sobol as salib_sample  # SALib imports matplotlib: only when a design is made
+METHODS = ("saltelli", "emulator")  # uncertainty.method: how the Sobol' indices are estimated (and so the design)
 
+
+def design(assumptions: Sequence[Assumption], draws: int, seed: int,
+           groups: Sequence[ShareGroup] = (), method: str = "saltelli") -> tuple[np.ndarray, np.ndarray]:
+    """(unit design, values): for ``saltelli`` SALib's Saltelli sample on [0, 1]^D in its row order, for
+    ``emulator`` the first ``draws`` points of a scrambled Sobol' sequence (every row an independent world); each
+    column mapped onto its assumption's range; the shares of each of ``groups`` then made coherent
+    (:func:`cohere`). Same seed, same draws."""
     d = len(assumptions)
-    n = base_draws(draws, d)
-    problem = {"num_vars": d, "names": [a.name for a in assumptions], "bounds": [[0.0, 1.0]] * d}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # N not a power of 2: balance is lost, low discrepancy is kept
-        unit = salib_sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
+    if method == "emulator":
+        if draws < emulator.MIN_DRAWS:
+            raise ConfigError(f"uncertainty.draws = {draws} (uncertainty.method=emulator needs at least "
+                              f"{emulator.MIN_DRAWS}: some to fit the emulator, some held back to measure its error)")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # draws not a power of 2: balance is lost, low discrepancy is kept
+            unit = qmc.Sobol(d, scramble=True, seed=seed).random(draws)
+    else:
+        from SALib.sample import sobol as salib_sample  # SALib imports matplotlib: only when a design is made
+
+        n = base_draws(draws, d)
+        problem = {"num_vars": d, "names": [a.name for a in assumptions], "bounds": [[0.0, 1.0]] * d}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # N not a power of 2: balance is lost, low discrepancy is kept
+            unit = salib_sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
     values = np.column_stack([quantile(a, unit[:, j]) for j, a in enumerate(assumptions)])
     for j, a in enumerate(assumptions):
         if a.integer:
@@ -459,6 +475,7 @@ class Plan:
     block: int
     identity: str  # the configuration that decides the numbers (resume: a block is kept only under the same)
     options: dict = field(default_factory=dict)
+    method: str = "saltelli"  # METHODS: Saltelli's design and estimators, or independent draws and an emulator
 
     @property
     def draws(self) -> int:
@@ -471,7 +488,10 @@ class Plan:
         """The draw whose families ``draw`` has. The design's rows come in groups of D + 2: an A row, its D variants
         (A with one column taken from B) and the B row. The families are one more of A's columns, never swapped: a
         variant has its A row's families, so that what changes between A and the variant is the assumption alone
-        (common random numbers along the design, not only within a draw); A and B rows have families of their own."""
+        (common random numbers along the design, not only within a draw); A and B rows have families of their own.
+        With ``method=emulator`` every draw is an independent world with families of its own."""
+        if self.method == "emulator":  # every draw an independent world
+            return draw
         width = len(self.assumptions) + 2
         pos = draw % width
         return draw if pos == width - 1 else draw - pos
@@ -537,7 +557,7 @@ def identity_yaml(cfg: DictConfig) -> str:
     c = OmegaConf.to_container(cfg, resolve=True)
     for key in ("jobs", "quiet", "formats"):
         c["run"].pop(key, None)
-    for key in ("bootstrap", "top", "task_block"):  # task_block: which block one array task runs, not its numbers
+    for key in ("bootstrap", "top", "held_back", "task_block"):  # task_block: which block one array task runs
         (c.get("uncertainty") or {}).pop(key, None)
     return OmegaConf.to_yaml(OmegaConf.create(c))
 
@@ -547,18 +567,23 @@ def make_plan(cfg: DictConfig, chosen: str | None = None) -> Plan:
     design, and each assumption at both ends of its range in every workflow it enters. Raises ConfigError."""
     u = cfg.uncertainty
     bounds.check_bounds(u, "uncertainty.")  # named here, not inside a workflow
+    method = str(u.method)
+    if method not in METHODS:
+        raise ConfigError(f"uncertainty.method = {method!r} (allowed: {', '.join(METHODS)})")
     members = compare_plan(_members_cfg(cfg), chosen)
     found = candidates(members)
     chosen_assumptions = choose(found, u)
     if not chosen_assumptions:
         raise ConfigError("uncertainty: no assumption with a range to draw")
     cfgs = {None: members[0][1], **{name: wcfg for name, wcfg, _ in members}}
-    unit, values = design(chosen_assumptions, int(u.draws), int(u.seed), share_groups(chosen_assumptions, cfgs))
+    unit, values = design(chosen_assumptions, int(u.draws), int(u.seed), share_groups(chosen_assumptions, cfgs),
+                          method)
     prov = {name: _file_provenance(wcfg, name) for name, wcfg, _ in members}
     first = members[0][2]
     plan = Plan(members[0][0], [(n, c) for n, c, _ in members], chosen_assumptions, unit, values, prov,
                 int(first.run.seed), bool(u.same_families), int(first.run.replications), int(u.block),
-                identity_yaml(cfg), {"bootstrap": int(u.bootstrap), "top": int(u.top), "seed": int(u.seed)})
+                identity_yaml(cfg), {"bootstrap": int(u.bootstrap), "top": int(u.top), "seed": int(u.seed),
+                                     "held_back": float(u.held_back)}, method)
     check_ends(chosen_assumptions, plan.members, prov)
     return plan
 
@@ -776,12 +801,13 @@ def differences(table: pd.DataFrame, baseline: str) -> pd.DataFrame:
 
 
 def analyse(plan: Plan, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The summary, Sobol', break-even and curve tables of a finished run."""
+    """The summary, Sobol', break-even and curve tables of a finished run (and with ``method=emulator`` the
+    emulator's error on the held-back draws, ``emulator_check``)."""
     opt = plan.options
     diffs = differences(table, plan.baseline)
     names = [a.name for a in plan.assumptions]
     chosen = reported_kpis(diffs["kpi"].unique())
-    summary, sob, breaks, curves = [], [], [], []
+    summary, sob, breaks, curves, checks_ = [], [], [], [], []
     for wf in [n for n, _ in plan.members[1:]]:
         own = [j for j, a in enumerate(plan.assumptions) if a.workflow in (None, wf)]
         for kpi in chosen:
@@ -792,7 +818,13 @@ def analyse(plan: Plan, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
             summary.append({"workflow": wf, "baseline": plan.baseline, "kpi": kpi, "unit": kpis.unit(kpi),
                             "better": kpis.find(kpi).better, **asdict(s), "evpi": voi.evpi(y, lower),
                             "n_draws": plan.draws, "description": kpis.description(kpi)})
-            idx = voi.sobol(plan.unit, y, names, opt["bootstrap"], opt["seed"])
+            if plan.method == "emulator":
+                em = emulator.sobol(plan.unit, y, opt["held_back"], opt["bootstrap"], opt["seed"])
+                idx = {"S1": em.S1, "S1_conf": em.S1_conf, "ST": em.ST, "ST_conf": em.ST_conf}
+                checks_.append({"workflow": wf, "kpi": kpi, **asdict(em.check), "unexplained": em.unexplained,
+                                "unit": kpis.unit(kpi)})
+            else:
+                idx = voi.sobol(plan.unit, y, names, opt["bootstrap"], opt["seed"])
             rows = []
             for j in own:
                 a = plan.assumptions[j]
@@ -820,6 +852,8 @@ def analyse(plan: Plan, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
     out = {"uncertainty_summary": pd.DataFrame(summary), "sobol": pd.DataFrame(sob),
            "break_even": pd.DataFrame(breaks), "break_even_curves": pd.DataFrame(curves),
            "assumptions_drawn": drawn}
+    if checks_:  # the emulator's error on the draws it never saw, per KPI (sim/analysis/emulator.py)
+        out["emulator_check"] = pd.DataFrame(checks_)
     plane, curve = costs.cost_effectiveness(diffs)
     if len(plane):  # the draws were priced (conf/prices): the cost-effectiveness plane and acceptability curve
         out.update({"cost_effectiveness": plane, "acceptability": curve})
@@ -834,15 +868,23 @@ def unfinished(plan: Plan, out_dir: Path) -> list[int]:
     return [i for i, b in enumerate(plan.blocks()) if not finished(plan, out_dir, i, b)]
 
 
+def _design_words(plan: Plan) -> str:
+    d = len(plan.assumptions)
+    if plan.method == "emulator":
+        return (f"independent worlds; Sobol' indices from an emulator fitted on {1 - plan.options['held_back']:.0%} "
+                f"of them, its error measured on the rest")
+    return f"N = {plan.draws // (d + 2)} x (D + 2)"
+
+
 def announce(plan: Plan, cfg: DictConfig, jobs: int, log: Callable[[str], None]) -> None:
     d = len(plan.assumptions)
     shared = sum(a.workflow is None for a in plan.assumptions)
     log(f"ketensim: uncertainty {plan.baseline} vs {', '.join(n for n, _ in plan.members[1:])} "
         f"region={cfg.region.name}: {d} assumptions drawn ({shared} shared, {d - shared} of the workflows' own), "
-        f"{plan.draws} draws (N = {plan.draws // (d + 2)} x (D + 2)) x {len(plan.members)} workflows x "
-        f"{plan.replications} replications, {len(plan.blocks())} blocks of {plan.block}, {jobs} processes; "
-        f"{plan.reused_runs} runs are an A row's very run (the variant changes another workflow's own assumption): "
-        f"copied, not run again")
+        f"{plan.draws} draws ({_design_words(plan)}) x {len(plan.members)} workflows x "
+        f"{plan.replications} replications, {len(plan.blocks())} blocks of {plan.block}, {jobs} processes"
+        + (f"; {plan.reused_runs} runs are an A row's very run (the variant changes another workflow's own "
+           f"assumption): copied, not run again" if plan.method == "saltelli" else ""))
 
 
 def execute(cfg: DictConfig, out_dir: Path, chosen: str | None = None, only_blocks: Sequence[int] | None = None,
@@ -880,15 +922,19 @@ def finish(plan: Plan, cfg: DictConfig, out_dir: Path, ran: int, started: float,
                    "draws": plan.draws, "assumptions": d, "replications": plan.replications,
                    "blocks_run_now": ran, "table_files": big,
                    "wall_seconds": round(time.perf_counter() - started, 3)})
-    log(format_summary(tables["uncertainty_summary"], tables["sobol"], tables["break_even"]))
+    log(format_summary(tables["uncertainty_summary"], tables["sobol"], tables["break_even"],
+                       tables.get("emulator_check")))
     if "acceptability" in tables:
         log(costs.format_acceptability(tables["acceptability"]))
     log(f"results: {out_dir}  ({time.perf_counter() - started:.1f}s; {ran} of {len(plan.blocks())} blocks run now)")
     return marker
 
 
-def format_summary(summary: pd.DataFrame, sob: pd.DataFrame, breaks: pd.DataFrame) -> str:
-    """The printed answer: per KPI the difference's spread, P(better) and the most influential assumption."""
+def format_summary(summary: pd.DataFrame, sob: pd.DataFrame, breaks: pd.DataFrame,
+                   check: pd.DataFrame | None = None) -> str:
+    """The printed answer: per KPI the difference's spread, P(better) and the most influential assumption (and, with
+    ``method=emulator``, the emulator's R^2 on the draws it never saw)."""
+    fits = {} if check is None else {(r["workflow"], r["kpi"]): r["r2"] for _, r in check.iterrows()}
     lines = []
     for wf, s in summary.groupby("workflow", sort=False):
         w = max(len(k) for k in s["kpi"])
@@ -898,6 +944,8 @@ def format_summary(summary: pd.DataFrame, sob: pd.DataFrame, breaks: pd.DataFram
             top = sob[(sob["workflow"] == wf) & (sob["kpi"] == r["kpi"])].sort_values("ST", ascending=False)
             lead = (f"{top['assumption'].iloc[0]} {top['ST'].iloc[0]:.2f}"
                     if len(top) and np.isfinite(top["ST"].iloc[0]) else "-")
+            r2 = fits.get((wf, r["kpi"]))
+            fit = "" if r2 is None else f"  (emulator R^2 {r2:.2f} on held-back draws)"
             lines.append(f"  {r['kpi']:<{w}}  {r['mean']:>9.3g} [{r['p05']:.3g}, {r['p95']:.3g}]  "
-                         f"P(better) {r['p_better']:.2f}  {lead}")
+                         f"P(better) {r['p_better']:.2f}  {lead}{fit}")
     return "\n".join(lines)

@@ -260,6 +260,8 @@ BOUNDS: tuple[Bound, ...] = (
     Bound("uncertainty.task_block", 0, 1_000_000, "block", "a block's index: at most one block per draw"),
     Bound("uncertainty.bootstrap", 1, 100_000, "resamples", "10,000 resamples put a 95 % interval's ends within "
           "a few tenths of a percent; more only costs time"),
+    Bound("uncertainty.held_back", 0.05, 0.5, "of the draws", "under 5 % measures the emulator's error on too few "
+          "draws; over half leaves too few to fit it"),
     Bound("uncertainty.top", 1, 100, "assumptions", "break-even values for more than 100 assumptions per KPI are "
           "no longer a summary"),
 )

@@ -445,7 +445,11 @@ class UncertaintySchema:
 
     baseline: str = "sequential"  # scenario file of the reference workflow (conf/scenario/<name>.yaml)
     workflows: List[str] = field(default_factory=lambda: ["integrated"])  # scenario files compared with it
-    draws: int = 1000  # worlds to run (each: every workflow, run.replications each); rounded down to N x (D + 2)
+    # how the Sobol' indices are estimated: "saltelli" (SALib's design and estimators) or "emulator" (independent
+    # draws, an emulator fitted on most of them and its error measured on the rest: sim/analysis/emulator.py)
+    method: str = "saltelli"
+    draws: int = 1000  # worlds to run (each: every workflow, run.replications each); saltelli: rounded down to N x (D + 2)
+    held_back: float = 0.2  # method=emulator: share of the draws the emulator never sees, its error measured on them
     seed: int = 20240  # seed of the quasi-random design (Sobol' sequence, scrambled); run.seed seeds the families
     same_families: bool = False  # true: every draw uses run.seed (no stochastic spread between draws)
     only: Optional[List[str]] = None  # names of the assumptions to draw (None: every one with a range)

@@ -27,6 +27,8 @@ from sim.chain import kpis
 from sim.report import page, style
 
 TABLES = ("uncertainty_summary", "sobol", "break_even", "break_even_curves", "assumptions_drawn")
+OPTIONAL = ("emulator_check",)  # written with uncertainty.method=emulator: the emulator's error on held-back worlds
+WEAK_FIT = 0.5  # an emulator explaining less of the held-back worlds' spread than this: its shares are read with care
 TOP_SOBOL = 3  # assumptions shown per KPI in the Sobol' chart
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -67,6 +69,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "turn": ("; the answer turns at {value} (95 % interval {lo} to {hi}; range {low} to {high}, default {default})",
              "; het antwoord kantelt bij {value} (95%-interval {lo} tot {hi}; bandbreedte {low} tot {high}, "
              "standaard {default})"),
+    "emulated": (" These shares come from an emulator fitted on {n_train} worlds; in {n_held} worlds held back from "
+                 "it, it explained {r2} of the spread.",
+                 " Deze aandelen komen uit een emulator, gepast op {n_train} werelden; in {n_held} achtergehouden "
+                 "werelden verklaarde hij {r2} van de spreiding."),
+    "weak": (" That is too little to rank the assumptions firmly: the families' chance or what the emulator misses "
+             "dominates.",
+             " Dat is te weinig om de aannames stevig te rangschikken: het toeval van de gezinnen of wat de emulator "
+             "mist overheerst."),
     "no.driver": ("No single assumption explains a tenth of its spread.",
                   "Geen enkele aanname verklaart een tiende van de spreiding."),
     "no.sobol": ("Its Sobol' indices are not known (a world without a value, or no spread at all).",
@@ -127,10 +137,25 @@ def has_tables(directory: Path) -> bool:
 
 def read(directory: Path) -> dict[str, pd.DataFrame]:
     out = {}
-    for t in TABLES:
+    for t in TABLES + OPTIONAL:
         path = Path(directory) / f"{t}.csv"
-        out[t] = pd.read_csv(path) if path.stat().st_size > 1 else pd.DataFrame()
+        if path.is_file() or t in TABLES:
+            out[t] = pd.read_csv(path) if path.stat().st_size > 1 else pd.DataFrame()
     return out
+
+
+def _emulated(t: dict[str, pd.DataFrame], workflow: str, kpi: str, lang: str) -> str:
+    """What the emulator's error on held-back worlds says about a KPI's Sobol' shares ('' without an emulator)."""
+    check = t.get("emulator_check")
+    if check is None or check.empty:
+        return ""
+    c = check[(check["workflow"] == workflow) & (check["kpi"] == kpi)]
+    if c.empty or not np.isfinite(c["r2"].iloc[0]):
+        return ""
+    r = c.iloc[0]
+    out = text("emulated", lang, n_train=int(r["n_train"]), n_held=int(r["n_held"]),
+               r2=style.fmt_percent(max(float(r["r2"]), 0.0), lang))
+    return out + (text("weak", lang) if float(r["r2"]) < WEAK_FIT else "")
 
 
 def _label(kpi: str, lang: str) -> str:
@@ -258,6 +283,8 @@ def sentences(t: dict[str, pd.DataFrame], workflow: str, lang: str) -> list[str]
             conf = float(a["ST_conf"]) if "ST_conf" in a and np.isfinite(a["ST_conf"]) else 0.0
             if conf >= LOOSE * float(a["ST"]):  # the bootstrap half-width as large as half the index: say so
                 driver += text("loose", lang, conf=style.fmt_percent(conf, lang))
+        if len(top):
+            driver += _emulated(t, workflow, r["kpi"], lang)
         unit = style.unit_label(str(r["unit"]), lang) if isinstance(r["unit"], str) else ""
         scale = 1.0
         if r["unit"] == kpis.SHARE:  # a difference of shares reads as percentage points
