@@ -73,6 +73,8 @@ COMMANDS = (
     Command("backlog", ".venv/bin/python -m sim.backlog region=gelderland backlog.org=gi "
                        "'backlog.extra_fte=[0,20,40]' run.replications=8", "when the waiting lists are drained"),
     Command("uncertainty", ".venv/bin/python -m sim.uncertainty run.jobs=2", "assumptions drawn over their ranges"),
+    Command("uncertainty_emulator", ".venv/bin/python -m sim.uncertainty run.jobs=2 uncertainty.method=emulator "
+                                    "uncertainty.draws=256", "the same, 256 draws and an emulator for the indices"),
     Command("staffing_sweep", ".venv/bin/python -m sim -m +experiment=gelderland_staffing", "30-point staffing grid"),
 )
 BY_NAME = {c.name: c for c in COMMANDS}

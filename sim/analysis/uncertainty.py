@@ -800,26 +800,53 @@ def differences(table: pd.DataFrame, baseline: str) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def analyse(plan: Plan, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def emulate(plan: Plan, ys: dict[tuple[str, str], np.ndarray], jobs: int) -> dict[tuple[str, str], object]:
+    """The emulator's indices of every (workflow, KPI) difference, in ``jobs`` processes (each fit is a likelihood
+    optimisation of seconds to a minute: sim/analysis/emulator.py)."""
+    opt = plan.options
+    args = [(plan.unit, y, opt["held_back"], opt["bootstrap"], opt["seed"]) for y in ys.values()]
+    if jobs <= 1 or len(args) <= 1:
+        results = [emulator.sobol(*a) for a in args]
+    else:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(args)), mp_context=_context()) as pool:
+            results = list(pool.map(_sobol_one_thread, *zip(*args)))
+    return dict(zip(ys, results))
+
+
+def _sobol_one_thread(*args) -> object:
+    """emulator.sobol in a worker process with one BLAS thread: ``jobs`` processes each starting a thread per core
+    would ask the cores for jobs x cores threads."""
+    from threadpoolctl import threadpool_limits  # scikit-learn's own dependency
+
+    with threadpool_limits(1):
+        return emulator.sobol(*args)
+
+
+def analyse(plan: Plan, table: pd.DataFrame, jobs: int = 1) -> dict[str, pd.DataFrame]:
     """The summary, Sobol', break-even and curve tables of a finished run (and with ``method=emulator`` the
-    emulator's error on the held-back draws, ``emulator_check``)."""
+    emulator's error on the held-back draws, ``emulator_check``; its fits in ``jobs`` processes)."""
     opt = plan.options
     diffs = differences(table, plan.baseline)
     names = [a.name for a in plan.assumptions]
     chosen = reported_kpis(diffs["kpi"].unique())
     summary, sob, breaks, curves, checks_ = [], [], [], [], []
+    ys = {}
+    for wf in [n for n, _ in plan.members[1:]]:
+        for kpi in chosen:
+            y_all = diffs[(diffs["workflow"] == wf) & (diffs["kpi"] == kpi)].set_index("draw")["diff"]
+            ys[(wf, kpi)] = y_all.reindex(range(plan.draws)).to_numpy(dtype=float)
+    emulated = emulate(plan, ys, jobs) if plan.method == "emulator" else {}
     for wf in [n for n, _ in plan.members[1:]]:
         own = [j for j, a in enumerate(plan.assumptions) if a.workflow in (None, wf)]
         for kpi in chosen:
-            y_all = diffs[(diffs["workflow"] == wf) & (diffs["kpi"] == kpi)].set_index("draw")["diff"]
-            y = y_all.reindex(range(plan.draws)).to_numpy(dtype=float)
+            y = ys[(wf, kpi)]
             lower = kpis.find(kpi).lower_is_better
             s = voi.spread(y, lower)
             summary.append({"workflow": wf, "baseline": plan.baseline, "kpi": kpi, "unit": kpis.unit(kpi),
                             "better": kpis.find(kpi).better, **asdict(s), "evpi": voi.evpi(y, lower),
                             "n_draws": plan.draws, "description": kpis.description(kpi)})
             if plan.method == "emulator":
-                em = emulator.sobol(plan.unit, y, opt["held_back"], opt["bootstrap"], opt["seed"])
+                em = emulated[(wf, kpi)]
                 idx = {"S1": em.S1, "S1_conf": em.S1_conf, "ST": em.ST, "ST_conf": em.ST_conf}
                 checks_.append({"workflow": wf, "kpi": kpi, **asdict(em.check), "unexplained": em.unexplained,
                                 "unit": kpis.unit(kpi)})
@@ -915,7 +942,7 @@ def finish(plan: Plan, cfg: DictConfig, out_dir: Path, ran: int, started: float,
         table = collect(plan, out_dir)
         formats = list(cfg.run.formats)
         big = output.write_table(out_dir, "uncertainty", table, formats)
-        tables = analyse(plan, table)
+        tables = analyse(plan, table, int(cfg.run.jobs))
         marker = output.write_results(
             out_dir, tables, ["csv"], plan.identity,
             extra={"uncertainty": [n for n, _ in plan.members], "region": str(cfg.region.name),
