@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import pickle
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -82,6 +83,18 @@ def shared_build(tmp_path_factory, name: str, build: Callable[[Path], object]) -
             build(directory)
             done.touch()
     return directory
+
+
+def shared_value(tmp_path_factory, name: str, compute: Callable[[], object]) -> object:
+    """``compute()`` once per test session (shared_build's lock), its value pickled for the other pytest-xdist
+    workers: a module fixture holding simulated results (not files) is otherwise simulated again on every worker
+    that runs one of its tests. Each caller gets its own unpickled copy: the very same tables, free to change."""
+
+    def build(directory: Path) -> None:
+        directory.mkdir(parents=True)
+        (directory / "value.pickle").write_bytes(pickle.dumps(compute(), protocol=pickle.HIGHEST_PROTOCOL))
+
+    return pickle.loads((shared_build(tmp_path_factory, name, build) / "value.pickle").read_bytes())
 
 
 def compose_cfg(overrides: list[str] | tuple[str, ...] = ()):

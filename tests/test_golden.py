@@ -439,13 +439,39 @@ GOLDEN_DATA = _golden()
 GOLDEN_CASES = sorted(GOLDEN_DATA.get("cases", {}))
 
 
+# the golden cases this process simulated itself (not read from another pytest-xdist worker's run)
+SIMULATED_HERE: set[str] = set()
+
+
+def shared_run(tmp_path_factory, case: str) -> runner.Results:
+    """The case's serial run (jobs=1), simulated once per test session by whichever pytest-xdist worker asks first
+    and read back by the others (a pickle: the very same tables). Before, every worker that ran one of this
+    module's tests simulated every case, and test_fidelity's no-effect check ran six of them once more."""
+    from tests.conftest import shared_value  # not at the top: this file also runs as a script (--regenerate)
+
+    def compute() -> runner.Results:
+        SIMULATED_HERE.add(case)
+        return runner.run(load_model(case), jobs=1, progress=False)
+
+    return shared_value(tmp_path_factory, f"golden_{case}", compute)
+
+
+class _SerialResults(dict):
+    """case -> (model, serial results), each case fetched when a test first asks for it (a worker waits on the
+    other's lock for one case at most, not for all eight)."""
+
+    def __init__(self, tmp_path_factory) -> None:
+        super().__init__()
+        self._factory = tmp_path_factory
+
+    def __missing__(self, case: str) -> tuple[Model, runner.Results]:
+        self[case] = (load_model(case), shared_run(self._factory, case))
+        return self[case]
+
+
 @pytest.fixture(scope="module")
-def serial_results() -> dict[str, tuple[Model, runner.Results]]:
-    out = {}
-    for case in GOLDEN_CASES:
-        model = load_model(case)
-        out[case] = (model, runner.run(model, jobs=1, progress=False))
-    return out
+def serial_results(tmp_path_factory) -> dict[str, tuple[Model, runner.Results]]:
+    return _SerialResults(tmp_path_factory)
 
 
 def test_fixture_is_in_the_format_of_this_comparison():
@@ -482,6 +508,8 @@ def test_rerun_identical_to_first_run(serial_results, case):
     """The same configuration run again in the same process gives the very same tables, bit for bit (no state
     leaks from one run into the next: caches, streams, module globals)."""
     model, serial = serial_results[case]
+    if case not in SIMULATED_HERE:  # the serial run was another worker's: this process makes its own first run
+        _assert_identical(runner.run(model, jobs=1, progress=False), serial, f"{case}: first run here vs serial")
     _assert_identical(runner.run(model, jobs=1, progress=False), serial, f"{case}: rerun vs first run")
 
 

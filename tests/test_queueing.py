@@ -22,7 +22,7 @@ import pytest
 from sim.kernel import queueing
 from sim.kernel.stats import confidence_interval
 from sim.run import runner
-from tests.conftest import PLAIN, make_model, staff
+from tests.conftest import PLAIN, make_model, shared_value, staff
 
 RATE_PER_DAY = 2.0
 BASE = ["region=demo", *PLAIN, f"demand.vt_meldingen_per_year={RATE_PER_DAY * 365}",
@@ -69,13 +69,15 @@ def _check(sim_means: np.ndarray, theory: float) -> None:
 
 
 @pytest.fixture(scope="module")
-def results():
+def results(tmp_path_factory):
+    """Each case simulated once per test session (not once per pytest-xdist worker that runs one of its tests)."""
     cache: dict[str, runner.Results] = {}
 
     def get(name: str) -> runner.Results:
         if name not in cache:
             overrides = CHAIN if name == "chain" else CASES[name][0]
-            cache[name] = runner.run(make_model(overrides), progress=False)
+            cache[name] = shared_value(tmp_path_factory, f"queueing_{name}",
+                                       lambda: runner.run(make_model(overrides), progress=False))
         return cache[name]
 
     return get
