@@ -35,7 +35,8 @@ system-deps:
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist worksteal -q -m "not slow"
 
-# speed and memory against the targets of issue 6 (~10 min); table printed, figures in results/bench/latest.json.
+# speed and memory against the targets of issues 6 and 15 (the two uncertainty rows alone took 19 min on 2026-12-03); table printed,
+# figures in results/bench/latest.json.
 # Also installs the profiler (the `bench` extra) for following a figure up: see docs/performance.md.
 BENCH_STAMP := $(VENV)/.bench-installed
 
