@@ -10,15 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import qmc
+from test_uncertainty import CONSULT, INTAKE, TINY  # the tiny comparison and the team's two own assumptions
 
 from sim import app
 from sim import uncertainty as command
 from sim.analysis import emulator
 from sim.analysis import uncertainty as unc
 from sim.chain import kpis
-
-TINY = ["region=demo", "run.start=empty", "run.warmup_years=0.1", "run.years=0.1"]
-INTAKE, CONSULT = "scenario.team.intake_hours", "scenario.consults.vt.hours"
 
 
 def P(u: np.ndarray, degree: int) -> np.ndarray:
@@ -120,18 +118,3 @@ def test_the_command_with_an_emulator_writes_its_error_and_indices(tmp_path, mon
     assert check.loc[kpis.STAFF_HOURS_PER_FAMILY, "r2"] > 0.6
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "in 5 worlds held back from it, it explained" in page
-
-
-@pytest.mark.parametrize("args, message", [
-    (["uncertainty.method=bootstrap"], "uncertainty.method = 'bootstrap' (allowed: saltelli, emulator)"),
-    (["uncertainty.method=emulator", "uncertainty.draws=12"], "uncertainty.draws = 12 (uncertainty.method=emulator "
-                                                              "needs at least 20"),
-    (["uncertainty.method=emulator", "uncertainty.held_back=0.9"], "uncertainty.held_back = 0.9 (allowed: "),
-])
-def test_a_bad_method_or_share_held_back_is_one_line(args, message, capsys, tmp_path):
-    with pytest.raises(SystemExit) as exit_:
-        command.main(TINY + args + [f"hydra.run.dir={tmp_path / 'out'}"])
-    assert exit_.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert err.startswith(f"ketensim: error: {message}") and "\n" not in err, err
-    assert not (tmp_path / "out").exists()

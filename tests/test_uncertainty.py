@@ -222,6 +222,10 @@ def test_an_expert_share_drawn_high_takes_its_fte_from_the_team_not_beyond_the_p
                                              "stated range here; known: "),
     (["uncertainty.draws=5"], "uncertainty.draws = 5 (at least "),
     (["uncertainty.block=0"], "uncertainty.block = 0 (allowed: 1 <= block <= 100,000 draws"),
+    (["uncertainty.method=bootstrap"], "uncertainty.method = 'bootstrap' (allowed: saltelli, emulator)"),
+    (["uncertainty.method=emulator", "uncertainty.draws=12"], "uncertainty.draws = 12 (uncertainty.method=emulator "
+                                                              "needs at least 20"),
+    (["uncertainty.method=emulator", "uncertainty.held_back=0.9"], "uncertainty.held_back = 0.9 (allowed: "),
 ])
 def test_bad_ranges_shapes_and_names_are_one_line(args, message, capsys, tmp_path):
     with pytest.raises(SystemExit) as exit_:
