@@ -417,7 +417,7 @@ def bench_uncertainty(quick: bool) -> dict:
             "load_before": load_before, "emulator": emulated}
 
 
-EMULATOR_DRAWS = 256  # the emulator's draws in docs/uncertainty.md's Gelderland run (a power of 2: a balanced Sobol' set)
+EMULATOR_DRAWS = 256  # docs/uncertainty.md's Gelderland run (a power of 2: a balanced Sobol' set)
 
 
 def bench_emulator(region: str, quick: bool) -> dict:

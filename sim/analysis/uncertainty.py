@@ -32,8 +32,9 @@ answer can move far beyond that interval inside them. Here:
 4. **The tables** (:func:`analyse`, statistics in sim/analysis/voi.py): ``uncertainty.parquet`` (one row per draw x
    workflow x replication x KPI, the drawn values as columns), ``uncertainty_summary.csv`` (per KPI the spread of the
    paired difference and P(better)), ``sobol.csv`` (first-order and total indices with bootstrap intervals, and
-   EVPPI), ``emulator_check.csv`` (method=emulator: its error on the held-back draws), ``break_even.csv`` and ``break_even_curves.csv`` (the expected difference against the most influential
-   assumptions), ``assumptions_drawn.csv``.
+   EVPPI), ``emulator_check.csv`` (method=emulator: its error on the held-back draws), ``break_even.csv`` and
+   ``break_even_curves.csv`` (the expected difference against the most influential assumptions),
+   ``assumptions_drawn.csv``.
 
 How a drawn value enters the configuration (:func:`apply`): a number is set (an integer rounded); a distribution's
 mean is moved to it with its shape kept (as experiments/sensitivity.py does); a share of a decision (shares summing
